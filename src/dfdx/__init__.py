@@ -1,0 +1,66 @@
+"""dfdx: calculus for deep learning.
+
+Limits as difference quotients, exact derivatives with SymPy, tangent lines,
+robust numerical derivatives, gradients, the chain rule and backpropagation,
+plus the d2l plotting helpers as a drop-in (``from dfdx import d2l``).
+
+``import dfdx`` is light: SymPy, matplotlib and SciPy load only when a function
+that needs them is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    # expressions
+    "parse": "expr",
+    "Expression": "expr",
+    # limits
+    "numerical_lim": "limits",
+    "limit_table": "limits",
+    "LimitTable": "limits",
+    # exact calculus
+    "diff": "symbolic",
+    "tangent_line": "symbolic",
+    "TangentLine": "symbolic",
+    # figures
+    "plot_function": "plotting.figures",
+    "plot_tangent": "plotting.figures",
+    # errors
+    "DfdxError": "errors",
+    "ParseError": "errors",
+    "NotDifferentiableError": "errors",
+    "UndefinedError": "errors",
+}
+_SUBMODULES = {"d2l": "plotting.d2l"}
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .errors import DfdxError, NotDifferentiableError, ParseError, UndefinedError
+    from .expr import Expression, parse
+    from .limits import LimitTable, limit_table, numerical_lim
+    from .plotting import d2l
+    from .plotting.figures import plot_function, plot_tangent
+    from .symbolic import TangentLine, diff, tangent_line
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
+        value = getattr(module, name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{_SUBMODULES[name]}", __name__)
+    else:
+        raise AttributeError(f"module 'dfdx' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,906 @@
+"""Safe parsing of expression text into SymPy, and the :class:`Expression` type.
+
+Text typed by users (CLI arguments, notebook forms, the explorer page) is turned
+into a SymPy expression by walking Python's :mod:`ast` with a whitelist. Nothing
+is ever passed to ``eval``, ``exec``, ``sympify`` or ``parse_expr``.
+
+Accepted: numbers, names, ``+ - * / **``, ``^`` as power, unary minus and plus,
+implicit multiplication (``3x^2 - 4x``, ``2(x+1)``, ``x y``, ``(x+1)(x-1)``) and
+calls of the known functions listed in :data:`FUNCTIONS`. The constants are
+``pi`` and ``e``. Limits on length, nesting depth and the size of integer
+powers keep inputs such as ``9**9**9**9`` from hanging anything.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import functools
+import io
+import keyword
+import math
+import re
+import tokenize
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import sympy
+
+from .errors import DfdxError, ParseError
+
+__all__ = [
+    "Expression",
+    "parse",
+    "as_expression",
+    "FUNCTIONS",
+    "CONSTANTS",
+    "MAX_LENGTH",
+    "MAX_DEPTH",
+    "MAX_EXPONENT",
+    "sigmoid",
+    "softplus",
+    "relu",
+]
+
+#: Longest expression text accepted, in characters.
+MAX_LENGTH = 2000
+#: Deepest nesting of parentheses and operators accepted.
+MAX_DEPTH = 60
+#: Largest absolute integer exponent accepted on a symbolic base.
+MAX_EXPONENT = 1000
+#: Largest number of bits a constant integer power may produce.
+_MAX_POWER_BITS = 4096
+
+
+# ---------------------------------------------------------------------------
+# Deep-learning functions as SymPy functions, so they keep their names in
+# formulas and steps (sigma(x), not 1/(1 + exp(-x))).
+# ---------------------------------------------------------------------------
+
+
+class sigmoid(sympy.Function):
+    r"""The logistic sigmoid :math:`\sigma(x) = 1/(1 + e^{-x})`."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_zero:
+            return sympy.S.Half
+        if arg.is_Float:
+            return 1 / (1 + sympy.exp(-arg))
+        return None
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return 1 / (1 + sympy.exp(-arg))
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(sympy.exp)._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer):
+        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+
+
+class softplus(sympy.Function):
+    r"""The softplus function :math:`\log(1 + e^{x})`."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_zero:
+            return sympy.log(2)
+        if arg.is_Float:
+            return sympy.log(1 + sympy.exp(arg))
+        return None
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _eval_rewrite_as_log(self, arg, **kwargs):
+        return sympy.log(1 + sympy.exp(arg))
+
+    _eval_rewrite_as_exp = _eval_rewrite_as_log
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(sympy.log)._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer):
+        return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+
+
+class relu(sympy.Function):
+    r"""The rectified linear unit :math:`\max(0, x)`.
+
+    Its derivative is the Heaviside step with value 0 at 0, the convention
+    PyTorch uses (``relu'(0) = 0``); mathematically relu is not differentiable
+    at 0.
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_number and arg.is_extended_real:
+            return sympy.Max(0, arg)
+        if arg.is_nonnegative:
+            return arg
+        if arg.is_nonpositive:
+            return sympy.S.Zero
+        return None
+
+    def fdiff(self, argindex=1):
+        return sympy.Heaviside(self.args[0], 0)
+
+    def _eval_rewrite_as_Max(self, arg, **kwargs):
+        return sympy.Max(0, arg)
+
+    def _eval_rewrite_as_Piecewise(self, arg, **kwargs):
+        return sympy.Piecewise((0, arg < 0), (arg, True))
+
+    def _eval_evalf(self, prec):
+        return sympy.Max(0, self.args[0])._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer):
+        return r"\operatorname{ReLU}\left(%s\right)" % printer._print(self.args[0])
+
+
+def _np_sigmoid(x):
+    x = np.asarray(x)
+    if np.iscomplexobj(x):
+        return 1 / (1 + np.exp(-x))
+    # exp(-|x|) never overflows; both branches are the same function.
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+
+def _np_softplus(x):
+    x = np.asarray(x)
+    if np.iscomplexobj(x):
+        return np.log1p(np.exp(x))
+    return np.logaddexp(0, x)
+
+
+def _np_relu(x):
+    return np.maximum(x, 0)
+
+
+#: NumPy implementations of the functions SymPy does not know, for lambdify.
+NUMPY_FUNCTIONS: dict[str, Callable] = {
+    "sigmoid": _np_sigmoid,
+    "softplus": _np_softplus,
+    "relu": _np_relu,
+}
+
+
+def _log(x, base=None):
+    return sympy.log(x) if base is None else sympy.log(x, base)
+
+
+def _norm(*args):
+    return sympy.sqrt(sympy.Add(*[a**2 for a in args]))
+
+
+def _logsumexp(*args):
+    return sympy.log(sympy.Add(*[sympy.exp(a) for a in args]))
+
+
+# name -> (builder, allowed argument counts (min, max or None for any))
+_FUNCTION_TABLE: dict[str, tuple[Callable, tuple[int, int | None]]] = {
+    "sin": (sympy.sin, (1, 1)),
+    "cos": (sympy.cos, (1, 1)),
+    "tan": (sympy.tan, (1, 1)),
+    "cot": (sympy.cot, (1, 1)),
+    "sec": (sympy.sec, (1, 1)),
+    "csc": (sympy.csc, (1, 1)),
+    "asin": (sympy.asin, (1, 1)),
+    "acos": (sympy.acos, (1, 1)),
+    "atan": (sympy.atan, (1, 1)),
+    "arcsin": (sympy.asin, (1, 1)),
+    "arccos": (sympy.acos, (1, 1)),
+    "arctan": (sympy.atan, (1, 1)),
+    "sinh": (sympy.sinh, (1, 1)),
+    "cosh": (sympy.cosh, (1, 1)),
+    "tanh": (sympy.tanh, (1, 1)),
+    "asinh": (sympy.asinh, (1, 1)),
+    "acosh": (sympy.acosh, (1, 1)),
+    "atanh": (sympy.atanh, (1, 1)),
+    "arcsinh": (sympy.asinh, (1, 1)),
+    "arccosh": (sympy.acosh, (1, 1)),
+    "arctanh": (sympy.atanh, (1, 1)),
+    "exp": (sympy.exp, (1, 1)),
+    "log": (_log, (1, 2)),
+    "ln": (sympy.log, (1, 1)),
+    "log2": (lambda x: sympy.log(x, 2), (1, 1)),
+    "log10": (lambda x: sympy.log(x, 10), (1, 1)),
+    "sqrt": (sympy.sqrt, (1, 1)),
+    "cbrt": (sympy.cbrt, (1, 1)),
+    "abs": (sympy.Abs, (1, 1)),
+    "sign": (sympy.sign, (1, 1)),
+    "sigmoid": (sigmoid, (1, 1)),
+    "relu": (relu, (1, 1)),
+    "softplus": (softplus, (1, 1)),
+    "max": (sympy.Max, (2, None)),
+    "min": (sympy.Min, (2, None)),
+    "norm": (_norm, (1, None)),
+    "logsumexp": (_logsumexp, (1, None)),
+}
+
+#: The function names accepted in expression text.
+FUNCTIONS: tuple[str, ...] = tuple(sorted(_FUNCTION_TABLE))
+
+#: The constant names accepted in expression text.
+CONSTANTS: dict[str, Any] = {"pi": sympy.pi, "e": sympy.E}
+
+# Names of Python constructs for messages, by AST node type.
+_CONSTRUCTS = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscripts",
+    ast.Lambda: "lambda expressions",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "boolean operators (and/or)",
+    ast.IfExp: "conditional expressions (if/else)",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Set: "sets",
+    ast.Dict: "dictionaries",
+    ast.Starred: "starred arguments",
+    ast.NamedExpr: "assignment expressions (:=)",
+    ast.JoinedStr: "strings",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Slice: "slices",
+}
+
+_OPERATORS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+}
+
+
+# ---------------------------------------------------------------------------
+# Tokens: '^' -> '**' and implicit multiplication, keeping original columns.
+# ---------------------------------------------------------------------------
+
+_VALUE_END = {tokenize.NUMBER, tokenize.NAME}
+
+
+def _rewrite(text: str, functions: set[str]) -> tuple[str, list[int], list[int]]:
+    """Rewrite `text` into Python syntax.
+
+    Returns the new source and two parallel sorted lists mapping offsets in the
+    new source back to columns in `text`.
+    """
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError) as exc:
+        msg = str(exc.args[0]) if exc.args else "cannot read the text"
+        col = None
+        if len(exc.args) > 1 and isinstance(exc.args[1], tuple):
+            col = max(exc.args[1][1] - 1, 0)
+        if "EOF" in msg or "multi-line" in msg:
+            msg = "unbalanced parentheses or unterminated string"
+            col = None
+        raise ParseError(msg, text, col) from None
+
+    out: list[str] = []
+    new_offsets: list[int] = []
+    old_cols: list[int] = []
+    pos = 0
+    prev = None  # previous significant token
+    depth = 0
+    for tok in tokens:
+        if tok.type in (
+            tokenize.NEWLINE,
+            tokenize.NL,
+            tokenize.ENDMARKER,
+            tokenize.INDENT,
+            tokenize.DEDENT,
+            tokenize.COMMENT,
+        ):
+            if tok.type == tokenize.COMMENT:
+                raise ParseError("comments ('#') are not allowed", text, tok.start[1])
+            continue
+        if tok.start[0] != 1:
+            raise ParseError("expression must be on one line", text, None)
+        string = tok.string
+        if tok.type == tokenize.OP and string == "^":
+            string = "**"
+        if tok.type == tokenize.OP and string in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ParseError(
+                    f"nested too deeply (more than {MAX_DEPTH} levels)",
+                    text,
+                    tok.start[1],
+                )
+        elif tok.type == tokenize.OP and string in ")]}":
+            depth -= 1
+        if prev is not None and _implicit_product(prev, tok, functions):
+            out.append("*")
+            new_offsets.append(pos)
+            old_cols.append(tok.start[1])
+            pos += 1
+        out.append(string + " ")
+        new_offsets.append(pos)
+        old_cols.append(tok.start[1])
+        pos += len(string) + 1
+        prev = tok
+    return "".join(out), new_offsets, old_cols
+
+
+def _is_value_name(tok) -> bool:
+    return tok.type == tokenize.NAME and not keyword.iskeyword(tok.string)
+
+
+def _implicit_product(prev, tok, functions: set[str]) -> bool:
+    """Whether a '*' is implied between two adjacent tokens."""
+    prev_ends_value = (
+        prev.type == tokenize.NUMBER
+        or _is_value_name(prev)
+        or (prev.type == tokenize.OP and prev.string == ")")
+    )
+    if not prev_ends_value:
+        return False
+    if tok.type == tokenize.NUMBER:
+        # '2 3' is an error, not 6; 'x 2' is an error too (write 2x or x*2)
+        return prev.type == tokenize.OP
+    if _is_value_name(tok):
+        return True
+    if tok.type == tokenize.OP and tok.string == "(":
+        # 'sin(' and 'f(' are calls; '2(' and ')(' are products
+        return not (prev.type == tokenize.NAME)
+    return False
+
+
+# ---------------------------------------------------------------------------
+# The AST walker.
+# ---------------------------------------------------------------------------
+
+
+class _Builder:
+    def __init__(
+        self,
+        text: str,
+        new_offsets: list[int],
+        old_cols: list[int],
+        symbols: dict[str, sympy.Symbol],
+        undefined_functions: bool,
+    ):
+        self.text = text
+        self.new_offsets = new_offsets
+        self.old_cols = old_cols
+        self.symbols = symbols
+        self.undefined_functions = undefined_functions
+
+    def col(self, offset: int | None) -> int | None:
+        if offset is None:
+            return None
+        i = bisect.bisect_right(self.new_offsets, offset) - 1
+        return self.old_cols[max(i, 0)] if self.old_cols else None
+
+    def col_after(self, offset: int) -> int | None:
+        """Column of the first token at or after new-source `offset`."""
+        i = bisect.bisect_left(self.new_offsets, offset)
+        return self.old_cols[min(i, len(self.old_cols) - 1)] if self.old_cols else None
+
+    def fail(self, message: str, node: ast.AST | None = None, offset=None):
+        if offset is not None:
+            raise ParseError(message, self.text, self.col_after(offset))
+        if node is not None:
+            offset = getattr(node, "col_offset", None)
+        raise ParseError(message, self.text, self.col(offset))
+
+    def build(self, node: ast.AST, depth: int = 0):
+        if depth > MAX_DEPTH:
+            self.fail(f"nested too deeply (more than {MAX_DEPTH} levels)", node)
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            construct = _CONSTRUCTS.get(type(node), type(node).__name__)
+            if isinstance(node, ast.Attribute):
+                self.fail(
+                    f"{construct} ('.{node.attr}') is not allowed",
+                    node,
+                    node.value.end_col_offset,
+                )
+            self.fail(f"{construct} are not allowed", node)
+        return method(node, depth + 1)
+
+    def _Constant(self, node, depth):
+        value = node.value
+        if isinstance(value, bool) or value is None or value is Ellipsis:
+            self.fail(f"'{value}' is not a number", node)
+        if isinstance(value, (str, bytes)):
+            self.fail("strings are not allowed", node)
+        if isinstance(value, complex):
+            self.fail("complex numbers are not allowed", node)
+        if isinstance(value, int):
+            return sympy.Integer(value)
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                self.fail("number too large", node)
+            source = ast.get_source_segment(self._src, node) or repr(value)
+            return _float_to_sympy(source.strip(), value)
+        self.fail(f"unsupported constant {value!r}", node)
+
+    def _Name(self, node, depth):
+        name = node.id
+        if name.startswith("_"):
+            self.fail(f"names starting with '_' ({name!r}) are not allowed", node)
+        if name in CONSTANTS:
+            return CONSTANTS[name]
+        if name in _FUNCTION_TABLE:
+            self.fail(f"function '{name}' must be called, e.g. {name}(x)", node)
+        if name not in self.symbols:
+            self.symbols[name] = sympy.Symbol(name)
+        return self.symbols[name]
+
+    def _UnaryOp(self, node, depth):
+        operand = self.build(node.operand, depth)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        op = "not" if isinstance(node.op, ast.Not) else "~"
+        self.fail(f"operator '{op}' is not allowed", node)
+
+    def _BinOp(self, node, depth):
+        op = type(node.op)
+        if op not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow):
+            self.fail(
+                f"operator '{_OPERATORS.get(op, op.__name__)}' is not allowed",
+                node,
+                node.left.end_col_offset,
+            )
+        left = self.build(node.left, depth)
+        right = self.build(node.right, depth)
+        if op is ast.Add:
+            return left + right
+        if op is ast.Sub:
+            return left - right
+        if op is ast.Mult:
+            return left * right
+        if op is ast.Div:
+            if right.is_zero:
+                self.fail("division by zero", node, node.left.end_col_offset)
+            return left / right
+        return self._power(left, right, node)
+
+    def _power(self, base, exponent, node):
+        where = node.left.end_col_offset
+        if exponent.is_Integer:
+            n = abs(int(exponent))
+            if base.is_Rational:
+                bits = max(abs(base.p).bit_length(), abs(base.q).bit_length())
+                if n * bits > _MAX_POWER_BITS:
+                    self.fail(
+                        f"power too large (the result would have more than "
+                        f"{_MAX_POWER_BITS} bits)",
+                        node,
+                        where,
+                    )
+            elif n > MAX_EXPONENT:
+                self.fail(f"exponent too large (limit {MAX_EXPONENT})", node, where)
+        elif exponent.is_Rational and base.is_number:
+            if abs(exponent.p) > MAX_EXPONENT or exponent.q > MAX_EXPONENT:
+                self.fail(f"exponent too large (limit {MAX_EXPONENT})", node, where)
+        elif exponent.is_number and exponent.is_real is not False:
+            value = float(exponent)
+            if abs(value) > MAX_EXPONENT:
+                self.fail(f"exponent too large (limit {MAX_EXPONENT})", node, where)
+        if base.is_zero and exponent.is_negative:
+            self.fail("division by zero (0 to a negative power)", node, where)
+        return base**exponent
+
+    def _Call(self, node, depth):
+        if node.keywords:
+            kw = node.keywords[0]
+            self.fail(
+                "keyword arguments are not allowed",
+                kw,
+                getattr(kw, "col_offset", node.col_offset),
+            )
+        if not isinstance(node.func, ast.Name):
+            return self.build(node.func, depth)  # rejects attribute access etc.
+        name = node.func.id
+        if name.startswith("_"):
+            self.fail(f"names starting with '_' ({name!r}) are not allowed", node)
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                self.fail("starred arguments are not allowed", arg)
+        args = [self.build(a, depth) for a in node.args]
+        if name not in _FUNCTION_TABLE:
+            if self.undefined_functions and name not in CONSTANTS:
+                return sympy.Function(name)(*args)
+            hint = ""
+            if len(name) <= 2 or name in self.symbols:
+                hint = f"; for a product write {name}*(...)"
+            self.fail(f"unknown function '{name}'{hint}", node)
+        builder, (lo, hi) = _FUNCTION_TABLE[name]
+        if len(args) < lo or (hi is not None and len(args) > hi):
+            want = str(lo) if lo == hi else f"{lo} or more" if hi is None else f"{lo}-{hi}"
+            self.fail(
+                f"{name}() takes {want} argument{'s' if want != '1' else ''}, "
+                f"got {len(args)}",
+                node,
+            )
+        if name in ("log", "ln") and args[0].is_zero:
+            self.fail("log(0) is undefined", node)
+        return builder(*args)
+
+
+def _float_to_sympy(source: str, value: float):
+    """A decimal literal as an exact SymPy Rational (0.1 means 1/10)."""
+    try:
+        return sympy.Rational(source)
+    except (TypeError, ValueError):
+        return sympy.Float(value)
+
+
+# ---------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------
+
+
+def _natural_key(name: str):
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def _lambdify_modules():
+    return [NUMPY_FUNCTIONS, "numpy"]
+
+
+class Expression:
+    """A parsed mathematical expression: callable, printable, differentiable.
+
+    Build one with :func:`parse`. Calling it evaluates it with NumPy
+    (vectorised): positionally when it has one variable, by keyword when it has
+    several. Division by zero and other invalid operations give ``inf``/``nan``
+    without a warning.
+
+    Attributes
+    ----------
+    sympy : sympy.Expr
+        The SymPy expression (plain symbols, no assumptions).
+    text : str
+        The text it was parsed from (or its SymPy form).
+    variables : tuple of str
+        Free variable names, in natural order (``x2`` before ``x10``).
+
+    Examples
+    --------
+    >>> from dfdx import parse
+    >>> f = parse("3x^2 - 4x")
+    >>> f
+    Expression('3*x**2 - 4*x')
+    >>> f(1.0)
+    -1.0
+    >>> f.diff()
+    Expression('6*x - 4')
+    >>> g = parse("x1*x2 + sin(x2)")
+    >>> g.variables
+    ('x1', 'x2')
+    >>> float(g(x1=2.0, x2=0.0))
+    0.0
+    """
+
+    __slots__ = ("sympy", "text", "variables", "_symbols", "_func")
+
+    def __init__(self, expr, text: str | None = None):
+        if not isinstance(expr, sympy.Basic):
+            raise TypeError("Expression wraps a SymPy expression; use dfdx.parse(text)")
+        self.sympy = expr
+        self.text = text if text is not None else sympy.sstr(expr)
+        syms = sorted(
+            (s for s in expr.free_symbols if isinstance(s, sympy.Symbol)),
+            key=lambda s: _natural_key(s.name),
+        )
+        self._symbols = tuple(syms)
+        self.variables = tuple(s.name for s in syms)
+        self._func = None
+
+    # -- display -----------------------------------------------------------
+    def __str__(self) -> str:
+        return sympy.sstr(self.sympy)
+
+    def __repr__(self) -> str:
+        return f"Expression({str(self)!r})"
+
+    @property
+    def latex(self) -> str:
+        """The LaTeX form, without dollar signs."""
+        return sympy.latex(self.sympy)
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex}$"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Expression):
+            return self.sympy == other.sympy
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.sympy)
+
+    # -- symbols -----------------------------------------------------------
+    def symbol(self, name: str) -> sympy.Symbol:
+        """The SymPy symbol of variable `name` (a new plain one if absent)."""
+        for s in self._symbols:
+            if s.name == name:
+                return s
+        return sympy.Symbol(name)
+
+    @property
+    def is_constant(self) -> bool:
+        return not self._symbols
+
+    # -- evaluation --------------------------------------------------------
+    def _compiled(self):
+        if self._func is None:
+            self._func = sympy.lambdify(
+                self._symbols, self.sympy, modules=_lambdify_modules()
+            )
+        return self._func
+
+    def __call__(self, *args, **kwargs):
+        if args and kwargs:
+            raise DfdxError("pass the variables either positionally or by keyword")
+        if args:
+            if len(args) != 1 or len(self._symbols) > 1:
+                if len(self._symbols) > 1:
+                    raise DfdxError(
+                        f"expression has variables {', '.join(self.variables)}; "
+                        "pass them by keyword, e.g. "
+                        + ", ".join(f"{v}=..." for v in self.variables)
+                    )
+                raise DfdxError(
+                    f"expression takes one value, got {len(args)} positional values"
+                )
+            values = {self.variables[0]: args[0]} if self._symbols else {}
+            shape_source = args[0]
+        else:
+            missing = [v for v in self.variables if v not in kwargs]
+            extra = [k for k in kwargs if k not in self.variables]
+            if missing:
+                raise DfdxError(f"missing value for variable {', '.join(missing)}")
+            if extra:
+                known = ", ".join(self.variables) or "none"
+                raise DfdxError(
+                    f"unknown variable {', '.join(extra)} (variables: {known})"
+                )
+            values = kwargs
+            shape_source = next(iter(kwargs.values()), 0.0)
+        arrays = [_as_float_array(values[v], v) for v in self.variables]
+        with np.errstate(all="ignore"):
+            out = self._compiled()(*arrays)
+            if not arrays:
+                out = np.broadcast_to(
+                    np.asarray(out, dtype=float), np.shape(shape_source)
+                ).copy()
+            else:
+                out = np.asarray(out)
+                if out.dtype == object:
+                    out = out.astype(complex if _any_complex(arrays) else float)
+                shape = np.broadcast_shapes(*[np.shape(a) for a in arrays])
+                if out.shape != shape:
+                    out = np.broadcast_to(out, shape).copy()
+        if out.ndim == 0:
+            return out.item()
+        return out
+
+    # -- calculus ----------------------------------------------------------
+    def diff(self, wrt: str | None = None, n: int = 1) -> Expression:
+        """Exact derivative; see :func:`dfdx.diff`."""
+        from .symbolic import diff
+
+        return diff(self, wrt, n=n)
+
+    def subs(self, values: Mapping[str, Any]) -> Expression:
+        """Substitute values (numbers or expression text) for variables."""
+        mapping = {}
+        for name, value in values.items():
+            mapping[self.symbol(name)] = (
+                as_expression(value).sympy if isinstance(value, str) else value
+            )
+        return Expression(self.sympy.subs(mapping))
+
+
+def _any_complex(arrays) -> bool:
+    return any(np.iscomplexobj(a) for a in arrays)
+
+
+def _as_float_array(value, name: str):
+    arr = np.asarray(value)
+    if arr.dtype == object or arr.dtype.kind not in "biufc":
+        raise DfdxError(f"value of {name} must be numeric, got {value!r:.60}")
+    if arr.dtype.kind in "biu":
+        arr = arr.astype(float)
+    return arr if arr.ndim else arr[()]
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_cached(text: str, undefined_functions: bool) -> Expression:
+    return _parse(text, undefined_functions)
+
+
+def _parse(text: str, undefined_functions: bool) -> Expression:
+    depth = deepest = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise ParseError(
+            f"nested too deeply ({deepest} levels of brackets; limit {MAX_DEPTH})"
+        )
+    if len(text) > MAX_LENGTH:
+        raise ParseError(
+            f"expression too long ({len(text)} characters; limit {MAX_LENGTH})"
+        )
+    stripped = text.strip()
+    if not stripped:
+        raise ParseError("empty expression", text)
+    # keep columns of `text`: strip only what tokenize would ignore anyway
+    lead = len(text) - len(text.lstrip())
+    body = text[lead:].rstrip()
+    src, new_offsets, old_cols = _rewrite(body, set(_FUNCTION_TABLE))
+    old_cols = [c + lead for c in old_cols]
+    try:
+        tree = ast.parse(src, mode="eval")
+    except SyntaxError as exc:
+        offset = (exc.offset or 1) - 1
+        i = bisect.bisect_right(new_offsets, offset) - 1
+        col = old_cols[max(i, 0)] if old_cols else None
+        raise ParseError("invalid syntax", text, col) from None
+    except (RecursionError, MemoryError):
+        raise ParseError("nested too deeply", text) from None
+    builder = _Builder(text, new_offsets, old_cols, {}, undefined_functions)
+    builder._src = src
+    try:
+        result = builder.build(tree.body)
+    except RecursionError:
+        raise ParseError("nested too deeply", text) from None
+    if not isinstance(result, sympy.Expr):
+        raise ParseError("not a mathematical expression", text)
+    if result.has(sympy.zoo, sympy.nan):
+        raise ParseError("expression is undefined everywhere (division by zero)", text)
+    return Expression(result, text.strip())
+
+
+def parse(text: str, *, undefined_functions: bool = False) -> Expression:
+    """Parse expression text safely into an :class:`Expression`.
+
+    Parameters
+    ----------
+    text : str
+        The expression, e.g. ``"3x^2 - 4x"`` or ``"sin(x1) * exp(-x2)"``.
+        ``^`` is power; multiplication may be implicit (``2x``, ``2(x+1)``,
+        ``x y``). Known functions: see :data:`FUNCTIONS`; constants ``pi``, ``e``.
+    undefined_functions : bool, optional
+        Accept calls of unknown functions (``f(x, y)``) as undefined SymPy
+        functions, for the chain rule. Default False: unknown functions are an
+        error.
+
+    Returns
+    -------
+    Expression
+
+    Raises
+    ------
+    ParseError
+        For anything outside the whitelist; the message names the construct and
+        its column (see also ``ParseError.caret``).
+
+    Examples
+    --------
+    >>> from dfdx import parse
+    >>> parse("2(x+1)^2")
+    Expression('2*(x + 1)**2')
+    >>> parse("x.real")
+    Traceback (most recent call last):
+    ...
+    dfdx.errors.ParseError: attribute access ('.real') is not allowed at column 2
+    """
+    if isinstance(text, Expression):
+        return text
+    if not isinstance(text, str):
+        raise DfdxError(
+            f"expression must be text, got {type(text).__name__}"
+        )
+    return _parse_cached(text, bool(undefined_functions))
+
+
+def as_expression(obj, *, name: str = "f") -> Expression:
+    """Turn text, an :class:`Expression`, a SymPy expression or a number into an
+    :class:`Expression`; raise :class:`DfdxError` naming `name` otherwise."""
+    if isinstance(obj, Expression):
+        return obj
+    if isinstance(obj, str):
+        return parse(obj)
+    if isinstance(obj, bool):
+        raise DfdxError(f"{name} must be an expression, got {obj!r}")
+    if isinstance(obj, (int, float)):
+        if not math.isfinite(obj):
+            raise DfdxError(f"{name} must be finite, got {obj!r}")
+        return Expression(sympy.nsimplify(obj) if isinstance(obj, float) else sympy.Integer(obj))
+    if isinstance(obj, sympy.Basic):
+        if not isinstance(obj, sympy.Expr):
+            raise DfdxError(f"{name} must be a scalar expression, got {type(obj).__name__}")
+        return Expression(obj)
+    raise DfdxError(
+        f"{name} must be expression text, an Expression or a SymPy expression, "
+        f"got {type(obj).__name__}"
+    )
+
+
+def is_expression_like(obj) -> bool:
+    """True for text, :class:`Expression` and SymPy expressions (not callables)."""
+    if isinstance(obj, (str, Expression)):
+        return True
+    mod = type(obj).__module__ or ""
+    return mod.startswith("sympy")
+
+
+def variable_values(
+    expr: Expression, at, *, name: str = "at"
+) -> dict[str, Any]:
+    """Normalise a point given as a number, a sequence (in ``expr.variables``
+    order) or a mapping {name: value} into a mapping; validate names."""
+    if isinstance(at, Mapping):
+        values = dict(at)
+    elif isinstance(at, (Sequence, np.ndarray)) and not isinstance(at, str):
+        seq = list(np.ravel(at)) if isinstance(at, np.ndarray) else list(at)
+        if len(seq) != len(expr.variables):
+            raise DfdxError(
+                f"{name} has {len(seq)} values but the expression has "
+                f"{len(expr.variables)} variables ({', '.join(expr.variables)})"
+            )
+        values = dict(zip(expr.variables, seq))
+    else:
+        if len(expr.variables) > 1:
+            raise DfdxError(
+                f"{name} must give a value for each of {', '.join(expr.variables)}"
+            )
+        values = {expr.variables[0] if expr.variables else "x": at}
+    for key, value in values.items():
+        if not isinstance(key, str):
+            raise DfdxError(f"{name}: variable names must be text, got {key!r}")
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise DfdxError(f"{name}: value of {key} must be a number, got {value!r}") from None
+        if not math.isfinite(v):
+            raise DfdxError(f"{name}: value of {key} must be finite, got {value!r}")
+    return values
