@@ -1,0 +1,151 @@
+"""The ``dfdx`` command line.
+
+``dfdx`` with no arguments walks the chapter's example. Each group of
+subcommands lives in its own module of this package and registers itself
+through a ``register(subparsers, common)`` function; handlers import what they
+need when they run, so ``dfdx --help`` stays fast.
+
+Errors in the input are reported as one line, ``dfdx: error: ...``, on stderr
+with exit code 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+from collections.abc import Sequence
+
+# modules (in this package) that each define register(subparsers, common)
+_COMMAND_MODULES = ("chapter",)
+
+_EPILOG = """\
+examples:
+  dfdx                                   walk the chapter's example (3x^2 - 4x at x = 1)
+  dfdx limit "3x^2 - 4x" --at 1          difference quotients as h shrinks
+  dfdx diff "x^3 - 1/x" --at 1           exact derivative and its value
+  dfdx tangent "x^3 - 1/x" --at 1        tangent line y = 4x - 4
+  dfdx plot "x^3 - 1/x" --tangent-at 1 --xlim 0 3 -o g.svg
+
+expressions: ^ or ** for powers, implicit products (3x, 2(x+1)), functions such
+as sin cos tan exp log ln sqrt abs tanh sigmoid relu softplus max min.
+"""
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit code 2
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = _Parser(
+        prog="dfdx",
+        description="Calculus for deep learning: limits, derivatives, tangents, "
+        "gradients and backpropagation. With no command, walks the chapter's example.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"dfdx {__version__}")
+    parser.add_argument(
+        "--outdir",
+        default=".",
+        help="where the walk-through writes its figures (default: current folder)",
+    )
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--json", action="store_true", help="print the result as JSON for scripts"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in _COMMAND_MODULES:
+        importlib.import_module(f".{name}", __name__).register(sub, common)
+    return parser
+
+
+def add_command(sub, name: str, *, help: str, examples: str, parents=(), **kw):
+    """Add a subcommand whose --help ends with `examples`."""
+    return sub.add_parser(
+        name,
+        help=help,
+        description=help[0].upper() + help[1:] + ".",
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=list(parents),
+        **kw,
+    )
+
+
+def parse_float(text: str) -> float:
+    """argparse type: a finite float, with a clear message otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be finite: {text!r}")
+    return value
+
+
+def parse_point(text: str) -> dict[str, float]:
+    """argparse type: ``x1=1,x2=2`` -> {'x1': 1.0, 'x2': 2.0}."""
+    out: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise argparse.ArgumentTypeError(
+                f"expected NAME=VALUE pairs separated by commas, got {part!r}"
+            )
+        out[name] = parse_float(value.strip())
+    if not out:
+        raise argparse.ArgumentTypeError("expected NAME=VALUE pairs, got nothing")
+    return out
+
+
+def print_json(data) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(obj):
+    try:
+        import numpy as np
+
+        if isinstance(obj, np.ndarray):
+            return obj.tolist()
+        if isinstance(obj, np.generic):
+            return obj.item()
+    except ImportError:  # pragma: no cover
+        pass
+    return str(obj)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    from ..errors import DfdxError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            from .chapter import walk
+
+            return walk(args)
+        return handler(args) or 0
+    except UsageError as exc:
+        print(f"dfdx: error: {exc}", file=sys.stderr)
+        return 2
+    except (DfdxError, OSError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"dfdx: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        print("dfdx: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,402 @@
+"""Exact derivatives (SymPy underneath) and tangent lines.
+
+Expressions are differentiated with real-valued symbols, so ``abs(x)`` gives
+``sign(x)`` rather than SymPy's complex-variable form, and the result is mapped
+back to the expression's own symbols.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+
+from .errors import DfdxError, NotDifferentiableError, UndefinedError
+from .expr import Expression, as_expression, is_expression_like, relu
+
+__all__ = [
+    "diff",
+    "tangent_line",
+    "TangentLine",
+    "one_sided_derivatives",
+    "derivative_at",
+    "real_symbols",
+]
+
+# Atoms whose presence means the expression may have kinks or jumps.
+_NONSMOOTH = (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.Max, sympy.Min,
+              sympy.Piecewise, sympy.floor, sympy.ceiling, relu)
+
+
+def real_symbols(expr: sympy.Expr) -> tuple[sympy.Expr, dict]:
+    """`expr` with each plain symbol replaced by a real one; and the way back."""
+    forward = {}
+    back = {}
+    for s in expr.free_symbols:
+        if isinstance(s, sympy.Symbol) and s.is_real is None:
+            r = sympy.Symbol(s.name, real=True)
+            forward[s] = r
+            back[r] = s
+    return expr.xreplace(forward), back
+
+
+def _wrt_symbol(e: Expression, wrt: str | None, *, name: str = "wrt"):
+    if wrt is None:
+        if len(e.variables) > 1:
+            raise DfdxError(
+                f"expression has several variables ({', '.join(e.variables)}); "
+                f"say which one with {name}="
+            )
+        return e.symbol(e.variables[0] if e.variables else "x")
+    if not isinstance(wrt, str) or not wrt.isidentifier():
+        raise DfdxError(f"{name} must be a variable name, got {wrt!r}")
+    return e.symbol(wrt)
+
+
+def _tidy(expr: sympy.Expr) -> sympy.Expr:
+    """A readable form: the simpler of the raw and the simplified result."""
+    if expr.count_ops() > 400:
+        return expr
+    try:
+        simple = sympy.simplify(expr)
+    except (RecursionError, TypeError, ValueError, AttributeError):
+        return expr
+    return simple if sympy.count_ops(simple) < sympy.count_ops(expr) else expr
+
+
+def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
+    """Exact derivative of an expression.
+
+    Parameters
+    ----------
+    expr : str, Expression or sympy.Expr
+        The function, e.g. ``"3x^2 - 4x"``.
+    wrt : str, optional
+        The variable; required when the expression has several (that is a
+        partial derivative).
+    n : int, optional
+        Order of the derivative, 1 or more (default 1).
+
+    Returns
+    -------
+    Expression
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> dfdx.diff("3*x**2 - 4*x")
+    Expression('6*x - 4')
+    >>> dfdx.diff("x^3 - 1/x")
+    Expression('3*x**2 + x**(-2)')
+    >>> dfdx.diff("x1*x2^2", wrt="x2")
+    Expression('2*x1*x2')
+    >>> dfdx.diff("sin(x)", n=2)
+    Expression('-sin(x)')
+    """
+    e = as_expression(expr, name="expr")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise DfdxError(f"n must be a positive integer, got {n!r}")
+    if n > 50:
+        raise DfdxError(f"n must be at most 50, got {n!r}")
+    sym = _wrt_symbol(e, wrt)
+    real, back = real_symbols(e.sympy)
+    rsym = next((r for r in back if r.name == sym.name), sym)
+    d = sympy.diff(real, rsym, int(n))
+    d = _tidy(d).xreplace(back)
+    return Expression(d)
+
+
+def _finite_number(value) -> float | None:
+    """`value` as a float if it is a finite real number, else None."""
+    try:
+        value = sympy.sympify(value)
+    except (sympy.SympifyError, TypeError):
+        return None
+    if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return None
+    try:
+        c = complex(value.evalf(30))
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(c.real) and math.isfinite(c.imag)):
+        return None
+    if abs(c.imag) > 1e-12 * max(1.0, abs(c.real)):
+        return None
+    return c.real
+
+
+def one_sided_derivatives(expr, at, wrt: str | None = None):
+    """Left and right derivatives of `expr` at `at` as limits of the difference
+    quotient. Returns SymPy values (possibly ``oo`` or ``nan``)."""
+    e = as_expression(expr, name="expr")
+    sym = _wrt_symbol(e, wrt)
+    real, back = real_symbols(e.sympy)
+    rsym = next((r for r in back if r.name == sym.name), sym)
+    a = sympy.nsimplify(at) if isinstance(at, float) else sympy.sympify(at)
+    h = sympy.Symbol("h", positive=True)
+    fa = real.subs(rsym, a)
+    right = sympy.limit((real.subs(rsym, a + h) - fa) / h, h, 0, "+")
+    left = sympy.limit((fa - real.subs(rsym, a - h)) / h, h, 0, "+")
+    return left, right
+
+
+def derivative_at(expr, at, wrt: str | None = None):
+    """f(a) and f'(a) exactly, or a clear error where either does not exist.
+
+    Returns
+    -------
+    value, slope : sympy.Expr
+        Exact values (use ``float()`` for numbers).
+
+    Raises
+    ------
+    UndefinedError
+        When f is undefined at `at` (e.g. ``1/x`` at 0, ``log(x)`` at -1).
+    NotDifferentiableError
+        When f is defined but has no derivative there (``abs(x)`` at 0,
+        ``sqrt(x)`` at 0); the message gives the one-sided derivatives.
+    """
+    e = as_expression(expr, name="f")
+    sym = _wrt_symbol(e, wrt)
+    a = sympy.nsimplify(at) if isinstance(at, float) else sympy.sympify(at)
+    label = f"{sym.name} = {_fmt_number(at)}"
+    real, back = real_symbols(e.sympy)
+    rsym = next((r for r in back if r.name == sym.name), sym)
+    value = real.subs(rsym, a)
+    if _finite_number(value) is None:
+        raise UndefinedError(f"f({sym.name}) = {e} is undefined at {label}")
+    d = sympy.diff(real, rsym)
+    slope = d.subs(rsym, a)
+    if _finite_number(slope) is not None and not real.has(*_NONSMOOTH):
+        return value, slope
+    # kinks, cusps, vertical tangents: look at the one-sided limits
+    try:
+        left, right = one_sided_derivatives(e, a, sym.name)
+    except (NotImplementedError, ValueError, TypeError):
+        left = right = None
+    lf = _finite_number(left) if left is not None else None
+    rf = _finite_number(right) if right is not None else None
+    if lf is not None and rf is not None and sympy.simplify(left - right) == 0:
+        return value, sympy.nsimplify(left) if isinstance(left, sympy.Float) else left
+    sides = f"left derivative {_fmt_sym(left)}, right derivative {_fmt_sym(right)}"
+    raise NotDifferentiableError(
+        f"f({sym.name}) = {e} is not differentiable at {label} ({sides})",
+        left=left,
+        right=right,
+    )
+
+
+def _fmt_sym(v) -> str:
+    if v is None:
+        return "unknown"
+    if v == sympy.oo:
+        return "+inf"
+    if v == -sympy.oo:
+        return "-inf"
+    if v is sympy.nan or v == sympy.zoo or v.has(sympy.I) or v.is_real is False:
+        return "does not exist"
+    return str(v)
+
+
+def _fmt_number(v) -> str:
+    """Short decimal for a number: 1.0 -> '1', 0.5 -> '0.5', 1/3 -> '0.333333'."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if f == 0:
+        return "0"
+    if f.is_integer() and abs(f) < 1e15:
+        return str(int(f))
+    return f"{f:.6g}"
+
+
+@dataclass(frozen=True)
+class TangentLine:
+    """The tangent line y = slope·x + intercept to f at x = `point`.
+
+    Callable (vectorised): ``t(x)`` is the line's value at x. ``exact`` says
+    whether the slope comes from an exact derivative (expression input) or a
+    numerical one (callable input), in which case ``error`` is an estimate of
+    the slope's absolute error.
+    """
+
+    point: float
+    value: float
+    slope: float
+    intercept: float
+    exact: bool
+    variable: str = "x"
+    function: str = ""
+    error: float = 0.0
+    method: str = "exact"
+    _symbolic: tuple = field(default=(), repr=False, compare=False)
+
+    def __call__(self, x):
+        x = np.asarray(x, dtype=float) if not np.isscalar(x) else float(x)
+        return self.slope * x + self.intercept
+
+    def equation(self, *, digits: int = 6) -> str:
+        """``'y = 2x - 3'``: exact coefficients when known, else `digits` significant."""
+        if self.exact and self._symbolic:
+            m, b = self._symbolic
+            return _line_text(m, b, self.variable, exact=True, digits=digits)
+        return _line_text(self.slope, self.intercept, self.variable, digits=digits)
+
+    def __str__(self) -> str:
+        text = self.equation()
+        if not self.exact:
+            text += f"  (numerical slope, error ≈ {self.error:.1e})"
+        return text
+
+    @property
+    def latex(self) -> str:
+        if self.exact and self._symbolic:
+            m, b = self._symbolic
+            if m.is_Rational and b.is_Rational:
+                v = sympy.Symbol(self.variable)
+                return "y = " + sympy.latex(sympy.expand(m * v + b))
+        return self.equation()
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex}$"
+
+
+def _coef_text(v, digits: int) -> str:
+    """A coefficient as text: exact when short (2, -0.75, 1/3), else `digits`
+    significant digits."""
+    v = sympy.sympify(v)
+    if v.is_Integer:
+        return str(v)
+    if v.is_Rational:
+        f = float(v)
+        short = f"{f:.8g}"
+        if sympy.Rational(short) == v:
+            return short
+        return f"{v.p}/{v.q}"
+    return f"{float(v):.{digits}g}"
+
+
+def _line_text(m, b, var: str, *, exact: bool = False, digits: int = 6) -> str:
+    """'y = 2x - 3' from slope and intercept (exact SymPy numbers or floats)."""
+    if not exact:
+        m, b = float(m), float(b)
+        m = sympy.Float(m) if not m.is_integer() else sympy.Integer(int(m))
+        b = sympy.Float(b) if not b.is_integer() else sympy.Integer(int(b))
+    ms = _coef_text(m, digits)
+    bs = _coef_text(b, digits)
+    parts = []
+    if ms not in ("0", "-0"):
+        if "/" in ms:
+            ms = f"({ms})"
+        parts.append({"1": "", "-1": "-"}.get(ms, ms) + var)
+    if bs not in ("0", "-0") or not parts:
+        if parts:
+            sign = " - " if bs.startswith("-") else " + "
+            parts.append(sign + bs.lstrip("-"))
+        else:
+            parts.append(bs)
+    return "y = " + "".join(parts)
+
+
+def _numeric_slope(f: Callable, a: float) -> tuple[float, float, float]:
+    """f(a), f'(a) and an error estimate for a Python callable."""
+    from .numeric import derivative
+
+    res = derivative(f, a)
+    if res.status < 0 and not np.isfinite(res.df):
+        raise NotDifferentiableError(
+            f"could not find a finite derivative of the function at x = {_fmt_number(a)}"
+        )
+    return float(f(a)), float(res.df), float(res.error)
+
+
+def tangent_line(f, at) -> TangentLine:
+    """The tangent line to f at x = `at`.
+
+    Parameters
+    ----------
+    f : str, Expression, sympy.Expr or callable
+        The function. For expressions the slope is exact; for a Python callable
+        it is a numerical derivative, and the result says so (``exact=False``,
+        with an error estimate).
+    at : float
+        The point of tangency.
+
+    Returns
+    -------
+    TangentLine
+
+    Raises
+    ------
+    UndefinedError
+        If f is undefined at `at`.
+    NotDifferentiableError
+        If f has no derivative at `at` (the message gives both one-sided
+        derivatives).
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> t = dfdx.tangent_line("3x^2 - 4x", at=1)
+    >>> print(t)
+    y = 2x - 3
+    >>> t.slope, t.intercept
+    (2.0, -3.0)
+    >>> print(dfdx.tangent_line("x^3 - 1/x", at=1))
+    y = 4x - 4
+    """
+    a = _check_point(at, "at")
+    if is_expression_like(f):
+        e = as_expression(f, name="f")
+        if len(e.variables) > 1:
+            raise DfdxError(
+                f"f has several variables ({', '.join(e.variables)}); a tangent "
+                "line needs a function of one variable"
+            )
+        var = e.variables[0] if e.variables else "x"
+        value, slope = derivative_at(e, at, var)
+        a_exact = sympy.nsimplify(at) if isinstance(at, float) else sympy.sympify(at)
+        intercept = value - slope * a_exact
+        return TangentLine(
+            point=a,
+            value=float(value),
+            slope=float(slope),
+            intercept=float(intercept),
+            exact=True,
+            variable=var,
+            function=str(e),
+            _symbolic=(sympy.simplify(slope), sympy.simplify(intercept)),
+        )
+    if not callable(f):
+        raise DfdxError(
+            f"f must be an expression or a callable, got {type(f).__name__}"
+        )
+    value, slope, err = _numeric_slope(f, a)
+    if not math.isfinite(value):
+        raise UndefinedError(f"the function is undefined at x = {_fmt_number(a)}")
+    return TangentLine(
+        point=a,
+        value=value,
+        slope=slope,
+        intercept=value - slope * a,
+        exact=False,
+        function=getattr(f, "__name__", "f"),
+        error=err,
+        method="numerical",
+    )
+
+
+def _check_point(at, name: str) -> float:
+    if isinstance(at, bool):
+        raise DfdxError(f"{name} must be a number, got {at!r}")
+    try:
+        a = float(at)
+    except (TypeError, ValueError):
+        raise DfdxError(f"{name} must be a number, got {at!r}") from None
+    if not math.isfinite(a):
+        raise DfdxError(f"{name} must be finite, got {at!r}")
+    return a
