@@ -854,7 +854,9 @@ def as_expression(obj, *, name: str = "f") -> Expression:
     if isinstance(obj, (int, float)):
         if not math.isfinite(obj):
             raise DfdxError(f"{name} must be finite, got {obj!r}")
-        return Expression(sympy.nsimplify(obj) if isinstance(obj, float) else sympy.Integer(obj))
+        return Expression(
+            sympy.Rational(repr(obj)) if isinstance(obj, float) else sympy.Integer(obj)
+        )
     if isinstance(obj, sympy.Basic):
         if not isinstance(obj, sympy.Expr):
             raise DfdxError(f"{name} must be a scalar expression, got {type(obj).__name__}")

@@ -135,7 +135,7 @@ def one_sided_derivatives(expr, at, wrt: str | None = None):
     sym = _wrt_symbol(e, wrt)
     real, back = real_symbols(e.sympy)
     rsym = next((r for r in back if r.name == sym.name), sym)
-    a = sympy.nsimplify(at) if isinstance(at, float) else sympy.sympify(at)
+    a = _exact_point(at)
     h = sympy.Symbol("h", positive=True)
     fa = real.subs(rsym, a)
     right = sympy.limit((real.subs(rsym, a + h) - fa) / h, h, 0, "+")
@@ -161,7 +161,7 @@ def derivative_at(expr, at, wrt: str | None = None):
     """
     e = as_expression(expr, name="f")
     sym = _wrt_symbol(e, wrt)
-    a = sympy.nsimplify(at) if isinstance(at, float) else sympy.sympify(at)
+    a = _exact_point(at)
     label = f"{sym.name} = {_fmt_number(at)}"
     real, back = real_symbols(e.sympy)
     rsym = next((r for r in back if r.name == sym.name), sym)
@@ -180,7 +180,7 @@ def derivative_at(expr, at, wrt: str | None = None):
     lf = _finite_number(left) if left is not None else None
     rf = _finite_number(right) if right is not None else None
     if lf is not None and rf is not None and sympy.simplify(left - right) == 0:
-        return value, sympy.nsimplify(left) if isinstance(left, sympy.Float) else left
+        return value, left
     sides = f"left derivative {_fmt_sym(left)}, right derivative {_fmt_sym(right)}"
     raise NotDifferentiableError(
         f"f({sym.name}) = {e} is not differentiable at {label} ({sides})",
@@ -359,7 +359,7 @@ def tangent_line(f, at) -> TangentLine:
             )
         var = e.variables[0] if e.variables else "x"
         value, slope = derivative_at(e, at, var)
-        a_exact = sympy.nsimplify(at) if isinstance(at, float) else sympy.sympify(at)
+        a_exact = _exact_point(at)
         intercept = value - slope * a_exact
         return TangentLine(
             point=a,
@@ -400,3 +400,11 @@ def _check_point(at, name: str) -> float:
     if not math.isfinite(a):
         raise DfdxError(f"{name} must be finite, got {at!r}")
     return a
+
+
+def _exact_point(at):
+    """A point as an exact SymPy number: floats by their shortest decimal
+    (0.1 -> 1/10), so exact answers stay readable."""
+    if isinstance(at, (float, np.floating)):
+        return sympy.Rational(repr(float(at)))
+    return sympy.sympify(at)

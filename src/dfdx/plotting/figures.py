@@ -1,0 +1,289 @@
+"""Figures of one-variable calculus: a function with its tangent, and the error
+of difference quotients against the step h.
+
+Every function returns the matplotlib Axes it drew on, so figures can be checked
+through their data, and saves to ``output`` (SVG, PNG or PDF by extension).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import matplotlib
+
+import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, on purpose)
+import numpy as np
+
+from ..errors import DfdxError
+from ..expr import as_expression, is_expression_like
+from .sampling import evaluate, sample
+
+__all__ = ["plot_function", "plot_tangent", "plot_error_vs_h", "save_figure"]
+
+_FORMATS = (".svg", ".png", ".pdf")
+_EPS = float(np.finfo(float).eps)
+
+
+def save_figure(fig_or_ax, output) -> Path:
+    """Save a figure (or the figure of an Axes) to `output`; the format comes
+    from the extension (.svg, .png or .pdf). SVG files are deterministic: the
+    same figure gives the same bytes."""
+    fig = getattr(fig_or_ax, "figure", fig_or_ax)
+    path = Path(os.fspath(output))
+    ext = path.suffix.lower()
+    if ext not in _FORMATS:
+        raise DfdxError(
+            f"output must end in {', '.join(_FORMATS)}; got {str(output)!r}"
+        )
+    if not path.parent.exists():
+        raise DfdxError(f"output folder does not exist: {str(path.parent)!r}")
+    metadata = {"Date": None} if ext in (".svg", ".pdf") else {}
+    if ext == ".pdf":
+        metadata["CreationDate"] = None
+        metadata.pop("Date")
+    with matplotlib.rc_context({"svg.hashsalt": "dfdx", "svg.fonttype": "path"}):
+        fig.savefig(path, metadata=metadata, bbox_inches="tight", dpi=150)
+    return path
+
+
+def _function_and_label(f, name: str = "f"):
+    if is_expression_like(f):
+        e = as_expression(f, name=name)
+        if len(e.variables) > 1:
+            raise DfdxError(
+                f"{name} has several variables ({', '.join(e.variables)}); this "
+                "plot needs a function of one variable"
+            )
+        return e, str(e), e.variables[0] if e.variables else "x"
+    if not callable(f):
+        raise DfdxError(f"{name} must be an expression or a callable, got {type(f).__name__}")
+    fname = getattr(f, "__name__", "f")
+    return f, (fname if fname.isidentifier() else "f"), "x"
+
+
+def _check_lim(lim, name: str):
+    if lim is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in lim)
+    except (TypeError, ValueError):
+        raise DfdxError(f"{name} must be two numbers (low, high), got {lim!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise DfdxError(f"{name} must be two finite numbers with low < high, got {lim!r}")
+    return lo, hi
+
+
+def plot_function(
+    f,
+    x=None,
+    *,
+    tangent_at=None,
+    xlim=None,
+    ylim=None,
+    ax=None,
+    output=None,
+    legend: bool = True,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    figsize=(5.0, 3.5),
+):
+    """Plot f, breaking the curve at poles, optionally with its tangent line.
+
+    Poles are marked with a dotted vertical line and named in the legend; the
+    line never jumps across them and no RuntimeWarning is raised, even when a
+    sample falls exactly on the pole (the chapter's exercise x³ − 1/x on
+    ``np.arange(0, 3, 0.1)``).
+
+    Parameters
+    ----------
+    f : str, Expression or callable
+        The function of one variable.
+    x : array_like, optional
+        Sample points (e.g. ``np.arange(0, 3, 0.1)``); refined near poles.
+        Default: 801 points over `xlim`.
+    tangent_at : float, optional
+        Draw the tangent line there, its equation in the legend.
+    xlim, ylim : (float, float), optional
+        Axis limits. `xlim` defaults to the range of `x`, else a window of
+        width 4 around `tangent_at`, else (-5, 5). `ylim` defaults to a range
+        that keeps the curve readable when there are poles.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if omitted.
+    output : str or path, optional
+        Save the figure there (.svg, .png or .pdf).
+    legend : bool, optional
+        Draw a legend (default True).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np, dfdx
+    >>> ax = dfdx.plot_function("x^3 - 1/x", np.arange(0, 3, 0.1), tangent_at=1)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['f(x) = x**3 - 1/x', 'Tangent line (x=1): y = 4x - 4', 'pole at x = 0']
+    """
+    func, label, var = _function_and_label(f)
+    xlim = _check_lim(xlim, "xlim")
+    ylim = _check_lim(ylim, "ylim")
+    tangent = None
+    if tangent_at is not None:
+        from ..symbolic import tangent_line
+
+        tangent = tangent_line(f, tangent_at)
+    if x is None:
+        if xlim is None:
+            xlim = (tangent.point - 2, tangent.point + 2) if tangent else (-5.0, 5.0)
+        s = sample(func, xlim=xlim)
+    else:
+        x = np.asarray(x, dtype=float)
+        s = sample(func, x)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    curve = f"f({var}) = {label}" if is_expression_like(f) else f"{label}({var})"
+    ax.plot(s.x, s.y, "-", color="C0", label=curve)
+    if tangent is not None:
+        tx = np.array([s.x[0], s.x[-1]]) if xlim is None else np.array(xlim)
+        ax.plot(tx, tangent(tx), "m--",
+                label=f"Tangent line ({var}={_num(tangent.point)}): {tangent.equation()}")
+        ax.plot([tangent.point], [tangent.value], "o", color="m", markersize=4)
+    for p in s.poles:
+        ax.axvline(p, color="0.5", linestyle=":", linewidth=1,
+                   label=f"pole at {var} = {_num(p)}")
+    for j in s.jumps:
+        ax.axvline(j, color="0.7", linestyle=":", linewidth=0.8,
+                   label=f"jump at {var} = {_num(j)}")
+    ax.set_xlabel(xlabel or var)
+    ax.set_ylabel(ylabel or f"f({var})")
+    if xlim is not None:
+        ax.set_xlim(xlim)
+    if ylim is not None:
+        ax.set_ylim(ylim)
+    elif s.ylim is not None:
+        ax.set_ylim(s.ylim)
+    ax.grid(True, alpha=0.4)
+    if legend:
+        ax.legend(fontsize="small")
+    if output is not None:
+        save_figure(ax, output)
+    return ax
+
+
+def plot_tangent(f, at, **kwargs):
+    """Plot f and its tangent line at x = `at` (see :func:`plot_function`).
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> ax = dfdx.plot_tangent("3x^2 - 4x", 1, xlim=(0, 3))
+    >>> ax.lines[1].get_label()
+    'Tangent line (x=1): y = 2x - 3'
+    """
+    return plot_function(f, tangent_at=at, **kwargs)
+
+
+def _num(v: float) -> str:
+    v = float(v)
+    if v == 0:
+        return "0"
+    return f"{v:g}"
+
+
+def plot_error_vs_h(
+    f,
+    x: float,
+    *,
+    exact=None,
+    h_max: float = 0.1,
+    h_min: float = 1e-16,
+    marks=None,
+    title: str | None = None,
+    ax=None,
+    output=None,
+):
+    """Log–log error of forward and central differences against h.
+
+    For large h the truncation error dominates (slope 1 for forward, 2 for
+    central differences); for small h round-off, about eps·|f(x)|/h, takes over
+    (slope −1). The best h sits where they meet: near √eps ≈ 1.5e-8 for forward
+    and eps^(1/3) ≈ 6e-6 for central differences (for f of order 1).
+
+    Parameters
+    ----------
+    f : callable or expression text
+    x : float
+    exact : float, optional
+        The exact derivative; if omitted it comes from the exact derivative of
+        an expression, else from :func:`dfdx.derivative` (and the plot says so).
+    h_max, h_min : float
+        Range of h.
+    marks : (scheme, h, values), optional
+        Rows of a limit table to mark on the curve.
+    ax, output : see :func:`plot_function`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if not (0 < h_min < h_max):
+        raise DfdxError(f"need 0 < h_min < h_max, got h_min={h_min!r}, h_max={h_max!r}")
+    func, label, var = _function_and_label(f)
+    reference = "exact"
+    if exact is None:
+        if is_expression_like(f):
+            from ..limits import _exact_derivative
+
+            exact = _exact_derivative(func, x)
+        if exact is None:
+            from ..numeric import derivative
+
+            res = derivative(func, x)
+            exact = float(res.df)
+            reference = f"numerical reference (error ≈ {float(res.error):.0e})"
+    hs = np.geomspace(h_max, h_min, 121)
+    with np.errstate(all="ignore"):
+        fwd = (evaluate(func, x + hs) - evaluate(func, np.full_like(hs, x))) / hs
+        cen = (evaluate(func, x + hs) - evaluate(func, x - hs)) / (2 * hs)
+    err_f = np.abs(fwd - exact)
+    err_c = np.abs(cen - exact)
+    # log axes cannot show 0: leave those points out rather than invent a value
+    err_f = np.where(err_f > 0, err_f, np.nan)
+    err_c = np.where(err_c > 0, err_c, np.nan)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    ax.loglog(hs, err_f, "-", color="C0", label="forward (f(x+h) − f(x))/h")
+    ax.loglog(hs, err_c, "-", color="C1", label="central (f(x+h) − f(x−h))/2h")
+    fx = float(evaluate(func, np.array([x]))[0])
+    scale = max(abs(fx), abs(exact), 1e-300)
+    roundoff = _EPS * scale / hs
+    ax.loglog(hs, roundoff, ":", color="0.4", label="round-off ~ eps·|f|/h (slope −1)")
+    # truncation guides anchored on the largest h
+    for err, order, color in ((err_f, 1, "C0"), (err_c, 2, "C1")):
+        finite = np.flatnonzero(np.isfinite(err))
+        if finite.size:
+            i = finite[0]
+            guide = err[i] * (hs / hs[i]) ** order
+            keep = guide > roundoff * 1e-2
+            ax.loglog(hs[keep], guide[keep], "--", color=color, linewidth=0.8,
+                      alpha=0.7, label=f"truncation, slope {order}")
+    if marks is not None:
+        scheme, mh, mv = marks
+        mh = np.asarray(mh, dtype=float)
+        me = np.abs(np.asarray(mv, dtype=float) - exact)
+        ok = me > 0
+        color = "C1" if scheme == "central" else "C0"
+        ax.loglog(mh[ok], me[ok], "o", color=color, markersize=4,
+                  label=f"table rows ({scheme})")
+    ax.set_xlabel("step h")
+    ax.set_ylabel(f"|error| vs {reference}")
+    ax.invert_xaxis()
+    ax.grid(True, which="major", alpha=0.4)
+    ax.set_title(title or f"{label} at {var} = {x:g}", fontsize="medium")
+    ax.legend(fontsize="x-small")
+    if output is not None:
+        save_figure(ax, output)
+    return ax
