@@ -295,7 +295,7 @@ _OPERATORS = {
 _VALUE_END = {tokenize.NUMBER, tokenize.NAME}
 
 
-def _rewrite(text: str, functions: set[str]) -> tuple[str, list[int], list[int]]:
+def _rewrite(text: str, functions: set[str] | None) -> tuple[str, list[int], list[int]]:
     """Rewrite `text` into Python syntax.
 
     Returns the new source and two parallel sorted lists mapping offsets in the
@@ -363,7 +363,7 @@ def _is_value_name(tok) -> bool:
     return tok.type == tokenize.NAME and not keyword.iskeyword(tok.string)
 
 
-def _implicit_product(prev, tok, functions: set[str]) -> bool:
+def _implicit_product(prev, tok, functions: set[str] | None) -> bool:
     """Whether a '*' is implied between two adjacent tokens."""
     prev_ends_value = (
         prev.type == tokenize.NUMBER
@@ -378,9 +378,19 @@ def _implicit_product(prev, tok, functions: set[str]) -> bool:
     if _is_value_name(tok):
         return True
     if tok.type == tokenize.OP and tok.string == "(":
-        # 'sin(' and 'f(' are calls; '2(' and ')(' are products
-        return not (prev.type == tokenize.NAME)
+        # '2(' and ')(' are products; 'sin(' is a call; a short variable-like
+        # name ('x(', 'x1(') is a product unless undefined functions are on
+        if prev.type != tokenize.NAME:
+            return True
+        if functions is None:  # undefined functions allowed: every name( is a call
+            return False
+        if prev.string in functions or prev.string in CONSTANTS:
+            return prev.string in CONSTANTS
+        return _VARIABLE_LIKE.fullmatch(prev.string) is not None
     return False
+
+
+_VARIABLE_LIKE = re.compile(r"[A-Za-z]_?\d*")
 
 
 # ---------------------------------------------------------------------------
@@ -775,7 +785,9 @@ def _parse(text: str, undefined_functions: bool) -> Expression:
     # keep columns of `text`: strip only what tokenize would ignore anyway
     lead = len(text) - len(text.lstrip())
     body = text[lead:].rstrip()
-    src, new_offsets, old_cols = _rewrite(body, set(_FUNCTION_TABLE))
+    src, new_offsets, old_cols = _rewrite(
+        body, None if undefined_functions else set(_FUNCTION_TABLE)
+    )
     old_cols = [c + lead for c in old_cols]
     try:
         tree = ast.parse(src, mode="eval")

@@ -1,0 +1,239 @@
+"""The chapter's commands: the walk-through, ``limit``, ``diff``, ``tangent`` and
+``plot``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import add_command, parse_float, parse_point, print_json
+
+CHAPTER_F = "3*x**2 - 4*x"
+
+
+def register(sub, common) -> None:
+    p = add_command(
+        sub,
+        "limit",
+        help="difference quotients of f at a point as h shrinks",
+        examples=(
+            '  dfdx limit "3x^2 - 4x" --at 1\n'
+            '  dfdx limit "exp(x)" --at 0 --steps 16 --scheme central\n'
+            '  dfdx limit "sin(x)" --at 1 --steps 16 --plot error.svg'
+        ),
+        parents=[common],
+    )
+    p.add_argument("expr", help="the function, e.g. '3x^2 - 4x'")
+    p.add_argument("--at", type=parse_float, required=True, help="the point x")
+    p.add_argument("--h", type=parse_float, default=0.1, help="first step (default 0.1)")
+    p.add_argument("--steps", type=int, default=5, help="number of rows (default 5)")
+    p.add_argument("--ratio", type=parse_float, default=0.1,
+                   help="factor between steps (default 0.1)")
+    p.add_argument("--scheme", choices=("forward", "backward", "central"),
+                   default="forward", help="difference quotient (default forward)")
+    p.add_argument("--plot", metavar="FILE",
+                   help="also write the error-versus-h figure (.svg/.png/.pdf)")
+    p.set_defaults(handler=run_limit)
+
+    p = add_command(
+        sub,
+        "diff",
+        help="exact derivative of an expression",
+        examples=(
+            '  dfdx diff "3x^2 - 4x"\n'
+            '  dfdx diff "x^3 - 1/x" --at 1\n'
+            '  dfdx diff "x1^2 * x2" --wrt x2 --at x1=1,x2=3\n'
+            '  dfdx diff "sin(x)" -n 2'
+        ),
+        parents=[common],
+    )
+    p.add_argument("expr", help="the function")
+    p.add_argument("--wrt", help="variable (needed when there are several)")
+    p.add_argument("-n", "--order", type=int, default=1, help="order (default 1)")
+    p.add_argument("--at", help="evaluate there: a number, or x1=1,x2=2")
+    p.set_defaults(handler=run_diff)
+
+    p = add_command(
+        sub,
+        "tangent",
+        help="tangent line to f at a point",
+        examples=(
+            '  dfdx tangent "3x^2 - 4x" --at 1\n'
+            '  dfdx tangent "x^3 - 1/x" --at 1 -o tangent.svg'
+        ),
+        parents=[common],
+    )
+    p.add_argument("expr", help="the function of one variable")
+    p.add_argument("--at", type=parse_float, required=True, help="point of tangency")
+    p.add_argument("-o", "--output", help="also plot f and the tangent to this file")
+    p.set_defaults(handler=run_tangent)
+
+    p = add_command(
+        sub,
+        "plot",
+        help="plot a function (poles handled), optionally with a tangent",
+        examples=(
+            '  dfdx plot "x^3 - 1/x" --tangent-at 1 --xlim 0 3 -o g.svg\n'
+            '  dfdx plot "tan(x)" --xlim -4 4 -o tan.png'
+        ),
+    )
+    p.add_argument("expr", help="the function")
+    p.add_argument("-o", "--output", required=True, help="file (.svg, .png or .pdf)")
+    p.add_argument("--tangent-at", type=parse_float, help="draw the tangent there")
+    p.add_argument("--xlim", type=parse_float, nargs=2, metavar=("A", "B"))
+    p.add_argument("--ylim", type=parse_float, nargs=2, metavar=("A", "B"))
+    p.set_defaults(handler=run_plot)
+
+
+def _expression(text: str):
+    from ..expr import parse
+
+    return parse(text)
+
+
+def run_limit(args) -> int:
+    from ..limits import limit_table
+
+    table = limit_table(
+        args.expr, args.at, h=args.h, steps=args.steps, ratio=args.ratio,
+        scheme=args.scheme,
+    )
+    figure = None
+    if args.plot:
+        table.plot(output=args.plot)
+        figure = args.plot
+    if args.json:
+        print_json({
+            "function": table.function, "x": table.x, "scheme": table.scheme,
+            "exact": table.exact, "rows": table.rows(), "figure": figure,
+        })
+        return 0
+    print(f"f(x) = {table.function}, x = {table.x:g}, {table.scheme} differences")
+    print(table.format(exact=table.exact is not None))
+    if table.exact is None:
+        print("(no exact derivative at this point)")
+    if figure:
+        print(f"error-versus-h figure: {figure}")
+    return 0
+
+
+def run_diff(args) -> int:
+    from ..errors import DfdxError
+    from ..expr import variable_values
+    from ..symbolic import diff
+
+    e = _expression(args.expr)
+    if args.wrt is None and len(e.variables) > 1:
+        raise DfdxError(
+            f"the expression has several variables ({', '.join(e.variables)}); "
+            "choose one with --wrt"
+        )
+    d = diff(e, args.wrt, n=args.order)
+    wrt = args.wrt or (e.variables[0] if e.variables else "x")
+    prime = "'" * args.order if args.order <= 3 else f"^({args.order})"
+    value = None
+    if args.at is not None:
+        try:
+            point = {wrt: parse_float(args.at)} if "=" not in args.at else parse_point(args.at)
+        except Exception as exc:  # argparse.ArgumentTypeError
+            raise DfdxError(f"--at: {exc}") from None
+        point = variable_values(e, point, name="--at")
+        missing = [v for v in d.variables if v not in point]
+        if missing:
+            raise DfdxError(f"--at: missing value for {', '.join(missing)}")
+        if len(e.variables) <= 1 and args.order == 1:
+            from ..symbolic import derivative_at
+
+            _, slope = derivative_at(e, point.get(wrt, 0.0), wrt)
+            value = float(slope)
+        else:
+            value = float(d(**{k: v for k, v in point.items() if k in d.variables})) \
+                if d.variables else float(d.sympy)
+    if args.json:
+        print_json({"function": str(e), "wrt": wrt, "order": args.order,
+                    "derivative": str(d), "latex": d.latex,
+                    "at": args.at, "value": value})
+        return 0
+    label = f"d/d{wrt}" if len(e.variables) <= 1 else f"∂/∂{wrt}"
+    if args.order > 1:
+        label = label.replace("d/d", f"d^{args.order}/d").replace("∂/∂", f"∂^{args.order}/∂")
+        label += f"^{args.order}"
+    shown = f"({e})" if len(e.sympy.args) > 1 and not e.sympy.is_Function else str(e)
+    print(f"{label} {shown} = {d}")
+    if value is not None:
+        print(f"at {args.at}: {value:.15g}")
+    return 0
+
+
+def run_tangent(args) -> int:
+    from ..symbolic import tangent_line
+
+    t = tangent_line(args.expr, args.at)
+    if args.output:
+        from ..plotting.figures import plot_tangent
+
+        plot_tangent(args.expr, args.at, output=args.output)
+    if args.json:
+        print_json({"function": t.function, "at": t.point, "value": t.value,
+                    "slope": t.slope, "intercept": t.intercept,
+                    "equation": t.equation(), "exact": t.exact,
+                    "figure": args.output})
+        return 0
+    print(f"tangent to f(x) = {t.function} at x = {t.point:g}: {t.equation()}")
+    print(f"  f({t.point:g}) = {t.value:.15g}, slope f'({t.point:g}) = {t.slope:.15g}")
+    if args.output:
+        print(f"figure: {args.output}")
+    return 0
+
+
+def run_plot(args) -> int:
+    from ..plotting.figures import plot_function
+
+    plot_function(args.expr, tangent_at=args.tangent_at, xlim=args.xlim,
+                  ylim=args.ylim, output=args.output)
+    print(f"figure: {args.output}")
+    return 0
+
+
+def walk(args) -> int:
+    """The main job: the chapter's example, end to end."""
+    from ..limits import limit_table
+    from ..symbolic import diff, tangent_line
+
+    outdir = Path(getattr(args, "outdir", ".") or ".")
+    if not outdir.is_dir():
+        from ..errors import DfdxError
+
+        raise DfdxError(f"--outdir: not a folder: {str(outdir)!r}")
+    f = _expression(CHAPTER_F)
+    print("dfdx: the calculus chapter of Dive into Deep Learning, worked through")
+    print()
+    print(f"f(x) = {f}")
+    print()
+    print("1. The derivative as a limit: (f(x + h) - f(x)) / h at x = 1")
+    table = limit_table(f, 1.0)
+    print(table)
+    print()
+    d = diff(f)
+    print("2. The exact derivative")
+    print(f"f'(x) = {d}")
+    print(f"f'(1) = {d(1.0):g}")
+    print()
+    t = tangent_line(f, 1.0)
+    print("3. The tangent line at x = 1")
+    print(t.equation())
+    print()
+    import numpy as np
+
+    from ..plotting.figures import plot_error_vs_h, plot_tangent
+
+    tangent_path = outdir / "dfdx-tangent.svg"
+    error_path = outdir / "dfdx-error-vs-h.svg"
+    plot_tangent(f, 1.0, x=np.arange(0, 3, 0.1), output=tangent_path)
+    plot_error_vs_h(f, 1.0, marks=("forward", table.h, table.values), output=error_path)
+    print("4. Figures")
+    print(f"f and its tangent:    {os.fspath(tangent_path)}")
+    print(f"error versus h:       {os.fspath(error_path)}")
+    print()
+    print("Next: dfdx --help, e.g. dfdx limit \"exp(x)\" --at 0 --steps 16 --scheme central")
+    return 0

@@ -1,0 +1,226 @@
+"""The safe parser: accepted syntax, values, and every rejection with its message."""
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import sympy
+
+import dfdx
+from dfdx import ParseError, parse
+
+x, y = sympy.symbols("x y")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("3x^2 - 4x", 3 * x**2 - 4 * x),
+        ("3*x**2 - 4*x", 3 * x**2 - 4 * x),
+        ("2(x+1)", 2 * (x + 1)),
+        ("x y", x * y),
+        ("(x+1)(x-1)", (x + 1) * (x - 1)),
+        ("2x(x+1)", 2 * x * (x + 1)),
+        ("-x^2", -(x**2)),
+        ("2^-x", 2 ** (-x)),
+        ("x^3 - 1/x", x**3 - 1 / x),
+        ("e^x", sympy.exp(x)),
+        ("exp(x)", sympy.exp(x)),
+        ("pi x", sympy.pi * x),
+        ("log(x)", sympy.log(x)),
+        ("ln(x)", sympy.log(x)),
+        ("log(x, 2)", sympy.log(x) / sympy.log(2)),
+        ("sqrt(x)", sympy.sqrt(x)),
+        ("abs(x)", sympy.Abs(x)),
+        ("sign(x)", sympy.sign(x)),
+        ("max(x, 0)", sympy.Max(x, 0)),
+        ("min(x, y, 1)", sympy.Min(x, y, 1)),
+        ("0.1x", x / 10),
+        ("1e-3 x", x / 1000),
+        ("sin(x)cos(x)", sympy.sin(x) * sympy.cos(x)),
+        ("tanh(x) + asin(x) + acos(x) + atan(x)", sympy.tanh(x) + sympy.asin(x)
+         + sympy.acos(x) + sympy.atan(x)),
+        ("sinh(x) cosh(x)", sympy.sinh(x) * sympy.cosh(x)),
+        ("norm(x, y)", sympy.sqrt(x**2 + y**2)),
+    ],
+)
+def test_accepted_syntax_gives_the_sympy_expression(text, expected):
+    assert sympy.simplify(parse(text).sympy - expected) == 0
+
+
+def test_dl_functions_keep_their_names_and_values():
+    e = parse("sigmoid(x) + relu(x) + softplus(x)")
+    assert {type(a).__name__ for a in e.sympy.args} == {"sigmoid", "relu", "softplus"}
+    xs = np.array([-2.0, 0.0, 3.0])
+    expected = 1 / (1 + np.exp(-xs)) + np.maximum(xs, 0) + np.log1p(np.exp(xs))
+    np.testing.assert_allclose(e(xs), expected, rtol=1e-14)
+
+
+def test_sigmoid_and_softplus_do_not_overflow():
+    e = parse("sigmoid(x) + softplus(x)")
+    with np.errstate(all="raise"):
+        out = e(np.array([-800.0, 800.0]))
+    np.testing.assert_allclose(out, [0.0, 801.0])
+
+
+def test_expression_is_callable_vectorised_and_by_keyword():
+    f = parse("3x^2 - 4x")
+    assert f(1.0) == -1.0
+    np.testing.assert_array_equal(f(np.array([0.0, 1.0, 2.0])), [0.0, -1.0, 4.0])
+    assert f(np.arange(3)).dtype == np.float64  # integers are promoted
+    g = parse("x1*x2 + sin(x2)")
+    assert g.variables == ("x1", "x2")
+    assert g(x1=2.0, x2=0.0) == 0.0
+    np.testing.assert_allclose(g(x1=np.ones(3), x2=np.zeros(3)), np.zeros(3))
+
+
+def test_variables_are_in_natural_order():
+    assert parse("x10 + x2 + x1").variables == ("x1", "x2", "x10")
+
+
+def test_constant_expression_broadcasts():
+    c = parse("2 pi")
+    np.testing.assert_allclose(c(np.zeros(4)), np.full(4, 2 * np.pi))
+
+
+def test_division_by_zero_gives_inf_without_warning():
+    with np_warnings_as_errors():
+        assert parse("1/x")(0.0) == np.inf
+
+
+class np_warnings_as_errors:
+    def __enter__(self):
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("error")
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+
+def test_text_and_latex():
+    f = parse("x^2/2")
+    assert str(f) == "x**2/2"
+    assert f.latex == r"\frac{x^{2}}{2}"
+    assert f._repr_latex_() == r"$\frac{x^{2}}{2}$"
+    assert repr(f) == "Expression('x**2/2')"
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda g: g(1.0), "pass them by keyword"),
+        (lambda g: g(x1=1.0), "missing value for variable x2"),
+        (lambda g: g(x1=1.0, x2=1.0, z=3.0), "unknown variable z"),
+        (lambda g: g(1.0, x1=2.0), "either positionally or by keyword"),
+        (lambda g: g(x1="a", x2=1.0), "value of x1 must be numeric"),
+    ],
+)
+def test_call_errors(call, message):
+    with pytest.raises(dfdx.DfdxError, match=message):
+        call(parse("x1 + x2"))
+
+
+@pytest.mark.parametrize(
+    "text, message, column",
+    [
+        ("__import__('os').system('x')", "attribute access ('.system') is not allowed", 16),
+        ("x.real", "attribute access ('.real') is not allowed", 1),
+        ("x[0]", "subscripts are not allowed", 0),
+        ("lambda x: x", "lambda expressions are not allowed", 0),
+        ("[x for x in y]", "comprehensions are not allowed", 0),
+        ("sum(x for x in y)", "comprehensions are not allowed", 3),
+        ("sin(x=1)", "keyword arguments are not allowed", 4),
+        ("'abc'", "strings are not allowed", 0),
+        ("x + 'abc'", "strings are not allowed", 4),
+        ("__class__", "names starting with '_'", 0),
+        ("x + __dict__", "names starting with '_'", 4),
+        ("x if x else 1", "conditional expressions", 0),
+        ("x < 1", "comparisons are not allowed", 0),
+        ("x and y", "boolean operators", 0),
+        ("x // 2", "operator '//' is not allowed", 2),
+        ("x % 2", "operator '%' is not allowed", 2),
+        ("x @ y", "operator '@' is not allowed", 2),
+        ("(x, y)", "tuples are not allowed", 0),
+        ("{x: 1}", "dictionaries are not allowed", 0),
+        ("3j", "complex numbers are not allowed", 0),
+        ("foo(x)", "unknown function 'foo'", 0),
+        ("sin", "function 'sin' must be called", 0),
+        ("log(x, 2, 3)", "log() takes 1-2 arguments, got 3", 0),
+        ("1/0", "division by zero", 1),
+        ("1e400", "number too large", 0),
+        ("x = 1", "invalid syntax", None),
+        ("x;y", "invalid syntax", 1),
+        ("2 3", "invalid syntax", 2),
+        ("x # comment", "comments ('#') are not allowed", 2),
+    ],
+)
+def test_rejections_name_the_construct_and_column(text, message, column):
+    with pytest.raises(ParseError) as info:
+        parse(text)
+    err = info.value
+    assert message in str(err)
+    if column is not None:
+        assert err.column == column
+        assert f"at column {column + 1}" in str(err)
+        assert err.caret.splitlines()[1] == " " * column + "^"
+    assert "\n" not in str(err)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("9**9**9**9", "power too large"),
+        ("x**(10**100)", "exponent too large"),
+        ("x" * 100_000, "expression too long (100000 characters"),
+        ("(" * 10_000 + "x" + ")" * 10_000, "nested too deeply"),
+        ("-" * 1500 + "x", "nested too deeply"),
+        ("(10**1000)**1000", "power too large"),
+        ("2**10**10", "power too large"),
+    ],
+)
+def test_resource_limits_answer_within_a_second(text, message):
+    start = time.perf_counter()
+    with pytest.raises(ParseError, match=message.replace("(", r"\(").replace("*", r"\*")):
+        parse(text)
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("text", ["", "   ", "(x", "x)", "x\ny"])
+def test_empty_and_unbalanced_input(text):
+    with pytest.raises(ParseError):
+        parse(text)
+
+
+def test_non_text_input_is_rejected():
+    with pytest.raises(dfdx.DfdxError, match="expression must be text, got int"):
+        parse(3)
+
+
+def test_parser_never_evaluates_python(tmp_path):
+    marker = tmp_path / "pwned"
+    attack = f"__import__('os').system('touch {marker}')"
+    with pytest.raises(ParseError):
+        parse(attack)
+    assert not marker.exists()
+
+
+def test_undefined_functions_only_when_asked():
+    e = parse("f(x, y) + g(x)", undefined_functions=True)
+    assert isinstance(e.sympy, sympy.Add)
+    assert {type(a).__name__ for a in e.sympy.args} == {"f", "g"}
+
+
+def test_import_dfdx_stays_light():
+    code = (
+        "import sys, dfdx; "
+        "heavy = [m for m in ('sympy', 'matplotlib', 'scipy', 'torch') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == ""
