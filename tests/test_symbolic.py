@@ -1,0 +1,169 @@
+"""Exact derivatives against SymPy, tangent lines, undefined and kinked points."""
+
+import numpy as np
+import pytest
+import sympy
+
+import dfdx
+
+x = sympy.Symbol("x", real=True)
+x1, x2 = sympy.symbols("x1 x2", real=True)
+
+# (text for dfdx, the same function written directly in SymPy)
+CASES = [
+    ("3*x**2 - 4*x", 3 * x**2 - 4 * x),
+    ("x^3 - 1/x", x**3 - 1 / x),
+    ("exp(x)", sympy.exp(x)),
+    ("e^(2x)", sympy.exp(2 * x)),
+    ("2^x", 2**x),
+    ("log(x)", sympy.log(x)),
+    ("log(x, 10)", sympy.log(x, 10)),
+    ("sqrt(x)", sympy.sqrt(x)),
+    ("x^(1/3)", x ** sympy.Rational(1, 3)),
+    ("x^2.5", x ** sympy.Rational(5, 2)),
+    ("x^x", x**x),
+    ("sin(x)", sympy.sin(x)),
+    ("cos(x)^2", sympy.cos(x) ** 2),
+    ("tan(x)", sympy.tan(x)),
+    ("asin(x)", sympy.asin(x)),
+    ("acos(x)", sympy.acos(x)),
+    ("atan(x)", sympy.atan(x)),
+    ("sinh(x)", sympy.sinh(x)),
+    ("cosh(x)", sympy.cosh(x)),
+    ("tanh(x)", sympy.tanh(x)),
+    ("abs(x)", sympy.Abs(x)),
+    ("x abs(x)", x * sympy.Abs(x)),
+    ("sigmoid(x)", 1 / (1 + sympy.exp(-x))),
+    ("softplus(x)", sympy.log(1 + sympy.exp(x))),
+    ("exp(-x^2) log(x)", sympy.exp(-(x**2)) * sympy.log(x)),
+    ("sin(x)/x", sympy.sin(x) / x),
+    ("(x^2 + 1)/(x - 1)", (x**2 + 1) / (x - 1)),
+    ("sin(cos(exp(x)))", sympy.sin(sympy.cos(sympy.exp(x)))),
+    ("log(1 + exp(x))", sympy.log(1 + sympy.exp(x))),
+    ("x^10 - 5x^3 + 2", x**10 - 5 * x**3 + 2),
+    ("1/(1 + x^2)", 1 / (1 + x**2)),
+    ("sqrt(1 - x^2)", sympy.sqrt(1 - x**2)),
+    ("logsumexp(x, 2x)", sympy.log(sympy.exp(x) + sympy.exp(2 * x))),
+    ("7", sympy.Integer(7)),
+]
+
+
+def _same(ours, reference):
+    ours_real = ours.xreplace({s: sympy.Symbol(s.name, real=True) for s in ours.free_symbols})
+    diff = (ours_real - reference).rewrite(sympy.exp)
+    return sympy.simplify(diff) == 0
+
+
+@pytest.mark.parametrize("text, reference", CASES)
+def test_first_derivative_matches_sympy(text, reference):
+    d = dfdx.diff(text)
+    assert _same(d.sympy, sympy.diff(reference, x))
+
+
+@pytest.mark.parametrize("text, reference", CASES[:12])
+def test_second_derivative_matches_sympy(text, reference):
+    d = dfdx.diff(text, n=2)
+    assert _same(d.sympy, sympy.diff(reference, x, 2))
+
+
+def test_partial_derivatives_match_sympy():
+    f = x1**2 * x2 + sympy.sin(x1 * x2)
+    for var in (x1, x2):
+        d = dfdx.diff("x1^2 x2 + sin(x1 x2)", wrt=var.name)
+        assert _same(d.sympy, sympy.diff(f, var))
+
+
+def test_chapter_derivative_and_value():
+    d = dfdx.diff("3*x**2 - 4*x")
+    assert str(d) == "6*x - 4"
+    assert d(1.0) == 2.0
+
+
+def test_diff_validation_messages():
+    with pytest.raises(dfdx.DfdxError, match="several variables"):
+        dfdx.diff("x*y")
+    with pytest.raises(dfdx.DfdxError, match="n must be a positive integer, got 0"):
+        dfdx.diff("x", n=0)
+    with pytest.raises(dfdx.DfdxError, match="wrt must be a variable name, got '1x'"):
+        dfdx.diff("x", wrt="1x")
+    with pytest.raises(dfdx.DfdxError, match="expr must be expression text"):
+        dfdx.diff([1, 2])
+
+
+def test_derivative_of_abs_is_sign_not_complex_form():
+    assert str(dfdx.diff("abs(x)")) == "sign(x)"
+
+
+def test_chapter_tangent_line():
+    t = dfdx.tangent_line("3*x**2 - 4*x", 1)
+    assert (t.slope, t.intercept, t.value, t.point) == (2.0, -3.0, -1.0, 1.0)
+    assert str(t) == "y = 2x - 3"
+    assert t.exact
+    np.testing.assert_array_equal(t(np.array([0.0, 1.0, 3.0])), [-3.0, -1.0, 3.0])
+    assert t.latex == "y = 2 x - 3"
+
+
+def test_exercise_1_tangent_line():
+    t = dfdx.tangent_line("x^3 - 1/x", 1)
+    assert str(t) == "y = 4x - 4"
+    assert (t.slope, t.intercept) == (4.0, -4.0)
+
+
+@pytest.mark.parametrize(
+    "f, at, text",
+    [("1/x", 0.5, "y = -4x + 4"), ("x^2 + 0.5x", 1, "y = 2.5x - 1"), ("x^2/3", 1, "y = (2/3)x - 1/3"),
+     ("exp(x)", 0, "y = x + 1"), ("sin(x)", 1, "y = 0.540302x + 0.301169"), ("5", 2, "y = 5")],
+)
+def test_tangent_text(f, at, text):
+    t = dfdx.tangent_line(f, at)
+    assert str(t) == text
+    ref = sympy.lambdify(x, dfdx.parse(f).sympy.xreplace({sympy.Symbol("x"): x}))
+    assert t.value == pytest.approx(float(ref(at)), rel=1e-14, abs=1e-14)
+
+
+def test_undefined_point_is_reported_not_a_number():
+    with pytest.raises(dfdx.UndefinedError, match=r"undefined at x = 0"):
+        dfdx.tangent_line("1/x", 0)
+    with pytest.raises(dfdx.UndefinedError, match="undefined"):
+        dfdx.tangent_line("log(x)", -1)
+
+
+@pytest.mark.parametrize(
+    "f, left, right",
+    [("abs(x)", -1, 1), ("relu(x)", 0, 1), ("max(x, 0)", 0, 1), ("abs(x - 2)", -1, 1)],
+)
+def test_kinks_give_both_one_sided_derivatives(f, left, right):
+    at = 2 if "2" in f else 0
+    with pytest.raises(dfdx.NotDifferentiableError) as info:
+        dfdx.tangent_line(f, at)
+    assert info.value.left == left and info.value.right == right
+    assert f"left derivative {left}, right derivative {right}" in str(info.value)
+
+
+def test_vertical_tangent_is_not_differentiable():
+    with pytest.raises(dfdx.NotDifferentiableError, match=r"right derivative \+inf"):
+        dfdx.tangent_line("sqrt(x)", 0)
+
+
+def test_smooth_point_of_nonsmooth_function_is_fine():
+    assert str(dfdx.tangent_line("x*abs(x)", 0)) == "y = 0"
+    assert str(dfdx.tangent_line("abs(x)", -3)) == "y = -x"
+
+
+def test_tangent_of_callable_is_numerical_and_says_so():
+    t = dfdx.tangent_line(lambda v: v**3 - 1 / v, 1.0)
+    assert not t.exact
+    assert t.slope == pytest.approx(4.0, abs=1e-9)
+    assert t.intercept == pytest.approx(-4.0, abs=1e-9)
+    assert "numerical slope" in str(t)
+
+
+def test_tangent_validation():
+    with pytest.raises(dfdx.DfdxError, match="at must be a number, got 'a'"):
+        dfdx.tangent_line("x", "a")
+    with pytest.raises(dfdx.DfdxError, match="at must be finite"):
+        dfdx.tangent_line("x", float("nan"))
+    with pytest.raises(dfdx.DfdxError, match="several variables"):
+        dfdx.tangent_line("x*y", 1)
+    with pytest.raises(dfdx.DfdxError, match="f must be an expression or a callable"):
+        dfdx.tangent_line(3j, 1)
