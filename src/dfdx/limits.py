@@ -283,7 +283,7 @@ def limit_table(
     >>> t = dfdx.limit_table("3*x**2 - 4*x", 1, scheme="central", steps=2)
     >>> print(t.format(exact=True))
     h=0.10000, numerical limit=2.00000, exact=2.00000, error=0.0e+00
-    h=0.01000, numerical limit=2.00000, exact=2.00000, error=4.4e-16
+    h=0.01000, numerical limit=2.00000, exact=2.00000, error=1.3e-15
     """
     x = _check_number(x, "x")
     h = _check_number(h, "h")
