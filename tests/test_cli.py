@@ -30,7 +30,7 @@ def test_no_arguments_walks_the_chapter(capsys, tmp_path):
     assert code == 0 and err == ""
     lines = out.splitlines()
     start = lines.index(CHAPTER_LINES[0])
-    assert lines[start:start + 5] == CHAPTER_LINES
+    assert lines[start : start + 5] == CHAPTER_LINES
     assert "f'(x) = 6*x - 4" in lines
     assert "f'(1) = 2" in lines
     assert "y = 2x - 3" in lines
@@ -47,18 +47,31 @@ def test_limit_shows_exact_and_errors(capsys):
 
 
 def test_limit_json(capsys):
-    code, out, _ = run(capsys, "limit", "exp(x)", "--at", "0", "--steps", "3",
-                       "--scheme", "central", "--json")
+    code, out, _ = run(
+        capsys,
+        "limit",
+        "exp(x)",
+        "--at",
+        "0",
+        "--steps",
+        "3",
+        "--scheme",
+        "central",
+        "--json",
+    )
     data = json.loads(out)
     assert code == 0 and data["exact"] == 1.0 and len(data["rows"]) == 3
     assert data["rows"][0]["h"] == 0.1
-    assert data["rows"][0]["value"] == pytest.approx((2.718281828459045 ** 0.1 - 2.718281828459045 ** -0.1) / 0.2, rel=1e-12)
+    assert data["rows"][0]["value"] == pytest.approx(
+        (2.718281828459045**0.1 - 2.718281828459045**-0.1) / 0.2, rel=1e-12
+    )
 
 
 def test_limit_plot(capsys, tmp_path):
     out_file = tmp_path / "e.png"
-    code, out, _ = run(capsys, "limit", "sin(x)", "--at", "1", "--steps", "16",
-                       "--plot", str(out_file))
+    code, out, _ = run(
+        capsys, "limit", "sin(x)", "--at", "1", "--steps", "16", "--plot", str(out_file)
+    )
     assert code == 0 and out_file.read_bytes()[:4] == b"\x89PNG"
 
 
@@ -79,27 +92,50 @@ def test_tangent(capsys, tmp_path):
     assert out.splitlines()[0] == "tangent to f(x) = x**3 - 1/x at x = 1: y = 4x - 4"
     assert fig.exists()
     data = json.loads(run(capsys, "tangent", "3x^2-4x", "--at", "1", "--json")[1])
-    assert (data["slope"], data["intercept"], data["equation"]) == (2.0, -3.0, "y = 2x - 3")
+    assert (data["slope"], data["intercept"], data["equation"]) == (
+        2.0,
+        -3.0,
+        "y = 2x - 3",
+    )
 
 
 def test_plot(capsys, tmp_path):
     fig = tmp_path / "g.pdf"
-    code, out, _ = run(capsys, "plot", "x^3 - 1/x", "--tangent-at", "1",
-                       "--xlim", "0", "3", "-o", str(fig))
+    code, out, _ = run(
+        capsys,
+        "plot",
+        "x^3 - 1/x",
+        "--tangent-at",
+        "1",
+        "--xlim",
+        "0",
+        "3",
+        "-o",
+        str(fig),
+    )
     assert code == 0 and fig.read_bytes()[:4] == b"%PDF"
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["limit", "x.real", "--at", "1"], "attribute access ('.real') is not allowed at column 2"),
+        (
+            ["limit", "x.real", "--at", "1"],
+            "attribute access ('.real') is not allowed at column 2",
+        ),
         (["limit", "x", "--at", "abc"], "argument --at: not a number: 'abc'"),
         (["limit", "x"], "the following arguments are required: --at"),
-        (["limit", "x", "--at", "1", "--scheme", "up"], "argument --scheme: invalid choice"),
+        (
+            ["limit", "x", "--at", "1", "--scheme", "up"],
+            "argument --scheme: invalid choice",
+        ),
         (["limit", "x", "--at", "1", "--h", "-1"], "h must be positive, got -1.0"),
         (["diff", "x*y"], "several variables (x, y); choose one with --wrt"),
         (["diff", "x*y", "--wrt", "x", "--at", "x=1"], "--at: missing value for y"),
-        (["tangent", "abs(x)", "--at", "0"], "not differentiable at x = 0 (left derivative -1, right derivative 1)"),
+        (
+            ["tangent", "abs(x)", "--at", "0"],
+            "not differentiable at x = 0 (left derivative -1, right derivative 1)",
+        ),
         (["tangent", "1/x", "--at", "0"], "is undefined at x = 0"),
         (["plot", "x", "-o", "f.jpg"], "output must end in .svg, .png, .pdf"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
@@ -127,17 +163,36 @@ def test_installed_script_runs_in_a_subprocess(tmp_path):
     exe = shutil.which("dfdx")
     cmd = [exe] if exe else [sys.executable, "-m", "dfdx"]
     env = dict(os.environ, MPLBACKEND="Agg")
-    done = subprocess.run(cmd + ["limit", "3*x**2 - 4*x", "--at", "1", "--json"],
-                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    done = subprocess.run(
+        cmd + ["limit", "3*x**2 - 4*x", "--at", "1", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["rows"][-1]["value"] == pytest.approx(2.00003, abs=1e-5)
-    bad = subprocess.run(cmd + ["diff", "__import__('os')"], capture_output=True, text=True,
-                         cwd=tmp_path, env=env, timeout=120)
+    assert json.loads(done.stdout)["rows"][-1]["value"] == pytest.approx(
+        2.00003, abs=1e-5
+    )
+    bad = subprocess.run(
+        cmd + ["diff", "__import__('os')"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert bad.returncode == 2 and bad.stderr.startswith("dfdx: error:")
     assert "Traceback" not in bad.stderr
 
 
 def test_python_dash_m(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "dfdx", "--version"], capture_output=True,
-                          text=True, cwd=tmp_path, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "dfdx", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert done.returncode == 0 and done.stdout.startswith("dfdx ")

@@ -40,8 +40,10 @@ x, y = sympy.symbols("x y")
         ("0.1x", x / 10),
         ("1e-3 x", x / 1000),
         ("sin(x)cos(x)", sympy.sin(x) * sympy.cos(x)),
-        ("tanh(x) + asin(x) + acos(x) + atan(x)", sympy.tanh(x) + sympy.asin(x)
-         + sympy.acos(x) + sympy.atan(x)),
+        (
+            "tanh(x) + asin(x) + acos(x) + atan(x)",
+            sympy.tanh(x) + sympy.asin(x) + sympy.acos(x) + sympy.atan(x),
+        ),
         ("sinh(x) cosh(x)", sympy.sinh(x) * sympy.cosh(x)),
         ("norm(x, y)", sympy.sqrt(x**2 + y**2)),
     ],
@@ -128,7 +130,11 @@ def test_call_errors(call, message):
 @pytest.mark.parametrize(
     "text, message, column",
     [
-        ("__import__('os').system('x')", "attribute access ('.system') is not allowed", 16),
+        (
+            "__import__('os').system('x')",
+            "attribute access ('.system') is not allowed",
+            16,
+        ),
         ("x.real", "attribute access ('.real') is not allowed", 1),
         ("x[0]", "subscripts are not allowed", 0),
         ("lambda x: x", "lambda expressions are not allowed", 0),
@@ -185,7 +191,9 @@ def test_rejections_name_the_construct_and_column(text, message, column):
 )
 def test_resource_limits_answer_within_a_second(text, message):
     start = time.perf_counter()
-    with pytest.raises(ParseError, match=message.replace("(", r"\(").replace("*", r"\*")):
+    with pytest.raises(
+        ParseError, match=message.replace("(", r"\(").replace("*", r"\*")
+    ):
         parse(text)
     assert time.perf_counter() - start < 1.0
 
@@ -221,6 +229,7 @@ def test_import_dfdx_stays_light():
         "heavy = [m for m in ('sympy', 'matplotlib', 'scipy', 'torch') if m in sys.modules]; "
         "print(','.join(heavy))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == ""

@@ -117,7 +117,9 @@ def test_plot_validation(tmp_path):
         dfdx.plot_function("x", output=tmp_path / "f.jpg")
     with pytest.raises(dfdx.DfdxError, match="output folder does not exist"):
         dfdx.plot_function("x", output=tmp_path / "missing" / "f.svg")
-    with pytest.raises(dfdx.DfdxError, match="xlim must be two finite numbers with low < high"):
+    with pytest.raises(
+        dfdx.DfdxError, match="xlim must be two finite numbers with low < high"
+    ):
         dfdx.plot_function("x", xlim=(1, 0))
     with pytest.raises(dfdx.DfdxError, match="undefined .* at every point"):
         dfdx.plot_function("log(x)", xlim=(-3, -1))
@@ -134,7 +136,9 @@ def test_chapter_tangent_code_through_d2l_drop_in():
             return 3 * x**2 - 4 * x
 
         x = np.arange(0, 3, 0.1)
-        d2l.plot(x, [f(x), 2 * x - 3], "x", "f(x)", legend=["f(x)", "Tangent line (x=1)"])
+        d2l.plot(
+            x, [f(x), 2 * x - 3], "x", "f(x)", legend=["f(x)", "Tangent line (x=1)"]
+        )
     ax = plt.gca()
     np.testing.assert_allclose(ax.lines[0].get_xydata()[:, 1], 3 * x**2 - 4 * x)
     np.testing.assert_allclose(ax.lines[1].get_xydata()[:, 1], 2 * x - 3)
@@ -148,7 +152,9 @@ def test_exercise_1_through_d2l_with_expressions_has_no_warning():
     x = np.arange(0, 3, 0.1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        d2l.plot(x, [g(x), t(x)], "x", "g(x)", legend=["g(x)", f"Tangent line (x=1): {t}"])
+        d2l.plot(
+            x, [g(x), t(x)], "x", "g(x)", legend=["g(x)", f"Tangent line (x=1): {t}"]
+        )
     ax = plt.gca()
     y = ax.lines[0].get_xydata()[:, 1]
     assert y[0] == -np.inf

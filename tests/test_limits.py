@@ -52,7 +52,9 @@ def test_exact_value_and_errors_for_expressions():
     assert t.exact == 2.0
     np.testing.assert_allclose(t.errors, [0.3, 0.03, 0.003, 0.0003, 0.00003], rtol=1e-6)
     lines = t.format(exact=True).splitlines()
-    assert lines[0] == "h=0.10000, numerical limit=2.30000, exact=2.00000, error=3.0e-01"
+    assert (
+        lines[0] == "h=0.10000, numerical limit=2.30000, exact=2.00000, error=3.0e-01"
+    )
     assert "<th>error</th>" in t._repr_html_()
 
 
@@ -64,7 +66,9 @@ def test_callable_has_no_exact_unless_given():
     assert dfdx.limit_table(f, 1, exact=2).errors[0] == pytest.approx(0.3)
 
 
-@pytest.mark.parametrize("scheme, order", [("forward", 1), ("backward", 1), ("central", 2)])
+@pytest.mark.parametrize(
+    "scheme, order", [("forward", 1), ("backward", 1), ("central", 2)]
+)
 def test_convergence_order_from_log_log_slope(scheme, order):
     t = dfdx.limit_table("exp(x)", 0.5, h=0.1, steps=4, ratio=0.5, scheme=scheme)
     errs = np.array(t.errors)
@@ -100,7 +104,10 @@ def test_no_exact_value_at_a_kink():
         (dict(steps=0), "steps must be between 1 and 40, got 0"),
         (dict(steps=2.5), "steps must be an integer, got 2.5"),
         (dict(ratio=1.5), "ratio must be between 0 and 1, got 1.5"),
-        (dict(scheme="sideways"), "scheme must be one of forward, backward, central, got 'sideways'"),
+        (
+            dict(scheme="sideways"),
+            "scheme must be one of forward, backward, central, got 'sideways'",
+        ),
     ],
 )
 def test_validation_messages(kwargs, message):
@@ -111,7 +118,9 @@ def test_validation_messages(kwargs, message):
 def test_other_validation_messages():
     with pytest.raises(dfdx.DfdxError, match="x must be finite"):
         dfdx.limit_table(f, math.inf)
-    with pytest.raises(dfdx.DfdxError, match="f must be a callable or expression text, got int"):
+    with pytest.raises(
+        dfdx.DfdxError, match="f must be a callable or expression text, got int"
+    ):
         dfdx.limit_table(3, 1)
     with pytest.raises(dfdx.DfdxError, match="several variables"):
         dfdx.limit_table("x*y", 1)
@@ -133,9 +142,13 @@ def test_error_plot_data(tmp_path):
     np.testing.assert_allclose(err[ok], expected[ok], rtol=1e-12)
     # the truncation part has slope 1 (forward) and 2 (central)
     big = h > 1e-3
-    assert np.polyfit(np.log(h[big]), np.log(err[big]), 1)[0] == pytest.approx(1, abs=0.05)
+    assert np.polyfit(np.log(h[big]), np.log(err[big]), 1)[0] == pytest.approx(
+        1, abs=0.05
+    )
     hc, errc = ax.lines[1].get_xydata().T
-    assert np.polyfit(np.log(hc[big]), np.log(errc[big]), 1)[0] == pytest.approx(2, abs=0.05)
+    assert np.polyfit(np.log(hc[big]), np.log(errc[big]), 1)[0] == pytest.approx(
+        2, abs=0.05
+    )
     marks = [line for line in ax.lines if line.get_label() == "table rows (forward)"]
     assert len(marks) == 1
     assert (tmp_path / "err.svg").read_text().startswith("<?xml")

@@ -49,7 +49,9 @@ CASES = [
 
 
 def _same(ours, reference):
-    ours_real = ours.xreplace({s: sympy.Symbol(s.name, real=True) for s in ours.free_symbols})
+    ours_real = ours.xreplace(
+        {s: sympy.Symbol(s.name, real=True) for s in ours.free_symbols}
+    )
     diff = (ours_real - reference).rewrite(sympy.exp)
     return sympy.simplify(diff) == 0
 
@@ -111,8 +113,14 @@ def test_exercise_1_tangent_line():
 
 @pytest.mark.parametrize(
     "f, at, text",
-    [("1/x", 0.5, "y = -4x + 4"), ("x^2 + 0.5x", 1, "y = 2.5x - 1"), ("x^2/3", 1, "y = (2/3)x - 1/3"),
-     ("exp(x)", 0, "y = x + 1"), ("sin(x)", 1, "y = 0.540302x + 0.301169"), ("5", 2, "y = 5")],
+    [
+        ("1/x", 0.5, "y = -4x + 4"),
+        ("x^2 + 0.5x", 1, "y = 2.5x - 1"),
+        ("x^2/3", 1, "y = (2/3)x - 1/3"),
+        ("exp(x)", 0, "y = x + 1"),
+        ("sin(x)", 1, "y = 0.540302x + 0.301169"),
+        ("5", 2, "y = 5"),
+    ],
 )
 def test_tangent_text(f, at, text):
     t = dfdx.tangent_line(f, at)

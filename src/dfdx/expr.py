@@ -86,7 +86,7 @@ class sigmoid(sympy.Function):
         return self.args[0].is_real
 
     def _latex(self, printer):
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return rf"\sigma\left({printer._print(self.args[0])}\right)"
 
 
 class softplus(sympy.Function):
@@ -117,7 +117,7 @@ class softplus(sympy.Function):
         return self.args[0].is_real
 
     def _latex(self, printer):
-        return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
+        return rf"\operatorname{{softplus}}\left({printer._print(self.args[0])}\right)"
 
 
 class relu(sympy.Function):
@@ -156,7 +156,7 @@ class relu(sympy.Function):
         return self.args[0].is_real
 
     def _latex(self, printer):
-        return r"\operatorname{ReLU}\left(%s\right)" % printer._print(self.args[0])
+        return rf"\operatorname{{ReLU}}\left({printer._print(self.args[0])}\right)"
 
 
 def _np_sigmoid(x):
@@ -558,7 +558,9 @@ class _Builder:
             self.fail(f"unknown function '{name}'{hint}", node)
         builder, (lo, hi) = _FUNCTION_TABLE[name]
         if len(args) < lo or (hi is not None and len(args) > hi):
-            want = str(lo) if lo == hi else f"{lo} or more" if hi is None else f"{lo}-{hi}"
+            want = (
+                str(lo) if lo == hi else f"{lo} or more" if hi is None else f"{lo}-{hi}"
+            )
             self.fail(
                 f"{name}() takes {want} argument{'s' if want != '1' else ''}, "
                 f"got {len(args)}",
@@ -848,9 +850,7 @@ def parse(text: str, *, undefined_functions: bool = False) -> Expression:
     if isinstance(text, Expression):
         return text
     if not isinstance(text, str):
-        raise DfdxError(
-            f"expression must be text, got {type(text).__name__}"
-        )
+        raise DfdxError(f"expression must be text, got {type(text).__name__}")
     return _parse_cached(text, bool(undefined_functions))
 
 
@@ -871,7 +871,9 @@ def as_expression(obj, *, name: str = "f") -> Expression:
         )
     if isinstance(obj, sympy.Basic):
         if not isinstance(obj, sympy.Expr):
-            raise DfdxError(f"{name} must be a scalar expression, got {type(obj).__name__}")
+            raise DfdxError(
+                f"{name} must be a scalar expression, got {type(obj).__name__}"
+            )
         return Expression(obj)
     raise DfdxError(
         f"{name} must be expression text, an Expression or a SymPy expression, "
@@ -887,9 +889,7 @@ def is_expression_like(obj) -> bool:
     return mod.startswith("sympy")
 
 
-def variable_values(
-    expr: Expression, at, *, name: str = "at"
-) -> dict[str, Any]:
+def variable_values(expr: Expression, at, *, name: str = "at") -> dict[str, Any]:
     """Normalise a point given as a number, a sequence (in ``expr.variables``
     order) or a mapping {name: value} into a mapping; validate names."""
     if isinstance(at, Mapping):
@@ -914,7 +914,9 @@ def variable_values(
         try:
             v = float(value)
         except (TypeError, ValueError):
-            raise DfdxError(f"{name}: value of {key} must be a number, got {value!r}") from None
+            raise DfdxError(
+                f"{name}: value of {key} must be a number, got {value!r}"
+            ) from None
         if not math.isfinite(v):
             raise DfdxError(f"{name}: value of {key} must be finite, got {value!r}")
     return values

@@ -19,7 +19,13 @@ import numpy as np
 from .errors import DfdxError
 from .expr import as_expression, is_expression_like
 
-__all__ = ["numerical_lim", "limit_table", "LimitTable", "difference_quotient", "SCHEMES"]
+__all__ = [
+    "numerical_lim",
+    "limit_table",
+    "LimitTable",
+    "difference_quotient",
+    "SCHEMES",
+]
 
 #: Difference-quotient schemes: name -> (description, truncation order).
 SCHEMES = {
@@ -60,9 +66,7 @@ def difference_quotient(f: Callable, x, h, scheme: str = "forward"):
     over NumPy arrays `x` and `h`."""
     func = _as_function(f)
     if scheme not in SCHEMES:
-        raise DfdxError(
-            f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}"
-        )
+        raise DfdxError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     if scheme == "forward":
         return (func(x + h) - func(x)) / h
     if scheme == "backward":
@@ -196,9 +200,7 @@ class LimitTable:
             body.append(f"<tr>{cells}</tr>")
         formula = html.escape(SCHEMES[self.scheme][0])
         caption = html.escape(f"{self.function} at x = {self.x:g}") + f": {formula}"
-        return (
-            f"<table><caption>{caption}</caption>{head}{''.join(body)}</table>"
-        )
+        return f"<table><caption>{caption}</caption>{head}{''.join(body)}</table>"
 
     def plot(self, *, ax=None, h_min: float = 1e-16, output=None):
         """Log–log error against h for forward and central differences.
@@ -297,9 +299,7 @@ def limit_table(
     if not 0 < ratio < 1:
         raise DfdxError(f"ratio must be between 0 and 1, got {ratio!r}")
     if scheme not in SCHEMES:
-        raise DfdxError(
-            f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}"
-        )
+        raise DfdxError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     if exact is not None:
         exact = _check_number(exact, "exact")
     func = _as_function(f)
@@ -326,8 +326,7 @@ def limit_table(
         step *= ratio
     if all(not math.isfinite(v) for v in values):
         raise DfdxError(
-            f"f is not defined near x = {x:g}: every difference quotient is "
-            "inf or nan"
+            f"f is not defined near x = {x:g}: every difference quotient is inf or nan"
         )
     return LimitTable(
         x=x,
@@ -344,7 +343,9 @@ def _as_real(v, name: str) -> float:
     try:
         arr = np.asarray(v)
         if arr.size != 1:
-            raise DfdxError(f"{name} must return one number per point, got shape {arr.shape}")
+            raise DfdxError(
+                f"{name} must return one number per point, got shape {arr.shape}"
+            )
         if np.iscomplexobj(arr):
             raise DfdxError(f"{name} returned a complex value")
         return float(arr.reshape(()))

@@ -25,14 +25,27 @@ def register(sub, common) -> None:
     )
     p.add_argument("expr", help="the function, e.g. '3x^2 - 4x'")
     p.add_argument("--at", type=parse_float, required=True, help="the point x")
-    p.add_argument("--h", type=parse_float, default=0.1, help="first step (default 0.1)")
+    p.add_argument(
+        "--h", type=parse_float, default=0.1, help="first step (default 0.1)"
+    )
     p.add_argument("--steps", type=int, default=5, help="number of rows (default 5)")
-    p.add_argument("--ratio", type=parse_float, default=0.1,
-                   help="factor between steps (default 0.1)")
-    p.add_argument("--scheme", choices=("forward", "backward", "central"),
-                   default="forward", help="difference quotient (default forward)")
-    p.add_argument("--plot", metavar="FILE",
-                   help="also write the error-versus-h figure (.svg/.png/.pdf)")
+    p.add_argument(
+        "--ratio",
+        type=parse_float,
+        default=0.1,
+        help="factor between steps (default 0.1)",
+    )
+    p.add_argument(
+        "--scheme",
+        choices=("forward", "backward", "central"),
+        default="forward",
+        help="difference quotient (default forward)",
+    )
+    p.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="also write the error-versus-h figure (.svg/.png/.pdf)",
+    )
     p.set_defaults(handler=run_limit)
 
     p = add_command(
@@ -95,7 +108,11 @@ def run_limit(args) -> int:
     from ..limits import limit_table
 
     table = limit_table(
-        args.expr, args.at, h=args.h, steps=args.steps, ratio=args.ratio,
+        args.expr,
+        args.at,
+        h=args.h,
+        steps=args.steps,
+        ratio=args.ratio,
         scheme=args.scheme,
     )
     figure = None
@@ -103,10 +120,16 @@ def run_limit(args) -> int:
         table.plot(output=args.plot)
         figure = args.plot
     if args.json:
-        print_json({
-            "function": table.function, "x": table.x, "scheme": table.scheme,
-            "exact": table.exact, "rows": table.rows(), "figure": figure,
-        })
+        print_json(
+            {
+                "function": table.function,
+                "x": table.x,
+                "scheme": table.scheme,
+                "exact": table.exact,
+                "rows": table.rows(),
+                "figure": figure,
+            }
+        )
         return 0
     print(f"f(x) = {table.function}, x = {table.x:g}, {table.scheme} differences")
     print(table.format(exact=table.exact is not None))
@@ -130,11 +153,14 @@ def run_diff(args) -> int:
         )
     d = diff(e, args.wrt, n=args.order)
     wrt = args.wrt or (e.variables[0] if e.variables else "x")
-    prime = "'" * args.order if args.order <= 3 else f"^({args.order})"
     value = None
     if args.at is not None:
         try:
-            point = {wrt: parse_float(args.at)} if "=" not in args.at else parse_point(args.at)
+            point = (
+                {wrt: parse_float(args.at)}
+                if "=" not in args.at
+                else parse_point(args.at)
+            )
         except Exception as exc:  # argparse.ArgumentTypeError
             raise DfdxError(f"--at: {exc}") from None
         point = variable_values(e, point, name="--at")
@@ -147,16 +173,29 @@ def run_diff(args) -> int:
             _, slope = derivative_at(e, point.get(wrt, 0.0), wrt)
             value = float(slope)
         else:
-            value = float(d(**{k: v for k, v in point.items() if k in d.variables})) \
-                if d.variables else float(d.sympy)
+            value = (
+                float(d(**{k: v for k, v in point.items() if k in d.variables}))
+                if d.variables
+                else float(d.sympy)
+            )
     if args.json:
-        print_json({"function": str(e), "wrt": wrt, "order": args.order,
-                    "derivative": str(d), "latex": d.latex,
-                    "at": args.at, "value": value})
+        print_json(
+            {
+                "function": str(e),
+                "wrt": wrt,
+                "order": args.order,
+                "derivative": str(d),
+                "latex": d.latex,
+                "at": args.at,
+                "value": value,
+            }
+        )
         return 0
     label = f"d/d{wrt}" if len(e.variables) <= 1 else f"∂/∂{wrt}"
     if args.order > 1:
-        label = label.replace("d/d", f"d^{args.order}/d").replace("∂/∂", f"∂^{args.order}/∂")
+        label = label.replace("d/d", f"d^{args.order}/d").replace(
+            "∂/∂", f"∂^{args.order}/∂"
+        )
         label += f"^{args.order}"
     shown = f"({e})" if len(e.sympy.args) > 1 and not e.sympy.is_Function else str(e)
     print(f"{label} {shown} = {d}")
@@ -174,10 +213,18 @@ def run_tangent(args) -> int:
 
         plot_tangent(args.expr, args.at, output=args.output)
     if args.json:
-        print_json({"function": t.function, "at": t.point, "value": t.value,
-                    "slope": t.slope, "intercept": t.intercept,
-                    "equation": t.equation(), "exact": t.exact,
-                    "figure": args.output})
+        print_json(
+            {
+                "function": t.function,
+                "at": t.point,
+                "value": t.value,
+                "slope": t.slope,
+                "intercept": t.intercept,
+                "equation": t.equation(),
+                "exact": t.exact,
+                "figure": args.output,
+            }
+        )
         return 0
     print(f"tangent to f(x) = {t.function} at x = {t.point:g}: {t.equation()}")
     print(f"  f({t.point:g}) = {t.value:.15g}, slope f'({t.point:g}) = {t.slope:.15g}")
@@ -189,8 +236,13 @@ def run_tangent(args) -> int:
 def run_plot(args) -> int:
     from ..plotting.figures import plot_function
 
-    plot_function(args.expr, tangent_at=args.tangent_at, xlim=args.xlim,
-                  ylim=args.ylim, output=args.output)
+    plot_function(
+        args.expr,
+        tangent_at=args.tangent_at,
+        xlim=args.xlim,
+        ylim=args.ylim,
+        output=args.output,
+    )
     print(f"figure: {args.output}")
     return 0
 
@@ -235,5 +287,7 @@ def walk(args) -> int:
     print(f"f and its tangent:    {os.fspath(tangent_path)}")
     print(f"error versus h:       {os.fspath(error_path)}")
     print()
-    print("Next: dfdx --help, e.g. dfdx limit \"exp(x)\" --at 0 --steps 16 --scheme central")
+    print(
+        'Next: dfdx --help, e.g. dfdx limit "exp(x)" --at 0 --steps 16 --scheme central'
+    )
     return 0

@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 import matplotlib
-
 import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, on purpose)
 import numpy as np
 
@@ -58,7 +57,9 @@ def _function_and_label(f, name: str = "f"):
             )
         return e, str(e), e.variables[0] if e.variables else "x"
     if not callable(f):
-        raise DfdxError(f"{name} must be an expression or a callable, got {type(f).__name__}")
+        raise DfdxError(
+            f"{name} must be an expression or a callable, got {type(f).__name__}"
+        )
     fname = getattr(f, "__name__", "f")
     return f, (fname if fname.isidentifier() else "f"), "x"
 
@@ -69,9 +70,13 @@ def _check_lim(lim, name: str):
     try:
         lo, hi = (float(v) for v in lim)
     except (TypeError, ValueError):
-        raise DfdxError(f"{name} must be two numbers (low, high), got {lim!r}") from None
+        raise DfdxError(
+            f"{name} must be two numbers (low, high), got {lim!r}"
+        ) from None
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise DfdxError(f"{name} must be two finite numbers with low < high, got {lim!r}")
+        raise DfdxError(
+            f"{name} must be two finite numbers with low < high, got {lim!r}"
+        )
     return lo, hi
 
 
@@ -148,15 +153,29 @@ def plot_function(
     ax.plot(s.x, s.y, "-", color="C0", label=curve)
     if tangent is not None:
         tx = np.array([s.x[0], s.x[-1]]) if xlim is None else np.array(xlim)
-        ax.plot(tx, tangent(tx), "m--",
-                label=f"Tangent line ({var}={_num(tangent.point)}): {tangent.equation()}")
+        ax.plot(
+            tx,
+            tangent(tx),
+            "m--",
+            label=f"Tangent line ({var}={_num(tangent.point)}): {tangent.equation()}",
+        )
         ax.plot([tangent.point], [tangent.value], "o", color="m", markersize=4)
     for p in s.poles:
-        ax.axvline(p, color="0.5", linestyle=":", linewidth=1,
-                   label=f"pole at {var} = {_num(p)}")
+        ax.axvline(
+            p,
+            color="0.5",
+            linestyle=":",
+            linewidth=1,
+            label=f"pole at {var} = {_num(p)}",
+        )
     for j in s.jumps:
-        ax.axvline(j, color="0.7", linestyle=":", linewidth=0.8,
-                   label=f"jump at {var} = {_num(j)}")
+        ax.axvline(
+            j,
+            color="0.7",
+            linestyle=":",
+            linewidth=0.8,
+            label=f"jump at {var} = {_num(j)}",
+        )
     ax.set_xlabel(xlabel or var)
     ax.set_ylabel(ylabel or f"f({var})")
     if xlim is not None:
@@ -268,16 +287,29 @@ def plot_error_vs_h(
             i = finite[0]
             guide = err[i] * (hs / hs[i]) ** order
             keep = guide > roundoff * 1e-2
-            ax.loglog(hs[keep], guide[keep], "--", color=color, linewidth=0.8,
-                      alpha=0.7, label=f"truncation, slope {order}")
+            ax.loglog(
+                hs[keep],
+                guide[keep],
+                "--",
+                color=color,
+                linewidth=0.8,
+                alpha=0.7,
+                label=f"truncation, slope {order}",
+            )
     if marks is not None:
         scheme, mh, mv = marks
         mh = np.asarray(mh, dtype=float)
         me = np.abs(np.asarray(mv, dtype=float) - exact)
         ok = me > 0
         color = "C1" if scheme == "central" else "C0"
-        ax.loglog(mh[ok], me[ok], "o", color=color, markersize=4,
-                  label=f"table rows ({scheme})")
+        ax.loglog(
+            mh[ok],
+            me[ok],
+            "o",
+            color=color,
+            markersize=4,
+            label=f"table rows ({scheme})",
+        )
     ax.set_xlabel("step h")
     ax.set_ylabel(f"|error| vs {reference}")
     ax.invert_xaxis()

@@ -59,13 +59,20 @@ def evaluate(f, x: np.ndarray) -> np.ndarray:
             y = np.asarray(y)
             if y.shape != x.shape:
                 y = np.broadcast_to(y, x.shape) if y.ndim == 0 else None
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError,
-                ArithmeticError):
+        except (
+            TypeError,
+            ValueError,
+            ZeroDivisionError,
+            OverflowError,
+            ArithmeticError,
+        ):
             y = None
         if y is None:
             y = np.array([_call_scalar(f, v) for v in x.ravel()]).reshape(x.shape)
     if np.iscomplexobj(y):
-        y = np.where(np.abs(np.imag(y)) <= 1e-12 * np.abs(np.real(y)), np.real(y), np.nan)
+        y = np.where(
+            np.abs(np.imag(y)) <= 1e-12 * np.abs(np.real(y)), np.real(y), np.nan
+        )
     try:
         y = np.asarray(y, dtype=float)
     except (TypeError, ValueError):
@@ -76,13 +83,18 @@ def evaluate(f, x: np.ndarray) -> np.ndarray:
 def _call_scalar(f, v: float) -> float:
     try:
         out = f(float(v))
-        return float(np.real_if_close(out)) if np.isrealobj(out) or np.isclose(np.imag(out), 0) else np.nan
+        return (
+            float(np.real_if_close(out))
+            if np.isrealobj(out) or np.isclose(np.imag(out), 0)
+            else np.nan
+        )
     except (ZeroDivisionError, ValueError, OverflowError, ArithmeticError, TypeError):
         return np.nan
 
 
-def _classify(f, a: np.ndarray, b: np.ndarray, fa: np.ndarray, fb: np.ndarray,
-              scale: float):
+def _classify(
+    f, a: np.ndarray, b: np.ndarray, fa: np.ndarray, fb: np.ndarray, scale: float
+):
     """Bisect each interval [a, b] towards its steepest part.
 
     Returns (kind, where) arrays: kind 0 = continuous, 1 = pole, 2 = jump,
@@ -141,7 +153,9 @@ def sample(f, x=None, *, xlim=(-5.0, 5.0), n: int = 801) -> Sampled:
     if x is None:
         lo, hi = (float(v) for v in xlim)
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-            raise DfdxError(f"xlim must be two finite numbers, low < high; got {xlim!r}")
+            raise DfdxError(
+                f"xlim must be two finite numbers, low < high; got {xlim!r}"
+            )
         x = np.linspace(lo, hi, n)
     x = np.unique(np.asarray(x, dtype=float).ravel())
     if x.size < 2:
@@ -169,11 +183,15 @@ def sample(f, x=None, *, xlim=(-5.0, 5.0), n: int = 801) -> Sampled:
             np.concatenate([[0.0], np.abs(np.nan_to_num(dy[:-1]))]),
             np.concatenate([np.abs(np.nan_to_num(dy[1:])), [0.0]]),
         )
-        suspect = pair_ok & (np.abs(np.nan_to_num(dy)) > 8 * typical) & (
-            np.abs(np.nan_to_num(dy)) > 2 * neighbours
+        suspect = (
+            pair_ok
+            & (np.abs(np.nan_to_num(dy)) > 8 * typical)
+            & (np.abs(np.nan_to_num(dy)) > 2 * neighbours)
         )
-        sign_flip = pair_ok & (np.sign(y[:-1]) * np.sign(y[1:]) < 0) & (
-            np.minimum(np.abs(y[:-1]), np.abs(y[1:])) > 4 * scale
+        sign_flip = (
+            pair_ok
+            & (np.sign(y[:-1]) * np.sign(y[1:]) < 0)
+            & (np.minimum(np.abs(y[:-1]), np.abs(y[1:])) > 4 * scale)
         )
         idx = np.flatnonzero(suspect | sign_flip)
         if idx.size:
