@@ -127,6 +127,7 @@ class LimitTable:
     values: tuple
     exact: float | None = None
     function: str = "f"
+    show_exact: bool = False
     _f: Callable | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -184,7 +185,7 @@ class LimitTable:
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        return self.format()
+        return self.format(exact=self.show_exact)
 
     def _repr_html_(self) -> str:
         head = "<tr><th>h</th><th>numerical limit</th>"
@@ -246,6 +247,7 @@ def limit_table(
     ratio: float = 0.1,
     scheme: str = "forward",
     exact: float | None = None,
+    show_exact: bool = False,
 ) -> LimitTable:
     """Difference quotients of f at x for h, h·ratio, h·ratio², ...
 
@@ -267,6 +269,9 @@ def limit_table(
         The difference quotient (default ``'forward'``, the chapter's).
     exact : float, optional
         The exact derivative, to show errors for a callable `f`.
+    show_exact : bool, optional
+        Make ``str(table)`` show the exact value and each row's error too
+        (default False: the chapter's lines only).
 
     Returns
     -------
@@ -302,6 +307,8 @@ def limit_table(
         raise DfdxError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     if exact is not None:
         exact = _check_number(exact, "exact")
+    if show_exact and exact is None and not is_expression_like(f):
+        raise DfdxError("show_exact=True needs the exact derivative: pass exact=")
     func = _as_function(f)
     name = getattr(f, "__name__", "f")
     if is_expression_like(f):
@@ -335,6 +342,7 @@ def limit_table(
         values=tuple(values),
         exact=exact,
         function=name,
+        show_exact=bool(show_exact),
         _f=func,
     )
 
