@@ -139,6 +139,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return walk(args)
         return handler(args) or 0
+    except BrokenPipeError:  # e.g. `dfdx | head`: the reader went away
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except UsageError as exc:
         print(f"dfdx: error: {exc}", file=sys.stderr)
         return 2
