@@ -253,8 +253,9 @@ def test_torch_tensors_in_and_out():
     res = derivative(torch.sin, t)
     assert isinstance(res.df, torch.Tensor) and res.df.dtype == torch.float64
     assert torch.allclose(res.df, torch.cos(t), rtol=1e-14, atol=0)
-    res = derivative(lambda x: torch.abs(x) * x, t, method="auto")
-    assert torch.allclose(res.df, 2 * torch.abs(t), rtol=1e-10, atol=1e-12)
+    tk = t[t.abs() > 0.1]  # away from the kink at 0
+    res = derivative(lambda x: torch.abs(x) * x, tk, method="auto")
+    assert torch.allclose(res.df, 2 * torch.abs(tk), rtol=1e-10, atol=1e-12)
     t32 = t.to(torch.float32)
     res = derivative(torch.exp, t32, method="richardson", n=2)
     assert res.df.dtype == torch.float32
