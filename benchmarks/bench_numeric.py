@@ -27,15 +27,19 @@ import scipy.special as sc  # noqa: E402
 from scipy import differentiate as sd  # noqa: E402
 
 import dfdx  # noqa: E402
-from dfdx import numeric  # noqa: E402
+import dfdx.numeric  # noqa: E402
 
 warnings.filterwarnings("ignore")
 np.seterr(all="ignore")
 
 SUITE = json.loads((HERE / "derivative_suite.json").read_text())["cases"]
 CASES = [
-    (c["name"], eval("lambda x: " + c["numpy"], {"np": np, "sc": sc}), c["x0"],
-     float(c["exact"]))
+    (
+        c["name"],
+        eval("lambda x: " + c["numpy"], {"np": np, "sc": sc}),
+        c["x0"],
+        float(c["exact"]),
+    )
     for c in SUITE
 ]
 
@@ -216,14 +220,14 @@ def hessians():
 
         res = {}
         c = [0]
-        r = dfdx.numeric.hessian(lambda P: cnt_vec(P, c), x, vectorized=True)
+        r = dfdx.numeric.hessian(lambda P, c=c: cnt_vec(P, c), x, vectorized=True)
         res["dfdx hessian"] = (c[0], float(np.max(np.abs(r.df - ref))))
         c = [0]
-        H = nd.Hessian(lambda p: cnt_pt(p, c))(x)
+        H = nd.Hessian(lambda p, c=c: cnt_pt(p, c))(x)
         res["numdifftools"] = (c[0], float(np.max(np.abs(H - ref))))
         c = [0]
 
-        def fs(P):  # scipy: variables along axis 0, any trailing shape
+        def fs(P, c=c):  # scipy: variables along axis 0, any trailing shape
             c[0] += int(np.prod(P.shape[1:]))
             return rosen(P)
 
@@ -327,14 +331,23 @@ def main():
         ("richardson: worst ≤ 1e-8", r["worst"] <= 1e-8, fmt_err(r["worst"])),
         ("richardson: no NaN, none off > 1e-6", r["off"] == 0, str(r["off"])),
         ("richardson: median ≤ 16 evals/point", r["nfev"] <= 16, f"{r['nfev']:.0f}"),
-        ("richardson: estimate ≥ true error in ≥ 16/17", r["honest"] >= 16,
-         f"{r['honest']}/17"),
+        (
+            "richardson: estimate ≥ true error in ≥ 16/17",
+            r["honest"] >= 16,
+            f"{r['honest']}/17",
+        ),
         ("scalar call ≤ 50 µs (auto)", a["us"] <= 50, f"{a['us']:.0f} µs"),
         ("scalar call ≤ 50 µs (richardson)", r["us"] <= 50, f"{r['us']:.0f} µs"),
-        ("1e6 points ≤ 3× NumPy central (auto)", t_auto <= 3 * base,
-         f"{t_auto / base:.1f}×"),
-        ("1e6 points ≥ 10× faster than scipy (auto)", t_sc >= 10 * t_auto,
-         f"{t_sc / t_auto:.0f}×"),
+        (
+            "1e6 points ≤ 3× NumPy central (auto)",
+            t_auto <= 3 * base,
+            f"{t_auto / base:.1f}×",
+        ),
+        (
+            "1e6 points ≥ 10× faster than scipy (auto)",
+            t_sc >= 10 * t_auto,
+            f"{t_sc / t_auto:.0f}×",
+        ),
         ("1e6 points max abs error ≤ 1e-12 (auto)", e_auto <= 1e-12, f"{e_auto:.1e}"),
         ("Hessian n=10 ≤ 400 evaluations", h10[0] <= 400, str(h10[0])),
         ("Hessian n=10 max abs error ≤ 1e-8", h10[1] <= 1e-8, f"{h10[1]:.1e}"),
@@ -353,9 +366,11 @@ def main():
     out = HERE / "RESULTS.md"
     old = out.read_text() if out.exists() else ""
     if "<!-- NOTES -->" in old:  # keep hand-written notes below the marker
-        text = text.split("<!-- NOTES -->")[0] + "<!-- NOTES -->" + old.split(
-            "<!-- NOTES -->", 1
-        )[1]
+        text = (
+            text.split("<!-- NOTES -->")[0]
+            + "<!-- NOTES -->"
+            + old.split("<!-- NOTES -->", 1)[1]
+        )
     out.write_text(text)
     print(text)
 
