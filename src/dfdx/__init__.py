@@ -28,6 +28,9 @@ _EXPORTS = {
     "diff": "symbolic",
     "tangent_line": "symbolic",
     "TangentLine": "symbolic",
+    # numerical derivatives of callables
+    "derivative": "numeric",
+    "DerivativeResult": "numeric",
     # figures
     "plot_function": "plotting.figures",
     "plot_tangent": "plotting.figures",
@@ -45,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .errors import DfdxError, NotDifferentiableError, ParseError, UndefinedError
     from .expr import Expression, parse
     from .limits import LimitTable, limit_table, numerical_lim
+    from .numeric import DerivativeResult, derivative
     from .plotting import d2l
     from .plotting.figures import plot_function, plot_tangent
     from .symbolic import TangentLine, diff, tangent_line

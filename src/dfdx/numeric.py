@@ -1,0 +1,1241 @@
+"""Numerical derivatives of black-box functions.
+
+:func:`derivative` differentiates an elementwise function of one variable at
+any array of points (one vectorised call of ``f`` per stage, never a Python
+loop over points); :func:`gradient`, :func:`jacobian` and :func:`hessian` do
+the same for functions of several variables. Every function returns a
+:class:`DerivativeResult` holding the value, an error *estimate*, the number of
+function evaluations and a status code.
+
+Methods
+-------
+``'central'``, ``'forward'``, ``'backward'``
+    One fixed step (for teaching, and for functions defined on one side only).
+    The error estimate compares the quotient with the one at twice the step.
+``'complex'``
+    Complex step, ``Im f(x + ih) / h``: exact to rounding for real-analytic
+    functions written with operations that accept complex numbers.
+``'richardson'``
+    Real evaluations only: central quotients on a geometric ladder of steps,
+    extrapolated to zero step (Neville's tableau); the entry with the smallest
+    estimated truncation + rounding error is returned. Stages with smaller
+    steps follow when the tolerance is not met or evaluations are not finite;
+    a one-sided ladder is the last resort.
+``'auto'`` (default)
+    Complex step when ``f`` accepts complex input *and* a real central
+    difference agrees with it to ``1e-6`` relative (plus rounding); otherwise
+    Richardson. Points where the real check disagrees (``abs``, ``maximum``,
+    comparisons, ``.real`` in ``f``) are recomputed with Richardson.
+
+Status codes
+------------
+0
+    Converged: the error estimate meets ``atol + rtol*|df|`` (or is at the
+    rounding floor).
+-1
+    Error tolerance not met after ``max_stages`` stages; the best value found
+    is returned.
+-2
+    Non-finite evaluations near ``x``: a smaller step was used (the result is
+    otherwise converged).
+-3
+    Non-finite evaluations on one side of ``x``: a one-sided stencil was used.
+-4
+    No finite result (``f`` is not finite at or around ``x``, or ``x`` is not
+    finite); ``df`` is NaN.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import DfdxError
+
+__all__ = [
+    "DerivativeResult",
+    "derivative",
+    "gradient",
+    "jacobian",
+    "hessian",
+    "STATUS_MESSAGES",
+]
+
+STATUS_MESSAGES = {
+    0: "converged",
+    -1: "error tolerance not met",
+    -2: "non-finite evaluations: step shrunk",
+    -3: "non-finite evaluations: one-sided stencil used",
+    -4: "no finite result",
+}
+
+_METHODS = ("auto", "richardson", "complex", "central", "forward", "backward")
+_RATIO = 0.6  # step ratio of the Richardson ladder
+_LADDER = 8  # steps per stage
+_CHECK_RTOL = 1e-6  # agreement needed between complex step and real check
+
+# quotient stencils: (offset multiples, weights); D(h) = sum(w f(x + k h)) / h^n
+_CENTRAL = {
+    1: ((1, -1), (0.5, -0.5)),
+    2: ((1, 0, -1), (1.0, -2.0, 1.0)),
+    3: ((2, 1, -1, -2), (0.5, -1.0, 1.0, -0.5)),
+    4: ((2, 1, 0, -1, -2), (1.0, -4.0, 6.0, -4.0, 1.0)),
+}
+
+
+def _one_sided(n: int, sign: int):
+    ks = tuple(sign * k for k in range(n + 1))
+    ws = tuple(float((-1) ** (n - k) * math.comb(n, k)) * sign**n for k in range(n + 1))
+    return ks, ws
+
+
+# --------------------------------------------------------------------------
+# result object
+# --------------------------------------------------------------------------
+@dataclass(frozen=True, repr=False, eq=False)
+class DerivativeResult:
+    """The result of a numerical derivative, gradient, Jacobian or Hessian.
+
+    Attributes
+    ----------
+    df : float, ndarray or tensor
+        The derivative (same array type, dtype and shape convention as ``x``).
+    error : float, ndarray or tensor
+        An *estimate* of ``|df - exact|`` (truncation plus rounding); not a bound.
+    nfev : int or ndarray of int
+        Function evaluations used: per point for :func:`derivative`, in total
+        (points of R^n at which ``f`` was evaluated) for the others.
+    status : int or ndarray of int
+        0 converged; negative codes in :data:`STATUS_MESSAGES`.
+    method : str
+        The method that produced ``df`` (``'complex+richardson'`` when ``auto``
+        used both, at different points).
+    kind : str
+        ``'derivative'``, ``'gradient'``, ``'jacobian'`` or ``'hessian'``.
+    n : int
+        Derivative order (``derivative`` only; 1 otherwise, 2 for ``hessian``).
+
+    ``np.asarray(result)`` and ``float(result)`` (scalar results) give ``df``.
+    """
+
+    df: Any
+    error: Any
+    nfev: Any
+    status: Any
+    method: str
+    kind: str = "derivative"
+    n: int = 1
+    _extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def success(self):
+        """``status == 0`` (elementwise)."""
+        return np.asarray(self.status) == 0
+
+    @property
+    def message(self) -> str:
+        codes = np.unique(np.asarray(self.status))
+        return "; ".join(f"{int(c)}: {STATUS_MESSAGES[int(c)]}" for c in codes)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = _to_numpy(self.df)
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        if copy:
+            arr = arr.copy()
+        return arr
+
+    def __float__(self) -> float:
+        arr = _to_numpy(self.df)
+        if arr.size != 1:
+            raise TypeError(
+                f"only a scalar result converts to float; df has shape {arr.shape}"
+            )
+        return float(arr.reshape(()))
+
+    def _summary(self):
+        df = _to_numpy(self.df)
+        err = _to_numpy(self.error)
+        nfev = np.asarray(self.nfev)
+        status = np.asarray(self.status)
+        return df, err, nfev, status
+
+    def __repr__(self) -> str:
+        df, err, nfev, status = self._summary()
+        with np.printoptions(precision=12, threshold=20, edgeitems=3):
+            lines = [
+                f"DerivativeResult(kind={self.kind!r}, method={self.method!r}"
+                + (f", n={self.n}" if self.kind == "derivative" else "")
+                + ")",
+                f"      df: {_fmt(df)}",
+                f"   error: {_fmt(err, '.1e')}",
+                f"    nfev: {_fmt(nfev)}",
+                f"  status: {_fmt(status)} ({self.message})",
+            ]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        df, err, nfev, status = self._summary()
+        rows = [
+            ("df", _fmt(df)),
+            ("error (estimate)", _fmt(err, ".1e")),
+            ("nfev", _fmt(nfev)),
+            ("status", f"{_fmt(status)} ({self.message})"),
+            ("method", self.method),
+        ]
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td><pre style='margin:0'>{html.escape(v)}</pre></td></tr>"
+            for k, v in rows
+        )
+        return (
+            f"<table><caption>DerivativeResult ({html.escape(self.kind)})</caption>"
+            f"{body}</table>"
+        )
+
+
+def _fmt(a, spec: str = ".15g") -> str:
+    a = np.asarray(a)
+    if a.ndim == 0:
+        v = a.item()
+        return format(v, spec) if isinstance(v, float) else str(v)
+    if a.dtype.kind == "f" and spec != ".15g":
+        return np.array2string(a, formatter={"float_kind": lambda v: format(v, spec)})
+    return np.array2string(a)
+
+
+def _to_numpy(a):
+    if isinstance(a, np.ndarray):
+        return a
+    if hasattr(a, "detach"):  # torch
+        return a.detach().cpu().numpy()
+    try:
+        return np.asarray(a)
+    except Exception:  # pragma: no cover - other array libraries
+        import array_api_compat
+
+        return np.asarray(array_api_compat.to_device(a, "cpu"))
+
+
+# --------------------------------------------------------------------------
+# validation helpers
+# --------------------------------------------------------------------------
+def _check_method(method, allowed=_METHODS):
+    if not isinstance(method, str) or method not in allowed:
+        raise DfdxError(
+            "method must be one of "
+            + ", ".join(repr(m) for m in allowed)
+            + f"; got {method!r}"
+        )
+
+
+def _check_positive(name, value, *, allow_none=True, allow_zero=False):
+    if value is None and allow_none:
+        return None
+    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(
+        value, bool
+    )
+    if ok:
+        v = float(value)
+        ok = math.isfinite(v) and (v > 0 or (allow_zero and v == 0))
+    if not ok:
+        what = "non-negative" if allow_zero else "positive"
+        raise DfdxError(f"{name} must be a {what} finite number, got {value!r}")
+    return float(value)
+
+
+def _check_int(name, value, lo, hi=None):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value < lo
+        or (hi is not None and value > hi)
+    ):
+        rng = f"in {lo}..{hi}" if hi is not None else f">= {lo}"
+        raise DfdxError(f"{name} must be an integer {rng}, got {value!r}")
+    return int(value)
+
+
+def _namespace(x):
+    """(xp, is_numpy, array) for the input x."""
+    mod = type(x).__module__ or ""
+    if (
+        isinstance(x, np.ndarray)
+        or not mod
+        or mod == "builtins"
+        or mod.startswith("numpy")
+    ):
+        return np, True, None
+    try:
+        import array_api_compat
+
+        xp = array_api_compat.array_namespace(x)
+    except (TypeError, ImportError):
+        return np, True, None
+    return xp, False, x
+
+
+def _as_real_array(x, name="x"):
+    """Validate x; return (xp, is_numpy, array of a real floating dtype)."""
+    xp, is_np, arr = _namespace(x)
+    if is_np:
+        if isinstance(x, (str, bytes)) or x is None:
+            raise DfdxError(f"{name} must be a real number or array, got {x!r:.60}")
+        try:
+            a = np.asarray(x)
+        except Exception:
+            raise DfdxError(
+                f"{name} must be a real number or array, got {x!r:.60}"
+            ) from None
+        if a.dtype == bool or a.dtype.kind not in "iuf":
+            raise DfdxError(
+                f"{name} must be a real number or array, got {x!r:.60}"
+                + (" (complex)" if a.dtype.kind == "c" else "")
+            )
+        if a.dtype.kind != "f" or a.dtype == np.float16:
+            a = a.astype(np.float64)
+        return np, True, a
+    dt = arr.dtype
+    if xp.isdtype(dt, "complex floating") or not xp.isdtype(
+        dt, ("real floating", "integral")
+    ):
+        raise DfdxError(f"{name} must be a real number or array, got dtype {dt}")
+    if not xp.isdtype(dt, "real floating"):
+        arr = xp.astype(arr, xp.float64)
+    return xp, False, arr
+
+
+def _resolve_f(f, name="f"):
+    """Callables pass through; expression text/Expression becomes its NumPy form."""
+    mod = type(f).__module__ or ""
+    if isinstance(f, str) or mod.startswith("sympy") or mod == "dfdx.expr":
+        from .expr import as_expression
+
+        expr = as_expression(f, name=name)
+        return expr, expr.variables
+    if not callable(f):
+        raise DfdxError(
+            f"{name} must be a callable or expression text, got {type(f).__name__}"
+        )
+    return f, None
+
+
+# --------------------------------------------------------------------------
+# the engine: units (points or coordinates), each with its own step scale
+# --------------------------------------------------------------------------
+class _Engine:
+    """Differentiates L independent "units" u at t = 0 of t -> g_u(t).
+
+    real_eval(T, idx) gets real offsets T of shape (K, len(idx)) and returns
+    values of shape (K, len(idx), q). cplx_eval(t, idx) gets imaginary offsets
+    of shape (len(idx),) and returns complex values (len(idx), q), or None when
+    the function does not support complex input.
+    """
+
+    def __init__(
+        self, xp, dtype, xu, real_eval, cplx_eval, q, rtol, atol, step, max_stages, n=1
+    ):
+        self.xp = xp
+        self.dtype = dtype
+        self.eps = float(xp.finfo(dtype).eps)
+        self.xu = xu  # (L,) values of the varied coordinate (for step realisation)
+        self.real_eval = real_eval
+        self.cplx_eval = cplx_eval
+        self.q = q
+        self.rtol = self.eps**0.75 * 100.0 ** (n - 1) if rtol is None else rtol
+        self.atol = 0.0 if atol is None else atol
+        self.step = step
+        self.max_stages = max_stages
+        L = xu.shape[0]
+        self.nfev = np.zeros(L, dtype=np.int64)
+        self.status = np.zeros(L, dtype=np.int64)
+        self._scale = None
+
+    # step scale: absolute steps, relative only where |x| is so large that an
+    # absolute step would lose digits (scipy gh-18811)
+    def scale(self, idx):
+        xp = self.xp
+        if self._scale is None:
+            ax = xp.abs(self.xu) * math.sqrt(self.eps)
+            self._scale = xp.where(ax > 1, ax, 1.0)
+        return _take(xp, self._scale, idx)
+
+    def count(self, idx, k):
+        if idx.size == self.nfev.size:
+            self.nfev += k
+        else:
+            self.nfev[idx] += k
+
+    def realise(self, idx, h):
+        """Steps that are exact differences of representable numbers."""
+        x = _take(self.xp, self.xu, idx)
+        return (x + h) - x
+
+    # -- fixed step ------------------------------------------------------
+    def fixed(self, n, kind, idx):
+        xp = self.xp
+        p = 2 if kind == "central" else 1
+        ks, ws = (
+            _CENTRAL[n]
+            if kind == "central"
+            else _one_sided(n, 1 if kind == "forward" else -1)
+        )
+        h0 = (
+            self.step
+            if self.step is not None
+            else self.eps ** (1.0 / (n + p)) * (2.0 if n > 1 else 1.0)
+        )
+        s = self.scale(idx)
+        hs = [self.realise(idx, h0 * s), self.realise(idx, 2 * h0 * s)]
+        D, R, _ = self._quotients(hs, ks, ws, n, idx)
+        d0 = D[0]
+        trunc = xp.abs(D[0] - D[1]) / (2.0**p - 1)
+        err = trunc + R[0]
+        bad = ~xp.isfinite(d0)
+        if bool(xp.any(bad)):
+            self.status[_np(xp, xp.any(bad, axis=-1))] = -4
+        return d0, err
+
+    def _quotients(self, hs, ks, ws, n, idx):
+        """Quotients for each step in hs; returns (D, R, any_nonfinite) where
+        D and R have shape (len(hs), L, q) (R: rounding estimate)."""
+        xp = self.xp
+        offsets = []
+        keys = []
+        for j, h in enumerate(hs):
+            for k in ks:
+                if k == 0:
+                    if ("x",) not in keys:
+                        keys.append(("x",))
+                        offsets.append(xp.zeros_like(h))
+                else:
+                    keys.append((j, k))
+                    offsets.append(k * h)
+        T = xp.stack(offsets)
+        V = self.real_eval(T, idx)
+        self.count(idx, T.shape[0])
+        where = {key: i for i, key in enumerate(keys)}
+        Ds, Rs = [], []
+        for j, h in enumerate(hs):
+            acc = 0.0
+            mag = 0.0
+            for k, w in zip(ks, ws, strict=True):
+                v = V[where[("x",) if k == 0 else (j, k)]]
+                acc = acc + w * v
+                mag = mag + abs(w) * xp.abs(v)
+            hn = (h**n)[:, None]
+            Ds.append(acc / hn)
+            Rs.append(4 * self.eps * mag / hn)
+        D = xp.stack(Ds)
+        R = xp.stack(Rs)
+        return D, R, None
+
+    # -- Richardson ------------------------------------------------------
+    def richardson(self, n, idx, ks=None, ws=None, powers=2, h0=None, stages=None):
+        """Adaptive extrapolation; returns (df, err, converged, finite) for idx."""
+        xp = self.xp
+        if ks is None:
+            ks, ws = _CENTRAL[n]
+        if h0 is None:
+            h0 = self.step if self.step is not None else (0.5 if n == 1 else 1.0)
+        stages = self.max_stages if stages is None else stages
+        L = idx.shape[0]
+        best = xp.full((L, self.q), xp.nan, dtype=self.dtype)
+        best_err = xp.full((L, self.q), xp.inf, dtype=self.dtype)
+        s = self.scale(idx)
+        active = np.arange(L)
+        nonfinite = np.zeros(L, dtype=bool)
+        for stage in range(stages):
+            sub = idx[active]
+            hs = [
+                self.realise(sub, h0 * _RATIO ** (stage * _LADDER + j) * s[active])
+                for j in range(_LADDER)
+            ]
+            D, R, _ = self._quotients(hs, ks, ws, n, sub)
+            val, err, trunc, rnd = _neville(xp, D, R, _RATIO, powers)
+            a_t = _index(xp, active)
+            prev_err = xp.take(best_err, a_t, axis=0)
+            better = err < prev_err
+            upd_val = xp.where(better, val, xp.take(best, a_t, axis=0))
+            upd_err = xp.where(better, err, prev_err)
+            best = _set_rows(xp, best, a_t, upd_val)
+            best_err = _set_rows(xp, best_err, a_t, upd_err)
+            bad = ~xp.all(xp.isfinite(D), axis=(0, 2))
+            nonfinite[active[_np(xp, bad)]] = True
+            tol = xp.maximum(self.atol + self.rtol * xp.abs(upd_val), 0.0)
+            # converged: truncation estimate within tolerance or at rounding floor
+            trunc_best = xp.where(better, trunc, xp.inf)
+            rnd_best = xp.where(better, rnd, 0.0)
+            conv_now = (trunc_best <= tol) | (trunc_best <= rnd_best)
+            done = _np(xp, xp.all(conv_now & xp.isfinite(upd_val), axis=-1))
+            active = active[~done]
+            if active.size == 0:
+                break
+        finite = _np(xp, xp.all(xp.isfinite(best), axis=-1))
+        converged = np.ones(L, dtype=bool)
+        converged[active] = False
+        return best, best_err, converged, finite, nonfinite
+
+    # -- complex step ------------------------------------------------------
+    def complex_step(self, idx):
+        """Returns (d, rounding) or None if complex input is not supported."""
+        xp = self.xp
+        hc = self.eps**2 * self.scale(idx)
+        out = self.cplx_eval(hc, idx)
+        if out is None:
+            return None
+        self.count(idx, 1)
+        d = xp.imag(out) / hc[:, None]
+        return xp.astype(d, self.dtype, copy=False), None
+
+    def real_check(self, idx, d):
+        """Boolean numpy mask over idx: a central difference agrees with d."""
+        xp = self.xp
+        s = self.scale(idx)
+        h = self.realise(idx, 1e-6 * s if self.eps < 1e-10 else 1e-2 * s)
+        T = xp.stack([h, -h])
+        V = self.real_eval(T, idx)
+        self.count(idx, 2)
+        dr = (V[0] - V[1]) / (2 * h)[:, None]
+        rnd = 64 * self.eps * (xp.abs(V[0]) + xp.abs(V[1])) / (2 * h)[:, None]
+        rtol = _CHECK_RTOL if self.eps < 1e-10 else 1e-2
+        tol = rtol * xp.maximum(xp.abs(d), xp.abs(dr)) + rnd
+        ok = xp.abs(d - dr) <= tol
+        return _np(xp, xp.all(ok, axis=-1))
+
+
+def _np(xp, a):
+    if xp is np:
+        return np.asarray(a)
+    return _to_numpy(a)
+
+
+def _index(xp, idx):
+    if xp is np:
+        return idx
+    return xp.asarray(idx)
+
+
+def _set_rows(xp, arr, rows, values):
+    if xp is np:
+        arr[rows] = values
+        return arr
+    arr = xp.asarray(arr, copy=True) if hasattr(xp, "asarray") else arr
+    arr[rows] = values
+    return arr
+
+
+def _neville(xp, D, R, ratio, powers):
+    """Neville tableau over steps (axis 0). Returns the entry with the smallest
+    truncation + rounding estimate: (value, error, truncation, rounding)."""
+    m = D.shape[0]
+    nan_inf = xp.inf
+    best = D[-1]
+    best_trunc = xp.full(D.shape[1:], nan_inf, dtype=D.dtype)
+    best_rnd = R[-1]
+    best_score = xp.full(D.shape[1:], nan_inf, dtype=D.dtype)
+    prev, prev_r = D, R
+    for k in range(1, m):
+        p = 2 * k if powers == 2 else k
+        c = ratio ** (-p) - 1.0
+        cur = prev[1:] + (prev[1:] - prev[:-1]) / c
+        cur_r = prev_r[1:] * (1 + 1 / c) + prev_r[:-1] / c
+        # truncation estimate of cur[i]: the larger of the two differences to
+        # the entries of order k-1 it was built from
+        t1 = xp.abs(cur - prev[1:])
+        t2 = xp.abs(cur - prev[:-1])
+        trunc = xp.maximum(t1, t2)
+        if k >= 2:
+            # and the change from the same-order entry one step larger
+            t3 = xp.abs(cur[1:] - cur[:-1])
+            trunc = xp.concat([trunc[:1], xp.maximum(trunc[1:], t3)], axis=0)
+        score = trunc + cur_r
+        score = xp.where(xp.isnan(score), nan_inf, score)
+        for i in range(cur.shape[0]):
+            better = score[i] < best_score
+            best = xp.where(better, cur[i], best)
+            best_trunc = xp.where(better, trunc[i], best_trunc)
+            best_rnd = xp.where(better, cur_r[i], best_rnd)
+            best_score = xp.where(better, score[i], best_score)
+        prev, prev_r = cur, cur_r
+    err = best_trunc + best_rnd
+    err = xp.where(xp.isfinite(best), err, nan_inf)
+    return best, err, best_trunc, best_rnd
+
+
+def _take(xp, a, idx):
+    if idx.size == a.shape[0]:  # idx is sorted and unique: all of a
+        return a
+    if xp is np:
+        return a[idx]
+    return xp.take(a, xp.asarray(idx), axis=0)
+
+
+# --------------------------------------------------------------------------
+# evaluating f safely
+# --------------------------------------------------------------------------
+def _values(xp, out, shape, dtype, name="f"):
+    """f's output as a real array of `shape` and `dtype`."""
+    if xp is np:
+        out = np.asarray(out)
+    elif not hasattr(out, "shape"):
+        out = xp.asarray(out)
+    if out.dtype == object:
+        raise DfdxError(f"{name} must return numbers, got objects")
+    if xp.isdtype(out.dtype, "complex floating"):
+        raise DfdxError(f"{name} returned complex values for real input")
+    if tuple(out.shape) != tuple(shape):
+        if out.ndim == 0:
+            out = xp.broadcast_to(out, shape)
+        else:
+            raise DfdxError(
+                f"{name} must be elementwise: called with shape {tuple(shape)}, "
+                f"it returned shape {tuple(out.shape)}"
+            )
+    return xp.astype(out, dtype, copy=False)
+
+
+def _call_complex(f, z):
+    """f(z) for complex z, or None when f rejects or mishandles complex input."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            with np.errstate(all="ignore"):
+                return f(z)
+    except Exception:
+        return None
+
+
+def _finalise(xp, is_np, shape, df, err, status, nfev, method, kind, n, dtype):
+    df = xp.reshape(df, shape)
+    err = xp.reshape(xp.astype(err, dtype), shape)
+    status = status.reshape(shape)
+    nfev = (
+        np.asarray(nfev).reshape(shape) if np.size(nfev) == math.prod(shape) else nfev
+    )
+    if is_np and df.ndim == 0:
+        df, err = df[()], err[()]
+        status = int(status)
+        nfev = int(nfev)
+    return DerivativeResult(
+        df=df, error=err, nfev=nfev, status=status, method=method, kind=kind, n=n
+    )
+
+
+def _run_units(eng, n, method, idx_all, complex_n_lower=None):
+    """Run `method` on all units; returns (df, err) arrays (L, q)."""
+    xp = eng.xp
+    L = eng.xu.shape[0]
+    df = xp.full((L, eng.q), xp.nan, dtype=eng.dtype)
+    err = xp.full((L, eng.q), xp.nan, dtype=eng.dtype)
+    used = set()
+    if idx_all.size == 0:
+        return df, err, used
+    if method in ("central", "forward", "backward"):
+        d, e = eng.fixed(n, method, idx_all)
+        df = _set_rows(xp, df, _index(xp, idx_all), d)
+        err = _set_rows(xp, err, _index(xp, idx_all), e)
+        used.add(method)
+        return df, err, used
+    rich_idx = idx_all
+    if method in ("auto", "complex"):
+        cs = eng.complex_step(idx_all)
+        if cs is None:
+            if method == "complex":
+                raise DfdxError(
+                    "method='complex' needs f to accept complex input and return "
+                    "complex output; use method='richardson' or 'auto'"
+                )
+        else:
+            d, _ = cs
+            if method == "auto":
+                ok = eng.real_check(idx_all, d)
+            else:
+                ok = np.ones(idx_all.size, dtype=bool)
+            ok &= _np(xp, xp.all(xp.isfinite(d), axis=-1))
+            good = idx_all[ok]
+            rich_idx = idx_all[~ok]
+            if good.size:
+                used.add("complex")
+                if n == 1 and good.size == idx_all.size == df.shape[0]:
+                    df, err = d, 16 * eng.eps * xp.abs(d)
+                elif n == 1:
+                    dg = d[_index(xp, np.flatnonzero(ok))]
+                    df = _set_rows(xp, df, _index(xp, good), dg)
+                    err = _set_rows(
+                        xp, err, _index(xp, good), 16 * eng.eps * xp.abs(dg)
+                    )
+                else:
+                    sub = complex_n_lower(eng, good)
+                    dd, ee = _richardson_units(sub, n - 1, np.arange(good.size))
+                    df = _set_rows(xp, df, _index(xp, good), dd)
+                    err = _set_rows(xp, err, _index(xp, good), ee)
+                    eng.nfev[good] += sub.nfev
+                    eng.status[good] = sub.status
+    if rich_idx.size:
+        used.add("richardson")
+        d, e = _richardson_units(eng, n, rich_idx)
+        df = _set_rows(xp, df, _index(xp, rich_idx), d)
+        err = _set_rows(xp, err, _index(xp, rich_idx), e)
+    return df, err, used
+
+
+def _richardson_units(eng, n, idx):
+    """Central Richardson with shrinking steps, then one-sided fallbacks."""
+    xp = eng.xp
+    d, e, conv, finite, nonfinite = eng.richardson(n, idx)
+    st = np.where(conv, np.where(nonfinite, -2, 0), -1)
+    st[~finite] = -4
+    retry = np.flatnonzero(~finite | (nonfinite & ~conv))
+    for sign in (1, -1):
+        if retry.size == 0:
+            break
+        ks, ws = _one_sided(n, sign)
+        d1, e1, conv1, fin1, _ = eng.richardson(n, idx[retry], ks=ks, ws=ws, powers=1)
+        rt = _index(xp, retry)
+        old_e = xp.take(e, rt, axis=0) if xp is not np else e[retry]
+        old_e = xp.where(xp.isnan(old_e), xp.inf, old_e)
+        better = _np(xp, xp.all(e1 < old_e, axis=-1)) & fin1
+        take = retry[better]
+        if take.size:
+            bt = _index(xp, np.flatnonzero(better))
+            d = _set_rows(xp, d, _index(xp, take), d1[bt])
+            e = _set_rows(xp, e, _index(xp, take), e1[bt])
+            st[take] = -3
+        retry = retry[~better & ~fin1]
+    eng.status[idx] = st
+    return d, e + eng.eps * xp.abs(d)
+
+
+# --------------------------------------------------------------------------
+# public functions
+# --------------------------------------------------------------------------
+def _common_options(n, method, step, rtol, atol, max_stages, allowed=_METHODS):
+    _check_method(method, allowed)
+    step = _check_positive("step", step)
+    rtol = _check_positive("rtol", rtol, allow_zero=True)
+    atol = _check_positive("atol", atol, allow_zero=True)
+    max_stages = _check_int("max_stages", max_stages, 1, 16)
+    return method, step, rtol, atol, max_stages
+
+
+def derivative(
+    f: Callable | str,
+    x,
+    *,
+    n: int = 1,
+    method: str = "auto",
+    step: float | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_stages: int = 4,
+) -> DerivativeResult:
+    """The n-th derivative of an elementwise function at every point of `x`.
+
+    Parameters
+    ----------
+    f : callable or str
+        An elementwise function: called with an array of points, it returns an
+        array of the same shape. Expression text (``"sin(x)/x"``) or a
+        :class:`dfdx.Expression` of one variable is evaluated numerically.
+        ``f`` is called once per stage with all the points of that stage.
+    x : float, array_like or tensor
+        Where to differentiate; any shape. NumPy in, NumPy out (float32 stays
+        float32); PyTorch tensors (or other array-API arrays) in, same out.
+    n : int, optional
+        Derivative order, 1 to 4. Default 1.
+    method : {'auto', 'richardson', 'complex', 'central', 'forward', 'backward'}
+        See the module documentation. Default ``'auto'``.
+    step : float, optional
+        The (largest) step, relative to ``max(1, |x| sqrt(eps))``. Defaults:
+        ``0.5`` (Richardson, n = 1), ``1`` (Richardson, n > 1), the
+        rounding-optimal step for the fixed-step methods.
+    rtol, atol : float, optional
+        Tolerance of the error estimate for convergence (status 0). Defaults
+        ``eps**0.75 * 100**(n-1)`` and 0; an estimate at the rounding floor
+        always counts as converged, so ``f' = 0`` converges.
+    max_stages : int, optional
+        Richardson stages (8 steps each, each stage 128 times smaller). Default 4.
+
+    Returns
+    -------
+    DerivativeResult
+        ``df``, ``error`` (an estimate of ``|df - exact|``), ``nfev`` (function
+        evaluations per point), ``status`` (0 converged, negative: see
+        :data:`STATUS_MESSAGES`), ``method``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dfdx.numeric import derivative
+    >>> res = derivative(np.exp, 1.0)
+    >>> print(f"{float(res):.15f}", res.status, res.method)
+    2.718281828459045 0 complex
+    >>> res = derivative(lambda x: np.abs(x) * x, np.array([-2.0, 3.0]))
+    >>> print(np.round(res.df, 9), res.method)
+    [4. 6.] richardson
+    >>> print(f"{float(derivative(np.log, 1e-3, method='richardson')):.6f}")
+    1000.000000
+    >>> round(float(derivative(np.sin, 0.0, n=3)), 8)
+    -1.0
+    """
+    f, variables = _resolve_f(f)
+    if variables is not None and len(variables) > 1:
+        raise DfdxError(
+            f"f has variables {', '.join(variables)}; derivative needs a function "
+            "of one variable (use gradient or jacobian)"
+        )
+    n = _check_int("n", n, 1, 4)
+    method, step, rtol, atol, max_stages = _common_options(
+        n, method, step, rtol, atol, max_stages
+    )
+    xp, is_np, xa = _as_real_array(x)
+    dtype = xa.dtype
+    shape = tuple(xa.shape)
+    xu = xp.reshape(xa, (-1,))
+    cdtype = xp.complex64 if dtype == xp.float32 else xp.complex128
+
+    def real_eval(T, idx):
+        P = _take(xp, xu, idx)[None, :] + xp.astype(T, dtype)
+        with np.errstate(all="ignore"):
+            V = f(P)
+        return _values(xp, V, P.shape, dtype)[..., None]
+
+    def cplx_eval(t, idx):
+        xr = _take(xp, xu, idx)
+        z = xp.astype(xr, cdtype) + xp.astype(t, cdtype) * 1j
+        out = _call_complex(f, z)
+        if out is None:
+            return None
+        out = out if (xp is not np or isinstance(out, np.ndarray)) else np.asarray(out)
+        if not hasattr(out, "dtype") or not xp.isdtype(out.dtype, "complex floating"):
+            return None
+        if tuple(out.shape) != tuple(z.shape):
+            if out.ndim == 0:
+                out = xp.broadcast_to(out, z.shape)
+            else:
+                return None
+        return out[:, None]
+
+    def lower(eng, good):
+        # g(x) = Im f(x + ih)/h: the exact first derivative, real-evaluable
+        hc = eng.eps**2 * eng.scale(good)
+        xg = _take(xp, xu, good)
+
+        def g_eval(T, idx):
+            P = _take(xp, xg, idx)[None, :] + xp.astype(T, dtype)
+            hh = _take(xp, hc, idx)[None, :]
+            z = xp.astype(P, cdtype) + xp.astype(hh, cdtype) * 1j
+            with np.errstate(all="ignore"):
+                out = f(z)
+            return xp.astype(xp.imag(out), dtype)[..., None] / hh[..., None]
+
+        return _Engine(
+            xp, dtype, xg, g_eval, None, 1, rtol, atol, step, max_stages, n - 1
+        )
+
+    eng = _Engine(
+        xp, dtype, xu, real_eval, cplx_eval, 1, rtol, atol, step, max_stages, n
+    )
+    fin = _np(xp, xp.isfinite(xu))
+    idx_all = np.flatnonzero(fin)
+    with np.errstate(all="ignore"):
+        df, err, used = _run_units(eng, n, method, idx_all, lower)
+    status = eng.status
+    status[~fin] = -4
+    if method in ("auto", "complex") and used:
+        name = "+".join(sorted(used))
+    else:
+        name = method
+    return _finalise(
+        xp,
+        is_np,
+        shape,
+        df[:, 0],
+        err[:, 0],
+        status,
+        eng.nfev,
+        name,
+        "derivative",
+        n,
+        dtype,
+    )
+
+
+# --------------------------------------------------------------------------
+# several variables
+# --------------------------------------------------------------------------
+def _point(x, name="x"):
+    xp, is_np, xa = _as_real_array(x, name)
+    if xa.ndim == 0:
+        xa = xp.reshape(xa, (1,))
+    if xa.ndim != 1:
+        raise DfdxError(
+            f"{name} must be a point of R^n (a 1-D array), got shape {tuple(xa.shape)}"
+        )
+    if xa.shape[0] == 0:
+        raise DfdxError(f"{name} must have at least one coordinate, got shape (0,)")
+    if not bool(xp.all(xp.isfinite(xa))):
+        raise DfdxError(f"{name} must be finite, got {_to_numpy(xa)!r}")
+    return xp, is_np, xa
+
+
+def _make_F(f, xp, vectorized, name="f"):
+    """F(P) with P of shape (n, K) -> values of shape (m, K) (m=1 for scalars)."""
+
+    def as_arr(v):
+        return (
+            np.asarray(v) if xp is np else (v if hasattr(v, "shape") else xp.asarray(v))
+        )
+
+    if vectorized:
+
+        def F(P):
+            K = P.shape[1]
+            out = as_arr(f(P))
+            if tuple(out.shape) == (K,):
+                return xp.reshape(out, (1, K))
+            if out.ndim == 2 and out.shape[1] == K:
+                return out
+            raise DfdxError(
+                f"with vectorized=True, {name} gets shape (n, k) = {tuple(P.shape)} "
+                f"and must return shape (k,) or (m, k); it returned {tuple(out.shape)}"
+            )
+
+    else:
+
+        def F(P):
+            cols = []
+            for k in range(P.shape[1]):
+                out = as_arr(f(P[:, k]))
+                if out.ndim > 1:
+                    raise DfdxError(
+                        f"{name} must return a scalar or a 1-D array, got shape "
+                        f"{tuple(out.shape)}"
+                    )
+                cols.append(xp.reshape(out, (-1,)))
+            return xp.stack(cols, axis=1)
+
+    return F
+
+
+def _multi_setup(f, x, vectorized, name):
+    fn, variables = _resolve_f(f)
+    if variables is not None:
+        raise DfdxError(
+            f"numeric.{name} differentiates callables; for expressions use dfdx.{name}"
+        )
+    if not isinstance(vectorized, bool):
+        raise DfdxError(f"vectorized must be True or False, got {vectorized!r}")
+    xp, is_np, xa = _point(x)
+    F = _make_F(fn, xp, vectorized)
+    return fn, xp, is_np, xa, F
+
+
+def _jac_engine(F, xp, xa, dtype, q, rtol, atol, step, max_stages):
+    nvar = xa.shape[0]
+    cdtype = xp.complex64 if dtype == xp.float32 else xp.complex128
+    eye = xp.eye(nvar, dtype=dtype)
+
+    def real_eval(T, idx):
+        K, L = T.shape
+        E = _take(xp, eye, idx)  # (L, n)
+        P = xa[:, None, None] + xp.permute_dims(E, (1, 0))[:, None, :] * T[None]
+        with np.errstate(all="ignore"):
+            V = F(xp.reshape(P, (nvar, K * L)))
+        if xp.isdtype(V.dtype, "complex floating"):
+            raise DfdxError("f returned complex values for real input")
+        V = xp.astype(V, dtype)
+        return xp.permute_dims(xp.reshape(V, (q, K, L)), (1, 2, 0))
+
+    def cplx_eval(t, idx):
+        E = xp.astype(_take(xp, eye, idx), cdtype)
+        P = (
+            xp.astype(xa, cdtype)[:, None]
+            + xp.permute_dims(E, (1, 0)) * (xp.astype(t, cdtype) * 1j)[None, :]
+        )
+        out = _call_complex(F, P)
+        if out is None or not xp.isdtype(out.dtype, "complex floating"):
+            return None
+        if tuple(out.shape) != (q, t.shape[0]):
+            return None
+        return xp.permute_dims(out, (1, 0))
+
+    return _Engine(xp, dtype, xa, real_eval, cplx_eval, q, rtol, atol, step, max_stages)
+
+
+def jacobian(
+    f: Callable,
+    x,
+    *,
+    vectorized: bool = False,
+    method: str = "auto",
+    step: float | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_stages: int = 4,
+) -> DerivativeResult:
+    """Jacobian matrix of a callable R^n -> R^m at the point `x`.
+
+    Parameters
+    ----------
+    f : callable
+        Called with one point of shape ``(n,)`` at a time and returning shape
+        ``(m,)`` (or a scalar), unless ``vectorized=True``: then it receives
+        shape ``(n, k)``, variables along the first axis, and returns ``(m, k)``.
+    x : array_like or tensor, shape (n,)
+        The point.
+    vectorized : bool, optional
+        See `f`. Default False.
+    method, step, rtol, atol, max_stages
+        As in :func:`derivative`; every coordinate is differentiated like a
+        point of :func:`derivative`.
+
+    Returns
+    -------
+    DerivativeResult
+        ``df`` of shape ``(m, n)`` with ``df[i, j] = d f_i / d x_j``; ``nfev``
+        is the total number of points at which ``f`` was evaluated; ``error``
+        and ``status`` have the shape of ``df``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dfdx.numeric import jacobian
+    >>> res = jacobian(lambda p: np.array([p[0] * p[1], np.sin(p[0])]), [1.0, 2.0])
+    >>> print(np.round(res.df, 12))
+    [[2.       1.      ]
+     [0.540302 0.      ]]
+    >>> res.nfev, res.method
+    (7, 'complex')
+    """
+    return _jacobian(f, x, vectorized, method, step, rtol, atol, max_stages, "jacobian")
+
+
+def gradient(
+    f: Callable,
+    x,
+    *,
+    vectorized: bool = False,
+    method: str = "auto",
+    step: float | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_stages: int = 4,
+) -> DerivativeResult:
+    """Gradient of a scalar callable R^n -> R at the point `x`.
+
+    Parameters
+    ----------
+    f : callable
+        Called with one point of shape ``(n,)`` at a time (returns a scalar),
+        or with shape ``(n, k)`` when ``vectorized=True`` (returns ``(k,)``).
+    x : array_like or tensor, shape (n,)
+        The point.
+    vectorized : bool, optional
+        See `f`. Default False.
+    method, step, rtol, atol, max_stages
+        As in :func:`derivative`.
+
+    Returns
+    -------
+    DerivativeResult
+        ``df`` of shape ``(n,)``; ``nfev`` counts the points evaluated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dfdx.numeric import gradient
+    >>> f = lambda p: 3 * p[0] ** 2 + 5 * np.exp(p[1])
+    >>> res = gradient(f, [1.0, 0.0])
+    >>> print(np.round(res.df, 12), res.nfev)
+    [6. 5.] 7
+    >>> res = gradient(f, [1.0, 0.0], vectorized=True, method="richardson")
+    >>> print(np.round(res.df, 12), res.status)
+    [6. 5.] [0 0]
+    """
+    return _jacobian(f, x, vectorized, method, step, rtol, atol, max_stages, "gradient")
+
+
+def _jacobian(f, x, vectorized, method, step, rtol, atol, max_stages, kind):
+    _, step, rtol, atol, max_stages = _common_options(
+        1, method, step, rtol, atol, max_stages
+    )
+    fn, xp, is_np, xa, F = _multi_setup(f, x, vectorized, kind)
+    dtype = xa.dtype
+    nvar = xa.shape[0]
+    with np.errstate(all="ignore"):
+        f0 = F(xa[:, None])
+    q = f0.shape[0]
+    if kind == "gradient" and q != 1:
+        raise DfdxError(
+            f"f must return a scalar for gradient, got {q} values (use jacobian)"
+        )
+    eng = _jac_engine(F, xp, xa, dtype, q, rtol, atol, step, max_stages)
+    with np.errstate(all="ignore"):
+        df, err, used = _run_units(eng, 1, method, np.arange(nvar))
+    name = "+".join(sorted(used)) if method in ("auto", "complex") else method
+    nfev = int(eng.nfev.sum()) + 1
+    status = np.broadcast_to(eng.status[None, :], (q, nvar))
+    df = xp.permute_dims(df, (1, 0))
+    err = xp.permute_dims(err, (1, 0))
+    if kind == "gradient":
+        df, err, status = df[0], err[0], status[0].copy()
+    else:
+        status = status.copy()
+    return DerivativeResult(
+        df=df, error=err, nfev=nfev, status=status, method=name, kind=kind
+    )
+
+
+def hessian(
+    f: Callable,
+    x,
+    *,
+    vectorized: bool = False,
+    method: str = "auto",
+    step: float | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+) -> DerivativeResult:
+    """Hessian matrix of a scalar callable R^n -> R at the point `x`.
+
+    Uses the symmetric second-difference stencil (``n**2 + n + 1`` points per
+    step) at three steps ``h, h/2, h/4`` with two Richardson extrapolations,
+    so ``1 + 3 n (n + 1)`` evaluations in all (331 for n = 10); exact to
+    rounding for polynomials of degree up to 5.
+
+    Parameters
+    ----------
+    f : callable
+        Called with one point of shape ``(n,)`` (returns a scalar), or with
+        ``(n, k)`` when ``vectorized=True`` (returns ``(k,)``).
+    x : array_like or tensor, shape (n,)
+        The point.
+    vectorized : bool, optional
+        See `f`. Default False.
+    method : {'auto', 'richardson', 'central'}, optional
+        ``'auto'`` and ``'richardson'``: the extrapolated result;
+        ``'central'``: the plain stencil at one step (``n**2 + n + 1`` points;
+        its error estimate covers rounding only).
+    step : float, optional
+        Largest step, relative to ``max(1, |x_i| sqrt(eps))``. Default 0.2.
+    rtol, atol : float, optional
+        Tolerance for status 0. Defaults ``eps**0.5`` and 0.
+
+    Returns
+    -------
+    DerivativeResult
+        ``df`` of shape ``(n, n)`` (symmetric), ``error`` estimates, ``nfev``
+        the number of points evaluated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dfdx.numeric import hessian
+    >>> f = lambda p: p[0] ** 2 * p[1] + np.sin(p[1])
+    >>> res = hessian(f, [1.0, 0.0])
+    >>> print(np.round(res.df, 10), res.nfev)
+    [[0. 2.]
+     [2. 0.]] 19
+    """
+    method, step, rtol, atol, _ = _common_options(
+        2, method, step, rtol, atol, 1, ("auto", "richardson", "central")
+    )
+    fn, xp, is_np, xa, F = _multi_setup(f, x, vectorized, "hessian")
+    dtype = xa.dtype
+    eps = float(xp.finfo(dtype).eps)
+    nvar = xa.shape[0]
+    levels = 1 if method == "central" else 3
+    h0 = step if step is not None else (0.2 if levels > 1 else eps**0.25)
+    ax = xp.abs(xa)
+    s = xp.where(ax * math.sqrt(eps) > 1, ax * math.sqrt(eps), 1.0)
+    iu, ju = np.triu_indices(nvar, 1)
+    eye = xp.eye(nvar, dtype=dtype)
+    cols = [xa[:, None]]
+    hs = []
+    for lev in range(levels):
+        h = (xa + h0 * 0.5**lev * s) - xa
+        hs.append(h)
+        D = eye * h[None, :]  # column i: h_i e_i
+        cols += [xa[:, None] + D, xa[:, None] - D]
+        if iu.size:
+            Dt = xp.permute_dims(D, (1, 0))
+            Dij = xp.take(Dt, xp.asarray(iu), axis=0) + xp.take(
+                Dt, xp.asarray(ju), axis=0
+            )
+            Dij = xp.permute_dims(Dij, (1, 0))
+            cols += [xa[:, None] + Dij, xa[:, None] - Dij]
+    P = xp.concat(cols, axis=1)
+    with np.errstate(all="ignore"):
+        V = F(P)
+    if V.shape[0] != 1:
+        raise DfdxError(f"f must return a scalar for hessian, got {V.shape[0]} values")
+    V = _to_numpy(xp.astype(V[0], dtype)).astype(
+        np.float64 if eps < 1e-10 else np.float32
+    )
+    f0 = V[0]
+    npair = iu.size
+    per = 2 * nvar + 2 * npair
+    ests, rnds = [], []
+    for lev in range(levels):
+        h = _to_numpy(hs[lev])
+        base = 1 + lev * per
+        fp = V[base : base + nvar]
+        fm = V[base + nvar : base + 2 * nvar]
+        H = np.empty((nvar, nvar), dtype=V.dtype)
+        Hd = (fp - 2 * f0 + fm) / h**2
+        H[np.arange(nvar), np.arange(nvar)] = Hd
+        mag = np.abs(fp) + 2 * abs(f0) + np.abs(fm)
+        R = np.empty_like(H)
+        R[np.arange(nvar), np.arange(nvar)] = mag / h**2
+        if npair:
+            fpp = V[base + 2 * nvar : base + 2 * nvar + npair]
+            fmm = V[base + 2 * nvar + npair : base + per]
+            num = fpp - fp[iu] - fp[ju] + 2 * f0 - fm[iu] - fm[ju] + fmm
+            Hij = num / (2 * h[iu] * h[ju])
+            H[iu, ju] = H[ju, iu] = Hij
+            m2 = (
+                np.abs(fpp)
+                + np.abs(fp[iu])
+                + np.abs(fp[ju])
+                + 2 * abs(f0)
+                + np.abs(fm[iu])
+                + np.abs(fm[ju])
+                + np.abs(fmm)
+            ) / (2 * h[iu] * h[ju])
+            R[iu, ju] = R[ju, iu] = m2
+        ests.append(H)
+        rnds.append(4 * eps * R)
+    if levels == 1:
+        Hc = ests[0]
+        err = rnds[0]  # one step: rounding only (no truncation estimate)
+    else:
+        a1 = (4 * ests[1] - ests[0]) / 3
+        b1 = (4 * ests[2] - ests[1]) / 3
+        Hc = (16 * b1 - a1) / 15
+        rnd = (16 * (4 * rnds[2] + rnds[1]) / 3 + (4 * rnds[1] + rnds[0]) / 3) / 15
+        err = np.abs(Hc - b1) + rnd + eps * np.abs(Hc)
+    rt = eps**0.5 if rtol is None else rtol
+    at = 0.0 if atol is None else atol
+    status = np.where(np.isfinite(Hc), 0, -4)
+    if levels > 1:
+        trunc = np.abs(Hc - b1)
+        bad = (trunc > at + rt * np.abs(Hc)) & (trunc > rnd)
+        status = np.where(bad & np.isfinite(Hc), -1, status)
+    nfev = int(P.shape[1])
+    df = Hc.astype(_to_numpy(xa).dtype)
+    err = err.astype(df.dtype)
+    if not is_np:
+        df = xp.asarray(df)
+        err = xp.asarray(err)
+    return DerivativeResult(
+        df=df, error=err, nfev=nfev, status=status, method=method, kind="hessian", n=2
+    )

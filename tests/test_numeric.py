@@ -1,0 +1,443 @@
+"""Tests for dfdx.numeric against exact references (closed forms, SymPy, the suite)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dfdx.errors import DfdxError
+from dfdx.numeric import (
+    STATUS_MESSAGES,
+    DerivativeResult,
+    derivative,
+    gradient,
+    hessian,
+    jacobian,
+)
+
+SUITE = json.loads(
+    (Path(__file__).parents[1] / "benchmarks" / "derivative_suite.json").read_text()
+)["cases"]
+
+
+def _suite_cases():
+    sc = pytest.importorskip("scipy.special")
+    for case in SUITE:
+        f = eval("lambda x: " + case["numpy"], {"np": np, "sc": sc})  # trusted file
+        yield case["name"], f, case["x0"], float(case["exact"])
+
+
+def _rel(a, b):
+    return abs(a - b) / abs(b) if b != 0 else abs(a)
+
+
+# -- the open suite -----------------------------------------------------------
+@pytest.mark.parametrize("method", ["auto", "richardson"])
+def test_suite_accuracy_and_honest_error(method):
+    errors, honest = [], 0
+    for name, f, x0, exact in _suite_cases():
+        res = derivative(f, x0, method=method)
+        err = _rel(float(res), exact)
+        errors.append(err)
+        est = float(res.error) / (abs(exact) if exact else 1.0)
+        honest += est >= err
+        assert math.isfinite(float(res)), name
+        assert err <= (1e-13 if method == "auto" else 1e-10), (name, err)
+    assert np.median(errors) <= (1e-15 if method == "auto" else 5e-15)
+    assert honest >= 16
+
+
+# -- anchor failure cases pinned as regressions ---------------------------------
+@pytest.mark.parametrize("method", ["auto", "richardson"])
+def test_regression_log_near_zero(method):
+    res = derivative(np.log, 1e-3, method=method)
+    assert _rel(float(res), 1000.0) < 1e-11
+    assert res.status in (0, -2)
+
+
+@pytest.mark.parametrize("method", ["auto", "richardson"])
+def test_regression_sin_inverse_x_at_005(method):
+    res = derivative(lambda x: np.sin(1 / x), 0.05, method=method)
+    exact = -np.cos(20.0) / 0.05**2
+    assert _rel(float(res), exact) < 1e-11
+    assert res.status == 0
+
+
+@pytest.mark.parametrize("method", ["auto", "richardson"])
+def test_regression_saddle_zero_derivative_converges(method):
+    res = derivative(lambda x: (x - 1) ** 3, 1.0, method=method)
+    assert abs(float(res)) < 1e-14
+    assert res.status == 0
+
+
+def test_regression_sin_at_large_x_uses_absolute_step():
+    res = derivative(np.sin, 1e4, method="richardson")
+    assert _rel(float(res), math.cos(1e4)) < 1e-12
+
+
+# -- exactness and convergence order -----------------------------------------
+@pytest.mark.parametrize(
+    ("n", "degree"), [(1, 2), (2, 3), (3, 4), (4, 5)]
+)  # the central stencils are exact up to these degrees
+def test_central_stencil_exact_on_polynomials(n, degree):
+    coef = np.arange(1.0, degree + 2.0)
+    p = np.polynomial.Polynomial(coef)
+    x = np.array([-0.7, 0.0, 0.3, 1.1])
+    res = derivative(p, x, n=n, method="central", step=0.25)
+    np.testing.assert_allclose(res.df, p.deriv(n)(x), rtol=1e-9, atol=1e-9)
+
+
+def test_richardson_exact_on_degree_9_polynomial():
+    p = np.polynomial.Polynomial([0.5, -1, 2, 0.3, -0.2, 0.1, 1, -1, 0.5, 0.25])
+    x = np.linspace(-1, 1, 7)
+    res = derivative(p, x, method="richardson")
+    np.testing.assert_allclose(res.df, p.deriv()(x), rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize(("method", "order"), [("central", 2), ("forward", 1)])
+def test_convergence_order_from_loglog_slope(method, order):
+    steps = np.array([0.1, 0.05, 0.025, 0.0125])
+    errs = [
+        abs(float(derivative(np.exp, 0.5, method=method, step=h)) - math.exp(0.5))
+        for h in steps
+    ]
+    slope = np.polyfit(np.log(steps), np.log(errs), 1)[0]
+    assert abs(slope - order) < 0.1
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+@pytest.mark.parametrize("method", ["auto", "richardson", "complex"])
+def test_higher_orders_against_sympy(n, method):
+    sympy = pytest.importorskip("sympy")
+    t = sympy.Symbol("t")
+    expr = sympy.exp(-(t**2)) * sympy.sin(2 * t)
+    f = sympy.lambdify(t, expr, "numpy")
+    xs = np.array([-0.8, 0.1, 0.6])
+    exact = np.array([float(sympy.diff(expr, t, n).subs(t, v)) for v in xs])
+    res = derivative(f, xs, n=n, method=method)
+    tol = {1: 1e-13, 2: 1e-11, 3: 1e-9, 4: 1e-7}[n]
+    np.testing.assert_allclose(res.df, exact, rtol=tol, atol=tol)
+    assert np.all(res.error >= 0)
+
+
+# -- auto must not be fooled by the complex step -----------------------------------
+@pytest.mark.parametrize(
+    ("f", "fprime"),
+    [
+        (lambda x: np.abs(x) * x, lambda x: 2 * np.abs(x)),
+        (lambda x: np.maximum(x, 0) ** 2, lambda x: 2 * np.maximum(x, 0)),
+        (lambda x: np.real(x) ** 2 + x, lambda x: 2 * x + 1),
+        (lambda x: x.real**3, lambda x: 3 * x**2),
+        (lambda x: np.where(x > 0, x**2, -(x**2)), lambda x: 2 * np.abs(x)),
+    ],
+)
+def test_auto_not_fooled_by_nonanalytic_code(f, fprime):
+    x = np.array([-1.5, -0.4, 0.7, 2.0])
+    res = derivative(f, x)
+    np.testing.assert_allclose(res.df, fprime(x), rtol=1e-10, atol=1e-12)
+
+
+def test_auto_rejects_complex_step_for_abs_times_x():
+    res = derivative(lambda x: np.abs(x) * x, 2.0)
+    assert "richardson" in res.method
+    assert abs(float(res) - 4.0) < 1e-12
+
+
+def test_auto_falls_back_when_f_rejects_complex():
+    res = derivative(lambda x: np.sin(x.astype(float)), np.array([0.2, 1.0]))
+    assert res.method == "richardson"
+    np.testing.assert_allclose(res.df, np.cos([0.2, 1.0]), rtol=1e-13)
+
+
+def test_complex_method_requires_complex_support():
+    with pytest.raises(DfdxError, match="method='complex' needs f to accept complex"):
+        derivative(lambda x: np.sin(x.astype(float)), 1.0, method="complex")
+
+
+# -- robustness ---------------------------------------------------------------
+def test_one_sided_stencil_at_domain_edge():
+    f = lambda x: np.where(x >= 0, x**2 + x, np.nan)  # noqa: E731
+    res = derivative(f, 0.0, method="richardson")
+    assert res.status == -3
+    assert abs(float(res) - 1.0) < 1e-8
+
+
+def test_nonfinite_x_gives_status_minus_4():
+    res = derivative(np.sin, np.array([0.0, np.nan]))
+    assert np.isnan(res.df[1]) and res.status[1] == -4 and res.status[0] == 0
+
+
+def test_log_near_zero_shrinks_step_with_status():
+    res = derivative(np.log, np.array([1e-3, 1.0]), method="richardson")
+    assert res.status[0] == -2 and res.status[1] == 0
+    np.testing.assert_allclose(res.df, [1000.0, 1.0], rtol=1e-11)
+
+
+@pytest.mark.parametrize("method", ["central", "forward", "backward"])
+def test_fixed_step_methods(method):
+    res = derivative(np.sin, 1.0, method=method)
+    assert abs(float(res) - math.cos(1.0)) < 1e-7
+    assert float(res.error) >= abs(float(res) - math.cos(1.0))
+
+
+def test_textbook_central_quotient_with_given_step():
+    res = derivative(lambda x: 3 * x**2 - 4 * x, 1.0, method="forward", step=0.1)
+    assert float(res) == pytest.approx(2.3)  # the d2l limit table at h = 0.1
+
+
+# -- arrays, dtypes, shapes -------------------------------------------------------
+def test_vectorised_equals_per_point_and_one_call_per_stage():
+    calls = []
+
+    def f(x):
+        calls.append(x.shape)
+        return np.sin(x) * np.exp(-(x**2))
+
+    x = np.linspace(-3, 3, 11).reshape(1, 11)
+    res = derivative(f, x, method="richardson")
+    assert len(calls) <= 4  # stages, not points
+    for i in range(11):
+        single = derivative(f, float(x[0, i]), method="richardson")
+        assert res.df[0, i] == float(single)
+    assert res.df.shape == (1, 11)
+
+
+@pytest.mark.parametrize("method", ["auto", "richardson", "central"])
+def test_float32_preserved(method):
+    x = np.linspace(0.0, 1.0, 5, dtype=np.float32)
+    res = derivative(np.exp, x, method=method)
+    assert res.df.dtype == np.float32 and res.error.dtype == np.float32
+    np.testing.assert_allclose(res.df, np.exp(x), rtol=2e-4)
+
+
+def test_shapes_and_scalars():
+    x = np.ones((2, 3, 4))
+    res = derivative(np.sin, x)
+    assert res.df.shape == res.error.shape == res.status.shape == (2, 3, 4)
+    s = derivative(np.sin, 0)  # int in, float out
+    assert isinstance(s.df, np.floating) and isinstance(s.status, int)
+    assert float(s) == 1.0
+
+
+def test_result_object():
+    res = derivative(np.exp, np.array([0.0, 1.0]))
+    assert isinstance(res, DerivativeResult)
+    assert np.allclose(res, np.exp([0.0, 1.0]))
+    assert "df:" in repr(res) and "status:" in repr(res)
+    assert "<table>" in res._repr_html_()
+    assert res.success.all() and res.message == "0: converged"
+    with pytest.raises(TypeError, match="only a scalar result converts"):
+        float(res)
+    assert set(STATUS_MESSAGES) == {0, -1, -2, -3, -4}
+    with pytest.raises(AttributeError):
+        res.df = 0  # frozen
+
+
+def test_expression_text_is_evaluated_numerically():
+    pytest.importorskip("sympy")
+    res = derivative("x^3 - 1/x", 1.0)
+    assert float(res) == pytest.approx(4.0, rel=1e-14)
+
+
+def test_torch_tensors_in_and_out():
+    torch = pytest.importorskip("torch")
+    t = torch.linspace(-1, 1, 7, dtype=torch.float64)
+    res = derivative(torch.sin, t)
+    assert isinstance(res.df, torch.Tensor) and res.df.dtype == torch.float64
+    assert torch.allclose(res.df, torch.cos(t), rtol=1e-14, atol=0)
+    tk = t[t.abs() > 0.1]  # away from the kink at 0
+    res = derivative(lambda x: torch.abs(x) * x, tk, method="auto")
+    assert torch.allclose(res.df, 2 * torch.abs(tk), rtol=1e-10, atol=1e-12)
+    t32 = t.to(torch.float32)
+    res = derivative(torch.exp, t32, method="richardson", n=2)
+    assert res.df.dtype == torch.float32
+    assert torch.allclose(res.df, torch.exp(t32), rtol=1e-3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    a=st.floats(-10, 10),
+    b=st.floats(-10, 10),
+    x=st.floats(-5, 5),
+)
+def test_property_cubic(a, b, x):
+    res = derivative(lambda t: a * t**3 + b * t, x, method="richardson")
+    exact = 3 * a * x**2 + b
+    assert abs(float(res) - exact) <= 1e-11 * (1 + abs(a) * 75 + abs(b))
+
+
+# -- several variables -----------------------------------------------------------
+def _rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2, axis=0)
+
+
+def _rosen_grad(x):
+    g = np.zeros_like(x)
+    g[:-1] = -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
+    g[1:] += 200 * (x[1:] - x[:-1] ** 2)
+    return g
+
+
+def _rosen_hess(x):
+    n = len(x)
+    H = np.zeros((n, n))
+    for i in range(n - 1):
+        H[i, i] += 1200 * x[i] ** 2 - 400 * x[i + 1] + 2
+        H[i + 1, i + 1] += 200
+        H[i, i + 1] = H[i + 1, i] = -400 * x[i]
+    return H
+
+
+@pytest.mark.parametrize("vectorized", [False, True])
+@pytest.mark.parametrize("method", ["auto", "richardson", "central"])
+def test_gradient_rosenbrock(vectorized, method):
+    x = np.array([-1.2, 1.0, 0.5, 2.0])
+    res = gradient(_rosen, x, vectorized=vectorized, method=method)
+    tol = 1e-5 if method == "central" else 1e-9
+    np.testing.assert_allclose(res.df, _rosen_grad(x), rtol=tol, atol=tol)
+    assert res.df.shape == (4,) and res.kind == "gradient" and res.nfev > 4
+
+
+def test_gradient_d2l_exercise():
+    f = lambda p: 3 * p[0] ** 2 + 5 * np.exp(p[1])  # noqa: E731
+    res = gradient(f, [2.0, 1.0])
+    np.testing.assert_allclose(res.df, [12.0, 5 * math.e], rtol=1e-15)
+    assert res.nfev == 7  # f(x), 2 complex steps, 4 real checks
+
+
+def test_gradient_of_norm_not_fooled():
+    x = np.array([3.0, -4.0])
+    res = gradient(lambda p: np.sqrt(np.sum(np.abs(p) ** 2)), x)
+    np.testing.assert_allclose(res.df, x / 5.0, rtol=1e-12)
+
+
+def test_jacobian_shapes_and_vectorized_agree():
+    def f(p):
+        return np.stack([p[0] * p[1], np.sin(p[0]), p[1] ** 2])
+
+    x = np.array([0.3, -1.2])
+    exact = np.array([[x[1], x[0]], [np.cos(x[0]), 0.0], [0.0, 2 * x[1]]])
+    a = jacobian(f, x)
+    b = jacobian(f, x, vectorized=True, method="richardson")
+    assert a.df.shape == (3, 2) and a.status.shape == (3, 2)
+    np.testing.assert_allclose(a.df, exact, atol=1e-14)
+    np.testing.assert_allclose(b.df, exact, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [3, 10])
+def test_hessian_rosenbrock(n):
+    x = np.random.default_rng(n).uniform(-2, 2, n)
+    res = hessian(_rosen, x, vectorized=True)
+    assert res.nfev == 1 + 3 * n * (n + 1)
+    np.testing.assert_allclose(res.df, _rosen_hess(x), rtol=0, atol=1e-8)
+    assert np.all(res.status == 0)
+    assert np.all(res.error >= np.abs(res.df - _rosen_hess(x)))
+    loop = hessian(_rosen, x)
+    np.testing.assert_allclose(loop.df, res.df, atol=1e-8)
+
+
+def test_hessian_smooth_function_and_central():
+    f = lambda p: np.exp(p[0]) * np.sin(p[1])  # noqa: E731
+    x = np.array([0.5, 0.3])
+    e, s, c = math.exp(0.5), math.sin(0.3), math.cos(0.3)
+    exact = np.array([[e * s, e * c], [e * c, -e * s]])
+    np.testing.assert_allclose(hessian(f, x).df, exact, atol=1e-9)
+    res = hessian(f, x, method="central")
+    np.testing.assert_allclose(res.df, exact, atol=1e-6)
+    assert res.nfev == 2**2 + 2 + 1
+
+
+def test_gradient_torch():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    res = gradient(lambda p: torch.sum(p**2), x, vectorized=False)
+    assert isinstance(res.df, torch.Tensor)
+    assert torch.allclose(res.df, 2 * x)
+
+
+# -- validation messages ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n": 5}, r"n must be an integer in 1\.\.4, got 5"),
+        ({"n": 1.0}, r"n must be an integer in 1\.\.4, got 1\.0"),
+        ({"method": "fd"}, r"method must be one of 'auto', .*; got 'fd'"),
+        ({"step": -1.0}, r"step must be a positive finite number, got -1\.0"),
+        ({"step": math.inf}, r"step must be a positive finite number, got inf"),
+        ({"rtol": -1}, r"rtol must be a non-negative finite number, got -1"),
+        ({"atol": "x"}, r"atol must be a non-negative finite number, got 'x'"),
+        ({"max_stages": 0}, r"max_stages must be an integer in 1\.\.16, got 0"),
+    ],
+)
+def test_validation_options(kwargs, message):
+    with pytest.raises(DfdxError, match=message):
+        derivative(np.sin, 1.0, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "message"),
+    [
+        (3, 1.0, "f must be a callable or expression text, got int"),
+        (np.sin, "abc", "x must be a real number or array, got 'abc'"),
+        (np.sin, 1j, r"x must be a real number or array, got 1j \(complex\)"),
+        (np.sin, None, "x must be a real number or array, got None"),
+        (lambda x: np.ones(3), np.zeros(2), "f must be elementwise: called with shape"),
+        (lambda x: x + 0j, 1.0, "f returned complex values for real input"),
+    ],
+)
+def test_validation_inputs(f, x, message):
+    with pytest.raises(DfdxError, match=message):
+        derivative(f, x, method="richardson")
+
+
+def test_validation_expression_with_two_variables():
+    pytest.importorskip("sympy")
+    with pytest.raises(DfdxError, match="f has variables x, y; derivative needs"):
+        derivative("x*y", 1.0)
+
+
+def test_validation_multivariate():
+    with pytest.raises(DfdxError, match=r"x must be a point of R\^n .* shape \(2, 2\)"):
+        gradient(np.sum, np.ones((2, 2)))
+    with pytest.raises(DfdxError, match=r"x must have at least one coordinate"):
+        gradient(np.sum, np.ones(0))
+    with pytest.raises(DfdxError, match=r"x must be finite"):
+        gradient(np.sum, [1.0, np.nan])
+    with pytest.raises(DfdxError, match="f must return a scalar for gradient, got 2"):
+        gradient(lambda p: p, [1.0, 2.0])
+    with pytest.raises(DfdxError, match="vectorized must be True or False, got 1"):
+        jacobian(lambda p: p, [1.0], vectorized=1)
+    with pytest.raises(DfdxError, match=r"with vectorized=True, f gets shape \(n, k\)"):
+        jacobian(lambda p: np.ones((2, 2, 2)), [1.0, 2.0], vectorized=True)
+    with pytest.raises(DfdxError, match="f must return a scalar or a 1-D array"):
+        jacobian(lambda p: np.ones((2, 2)), [1.0, 2.0])
+    with pytest.raises(DfdxError, match="f must return a scalar for hessian, got 2"):
+        hessian(lambda p: p, [1.0, 2.0], vectorized=True)
+    with pytest.raises(DfdxError, match=r"method must be one of 'auto', 'richardson'"):
+        hessian(np.sum, [1.0, 2.0], method="complex")
+    with pytest.raises(DfdxError, match="numeric.gradient differentiates callables"):
+        gradient("x*y", [1.0, 2.0])
+
+
+def test_import_dfdx_stays_light():
+    code = (
+        "import sys, dfdx; dfdx.derivative; dfdx.DerivativeResult; "
+        "print(sorted(m for m in ('sympy', 'scipy', 'matplotlib') if m in sys.modules))"
+    )
+    src = str(Path(__file__).parents[1] / "src")
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": src},
+        check=True,
+    )
+    assert out.stdout.strip() == "[]"
