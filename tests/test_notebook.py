@@ -1,0 +1,41 @@
+"""The chapter's notebook runs in a real Jupyter kernel through the d2l drop-in."""
+
+import pytest
+
+nbclient = pytest.importorskip("nbclient")
+nbformat = pytest.importorskip("nbformat")
+
+from pathlib import Path  # noqa: E402
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "calculus.ipynb"
+
+
+def test_chapter_notebook_executes_in_a_kernel(tmp_path):
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    outputs = [cell.get("outputs", []) for cell in nb.cells if cell.cell_type == "code"]
+    errors = [o for cell in outputs for o in cell if o.get("output_type") == "error"]
+    assert not errors
+    stderr = [o["text"] for cell in outputs for o in cell
+              if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    assert not any("Warning" in text for text in stderr), stderr
+    # the chapter's five lines, printed by the learner's own loop
+    first = "".join(o.get("text", "") for o in outputs[0])
+    assert first.splitlines() == [
+        "h=0.10000, numerical limit=2.30000",
+        "h=0.01000, numerical limit=2.03000",
+        "h=0.00100, numerical limit=2.00300",
+        "h=0.00010, numerical limit=2.00030",
+        "h=0.00001, numerical limit=2.00003",
+    ]
+    # the table's rich display shows exact values and errors
+    html = [o["data"]["text/html"] for o in outputs[1] if "text/html" in o.get("data", {})]
+    assert html and "<th>error</th>" in html[0]
+    # use_svg_display() switched the inline backend to SVG inside the kernel
+    figures = [o["data"] for o in outputs[2] if o.get("output_type") == "display_data"]
+    assert figures and "image/svg+xml" in figures[0]
+    # LaTeX display of the derivative
+    assert any("text/latex" in o.get("data", {}) for o in outputs[3])
