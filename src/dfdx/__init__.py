@@ -28,6 +28,17 @@ _EXPORTS = {
     "diff": "symbolic",
     "tangent_line": "symbolic",
     "TangentLine": "symbolic",
+    # step-by-step derivatives, the definition, the chapter's exercises
+    "explain": "steps",
+    "Steps": "steps",
+    "Step": "steps",
+    "differentiable": "definition",
+    "Differentiability": "definition",
+    "from_definition": "definition",
+    "Derivation": "definition",
+    "exercises": "exercises",
+    "Exercise": "exercises",
+    "Exercises": "exercises",
     # figures
     "plot_function": "plotting.figures",
     "plot_tangent": "plotting.figures",
@@ -47,6 +58,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .limits import LimitTable, limit_table, numerical_lim
     from .plotting import d2l
     from .plotting.figures import plot_function, plot_tangent
+    from .definition import (
+        Derivation,
+        Differentiability,
+        differentiable,
+        from_definition,
+    )
+    from .exercises import Exercise, Exercises, exercises
+    from .steps import Step, Steps, explain
     from .symbolic import TangentLine, diff, tangent_line
 
 

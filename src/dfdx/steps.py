@@ -746,9 +746,9 @@ def explain(expr, wrt: str | None = None, *, lang: str = "en") -> Steps:
     ('log_diff', 'product', 'identity', 'log')
     >>> print(dfdx.explain("sigmoid(x)", lang="zh"))
     sigmoid(x) 对 x 的导数
-    1 sigmoid 函数求导: d/dx sigmoid(x) = (1 - sigmoid(x))*sigmoid(x)
+    1 sigmoid 函数求导：d/dx sigmoid(x) = (1 - sigmoid(x))*sigmoid(x)
       sigmoid 的导数可以用它自身表示：d/dx σ(x) = σ(x)·(1 − σ(x))。
-    结果: d/dx sigmoid(x) = (1 - sigmoid(x))*sigmoid(x)
+    结果：d/dx sigmoid(x) = (1 - sigmoid(x))*sigmoid(x)
     >>> dfdx.explain("exp(-x^2)*log(x)").root.rule
     'product'
     """
