@@ -17,7 +17,6 @@ from dfdx.errors import DfdxError
 from dfdx.expr import relu, sigmoid, softplus
 from dfdx.i18n import FORMULAS, MESSAGES, RULE_NAMES
 from dfdx.steps import explain
-from dfdx.symbolic import real_symbols
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -25,18 +24,27 @@ GOLDEN = Path(__file__).parent / "golden"
 def _is_zero(d) -> bool:
     if d == 0:
         return True
-    if sympy.expand(d) == 0:
+    if sympy.expand(d) == 0 or sympy.simplify(d) == 0:
         return True
-    return sympy.simplify(d) == 0
+    # simplify cannot always prove it (acos(sin(x))): compare at points instead
+    seen = 0
+    for v in (0.31, 0.77, 1.3, 2.9, -0.6, -1.7):
+        value = complex(d.subs({s: v for s in d.free_symbols}).evalf(30))
+        if value != value or abs(value) == float("inf"):
+            continue
+        if abs(value) > 1e-12:
+            return False
+        seen += 1
+    return seen >= 3
 
 
 def _claim_holds(step) -> bool:
     """d/d(wrt) step.expr == step.result, checked by SymPy with real symbols."""
     wrt = sympy.Symbol(step.wrt)
-    expr, back = real_symbols(step.expr.sympy + wrt)
-    forward = {v: k for k, v in back.items()}
+    names = step.expr.sympy.free_symbols | step.result.sympy.free_symbols | {wrt}
+    forward = {s: sympy.Symbol(s.name, real=True) for s in names}
     x = forward[wrt]
-    expr = expr - x
+    expr = step.expr.sympy.xreplace(forward)
     result = step.result.sympy.xreplace(forward)
     return _is_zero(sympy.diff(expr, x) - result)
 
@@ -44,9 +52,11 @@ def _claim_holds(step) -> bool:
 def _check_all(steps):
     for node in steps.root.walk():
         assert _claim_holds(node), node
-    real, back = real_symbols(steps.expr.sympy)
-    x = next(k for k, v in back.items() if v.name == steps.wrt)
-    exact = sympy.diff(real, x).xreplace(back)
+    names = steps.expr.sympy.free_symbols | {sympy.Symbol(steps.wrt)}
+    forward = {s: sympy.Symbol(s.name, real=True) for s in names}
+    back = {v: k for k, v in forward.items()}
+    x = forward[sympy.Symbol(steps.wrt)]
+    exact = sympy.diff(steps.expr.sympy.xreplace(forward), x).xreplace(back)
     assert _is_zero(steps.result.sympy - exact)
     assert _is_zero(steps.root.result.sympy - steps.result.sympy)
 

@@ -121,7 +121,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "chain": {
         "en": "{f} is a composite function: with the inner function {u} = {inner}, "
         "{formula}, the derivative of the outer function at {u} times the "
-        "derivative of {u}.",
+        "derivative of {u} with respect to {x}.",
         "zh": "{f} 是复合函数：令内层函数 {u} = {inner}，则 {formula}，"
         "即外层函数对 {u} 的导数乘以 {u} 对 {x} 的导数。",
     },

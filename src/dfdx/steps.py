@@ -567,6 +567,9 @@ class _Builder:
                 isinstance(t, sympy.exp) for t in arg.args
             ):
                 return self.d_logsumexp(f, x)
+        if isinstance(f, sympy.Abs) and f.args[0].is_extended_real is not True:
+            # |u| = sign(u)·u′ needs a real u (sqrt(x) may be imaginary for x < 0)
+            return self.step("sympy", f, sympy.diff(f, x), x, f=f)
         if f.func in _TABLE and len(f.args) == 1:
             return self.d_function(f, x)
         if isinstance(f, (sympy.Max, sympy.Min)):
