@@ -36,9 +36,9 @@ _EXPORTS = {
     "Differentiability": "definition",
     "from_definition": "definition",
     "Derivation": "definition",
-    "exercises": "exercises",
-    "Exercise": "exercises",
-    "Exercises": "exercises",
+    "exercises": "solutions",
+    "Exercise": "solutions",
+    "Exercises": "solutions",
     # figures
     "plot_function": "plotting.figures",
     "plot_tangent": "plotting.figures",
@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
         differentiable,
         from_definition,
     )
-    from .exercises import Exercise, Exercises, exercises
+    from .solutions import Exercise, Exercises, exercises
     from .steps import Step, Steps, explain
     from .symbolic import TangentLine, diff, tangent_line
 

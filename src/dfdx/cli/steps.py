@@ -35,7 +35,7 @@ def register(sub, common) -> None:
 
 
 def _exercises(args) -> int:
-    from ..exercises import exercises
+    from ..solutions import exercises
 
     result = exercises(
         args.number, edition=args.edition, lang=args.lang, outdir=args.outdir
