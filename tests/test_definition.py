@@ -49,8 +49,17 @@ def test_differentiable_validation():
 
 @pytest.mark.parametrize(
     "text, wrt",
-    [("7", "x"), ("c", "x"), ("x^2", None), ("x^3", None), ("exp(x)", None),
-     ("log(x)", None), ("1/x", None), ("sin(x)", None), ("x^n", "x")],
+    [
+        ("7", "x"),
+        ("c", "x"),
+        ("x^2", None),
+        ("x^3", None),
+        ("exp(x)", None),
+        ("log(x)", None),
+        ("1/x", None),
+        ("sin(x)", None),
+        ("x^n", "x"),
+    ],
 )
 def test_from_definition_matches_diff(text, wrt):
     d = dfdx.from_definition(text, wrt=wrt)
@@ -61,9 +70,14 @@ def test_from_definition_matches_diff(text, wrt):
 
 @pytest.mark.parametrize(
     "name, result",
-    [("product", "f′(x)·g(x) + f(x)·g′(x)"), ("f(x)*g(x)", "f′(x)·g(x) + f(x)·g′(x)"),
-     ("sum", "f′(x) + g′(x)"), ("quotient", "(f′(x)·g(x) − f(x)·g′(x)) / g(x)²"),
-     ("constant_multiple", "c·f′(x)"), ("inverse", "1 / f′(f⁻¹(y))")],
+    [
+        ("product", "f′(x)·g(x) + f(x)·g′(x)"),
+        ("f(x)*g(x)", "f′(x)·g(x) + f(x)·g′(x)"),
+        ("sum", "f′(x) + g′(x)"),
+        ("quotient", "(f′(x)·g(x) − f(x)·g′(x)) / g(x)²"),
+        ("constant_multiple", "c·f′(x)"),
+        ("inverse", "1 / f′(f⁻¹(y))"),
+    ],
 )
 def test_generic_rules(name, result):
     assert dfdx.from_definition(name).result == result

@@ -50,7 +50,9 @@ def test_figure_without_outdir_is_not_drawn(all_en):
 
 def test_figure_written(tmp_path):
     if importlib.util.find_spec("dfdx.plotting.figures") is None:
-        with pytest.raises(DfdxError, match="needs dfdx.plotting.figures.plot_function"):
+        with pytest.raises(
+            DfdxError, match="needs dfdx.plotting.figures.plot_function"
+        ):
             dfdx.exercises(6, outdir=tmp_path)
         return
     ex = dfdx.exercises(6, outdir=tmp_path)[6]
@@ -65,8 +67,14 @@ def test_to_dict():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"number": 11}, r"number must be between 1 and 10 for the 1.0 edition, got 11"),
-        ({"number": 5, "edition": "0.17"}, r"between 1 and 4 for the 0.17 edition, got 5"),
+        (
+            {"number": 11},
+            r"number must be between 1 and 10 for the 1.0 edition, got 11",
+        ),
+        (
+            {"number": 5, "edition": "0.17"},
+            r"between 1 and 4 for the 0.17 edition, got 5",
+        ),
         ({"number": "4"}, r"number must be an integer, got '4'"),
         ({"edition": "2.0"}, r"edition must be one of '1.0', '0.17', got '2.0'"),
         ({"lang": "fr"}, r"lang must be one of 'en', 'zh', got 'fr'"),

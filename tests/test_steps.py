@@ -65,19 +65,34 @@ def _check_all(steps):
 
 X = sympy.Symbol("x")
 _UNARY = [
-    sympy.sin, sympy.cos, sympy.tan, sympy.exp, sympy.log, sympy.sqrt, sympy.tanh,
-    sympy.sinh, sympy.cosh, sympy.atan, sympy.asin, sympy.acos, sympy.Abs,
-    sigmoid, softplus, relu, lambda u: sympy.Max(u, 0), lambda u: 2**u,
+    sympy.sin,
+    sympy.cos,
+    sympy.tan,
+    sympy.exp,
+    sympy.log,
+    sympy.sqrt,
+    sympy.tanh,
+    sympy.sinh,
+    sympy.cosh,
+    sympy.atan,
+    sympy.asin,
+    sympy.acos,
+    sympy.Abs,
+    sigmoid,
+    softplus,
+    relu,
+    lambda u: sympy.Max(u, 0),
+    lambda u: 2**u,
     lambda u: sympy.log(u, 2),
 ]
-_LEAVES = st.sampled_from([X, X, X, sympy.Integer(2), sympy.Integer(3), sympy.Rational(1, 2)])
+_LEAVES = st.sampled_from(
+    [X, X, X, sympy.Integer(2), sympy.Integer(3), sympy.Rational(1, 2)]
+)
 
 
 def _extend(children):
     unary = st.tuples(st.sampled_from(_UNARY), children).map(lambda t: t[0](t[1]))
-    binary = st.tuples(
-        st.sampled_from(["+", "-", "*", "/"]), children, children
-    ).map(
+    binary = st.tuples(st.sampled_from(["+", "-", "*", "/"]), children, children).map(
         lambda t: {
             "+": lambda a, b: a + b,
             "-": lambda a, b: a - b,
@@ -183,7 +198,10 @@ def test_partial_says_others_are_constants():
     s = explain("x^2*y + z", wrt="y")
     assert s.root.rule == "partial"
     assert "treat the other variables (x, z) as constants" in s.root.reason
-    assert "把其他变量（x, z）看作常数" in explain("x^2*y + z", wrt="y", lang="zh").root.reason
+    assert (
+        "把其他变量（x, z）看作常数"
+        in explain("x^2*y + z", wrt="y", lang="zh").root.reason
+    )
 
 
 def test_simplification_shown_when_forms_differ():
@@ -220,7 +238,14 @@ def test_golden_text(name, lang):
 def test_zh_rule_names():
     s = explain("3x^2 - 4x + x*sin(x) + 1/sin(x) + exp(2x)/x", lang="zh")
     names = {n.name for n in s}
-    assert {"减法法则", "常数倍法则", "乘法法则", "链式法则", "幂法则", "除法法则"} <= names
+    assert {
+        "减法法则",
+        "常数倍法则",
+        "乘法法则",
+        "链式法则",
+        "幂法则",
+        "除法法则",
+    } <= names
     assert str(explain("x + 1", lang="zh")).splitlines()[1].startswith("1 加法法则：")
 
 
@@ -253,14 +278,18 @@ class _Balance(HTMLParser):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("text", ["x^x", "x^2*y + sin(y)", "max(x, 1) < 2" [:9], "a<b" [:1]])
+@pytest.mark.parametrize(
+    "text", ["x^x", "x^2*y + sin(y)", "max(x, 1) < 2"[:9], "a<b"[:1]]
+)
 def test_html_is_well_formed(text, lang):
     page = explain(text, wrt="x" if "x" in text else None, lang=lang).to_html()
     p = _Balance()
     p.feed(page)
     p.close()
     assert not p.errors and not p.stack
-    assert page == explain(text, wrt="x" if "x" in text else None, lang=lang)._repr_html_()
+    assert (
+        page == explain(text, wrt="x" if "x" in text else None, lang=lang)._repr_html_()
+    )
 
 
 def test_html_escapes_math():
@@ -305,7 +334,9 @@ def test_i18n_tables_cannot_drift():
             assert _fields(value["en"]) == _fields(value["zh"]), key
     for key, (text, latex) in FORMULAS.items():
         assert text and latex, key
-    assert not re.search(r"[\u4e00-\u9fff]", "".join(v["en"] for v in MESSAGES.values()))
+    assert not re.search(
+        r"[\u4e00-\u9fff]", "".join(v["en"] for v in MESSAGES.values())
+    )
 
 
 # --- validation --------------------------------------------------------------

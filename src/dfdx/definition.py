@@ -21,7 +21,6 @@ from .symbolic import (
     _finite_number,
     _fmt_sym,
     _wrt_symbol,
-    diff,
     one_sided_derivatives,
     real_symbols,
 )
@@ -143,7 +142,9 @@ class Differentiability:
         return self.reason
 
 
-def differentiable(expr, at, wrt: str | None = None, *, lang: str = "en") -> Differentiability:
+def differentiable(
+    expr, at, wrt: str | None = None, *, lang: str = "en"
+) -> Differentiability:
     """Is f differentiable at a? Compare the one-sided derivatives.
 
     Parameters
@@ -186,13 +187,22 @@ def differentiable(expr, at, wrt: str | None = None, *, lang: str = "en") -> Dif
     kw = {"x": sym.name, "a": _fmt(a_exact)}
     if _finite_number(value) is None:
         return Differentiability(
-            str(e), sym.name, a, None, None, None, False, None,
+            str(e),
+            sym.name,
+            a,
+            None,
+            None,
+            None,
+            False,
+            None,
             _t("undefined", lang, **kw),
         )
     try:
         left, right = one_sided_derivatives(e, a_exact, sym.name)
     except (NotImplementedError, ValueError, TypeError) as exc:  # pragma: no cover
-        raise DfdxError(f"cannot find the one-sided derivatives of {e}: {exc}") from None
+        raise DfdxError(
+            f"cannot find the one-sided derivatives of {e}: {exc}"
+        ) from None
     lf, rf = _finite_number(left), _finite_number(right)
     kw.update(l=_fmt_sym(left), r=_fmt_sym(right))
     if lf is not None and rf is not None and sympy.simplify(left - right) == 0:
@@ -279,61 +289,101 @@ _GENERIC = {
     "sum": (
         "f(x) + g(x)",
         [
-            ("definition of the derivative", "导数的定义",
-             "(f + g)′(x) = lim_{h→0} [f(x+h) + g(x+h) − f(x) − g(x)]/h"),
-            ("regroup the terms", "重新组合各项",
-             "= lim_{h→0} ([f(x+h) − f(x)]/h + [g(x+h) − g(x)]/h)"),
-            ("the limit of a sum is the sum of the limits",
-             "和的极限等于极限的和",
-             "= lim_{h→0} [f(x+h) − f(x)]/h + lim_{h→0} [g(x+h) − g(x)]/h"),
-            ("each limit is a derivative (definition)", "每个极限都是导数（定义）",
-             "= f′(x) + g′(x)"),
+            (
+                "definition of the derivative",
+                "导数的定义",
+                "(f + g)′(x) = lim_{h→0} [f(x+h) + g(x+h) − f(x) − g(x)]/h",
+            ),
+            (
+                "regroup the terms",
+                "重新组合各项",
+                "= lim_{h→0} ([f(x+h) − f(x)]/h + [g(x+h) − g(x)]/h)",
+            ),
+            (
+                "the limit of a sum is the sum of the limits",
+                "和的极限等于极限的和",
+                "= lim_{h→0} [f(x+h) − f(x)]/h + lim_{h→0} [g(x+h) − g(x)]/h",
+            ),
+            (
+                "each limit is a derivative (definition)",
+                "每个极限都是导数（定义）",
+                "= f′(x) + g′(x)",
+            ),
         ],
         "f′(x) + g′(x)",
     ),
     "product": (
         "f(x)·g(x)",
         [
-            ("definition of the derivative", "导数的定义",
-             "(f·g)′(x) = lim_{h→0} [f(x+h)·g(x+h) − f(x)·g(x)]/h"),
-            ("add and subtract f(x)·g(x+h)", "加上再减去 f(x)·g(x+h)",
-             "= lim_{h→0} [f(x+h)·g(x+h) − f(x)·g(x+h) + f(x)·g(x+h) − f(x)·g(x)]/h"),
-            ("regroup", "重新组合",
-             "= lim_{h→0} ([f(x+h) − f(x)]/h · g(x+h) + f(x) · [g(x+h) − g(x)]/h)"),
-            ("limits of the difference quotients are f′(x) and g′(x); "
-             "g is differentiable, hence continuous, so g(x+h) → g(x)",
-             "差商的极限分别是 f′(x) 和 g′(x)；g 可微因而连续，所以 g(x+h) → g(x)",
-             "= f′(x)·g(x) + f(x)·g′(x)"),
+            (
+                "definition of the derivative",
+                "导数的定义",
+                "(f·g)′(x) = lim_{h→0} [f(x+h)·g(x+h) − f(x)·g(x)]/h",
+            ),
+            (
+                "add and subtract f(x)·g(x+h)",
+                "加上再减去 f(x)·g(x+h)",
+                "= lim_{h→0} [f(x+h)·g(x+h) − f(x)·g(x+h) + f(x)·g(x+h) − f(x)·g(x)]/h",
+            ),
+            (
+                "regroup",
+                "重新组合",
+                "= lim_{h→0} ([f(x+h) − f(x)]/h · g(x+h) + f(x) · [g(x+h) − g(x)]/h)",
+            ),
+            (
+                "limits of the difference quotients are f′(x) and g′(x); "
+                "g is differentiable, hence continuous, so g(x+h) → g(x)",
+                "差商的极限分别是 f′(x) 和 g′(x)；g 可微因而连续，所以 g(x+h) → g(x)",
+                "= f′(x)·g(x) + f(x)·g′(x)",
+            ),
         ],
         "f′(x)·g(x) + f(x)·g′(x)",
     ),
     "quotient": (
         "f(x)/g(x)",
         [
-            ("definition of the derivative (g(x) ≠ 0)", "导数的定义（g(x) ≠ 0）",
-             "(f/g)′(x) = lim_{h→0} [f(x+h)/g(x+h) − f(x)/g(x)]/h"),
-            ("common denominator", "通分",
-             "= lim_{h→0} [f(x+h)·g(x) − f(x)·g(x+h)] / (h·g(x+h)·g(x))"),
-            ("add and subtract f(x)·g(x)", "加上再减去 f(x)·g(x)",
-             "= lim_{h→0} ([f(x+h) − f(x)]/h · g(x) − f(x) · [g(x+h) − g(x)]/h)"
-             " / (g(x+h)·g(x))"),
-            ("take the limits; g(x+h) → g(x) because g is continuous",
-             "求极限；g 连续，所以 g(x+h) → g(x)",
-             "= (f′(x)·g(x) − f(x)·g′(x)) / g(x)²"),
+            (
+                "definition of the derivative (g(x) ≠ 0)",
+                "导数的定义（g(x) ≠ 0）",
+                "(f/g)′(x) = lim_{h→0} [f(x+h)/g(x+h) − f(x)/g(x)]/h",
+            ),
+            (
+                "common denominator",
+                "通分",
+                "= lim_{h→0} [f(x+h)·g(x) − f(x)·g(x+h)] / (h·g(x+h)·g(x))",
+            ),
+            (
+                "add and subtract f(x)·g(x)",
+                "加上再减去 f(x)·g(x)",
+                "= lim_{h→0} ([f(x+h) − f(x)]/h · g(x) − f(x) · [g(x+h) − g(x)]/h)"
+                " / (g(x+h)·g(x))",
+            ),
+            (
+                "take the limits; g(x+h) → g(x) because g is continuous",
+                "求极限；g 连续，所以 g(x+h) → g(x)",
+                "= (f′(x)·g(x) − f(x)·g′(x)) / g(x)²",
+            ),
         ],
         "(f′(x)·g(x) − f(x)·g′(x)) / g(x)²",
     ),
     "constant_multiple": (
         "c·f(x)",
         [
-            ("product rule with g(x) = c", "在乘法法则中取 g(x) = c",
-             "(c·f)′(x) = c′·f(x) + c·f′(x)"),
-            ("the derivative of a constant is 0 (from the definition: (c − c)/h = 0)",
-             "常数的导数为 0（由定义：(c − c)/h = 0）",
-             "= 0·f(x) + c·f′(x)"),
-            ("so the constant multiple rule is a special case of the product rule",
-             "所以常数倍法则是乘法法则的特例",
-             "= c·f′(x)"),
+            (
+                "product rule with g(x) = c",
+                "在乘法法则中取 g(x) = c",
+                "(c·f)′(x) = c′·f(x) + c·f′(x)",
+            ),
+            (
+                "the derivative of a constant is 0 (from the definition: (c − c)/h = 0)",
+                "常数的导数为 0（由定义：(c − c)/h = 0）",
+                "= 0·f(x) + c·f′(x)",
+            ),
+            (
+                "so the constant multiple rule is a special case of the product rule",
+                "所以常数倍法则是乘法法则的特例",
+                "= c·f′(x)",
+            ),
         ],
         "c·f′(x)",
     ),
@@ -341,15 +391,26 @@ _GENERIC = {
         "f⁻¹(y)",
         [
             ("f⁻¹ undoes f", "f⁻¹ 是 f 的反函数", "f⁻¹(f(x)) = x"),
-            ("differentiate both sides with the chain rule",
-             "两边用链式法则求导",
-             "(f⁻¹)′(f(x)) · f′(x) = 1"),
-            ("divide by f′(x), which must not be 0", "两边除以 f′(x)（要求 f′(x) ≠ 0）",
-             "(f⁻¹)′(f(x)) = 1 / f′(x)"),
-            ("write y = f(x), so x = f⁻¹(y)", "记 y = f(x)，则 x = f⁻¹(y)",
-             "(f⁻¹)′(y) = 1 / f′(f⁻¹(y))"),
-            ("example: f(x) = eˣ, f⁻¹(y) = ln y", "例：f(x) = eˣ，f⁻¹(y) = ln y",
-             "(ln y)′ = 1 / e^(ln y) = 1/y"),
+            (
+                "differentiate both sides with the chain rule",
+                "两边用链式法则求导",
+                "(f⁻¹)′(f(x)) · f′(x) = 1",
+            ),
+            (
+                "divide by f′(x), which must not be 0",
+                "两边除以 f′(x)（要求 f′(x) ≠ 0）",
+                "(f⁻¹)′(f(x)) = 1 / f′(x)",
+            ),
+            (
+                "write y = f(x), so x = f⁻¹(y)",
+                "记 y = f(x)，则 x = f⁻¹(y)",
+                "(f⁻¹)′(y) = 1 / f′(f⁻¹(y))",
+            ),
+            (
+                "example: f(x) = eˣ, f⁻¹(y) = ln y",
+                "例：f(x) = eˣ，f⁻¹(y) = ln y",
+                "(ln y)′ = 1 / e^(ln y) = 1/y",
+            ),
         ],
         "1 / f′(f⁻¹(y))",
     ),
@@ -432,18 +493,21 @@ def from_definition(expr, wrt: str | None = None, *, lang: str = "en") -> Deriva
         lines.append((_t("limit", lang), f"= {_s(result)}"))
     elif real.is_Pow and real.base == x and not real.exp.has(x) and real.exp.is_Symbol:
         n = real.exp
-        lines.append((_t("binomial", lang),
-                      f"= {lim}({_s(n * x ** (n - 1))} + O(h))"))
+        lines.append((_t("binomial", lang), f"= {lim}({_s(n * x ** (n - 1))} + O(h))"))
         result = n * x ** (n - 1)
         lines.append((_t("limit", lang), f"= {_s(result)}"))
     else:
-        simple = sympy.cancel(sympy.expand(quotient)) if real.is_polynomial(x) else (
-            sympy.simplify(quotient)
+        simple = (
+            sympy.cancel(sympy.expand(quotient))
+            if real.is_polynomial(x)
+            else (sympy.simplify(quotient))
         )
         at0 = simple.subs(h, 0)
-        if _finite_number(at0.subs(x, sympy.Rational(7, 5))) is not None and not simple.has(
-            sympy.zoo
-        ) and sympy.simplify(at0 - exact) == 0:
+        if (
+            _finite_number(at0.subs(x, sympy.Rational(7, 5))) is not None
+            and not simple.has(sympy.zoo)
+            and sympy.simplify(at0 - exact) == 0
+        ):
             lines.append((_t("simplify", lang), f"= {lim}({_s(simple)})"))
             result = sympy.simplify(at0)
             lines.append((_t("let_h_0", lang), f"= {_s(result)}"))

@@ -8,7 +8,15 @@ that both languages have the same ids and the same placeholders.
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "RULE_NAMES", "MESSAGES", "FORMULAS", "check_lang", "msg", "rule_name"]
+__all__ = [
+    "LANGS",
+    "RULE_NAMES",
+    "MESSAGES",
+    "FORMULAS",
+    "check_lang",
+    "msg",
+    "rule_name",
+]
 
 #: Languages the explanations are written in.
 LANGS = ("en", "zh")
@@ -218,12 +226,18 @@ FORMULAS: dict[str, tuple[str, str]] = {
     ),
     "sec": ("d/d@ sec @ = sec @ · tan @", r"\frac{d}{d@} \sec @ = \sec @ \tan @"),
     "csc": ("d/d@ csc @ = −csc @ · cot @", r"\frac{d}{d@} \csc @ = -\csc @ \cot @"),
-    "asin": ("d/d@ arcsin @ = 1/√(1 − @²)", r"\frac{d}{d@} \arcsin @ = \frac{1}{\sqrt{1 - @^2}}"),
+    "asin": (
+        "d/d@ arcsin @ = 1/√(1 − @²)",
+        r"\frac{d}{d@} \arcsin @ = \frac{1}{\sqrt{1 - @^2}}",
+    ),
     "acos": (
         "d/d@ arccos @ = −1/√(1 − @²)",
         r"\frac{d}{d@} \arccos @ = -\frac{1}{\sqrt{1 - @^2}}",
     ),
-    "atan": ("d/d@ arctan @ = 1/(1 + @²)", r"\frac{d}{d@} \arctan @ = \frac{1}{1 + @^2}"),
+    "atan": (
+        "d/d@ arctan @ = 1/(1 + @²)",
+        r"\frac{d}{d@} \arctan @ = \frac{1}{1 + @^2}",
+    ),
     "acot": (
         "d/d@ arccot @ = −1/(1 + @²)",
         r"\frac{d}{d@} \operatorname{arccot} @ = -\frac{1}{1 + @^2}",
@@ -244,8 +258,14 @@ FORMULAS: dict[str, tuple[str, str]] = {
         "d/d@ artanh @ = 1/(1 − @²)",
         r"\frac{d}{d@} \operatorname{artanh} @ = \frac{1}{1 - @^2}",
     ),
-    "sigmoid": ("d/d@ σ(@) = σ(@)·(1 − σ(@))", r"\frac{d}{d@} \sigma(@) = \sigma(@)(1 - \sigma(@))"),
-    "softplus": ("d/d@ softplus(@) = σ(@)", r"\frac{d}{d@} \operatorname{softplus}(@) = \sigma(@)"),
+    "sigmoid": (
+        "d/d@ σ(@) = σ(@)·(1 − σ(@))",
+        r"\frac{d}{d@} \sigma(@) = \sigma(@)(1 - \sigma(@))",
+    ),
+    "softplus": (
+        "d/d@ softplus(@) = σ(@)",
+        r"\frac{d}{d@} \operatorname{softplus}(@) = \sigma(@)",
+    ),
     "relu": (
         "d/d@ relu(@) = 1 for @ > 0 and 0 for @ < 0",
         r"\frac{d}{d@} \operatorname{ReLU}(@) = 1 \text{ for } @ > 0,\ 0 \text{ for } @ < 0",
@@ -263,7 +283,9 @@ def check_lang(lang) -> str:
     from .errors import DfdxError
 
     if lang not in LANGS:
-        raise DfdxError(f"lang must be one of {', '.join(map(repr, LANGS))}, got {lang!r}")
+        raise DfdxError(
+            f"lang must be one of {', '.join(map(repr, LANGS))}, got {lang!r}"
+        )
     return lang
 
 

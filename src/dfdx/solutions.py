@@ -78,7 +78,10 @@ _WORDS = {
         "en": "1.0 edition no. {n}{zh}",
         "zh": "1.0 版第 {n} 题{zh}",
     },
-    "zh_no": {"en": "; 0.17/Chinese edition no. {m}", "zh": "；0.17 版/中文版第 {m} 题"},
+    "zh_no": {
+        "en": "; 0.17/Chinese edition no. {m}",
+        "zh": "；0.17 版/中文版第 {m} 题",
+    },
     "answer": {"en": "Answer", "zh": "答案"},
     "steps": {"en": "Steps", "zh": "步骤"},
     "check": {"en": "Numeric check", "zh": "数值验证"},
@@ -196,7 +199,9 @@ class Exercise:
             verdict = _w("ok" if c.ok else "bad", lang)
             lines.append(f"{_w('check', lang)}{colon}{c} {verdict}")
         if self.number == 6:
-            lines.append(f"{_w('figure', lang)}{colon}{self.figure or self._figure_note}")
+            lines.append(
+                f"{_w('figure', lang)}{colon}{self.figure or self._figure_note}"
+            )
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -210,8 +215,13 @@ class Exercise:
             "answer": self.answer,
             "steps": self.steps,
             "checks": [
-                {"what": c.what, "numeric": c.numeric, "exact": c.exact,
-                 "error": c.error, "ok": c.ok}
+                {
+                    "what": c.what,
+                    "numeric": c.numeric,
+                    "exact": c.exact,
+                    "error": c.error,
+                    "ok": c.ok,
+                }
                 for c in self.checks
             ],
             "figure": self.figure,
@@ -299,7 +309,10 @@ def _fg_checks():
         _check("(sin + exp)′ at x = 0.7", lambda t: f(t) + g(t), x, fp + gp),
         _check("(sin·exp)′ at x = 0.7", lambda t: f(t) * g(t), x, fp * gx + fx * gp),
         _check(
-            "(sin/exp)′ at x = 0.7", lambda t: f(t) / g(t), x, (fp * gx - fx * gp) / gx**2
+            "(sin/exp)′ at x = 0.7",
+            lambda t: f(t) / g(t),
+            x,
+            (fp * gx - fx * gp) / gx**2,
         ),
     )
 
@@ -316,7 +329,9 @@ def _ex3(lang, outdir):
     from .definition import from_definition
 
     d = from_definition("constant_multiple", lang=lang)
-    checks = (_check("(3·sin)′ at x = 0.7", lambda t: 3 * np.sin(t), 0.7, 3 * math.cos(0.7)),)
+    checks = (
+        _check("(3·sin)′ at x = 0.7", lambda t: 3 * np.sin(t), 0.7, 3 * math.cos(0.7)),
+    )
     return "(c·f)′ = c·f′", d.to_text(), checks, None
 
 
@@ -332,9 +347,7 @@ def _ex4(lang, outdir):
 def _ex5(lang, outdir):
     from .steps import explain
 
-    steps = "\n".join(
-        explain(e, lang=lang).to_text() for e in ("x^2", "x^3")
-    )
+    steps = "\n".join(explain(e, lang=lang).to_text() for e in ("x^2", "x^3"))
     checks = (
         _check("d/dx x^2 at x = 0", lambda x: x**2, 0.0, 0.0),
         _check("d/dx x^3 at x = 0", lambda x: x**3, 0.0, 0.0),
@@ -442,8 +455,11 @@ def _ex9(lang, outdir):
     )
     assert sympy.simplify(direct - by_paths) == 0
     colon = "：" if lang == "zh" else ": "
-    steps = _w("chain9", lang) + "\n" + _w("instance", lang) + (
-        f"{colon}∂u/∂a = {sympy.sstr(sympy.expand(by_paths))}"
+    steps = (
+        _w("chain9", lang)
+        + "\n"
+        + _w("instance", lang)
+        + (f"{colon}∂u/∂a = {sympy.sstr(sympy.expand(by_paths))}")
     )
     u_of_a = sympy.lambdify(a, f.subs(inner).subs(b, 0.5))
     exact = float(by_paths.subs({a: 1.5, b: 0.5}))
@@ -460,8 +476,16 @@ def _ex10(lang, outdir):
 
 
 _SOLVERS = {
-    1: _ex1, 2: _ex2, 3: _ex3, 4: _ex4, 5: _ex5,
-    6: _ex6, 7: _ex7, 8: _ex8, 9: _ex9, 10: _ex10,
+    1: _ex1,
+    2: _ex2,
+    3: _ex3,
+    4: _ex4,
+    5: _ex5,
+    6: _ex6,
+    7: _ex7,
+    8: _ex8,
+    9: _ex9,
+    10: _ex10,
 }
 
 

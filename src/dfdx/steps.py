@@ -197,7 +197,9 @@ class Steps:
         if self.simplified:
             parts.append(
                 fmt.simplify(
-                    msg("simplify", self.lang), self.root.result.sympy, self.result.sympy
+                    msg("simplify", self.lang),
+                    self.root.result.sympy,
+                    self.result.sympy,
                 )
             )
         parts.append(fmt.result(msg("result", self.lang), final, self.result.sympy))
@@ -563,8 +565,10 @@ class _Builder:
             return self.d_pow(f, x)
         if isinstance(f, sympy.log) and len(f.args) == 1:
             arg = f.args[0]
-            if arg.is_Add and len(arg.args) > 1 and all(
-                isinstance(t, sympy.exp) for t in arg.args
+            if (
+                arg.is_Add
+                and len(arg.args) > 1
+                and all(isinstance(t, sympy.exp) for t in arg.args)
             ):
                 return self.d_logsumexp(f, x)
         if isinstance(f, sympy.Abs) and f.args[0].is_extended_real is not True:
@@ -582,7 +586,9 @@ class _Builder:
         result = sympy.Add(*[c.result.sympy for c in children]).xreplace(
             {v: k for k, v in self.back.items()}
         )
-        rule = "difference" if any(t.could_extract_minus_sign() for t in terms) else "sum"
+        rule = (
+            "difference" if any(t.could_extract_minus_sign() for t in terms) else "sum"
+        )
         return self.step(rule, f, result, x, children, n=sympy.Integer(len(terms)))
 
     def _real(self, e: Expression):
@@ -599,16 +605,16 @@ class _Builder:
             logs = [
                 a
                 for a in const
-                if a.is_Pow and a.exp == -1 and isinstance(a.base, sympy.log)
+                if a.is_Pow
+                and a.exp == -1
+                and isinstance(a.base, sympy.log)
                 and a.base.args[0].is_number
             ]
             if logs and isinstance(g, sympy.log):
                 b = logs[0].base.args[0]
                 return self.step("log_base", f, result, x, [child], b=b, c=c, f=g)
             return self.step("constant_multiple", f, result, x, [child], c=c, f=g)
-        den = [
-            a for a in rest if a.is_Pow and a.exp.is_number and a.exp.is_negative
-        ]
+        den = [a for a in rest if a.is_Pow and a.exp.is_number and a.exp.is_negative]
         num = [a for a in rest if a not in den]
         if den and num:
             top = sympy.Mul(*num)
@@ -617,15 +623,27 @@ class _Builder:
             dt, db = self._real(ct.result), self._real(cb.result)
             result = (dt * bottom - top * db) / bottom**2
             return self.step(
-                "quotient", f, result, x, [ct, cb], formula=("quotient", x.name),
-                f=top, g=bottom,
+                "quotient",
+                f,
+                result,
+                x,
+                [ct, cb],
+                formula=("quotient", x.name),
+                f=top,
+                g=bottom,
             )
         first, second = rest[0], sympy.Mul(*rest[1:])
         c1, c2 = self.d(first, x), self.d(second, x)
         result = self._real(c1.result) * second + first * self._real(c2.result)
         return self.step(
-            "product", f, result, x, [c1, c2], formula=("product", x.name),
-            f=first, g=second,
+            "product",
+            f,
+            result,
+            x,
+            [c1, c2],
+            formula=("product", x.name),
+            f=first,
+            g=second,
         )
 
     def d_pow(self, f, x) -> Step:
@@ -641,15 +659,25 @@ class _Builder:
                     else "power_real"
                 )
                 return self.step(
-                    "power", f, n * x ** (n - 1), x, message=kind,
-                    formula=("power", x.name), n=n, x=x,
+                    "power",
+                    f,
+                    n * x ** (n - 1),
+                    x,
+                    message=kind,
+                    formula=("power", x.name),
+                    n=n,
+                    x=x,
                 )
             return self.chain(f, base, lambda u: u**expo, x)
         if not base.has(x):
             if expo == x:
                 return self.step(
-                    "exponential", f, f * sympy.log(base), x,
-                    formula=("exponential", x.name), a=base,
+                    "exponential",
+                    f,
+                    f * sympy.log(base),
+                    x,
+                    formula=("exponential", x.name),
+                    a=base,
                 )
             return self.chain(f, expo, lambda u: base**u, x)
         # f(x)^g(x): logarithmic differentiation
@@ -665,7 +693,9 @@ class _Builder:
         rule, key = _TABLE[f.func]
         result = sympy.diff(f, x)
         message = rule if rule in _OWN_REASON else "table"
-        return self.step(rule, f, result, x, message=message, formula=(key, x.name), v=x)
+        return self.step(
+            rule, f, result, x, message=message, formula=(key, x.name), v=x
+        )
 
     def chain(self, f, inner, outer, x) -> Step:
         u = self.inner_symbol(f)
@@ -674,8 +704,16 @@ class _Builder:
         du = self._real(outer_step.result).xreplace({u: inner})
         result = du * self._real(inner_step.result)
         return self.step(
-            "chain", f, result, x, [outer_step, inner_step],
-            formula=("chain", u.name), f=f, u=u, inner=inner, x=x,
+            "chain",
+            f,
+            result,
+            x,
+            [outer_step, inner_step],
+            formula=("chain", u.name),
+            f=f,
+            u=u,
+            inner=inner,
+            x=x,
         )
 
     def d_max(self, f, x) -> Step:
@@ -689,7 +727,13 @@ class _Builder:
         else:
             where = " = ".join(sympy.sstr(a) for a in f.args)
         return self.step(
-            "max", f, result, x, children, f=f, where=where,
+            "max",
+            f,
+            result,
+            x,
+            children,
+            f=f,
+            where=where,
             torch="maximum" if is_max else "minimum",
             **{"@which": "max_which" if is_max else "min_which"},
         )
@@ -700,7 +744,10 @@ class _Builder:
         total = f.args[0]
         children = [self.d(a, x) for a in exps]
         result = sympy.Add(
-            *[t / total * self._real(c.result) for t, c in zip(terms, children)]
+            *[
+                t / total * self._real(c.result)
+                for t, c in zip(terms, children, strict=True)
+            ]
         )
         return self.step(
             "logsumexp", f, result, x, children, f=f, formula=("logsumexp", x.name)
