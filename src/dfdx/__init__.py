@@ -31,6 +31,17 @@ _EXPORTS = {
     # numerical derivatives of callables
     "derivative": "numeric",
     "DerivativeResult": "numeric",
+    # step-by-step derivatives, the definition, the chapter's exercises
+    "explain": "steps",
+    "Steps": "steps",
+    "Step": "steps",
+    "differentiable": "definition",
+    "Differentiability": "definition",
+    "from_definition": "definition",
+    "Derivation": "definition",
+    "exercises": "solutions",
+    "Exercise": "solutions",
+    "Exercises": "solutions",
     # figures
     "plot_function": "plotting.figures",
     "plot_tangent": "plotting.figures",
@@ -51,6 +62,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .numeric import DerivativeResult, derivative
     from .plotting import d2l
     from .plotting.figures import plot_function, plot_tangent
+    from .definition import (
+        Derivation,
+        Differentiability,
+        differentiable,
+        from_definition,
+    )
+    from .solutions import Exercise, Exercises, exercises
+    from .steps import Step, Steps, explain
     from .symbolic import TangentLine, diff, tangent_line
 
 

@@ -1,0 +1,524 @@
+"""The derivative as a limit: differentiability at a point, and derivatives
+worked from the definition f′(x) = lim_{h→0} (f(x + h) − f(x))/h.
+
+The chapter (d2l §2.4): 若 f′(a) 存在，则称 f 在 a 处可微 (if f′(a) exists, f is
+differentiable at a). The 1.0 edition asks to prove the rules for c, xⁿ, eˣ and
+ln x, and the sum, product and quotient rules, from this definition, and to find
+the derivative of an inverse function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from .errors import DfdxError
+from .expr import as_expression
+from .i18n import check_lang
+from .symbolic import (
+    _check_point,
+    _finite_number,
+    _fmt_sym,
+    _wrt_symbol,
+    one_sided_derivatives,
+    real_symbols,
+)
+
+__all__ = ["differentiable", "Differentiability", "from_definition", "Derivation"]
+
+_T = {
+    "yes": {
+        "en": "The left and right derivatives are both {l}, so f′({a}) = {l} exists "
+        "and f is differentiable at {x} = {a}.",
+        "zh": "左导数和右导数都等于 {l}，所以 f′({a}) = {l} 存在，f 在 {x} = {a} 处可微。",
+    },
+    "undefined": {
+        "en": "f is not defined at {x} = {a}, so it is not differentiable there.",
+        "zh": "f 在 {x} = {a} 处没有定义，所以在那里不可微。",
+    },
+    "corner": {
+        "en": "The left derivative {l} and the right derivative {r} differ (a corner), "
+        "so f′({a}) does not exist and f is not differentiable at {x} = {a}.",
+        "zh": "左导数 {l} 与右导数 {r} 不相等（尖点），所以 f′({a}) 不存在，"
+        "f 在 {x} = {a} 处不可微。",
+    },
+    "infinite": {
+        "en": "The difference quotient does not have a finite limit (left derivative "
+        "{l}, right derivative {r}), so f′({a}) does not exist and f is not "
+        "differentiable at {x} = {a}.",
+        "zh": "差商没有有限的极限（左导数 {l}，右导数 {r}），所以 f′({a}) 不存在，"
+        "f 在 {x} = {a} 处不可微。",
+    },
+    "chapter": {
+        "en": "If f′(a) exists, f is said to be differentiable at a.",
+        "zh": "若 f′(a) 存在，则称 f 在 a 处可微。",
+    },
+    # from_definition
+    "def": {"en": "definition of the derivative", "zh": "导数的定义"},
+    "sub": {"en": "substitute f", "zh": "代入 f"},
+    "simplify": {
+        "en": "simplify the difference quotient",
+        "zh": "化简差商",
+    },
+    "binomial": {
+        "en": "binomial expansion: (x + h)ⁿ = xⁿ + n·xⁿ⁻¹·h + O(h²)",
+        "zh": "二项式展开：(x + h)ⁿ = xⁿ + n·xⁿ⁻¹·h + O(h²)",
+    },
+    "exp_limit": {
+        "en": "factor out eˣ and use lim_{{h→0}} (eʰ − 1)/h = 1",
+        "zh": "提出 eˣ，并利用 lim_{{h→0}} (eʰ − 1)/h = 1",
+    },
+    "log_limit": {
+        "en": "ln(x + h) − ln x = ln(1 + h/x), and lim_{{t→0}} ln(1 + t)/t = 1 "
+        "with t = h/x",
+        "zh": "ln(x + h) − ln x = ln(1 + h/x)，令 t = h/x，"
+        "利用 lim_{{t→0}} ln(1 + t)/t = 1",
+    },
+    "let_h_0": {
+        "en": "let h → 0 (the quotient is continuous at h = 0)",
+        "zh": "令 h → 0（差商在 h = 0 处连续）",
+    },
+    "limit": {"en": "take the limit h → 0", "zh": "求 h → 0 的极限"},
+    "check": {
+        "en": "this agrees with dfdx.diff",
+        "zh": "与 dfdx.diff 的结果一致",
+    },
+    "title": {
+        "en": "The derivative of {f} from the definition",
+        "zh": "用定义求 {f} 的导数",
+    },
+}
+
+
+def _t(key: str, lang: str, **kw) -> str:
+    return _T[key][lang].format(**kw)
+
+
+# ---------------------------------------------------------------------------
+# differentiable
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Differentiability:
+    """Whether f′(a) exists, with both one-sided derivatives.
+
+    Attributes
+    ----------
+    expr : str
+        The function.
+    wrt : str
+        The variable.
+    at : float
+        The point a.
+    value : sympy.Expr or None
+        f(a), or None where f is undefined.
+    left, right : sympy.Expr or None
+        The left and right derivatives (limits of the difference quotient from
+        each side; ``oo`` for a vertical tangent, None where undefined).
+    exists : bool
+        Whether f′(a) exists (f is differentiable at a).
+    derivative : sympy.Expr or None
+        f′(a) when it exists.
+    reason : str
+        Why, in one sentence.
+    """
+
+    expr: str
+    wrt: str
+    at: float
+    value: object
+    left: object
+    right: object
+    exists: bool
+    derivative: object
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.exists
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def differentiable(
+    expr, at, wrt: str | None = None, *, lang: str = "en"
+) -> Differentiability:
+    """Is f differentiable at a? Compare the one-sided derivatives.
+
+    Parameters
+    ----------
+    expr : str, Expression or sympy.Expr
+        The function f.
+    at : float
+        The point a.
+    wrt : str, optional
+        The variable, when f has several.
+    lang : {'en', 'zh'}, optional
+        Language of :attr:`Differentiability.reason`.
+
+    Returns
+    -------
+    Differentiability
+        Truthy when f′(a) exists.
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> r = dfdx.differentiable("abs(x)", at=0)
+    >>> r.exists, r.left, r.right
+    (False, -1, 1)
+    >>> print(r)
+    The left derivative -1 and the right derivative 1 differ (a corner), so f′(0) does not exist and f is not differentiable at x = 0.
+    >>> print(dfdx.differentiable("3x^2 - 4x", at=1, lang="zh"))
+    左导数和右导数都等于 2，所以 f′(1) = 2 存在，f 在 x = 1 处可微。
+    >>> bool(dfdx.differentiable("relu(x)", at=1))
+    True
+    """
+    check_lang(lang)
+    e = as_expression(expr, name="expr")
+    a = _check_point(at, "at")
+    sym = _wrt_symbol(e, wrt)
+    a_exact = sympy.nsimplify(at) if isinstance(at, float) else sympy.sympify(at)
+    real, back = real_symbols(e.sympy)
+    rsym = next((r for r in back if r.name == sym.name), sym)
+    value = real.subs(rsym, a_exact)
+    kw = {"x": sym.name, "a": _fmt(a_exact)}
+    if _finite_number(value) is None:
+        return Differentiability(
+            str(e),
+            sym.name,
+            a,
+            None,
+            None,
+            None,
+            False,
+            None,
+            _t("undefined", lang, **kw),
+        )
+    try:
+        left, right = one_sided_derivatives(e, a_exact, sym.name)
+    except (NotImplementedError, ValueError, TypeError) as exc:  # pragma: no cover
+        raise DfdxError(
+            f"cannot find the one-sided derivatives of {e}: {exc}"
+        ) from None
+    lf, rf = _finite_number(left), _finite_number(right)
+    kw.update(l=_fmt_sym(left), r=_fmt_sym(right))
+    if lf is not None and rf is not None and sympy.simplify(left - right) == 0:
+        return Differentiability(
+            str(e), sym.name, a, value, left, right, True, right, _t("yes", lang, **kw)
+        )
+    key = "corner" if lf is not None and rf is not None else "infinite"
+    return Differentiability(
+        str(e), sym.name, a, value, left, right, False, None, _t(key, lang, **kw)
+    )
+
+
+def _fmt(v) -> str:
+    v = sympy.sympify(v)
+    return str(v)
+
+
+# ---------------------------------------------------------------------------
+# from_definition
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A derivative worked from the limit definition, line by line.
+
+    Attributes
+    ----------
+    name : str
+        What is differentiated (an expression, or a rule such as ``'product'``).
+    lines : tuple of (str, str)
+        ``(why, formula)`` pairs in plain text; each formula continues the chain
+        of equalities.
+    result : str
+        The derivative, as text.
+    lang : str
+        ``'en'`` or ``'zh'``.
+    """
+
+    name: str
+    lines: tuple[tuple[str, str], ...]
+    result: str
+    lang: str = "en"
+
+    def to_text(self) -> str:
+        """Plain text: the formula chain with each step's reason."""
+        title = _t("title", self.lang, f=self.name)
+        width = max(len(f) for _, f in self.lines)
+        body = [f"  {f.ljust(width)}   [{why}]" for why, f in self.lines]
+        return "\n".join([title, *body])
+
+    def to_markdown(self) -> str:
+        """Markdown: a numbered list of the lines."""
+        title = _t("title", self.lang, f=f"`{self.name}`")
+        body = [f"{i}. `{f}` — {why}" for i, (why, f) in enumerate(self.lines, 1)]
+        return "\n".join([f"**{title}**", "", *body])
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(
+            f"<tr><td><code>{html.escape(f)}</code></td><td>{html.escape(w)}</td></tr>"
+            for w, f in self.lines
+        )
+        title = html.escape(_t("title", self.lang, f=self.name))
+        return f"<p><strong>{title}</strong></p><table>{rows}</table>"
+
+
+def _s(e) -> str:
+    return sympy.sstr(e)
+
+
+def _p(e) -> str:
+    """`e` as text, in parentheses when it is a sum or negative."""
+    text = _s(e)
+    return f"({text})" if e.is_Add or text.startswith("-") else text
+
+
+# generic proofs: name -> (title, [(reason en, reason zh, formula)], result)
+_GENERIC = {
+    "sum": (
+        "f(x) + g(x)",
+        [
+            (
+                "definition of the derivative",
+                "导数的定义",
+                "(f + g)′(x) = lim_{h→0} [f(x+h) + g(x+h) − f(x) − g(x)]/h",
+            ),
+            (
+                "regroup the terms",
+                "重新组合各项",
+                "= lim_{h→0} ([f(x+h) − f(x)]/h + [g(x+h) − g(x)]/h)",
+            ),
+            (
+                "the limit of a sum is the sum of the limits",
+                "和的极限等于极限的和",
+                "= lim_{h→0} [f(x+h) − f(x)]/h + lim_{h→0} [g(x+h) − g(x)]/h",
+            ),
+            (
+                "each limit is a derivative (definition)",
+                "每个极限都是导数（定义）",
+                "= f′(x) + g′(x)",
+            ),
+        ],
+        "f′(x) + g′(x)",
+    ),
+    "product": (
+        "f(x)·g(x)",
+        [
+            (
+                "definition of the derivative",
+                "导数的定义",
+                "(f·g)′(x) = lim_{h→0} [f(x+h)·g(x+h) − f(x)·g(x)]/h",
+            ),
+            (
+                "add and subtract f(x)·g(x+h)",
+                "加上再减去 f(x)·g(x+h)",
+                "= lim_{h→0} [f(x+h)·g(x+h) − f(x)·g(x+h) + f(x)·g(x+h) − f(x)·g(x)]/h",
+            ),
+            (
+                "regroup",
+                "重新组合",
+                "= lim_{h→0} ([f(x+h) − f(x)]/h · g(x+h) + f(x) · [g(x+h) − g(x)]/h)",
+            ),
+            (
+                "limits of the difference quotients are f′(x) and g′(x); "
+                "g is differentiable, hence continuous, so g(x+h) → g(x)",
+                "差商的极限分别是 f′(x) 和 g′(x)；g 可微因而连续，所以 g(x+h) → g(x)",
+                "= f′(x)·g(x) + f(x)·g′(x)",
+            ),
+        ],
+        "f′(x)·g(x) + f(x)·g′(x)",
+    ),
+    "quotient": (
+        "f(x)/g(x)",
+        [
+            (
+                "definition of the derivative (g(x) ≠ 0)",
+                "导数的定义（g(x) ≠ 0）",
+                "(f/g)′(x) = lim_{h→0} [f(x+h)/g(x+h) − f(x)/g(x)]/h",
+            ),
+            (
+                "common denominator",
+                "通分",
+                "= lim_{h→0} [f(x+h)·g(x) − f(x)·g(x+h)] / (h·g(x+h)·g(x))",
+            ),
+            (
+                "add and subtract f(x)·g(x)",
+                "加上再减去 f(x)·g(x)",
+                "= lim_{h→0} ([f(x+h) − f(x)]/h · g(x) − f(x) · [g(x+h) − g(x)]/h)"
+                " / (g(x+h)·g(x))",
+            ),
+            (
+                "take the limits; g(x+h) → g(x) because g is continuous",
+                "求极限；g 连续，所以 g(x+h) → g(x)",
+                "= (f′(x)·g(x) − f(x)·g′(x)) / g(x)²",
+            ),
+        ],
+        "(f′(x)·g(x) − f(x)·g′(x)) / g(x)²",
+    ),
+    "constant_multiple": (
+        "c·f(x)",
+        [
+            (
+                "product rule with g(x) = c",
+                "在乘法法则中取 g(x) = c",
+                "(c·f)′(x) = c′·f(x) + c·f′(x)",
+            ),
+            (
+                "the derivative of a constant is 0 (from the definition: (c − c)/h = 0)",
+                "常数的导数为 0（由定义：(c − c)/h = 0）",
+                "= 0·f(x) + c·f′(x)",
+            ),
+            (
+                "so the constant multiple rule is a special case of the product rule",
+                "所以常数倍法则是乘法法则的特例",
+                "= c·f′(x)",
+            ),
+        ],
+        "c·f′(x)",
+    ),
+    "inverse": (
+        "f⁻¹(y)",
+        [
+            ("f⁻¹ undoes f", "f⁻¹ 是 f 的反函数", "f⁻¹(f(x)) = x"),
+            (
+                "differentiate both sides with the chain rule",
+                "两边用链式法则求导",
+                "(f⁻¹)′(f(x)) · f′(x) = 1",
+            ),
+            (
+                "divide by f′(x), which must not be 0",
+                "两边除以 f′(x)（要求 f′(x) ≠ 0）",
+                "(f⁻¹)′(f(x)) = 1 / f′(x)",
+            ),
+            (
+                "write y = f(x), so x = f⁻¹(y)",
+                "记 y = f(x)，则 x = f⁻¹(y)",
+                "(f⁻¹)′(y) = 1 / f′(f⁻¹(y))",
+            ),
+            (
+                "example: f(x) = eˣ, f⁻¹(y) = ln y",
+                "例：f(x) = eˣ，f⁻¹(y) = ln y",
+                "(ln y)′ = 1 / e^(ln y) = 1/y",
+            ),
+        ],
+        "1 / f′(f⁻¹(y))",
+    ),
+}
+_ALIASES = {
+    "f(x)+g(x)": "sum",
+    "f(x)*g(x)": "product",
+    "f(x)g(x)": "product",
+    "f(x)/g(x)": "quotient",
+    "c*f(x)": "constant_multiple",
+    "cf(x)": "constant_multiple",
+    "inverse_function": "inverse",
+}
+
+#: The generic rules :func:`from_definition` proves, by name.
+GENERIC_RULES = tuple(_GENERIC)
+
+
+def from_definition(expr, wrt: str | None = None, *, lang: str = "en") -> Derivation:
+    """Work out a derivative from the limit of the difference quotient.
+
+    Parameters
+    ----------
+    expr : str, Expression or sympy.Expr
+        A function such as ``"x^3"``, ``"x^n"`` (with ``wrt='x'``), ``"exp(x)"``,
+        ``"log(x)"``, ``"7"``; or one of the generic rules ``'sum'``,
+        ``'product'``, ``'quotient'``, ``'constant_multiple'``, ``'inverse'``
+        (also written ``"f(x)*g(x)"``, ``"f(x)+g(x)"``, ``"f(x)/g(x)"``,
+        ``"c*f(x)"``).
+    wrt : str, optional
+        The variable, when the expression has several.
+    lang : {'en', 'zh'}, optional
+        Language of the reasons.
+
+    Returns
+    -------
+    Derivation
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> print(dfdx.from_definition("x^2"))
+    The derivative of x**2 from the definition
+      f′(x) = lim_{h→0} ((h + x)**2 - x**2)/h   [definition of the derivative]
+      = lim_{h→0} (h + 2*x)                     [simplify the difference quotient]
+      = 2*x                                     [let h → 0 (the quotient is continuous at h = 0)]
+    >>> dfdx.from_definition("product").result
+    'f′(x)·g(x) + f(x)·g′(x)'
+    """
+    check_lang(lang)
+    if isinstance(expr, str):
+        key = expr.replace(" ", "")
+        key = _ALIASES.get(key, key)
+        if key in _GENERIC:
+            name, rows, result = _GENERIC[key]
+            lines = tuple((en if lang == "en" else zh, f) for en, zh, f in rows)
+            return Derivation(name, lines, result, lang)
+    e = as_expression(expr, name="expr")
+    sym = _wrt_symbol(e, wrt)
+    real, back = real_symbols(e.sympy)
+    x = next((r for r in back if r.name == sym.name), sympy.Symbol(sym.name, real=True))
+    h = sympy.Symbol("h", real=True)
+    lim = "lim_{h→0} "
+    fxh = real.subs(x, x + h)
+    quotient = (fxh - real) / h
+    lines = [(_t("def", lang), f"f′({x}) = {lim}({_s(fxh)} - {_p(real)})/h")]
+    exact = sympy.diff(real, x)
+    if not real.has(x):
+        simple = sympy.simplify(quotient)
+        lines.append((_t("simplify", lang), f"= {lim}{_s(simple)}"))
+        result = sympy.S.Zero
+        lines.append((_t("limit", lang), "= 0"))
+    elif isinstance(real, sympy.exp) and real.args[0] == x:
+        lines.append((_t("exp_limit", lang), f"= {_s(real)} · {lim}(exp(h) - 1)/h"))
+        result = real
+        lines.append((_t("limit", lang), f"= {_s(real)}"))
+    elif isinstance(real, sympy.log) and real.args[0] == x:
+        lines.append((_t("log_limit", lang), f"= {lim}log(1 + h/{x})/h"))
+        result = 1 / x
+        lines.append((_t("limit", lang), f"= {_s(result)}"))
+    elif real.is_Pow and real.base == x and not real.exp.has(x) and real.exp.is_Symbol:
+        n = real.exp
+        lines.append((_t("binomial", lang), f"= {lim}({_s(n * x ** (n - 1))} + O(h))"))
+        result = n * x ** (n - 1)
+        lines.append((_t("limit", lang), f"= {_s(result)}"))
+    else:
+        simple = (
+            sympy.cancel(sympy.expand(quotient))
+            if real.is_polynomial(x)
+            else (sympy.simplify(quotient))
+        )
+        at0 = simple.subs(h, 0)
+        if (
+            _finite_number(at0.subs(x, sympy.Rational(7, 5))) is not None
+            and not simple.has(sympy.zoo)
+            and sympy.simplify(at0 - exact) == 0
+        ):
+            lines.append((_t("simplify", lang), f"= {lim}({_s(simple)})"))
+            result = sympy.simplify(at0)
+            lines.append((_t("let_h_0", lang), f"= {_s(result)}"))
+        else:
+            result = sympy.limit(quotient, h, 0)
+            lines.append((_t("limit", lang), f"= {_s(result)}"))
+    if sympy.simplify(result - exact) != 0:  # pragma: no cover - a bug if reached
+        raise DfdxError(f"could not work out the derivative of {e} from the definition")
+    result = result.xreplace(back)
+    lines = [(w, f.replace(str(h) + " ", "h ")) for w, f in lines]
+    return Derivation(str(e), tuple(lines), _s(result), lang)
+
+
+__all__ += ["GENERIC_RULES"]

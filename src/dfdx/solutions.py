@@ -1,0 +1,562 @@
+"""The chapter's exercises (d2l §2.4 微积分), solved: both editions.
+
+Numbering follows the 1.0 edition (10 exercises); the four exercises of the 0.17
+and Chinese editions are its exercises 6–9 and can be asked for by their own
+numbers with ``edition='0.17'``. Each solution has its answer, its steps, a
+numeric check (central differences with NumPy against the exact value) and, for
+the plotting exercise, a figure written to ``outdir``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import DfdxError
+from .i18n import check_lang
+
+__all__ = ["exercises", "Exercise", "Exercises", "EDITIONS"]
+
+#: Editions and how their exercise numbers map to the 1.0 numbering.
+EDITIONS = {"1.0": {i: i for i in range(1, 11)}, "0.17": {1: 6, 2: 7, 3: 8, 4: 9}}
+_ZH_NUMBER = {v: k for k, v in EDITIONS["0.17"].items()}
+
+_QUESTIONS = {
+    1: {
+        "en": "Using the definition and limits, prove the rules for (i) f(x) = c, "
+        "(ii) f(x) = xⁿ, (iii) f(x) = eˣ and (iv) f(x) = log x.",
+        "zh": "用导数的定义和极限证明：(i) f(x) = c，(ii) f(x) = xⁿ，(iii) f(x) = eˣ，"
+        "(iv) f(x) = log x 的求导公式。",
+    },
+    2: {
+        "en": "In the same vein, prove the product, sum and quotient rules from first "
+        "principles.",
+        "zh": "同样地，从定义出发证明乘法法则、加法法则和除法法则。",
+    },
+    3: {
+        "en": "Prove that the constant multiple rule follows as a special case of the "
+        "product rule.",
+        "zh": "证明常数倍法则是乘法法则的特例。",
+    },
+    4: {"en": "Calculate the derivative of f(x) = xˣ.", "zh": "求 f(x) = xˣ 的导数。"},
+    5: {
+        "en": "What does it mean that f′(x) = 0 for some x? Give an example of a "
+        "function f and a location x for which this might hold.",
+        "zh": "f′(x) = 0 意味着什么？举出一个函数 f 和一个使之成立的点 x。",
+    },
+    6: {
+        "en": "Plot the function y = f(x) = x³ − 1/x and plot its tangent line at x = 1.",
+        "zh": "绘制函数 y = f(x) = x³ − 1/x 和它在 x = 1 处的切线。",
+    },
+    7: {
+        "en": "Find the gradient of the function f(x) = 3x₁² + 5e^(x₂).",
+        "zh": "求函数 f(x) = 3x₁² + 5e^(x₂) 的梯度。",
+    },
+    8: {
+        "en": "What is the gradient of the function f(x) = ‖x‖₂? What happens for x = 0?",
+        "zh": "函数 f(x) = ‖x‖₂ 的梯度是什么？x = 0 时会怎样？",
+    },
+    9: {
+        "en": "Write out the chain rule for the case where u = f(x, y, z) and "
+        "x = x(a, b), y = y(a, b), z = z(a, b).",
+        "zh": "写出 u = f(x, y, z)，其中 x = x(a, b)，y = y(a, b)，z = z(a, b) 时的"
+        "链式法则。",
+    },
+    10: {
+        "en": "Given an invertible function f(x), compute the derivative of its "
+        "inverse f⁻¹(x).",
+        "zh": "给定可逆函数 f(x)，求其反函数 f⁻¹(x) 的导数。",
+    },
+}
+
+_WORDS = {
+    "exercise": {"en": "Exercise", "zh": "练习"},
+    "editions": {
+        "en": "1.0 edition no. {n}{zh}",
+        "zh": "1.0 版第 {n} 题{zh}",
+    },
+    "zh_no": {
+        "en": "; 0.17/Chinese edition no. {m}",
+        "zh": "；0.17 版/中文版第 {m} 题",
+    },
+    "answer": {"en": "Answer", "zh": "答案"},
+    "steps": {"en": "Steps", "zh": "步骤"},
+    "check": {"en": "Numeric check", "zh": "数值验证"},
+    "figure": {"en": "Figure", "zh": "图"},
+    "no_figure": {
+        "en": "not drawn (pass outdir= to write it)",
+        "zh": "未绘制（传入 outdir= 以写出图像）",
+    },
+    "ok": {"en": "agrees", "zh": "一致"},
+    "bad": {"en": "DISAGREES", "zh": "不一致"},
+    "at0": {
+        "en": "At x = 0 the gradient is undefined: along any direction e, "
+        "‖t·e‖₂ = |t|, whose left and right derivatives (−1 and 1) differ, so "
+        "‖x‖₂ is not differentiable at 0.",
+        "zh": "在 x = 0 处梯度没有定义：沿任意方向 e，‖t·e‖₂ = |t|，其左右导数"
+        "（−1 和 1）不相等，所以 ‖x‖₂ 在 0 处不可微。",
+    },
+    "meaning": {
+        "en": "f′(x) = 0 means the tangent at x is horizontal: f is locally flat "
+        "there (a stationary point). Examples: f(x) = x² at x = 0 (a minimum), "
+        "f(x) = −x² at 0 (a maximum) and f(x) = x³ at 0 (neither: an inflection "
+        "point), so f′(x) = 0 alone does not say which.",
+        "zh": "f′(x) = 0 表示 x 处的切线是水平的：f 在那里局部平坦（驻点）。例如 "
+        "f(x) = x² 在 x = 0（极小值）、f(x) = −x² 在 0（极大值）、f(x) = x³ 在 0"
+        "（都不是，是拐点），所以仅凭 f′(x) = 0 不能判断是哪一种。",
+    },
+    "chain9": {
+        "en": "Each path from u to a through x, y or z contributes the product of the "
+        "derivatives along it; the paths add up.",
+        "zh": "从 u 经 x、y 或 z 到 a 的每条路径贡献沿路导数的乘积，各条路径相加。",
+    },
+    "instance": {
+        "en": "checked on f = x·y + z², x = a + b, y = a·b, z = a − b",
+        "zh": "在 f = x·y + z²，x = a + b，y = a·b，z = a − b 上验证",
+    },
+}
+
+
+def _w(key: str, lang: str, **kw) -> str:
+    return _WORDS[key][lang].format(**kw)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A numeric check: central difference against the exact value."""
+
+    what: str
+    numeric: float
+    exact: float
+
+    @property
+    def error(self) -> float:
+        return abs(self.numeric - self.exact) / max(1.0, abs(self.exact))
+
+    @property
+    def ok(self) -> bool:
+        return self.error < 1e-6
+
+    def __str__(self) -> str:
+        return (
+            f"{self.what}: {self.numeric:.10g} vs exact {self.exact:.10g} "
+            f"(error {self.error:.1e})"
+        )
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise, solved.
+
+    Attributes
+    ----------
+    number : int
+        Its number in the 1.0 edition.
+    zh_number : int or None
+        Its number in the 0.17 and Chinese editions, if it is there.
+    question, answer : str
+        In :attr:`lang`.
+    steps : str
+        The working (rule steps, a derivation from the definition, ...).
+    checks : tuple of Check
+        Numeric checks; :attr:`ok` when all agree.
+    figure : str or None
+        Path of the figure written, for the plotting exercise.
+    lang : str
+    """
+
+    number: int
+    zh_number: int | None
+    question: str
+    answer: str
+    steps: str
+    checks: tuple[Check, ...] = ()
+    figure: str | None = None
+    lang: str = "en"
+    _figure_note: str = field(default="", repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every numeric check agrees with the exact answer."""
+        return all(c.ok for c in self.checks)
+
+    def to_text(self) -> str:
+        lang = self.lang
+        zh = _w("zh_no", lang, m=self.zh_number) if self.zh_number else ""
+        colon = "：" if lang == "zh" else ": "
+        left, right = ("（", "）") if lang == "zh" else (" (", ")")
+        head = (
+            f"{_w('exercise', lang)} {self.number}"
+            f"{left}{_w('editions', lang, n=self.number, zh=zh)}{right}"
+        )
+        lines = [head, self.question, f"{_w('answer', lang)}{colon}{self.answer}"]
+        lines.append(f"{_w('steps', lang)}{colon}")
+        lines += ["  " + ln for ln in self.steps.splitlines()]
+        for c in self.checks:
+            verdict = _w("ok" if c.ok else "bad", lang)
+            lines.append(f"{_w('check', lang)}{colon}{c} {verdict}")
+        if self.number == 6:
+            lines.append(
+                f"{_w('figure', lang)}{colon}{self.figure or self._figure_note}"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def to_dict(self) -> dict:
+        return {
+            "number": self.number,
+            "zh_number": self.zh_number,
+            "question": self.question,
+            "answer": self.answer,
+            "steps": self.steps,
+            "checks": [
+                {
+                    "what": c.what,
+                    "numeric": c.numeric,
+                    "exact": c.exact,
+                    "error": c.error,
+                    "ok": c.ok,
+                }
+                for c in self.checks
+            ],
+            "figure": self.figure,
+            "ok": self.ok,
+        }
+
+
+@dataclass(frozen=True)
+class Exercises:
+    """Solved exercises; iterate, index by 1.0-edition number, or print."""
+
+    items: tuple[Exercise, ...]
+    lang: str = "en"
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, number: int) -> Exercise:
+        for ex in self.items:
+            if ex.number == number:
+                return ex
+        raise KeyError(number)
+
+    @property
+    def ok(self) -> bool:
+        return all(ex.ok for ex in self.items)
+
+    def to_text(self) -> str:
+        return "\n\n".join(ex.to_text() for ex in self.items)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def to_dict(self) -> list[dict]:
+        return [ex.to_dict() for ex in self.items]
+
+
+# ---------------------------------------------------------------------------
+# numeric helpers
+# ---------------------------------------------------------------------------
+
+
+def _central(f, x: float, h: float = 1e-5) -> float:
+    h = h * max(1.0, abs(x))
+    return float((f(x + h) - f(x - h)) / (2 * h))
+
+
+def _check(what: str, f, x: float, exact: float) -> Check:
+    return Check(what, _central(f, x), float(exact))
+
+
+# ---------------------------------------------------------------------------
+# the solutions
+# ---------------------------------------------------------------------------
+
+
+def _ex1(lang, outdir):
+    from .definition import from_definition
+
+    parts = [
+        from_definition("c", wrt="x", lang=lang),
+        from_definition("x^n", wrt="x", lang=lang),
+        from_definition("exp(x)", lang=lang),
+        from_definition("log(x)", lang=lang),
+    ]
+    answer = "(c)′ = 0, (xⁿ)′ = n·xⁿ⁻¹, (eˣ)′ = eˣ, (ln x)′ = 1/x"
+    checks = (
+        _check("d/dx 7 at x = 1.5", lambda x: 7.0 + 0 * x, 1.5, 0.0),
+        _check("d/dx x^3 at x = 1.5", lambda x: x**3, 1.5, 3 * 1.5**2),
+        _check("d/dx exp(x) at x = 1.5", np.exp, 1.5, math.exp(1.5)),
+        _check("d/dx log(x) at x = 1.5", np.log, 1.5, 1 / 1.5),
+    )
+    return answer, "\n".join(p.to_text() for p in parts), checks, None
+
+
+def _fg_checks():
+    f, g = np.sin, np.exp
+    x = 0.7
+    fp, gp = math.cos(x), math.exp(x)
+    fx, gx = math.sin(x), math.exp(x)
+    return (
+        _check("(sin + exp)′ at x = 0.7", lambda t: f(t) + g(t), x, fp + gp),
+        _check("(sin·exp)′ at x = 0.7", lambda t: f(t) * g(t), x, fp * gx + fx * gp),
+        _check(
+            "(sin/exp)′ at x = 0.7",
+            lambda t: f(t) / g(t),
+            x,
+            (fp * gx - fx * gp) / gx**2,
+        ),
+    )
+
+
+def _ex2(lang, outdir):
+    from .definition import from_definition
+
+    parts = [from_definition(k, lang=lang) for k in ("product", "sum", "quotient")]
+    answer = "(f·g)′ = f′g + fg′, (f + g)′ = f′ + g′, (f/g)′ = (f′g − fg′)/g²"
+    return answer, "\n".join(p.to_text() for p in parts), _fg_checks(), None
+
+
+def _ex3(lang, outdir):
+    from .definition import from_definition
+
+    d = from_definition("constant_multiple", lang=lang)
+    checks = (
+        _check("(3·sin)′ at x = 0.7", lambda t: 3 * np.sin(t), 0.7, 3 * math.cos(0.7)),
+    )
+    return "(c·f)′ = c·f′", d.to_text(), checks, None
+
+
+def _ex4(lang, outdir):
+    from .steps import explain
+
+    s = explain("x^x", lang=lang)
+    exact = 4 * (math.log(2) + 1)
+    checks = (_check("d/dx x^x at x = 2", lambda x: x**x, 2.0, exact),)
+    return str(s.result), s.to_text(), checks, None
+
+
+def _ex5(lang, outdir):
+    from .steps import explain
+
+    steps = "\n".join(explain(e, lang=lang).to_text() for e in ("x^2", "x^3"))
+    checks = (
+        _check("d/dx x^2 at x = 0", lambda x: x**2, 0.0, 0.0),
+        _check("d/dx x^3 at x = 0", lambda x: x**3, 0.0, 0.0),
+    )
+    return _w("meaning", lang), steps, checks, None
+
+
+def _ex6(lang, outdir):
+    from .steps import explain
+    from .symbolic import tangent_line
+
+    t = tangent_line("x^3 - 1/x", at=1)
+    steps = explain("x^3 - 1/x", lang=lang).to_text()
+    steps += f"\ng(1) = 0, g′(1) = 4 → {t}"
+    checks = (_check("d/dx (x^3 - 1/x) at x = 1", lambda x: x**3 - 1 / x, 1.0, 4.0),)
+    figure = None
+    if outdir is not None:
+        try:
+            from .plotting.figures import plot_function
+        except ImportError as exc:
+            raise DfdxError(
+                "exercise 6 needs dfdx.plotting.figures.plot_function to draw its "
+                f"figure, which is not available ({exc})"
+            ) from None
+        os.makedirs(outdir, exist_ok=True)
+        figure = os.path.join(os.fspath(outdir), "exercise6_tangent.svg")
+        import matplotlib.pyplot as plt
+
+        ax = plot_function("x^3 - 1/x", tangent_at=1, xlim=(0, 3), output=figure)
+        plt.close(ax.figure)
+    return str(t), steps, checks, figure
+
+
+def _gradient_text(text: str, names: tuple[str, ...]):
+    """Gradient components as SymPy expressions.
+
+    TEMPORARY fallback: uses SymPy directly until dfdx.gradient is merged.
+    """
+    import dfdx
+
+    try:
+        gradient = dfdx.gradient  # after the merge
+    except (AttributeError, ImportError):
+        gradient = None
+    if gradient is not None:  # pragma: no cover - depends on the merge
+        g = gradient(text)
+        return [c.sympy for c in g.components]
+    from .expr import parse
+
+    e = parse(text)
+    return [e.sympy.diff(e.symbol(n)) for n in names]
+
+
+def _ex7(lang, outdir):
+    from .steps import explain
+
+    text = "3x1^2 + 5exp(x2)"
+    comps = _gradient_text(text, ("x1", "x2"))
+    steps = "\n".join(explain(text, wrt=v, lang=lang).to_text() for v in ("x1", "x2"))
+    checks = (
+        _check("∂f/∂x1 at (1, 0)", lambda t: 3 * t**2 + 5 * math.exp(0.0), 1.0, 6.0),
+        _check("∂f/∂x2 at (1, 0)", lambda t: 3 + 5 * np.exp(t), 0.0, 5.0),
+    )
+    answer = "[" + ", ".join(str(c) for c in comps) + "]"
+    return answer, steps, checks, None
+
+
+def _ex8(lang, outdir):
+    from .definition import differentiable
+    from .steps import explain
+
+    text = "norm(x1, x2, x3)"
+    comps = _gradient_text(text, ("x1", "x2", "x3"))
+    steps = explain(text, wrt="x1", lang=lang).to_text()
+    steps += "\n∇‖x‖₂ = [" + ", ".join(str(c) for c in comps) + "] = x/‖x‖₂"
+    steps += "\n" + _w("at0", lang) + "\n" + str(differentiable("abs(t)", 0, lang=lang))
+    p = np.array([1.0, 2.0, 2.0])
+    checks = tuple(
+        _check(
+            f"∂‖x‖/∂x{i + 1} at (1, 2, 2)",
+            lambda t, i=i: float(np.linalg.norm(np.where(np.arange(3) == i, t, p))),
+            p[i],
+            p[i] / 3.0,
+        )
+        for i in range(3)
+    )
+    answer = "∇‖x‖₂ = x/‖x‖₂ (x ≠ 0); " + _w("at0", lang)
+    return answer, steps, checks, None
+
+
+def _ex9(lang, outdir):
+    import sympy
+
+    answer = (
+        "∂u/∂a = ∂u/∂x·∂x/∂a + ∂u/∂y·∂y/∂a + ∂u/∂z·∂z/∂a, "
+        "∂u/∂b = ∂u/∂x·∂x/∂b + ∂u/∂y·∂y/∂b + ∂u/∂z·∂z/∂b"
+    )
+    # TEMPORARY: checked with SymPy directly until dfdx.chain_rule is merged.
+    a, b, x, y, z = sympy.symbols("a b x y z")
+    f = x * y + z**2
+    inner = {x: a + b, y: a * b, z: a - b}
+    direct = sympy.diff(f.subs(inner), a)
+    by_paths = sum(sympy.diff(f, v) * sympy.diff(inner[v], a) for v in (x, y, z)).subs(
+        inner
+    )
+    assert sympy.simplify(direct - by_paths) == 0
+    colon = "：" if lang == "zh" else ": "
+    steps = (
+        _w("chain9", lang)
+        + "\n"
+        + _w("instance", lang)
+        + (f"{colon}∂u/∂a = {sympy.sstr(sympy.expand(by_paths))}")
+    )
+    u_of_a = sympy.lambdify(a, f.subs(inner).subs(b, 0.5))
+    exact = float(by_paths.subs({a: 1.5, b: 0.5}))
+    checks = (_check("∂u/∂a at (a, b) = (1.5, 0.5)", u_of_a, 1.5, exact),)
+    return answer, steps, checks, None
+
+
+def _ex10(lang, outdir):
+    from .definition import from_definition
+
+    d = from_definition("inverse", lang=lang)
+    checks = (_check("(ln)′(2) = 1/exp(ln 2)", np.log, 2.0, 1 / math.exp(math.log(2))),)
+    return "(f⁻¹)′(y) = 1 / f′(f⁻¹(y))", d.to_text(), checks, None
+
+
+_SOLVERS = {
+    1: _ex1,
+    2: _ex2,
+    3: _ex3,
+    4: _ex4,
+    5: _ex5,
+    6: _ex6,
+    7: _ex7,
+    8: _ex8,
+    9: _ex9,
+    10: _ex10,
+}
+
+
+def exercises(
+    number: int | None = None,
+    *,
+    edition: str = "1.0",
+    lang: str = "en",
+    outdir=None,
+) -> Exercises:
+    """Solve the chapter's exercises.
+
+    Parameters
+    ----------
+    number : int, optional
+        One exercise (default: all). Numbered as in `edition`.
+    edition : {'1.0', '0.17'}, optional
+        Numbering: the 1.0 edition's ten exercises (default), or the four of the
+        0.17 and Chinese editions (their 1–4 are the 1.0 edition's 6–9).
+    lang : {'en', 'zh'}, optional
+        Language of the questions, answers and steps.
+    outdir : str or path, optional
+        Folder for the figure of the plotting exercise (not drawn without it).
+
+    Returns
+    -------
+    Exercises
+        Iterable of :class:`Exercise`; ``ex[4]`` is exercise 4 (1.0 numbering).
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> ex = dfdx.exercises(4)
+    >>> ex[4].answer
+    'x**x*(log(x) + 1)'
+    >>> ex.ok
+    True
+    >>> dfdx.exercises(2, edition="0.17", lang="zh")[7].answer
+    '[6*x1, 5*exp(x2)]'
+    """
+    check_lang(lang)
+    if edition not in EDITIONS:
+        raise DfdxError(
+            f"edition must be one of {', '.join(map(repr, EDITIONS))}, got {edition!r}"
+        )
+    table = EDITIONS[edition]
+    if number is None:
+        numbers = sorted(table.values())
+    else:
+        if isinstance(number, bool) or not isinstance(number, (int, np.integer)):
+            raise DfdxError(f"number must be an integer, got {number!r}")
+        if int(number) not in table:
+            raise DfdxError(
+                f"number must be between 1 and {len(table)} for the {edition} "
+                f"edition, got {number!r}"
+            )
+        numbers = [table[int(number)]]
+    items = []
+    for n in numbers:
+        answer, steps, checks, figure = _SOLVERS[n](lang, outdir)
+        items.append(
+            Exercise(
+                number=n,
+                zh_number=_ZH_NUMBER.get(n),
+                question=_QUESTIONS[n][lang],
+                answer=answer,
+                steps=steps,
+                checks=tuple(checks),
+                figure=figure,
+                lang=lang,
+                _figure_note=_w("no_figure", lang),
+            )
+        )
+    return Exercises(tuple(items), lang)

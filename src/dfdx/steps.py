@@ -1,0 +1,851 @@
+"""Step-by-step derivatives: a tree of named rules, rendered as text, Markdown,
+LaTeX or HTML, in English or Chinese.
+
+The tree follows the expression's own structure (``exp(-x^2)*log(x)`` is a
+product, not a quotient): each node applies one rule (constant multiple, sum,
+product, quotient, power, chain, ...) to one sub-expression and says why in one
+sentence. The last line is always equal to :func:`dfdx.diff`; when the form the
+rules produce differs from it, both are shown with the simplification between
+them.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import sympy
+
+from .errors import DfdxError
+from .expr import Expression, as_expression, relu, sigmoid, softplus
+from .i18n import FORMULAS, check_lang, msg, rule_name
+from .symbolic import _wrt_symbol, diff, real_symbols
+
+__all__ = ["explain", "Steps", "Step"]
+
+# one-argument functions whose derivative is looked up in the table:
+# SymPy class -> (rule id, formula id)
+_TABLE = {
+    sympy.exp: ("exp", "exp"),
+    sympy.log: ("log", "log"),
+    sympy.sin: ("trig", "sin"),
+    sympy.cos: ("trig", "cos"),
+    sympy.tan: ("trig", "tan"),
+    sympy.cot: ("trig", "cot"),
+    sympy.sec: ("trig", "sec"),
+    sympy.csc: ("trig", "csc"),
+    sympy.asin: ("inverse_trig", "asin"),
+    sympy.acos: ("inverse_trig", "acos"),
+    sympy.atan: ("inverse_trig", "atan"),
+    sympy.acot: ("inverse_trig", "acot"),
+    sympy.sinh: ("hyperbolic", "sinh"),
+    sympy.cosh: ("hyperbolic", "cosh"),
+    sympy.tanh: ("hyperbolic", "tanh"),
+    sympy.coth: ("hyperbolic", "coth"),
+    sympy.asinh: ("inverse_hyperbolic", "asinh"),
+    sympy.acosh: ("inverse_hyperbolic", "acosh"),
+    sympy.atanh: ("inverse_hyperbolic", "atanh"),
+    sigmoid: ("sigmoid", "sigmoid"),
+    softplus: ("softplus", "softplus"),
+    relu: ("relu", "relu"),
+    sympy.Abs: ("abs", "abs"),
+}
+# rules whose reason has its own message (the others use "table")
+_OWN_REASON = {"exp", "log", "sigmoid", "softplus", "relu", "abs"}
+_INNER_NAMES = ("u", "v", "w", "t", "s")
+
+
+# ---------------------------------------------------------------------------
+# The tree
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Step:
+    """One rule application: ``d/d(wrt) expr = result``.
+
+    Attributes
+    ----------
+    rule : str
+        Stable rule id (``'product'``, ``'chain'``, ``'power'``, ...).
+    expr : Expression
+        The sub-expression differentiated here.
+    result : Expression
+        Its derivative, as this rule produces it.
+    wrt : str
+        The variable (the inner variable ``u`` for the outer part of a chain).
+    children : tuple of Step
+        The steps this one uses.
+    lang : str
+        Language of :attr:`name` and :attr:`reason`.
+    partial : bool
+        Whether this is a partial derivative (other variables held constant).
+    """
+
+    rule: str
+    expr: Expression
+    result: Expression
+    wrt: str
+    children: tuple[Step, ...] = ()
+    lang: str = "en"
+    partial: bool = False
+    _message: str = ""
+    _args: tuple = field(default=(), compare=False)
+
+    @property
+    def name(self) -> str:
+        """The rule's name in :attr:`lang`."""
+        return rule_name(self.rule, self.lang)
+
+    @property
+    def reason(self) -> str:
+        """One sentence saying why, in :attr:`lang` (plain text)."""
+        return _reason(self, _TextFormat(self.lang))
+
+    def walk(self):
+        """This step and all steps below it, depth first."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def __repr__(self) -> str:
+        return f"Step({self.rule!r}, {str(self.expr)!r} -> {str(self.result)!r})"
+
+
+class _Words(str):
+    """A placeholder value that is text, not mathematics."""
+
+
+def _reason(step: Step, fmt) -> str:
+    args = {}
+    for key, value in step._args:
+        if key == "formula":
+            args[key] = fmt.formula(value)
+        elif isinstance(value, sympy.Basic):
+            args[key] = fmt.math(value)
+        elif key.startswith("@"):  # a message id to insert as words
+            args[key[1:]] = _Words(fmt.words(msg(value, step.lang)))
+        else:
+            args[key] = _Words(fmt.words(str(value)))
+    return fmt.words_template(msg(step._message, step.lang), args)
+
+
+@dataclass(frozen=True, repr=False)
+class Steps:
+    """A step-by-step derivative: the rule tree and its renderers.
+
+    Attributes
+    ----------
+    expr : Expression
+        The function.
+    wrt : str
+        The variable.
+    root : Step
+        The tree of rule applications.
+    result : Expression
+        The derivative, in :func:`dfdx.diff`'s form (the final line).
+    lang : str
+        ``'en'`` or ``'zh'``.
+
+    Notes
+    -----
+    ``str(steps)`` is :meth:`to_text`; notebooks show :meth:`to_html`.
+    """
+
+    expr: Expression
+    wrt: str
+    root: Step
+    result: Expression
+    lang: str = "en"
+
+    @property
+    def rule_form(self) -> Expression:
+        """The derivative as the rules produce it (before simplification)."""
+        return self.root.result
+
+    @property
+    def simplified(self) -> bool:
+        """Whether the final line differs in form from the rule form."""
+        return self.root.result.sympy != self.result.sympy
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The rule ids used, in the order of the steps (depth first)."""
+        return tuple(s.rule for s in self.root.walk())
+
+    def __iter__(self):
+        return self.root.walk()
+
+    def __repr__(self) -> str:
+        return (
+            f"Steps({str(self.expr)!r}, wrt={self.wrt!r}, result={str(self.result)!r}, "
+            f"{len(list(self.root.walk()))} steps, lang={self.lang!r})"
+        )
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    # -- renderers -------------------------------------------------------
+    def _render(self, fmt) -> str:
+        title = fmt.words_template(
+            msg("title", self.lang),
+            {"f": fmt.math(self.expr.sympy), "x": fmt.math(sympy.Symbol(self.wrt))},
+        )
+        final = fmt.derivative(self.expr.sympy, self.wrt, self.root.partial)
+        parts = [fmt.title(title)]
+        parts.append(fmt.tree(self.root, self.lang))
+        if self.simplified:
+            parts.append(
+                fmt.simplify(
+                    msg("simplify", self.lang),
+                    self.root.result.sympy,
+                    self.result.sympy,
+                )
+            )
+        parts.append(fmt.result(msg("result", self.lang), final, self.result.sympy))
+        return fmt.join(parts)
+
+    def to_text(self) -> str:
+        """Plain text for the terminal: numbered steps, each with its reason.
+
+        Examples
+        --------
+        >>> import dfdx
+        >>> print(dfdx.explain("3x^2 - 4x").to_text())
+        Derivative of 3*x**2 - 4*x with respect to x
+        1 Difference rule: d/dx (3*x**2 - 4*x) = 6*x - 4
+          The derivative of a difference is the difference of the derivatives, so differentiate the 2 terms one by one.
+          1.1 Constant multiple rule: d/dx (3*x**2) = 6*x
+              A constant factor stays in front: differentiate x**2 and multiply by 3.
+              1.1.1 Power rule: d/dx (x**2) = 2*x
+                    d/dx xⁿ = n·xⁿ⁻¹ with the integer exponent n = 2.
+          1.2 Constant multiple rule: d/dx (-4*x) = -4
+              A constant factor stays in front: differentiate x and multiply by -4.
+              1.2.1 Derivative of the variable: d/dx x = 1
+                    The derivative of x with respect to itself is 1.
+        Result: d/dx (3*x**2 - 4*x) = 6*x - 4
+        """
+        return self._render(_TextFormat(self.lang))
+
+    def to_markdown(self) -> str:
+        """Markdown (nested numbered list, math in ``$...$``)."""
+        return self._render(_MarkdownFormat(self.lang))
+
+    def to_latex(self) -> str:
+        """LaTeX: an ``aligned`` block with one line per step (for MathJax or
+        amsmath; the Chinese text needs a CJK-capable engine in a document)."""
+        return self._render(_LatexFormat(self.lang))
+
+    def to_html(self) -> str:
+        """An HTML fragment (nested ordered lists), escaped and well formed."""
+        return self._render(_HtmlFormat(self.lang))
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.to_latex() + "$$"
+
+
+# ---------------------------------------------------------------------------
+# Formats
+# ---------------------------------------------------------------------------
+
+
+def _num(path) -> str:
+    return ".".join(str(i) for i in path)
+
+
+class _TextFormat:
+    def __init__(self, lang: str = "en"):
+        self.colon = msg("colon", lang)
+
+    def math(self, e) -> str:
+        if isinstance(e, sympy.Equality):
+            return f"{self.math(e.lhs)} = {self.math(e.rhs)}"
+        return sympy.sstr(e)
+
+    def words(self, s: str) -> str:
+        return s
+
+    def words_template(self, template: str, args: dict) -> str:
+        return template.format(**args)
+
+    def formula(self, pair) -> str:
+        key, var = pair
+        return FORMULAS[key][0].replace("@", var)
+
+    def derivative(self, e, wrt: str, partial: bool) -> str:
+        op = f"∂/∂{wrt}" if partial else f"d/d{wrt}"
+        body = sympy.sstr(e)
+        if not (e.is_Atom or isinstance(e, sympy.Function)):
+            body = f"({body})"
+        return f"{op} {body}"
+
+    def title(self, t: str) -> str:
+        return t
+
+    def tree(self, root: Step, lang: str) -> str:
+        lines: list[str] = []
+
+        def visit(step: Step, path: list[int], indent: int):
+            label = _num(path)
+            pad = " " * indent
+            lines.append(
+                f"{pad}{label} {step.name}{self.colon}"
+                f"{self.derivative(step.expr.sympy, step.wrt, step.partial)} = "
+                f"{self.math(step.result.sympy)}"
+            )
+            inner = indent + len(label) + 1
+            lines.append(f"{' ' * inner}{_reason(step, self)}")
+            for i, child in enumerate(step.children, 1):
+                visit(child, [*path, i], inner)
+
+        visit(root, [1], 0)
+        return "\n".join(lines)
+
+    def simplify(self, text: str, a, b) -> str:
+        return f"{text}{self.colon}{self.math(a)} = {self.math(b)}"
+
+    def result(self, label: str, lhs: str, value) -> str:
+        return f"{label}{self.colon}{lhs} = {self.math(value)}"
+
+    def join(self, parts) -> str:
+        return "\n".join(parts)
+
+
+class _LatexFormat(_TextFormat):
+    def math(self, e) -> str:
+        return sympy.latex(e)
+
+    def words(self, s: str) -> str:
+        out = []
+        for ch in s:
+            if ch in "#$%&_{}":
+                out.append("\\" + ch)
+            elif ch == "\\":
+                out.append(r"\textbackslash{}")
+            elif ch in "^~":
+                out.append(r"\textasciicircum{}" if ch == "^" else r"\textasciitilde{}")
+            else:
+                out.append(ch)
+        return "".join(out)
+
+    def words_template(self, template: str, args: dict) -> str:
+        # placeholders are math, the rest is text
+        pieces = _split_template(template)
+        out = []
+        for is_field, piece in pieces:
+            if is_field:
+                value = args[piece]
+                out.append(value if isinstance(value, _Words) else f"${value}$")
+            else:
+                out.append(self.words(piece))
+        return "".join(out)
+
+    def formula(self, pair) -> str:
+        key, var = pair
+        return FORMULAS[key][1].replace("@", var)
+
+    def derivative(self, e, wrt: str, partial: bool) -> str:
+        op = (
+            rf"\frac{{\partial}}{{\partial {wrt}}}"
+            if partial
+            else rf"\frac{{d}}{{d{wrt}}}"
+        )
+        return rf"{op}\left({sympy.latex(e)}\right)"
+
+    def title(self, t: str) -> str:
+        return rf"&\text{{{t}}}"
+
+    def tree(self, root: Step, lang: str) -> str:
+        lines: list[str] = []
+
+        def visit(step: Step, path: list[int]):
+            pad = r"\quad " * (len(path) - 1)
+            lines.append(
+                rf"&{pad}\text{{{_num(path)} {self.words(step.name)}{self.colon}}}\ "
+                f"{self.derivative(step.expr.sympy, step.wrt, step.partial)} = "
+                f"{self.math(step.result.sympy)}"
+            )
+            lines.append(rf"&{pad}\qquad\text{{{_reason(step, self)}}}")
+            for i, child in enumerate(step.children, 1):
+                visit(child, [*path, i])
+
+        visit(root, [1])
+        return " \\\\\n".join(lines)
+
+    def simplify(self, text: str, a, b) -> str:
+        return rf"&\text{{{self.words(text)}{self.colon}}}\ {self.math(a)} = {self.math(b)}"
+
+    def result(self, label: str, lhs: str, value) -> str:
+        return rf"&\text{{{self.words(label)}{self.colon}}}\ {lhs} = {self.math(value)}"
+
+    def join(self, parts) -> str:
+        return "\\begin{aligned}\n" + " \\\\\n".join(parts) + "\n\\end{aligned}"
+
+
+class _MarkdownFormat(_TextFormat):
+    def math(self, e) -> str:
+        return sympy.latex(e)
+
+    def words_template(self, template: str, args: dict) -> str:
+        out = []
+        for is_field, piece in _split_template(template):
+            if not is_field:
+                out.append(piece)
+            else:
+                value = args[piece]
+                out.append(value if isinstance(value, _Words) else f"${value}$")
+        return "".join(out)
+
+    def formula(self, pair) -> str:
+        key, var = pair
+        return FORMULAS[key][1].replace("@", var)
+
+    def derivative(self, e, wrt: str, partial: bool) -> str:
+        return _LatexFormat.derivative(self, e, wrt, partial)
+
+    def title(self, t: str) -> str:
+        return f"**{t}**\n"
+
+    def tree(self, root: Step, lang: str) -> str:
+        lines: list[str] = []
+
+        def visit(step: Step, depth: int, index: int):
+            pad = "   " * depth
+            lines.append(
+                f"{pad}{index}. **{step.name}**{self.colon}"
+                f"${self.derivative(step.expr.sympy, step.wrt, step.partial)} = "
+                f"{self.math(step.result.sympy)}$  "
+            )
+            lines.append(f"{pad}   {_reason(step, self)}")
+            for i, child in enumerate(step.children, 1):
+                visit(child, depth + 1, i)
+
+        visit(root, 0, 1)
+        return "\n".join(lines) + "\n"
+
+    def simplify(self, text: str, a, b) -> str:
+        return f"{text}{self.colon}${self.math(a)} = {self.math(b)}$\n"
+
+    def result(self, label: str, lhs: str, value) -> str:
+        return f"**{label}**{self.colon}${lhs} = {self.math(value)}$"
+
+    def join(self, parts) -> str:
+        return "\n".join(parts)
+
+
+class _HtmlFormat(_TextFormat):
+    def math(self, e) -> str:
+        return "<code>" + html.escape(_TextFormat.math(self, e)) + "</code>"
+
+    def words(self, s: str) -> str:
+        return html.escape(s)
+
+    def words_template(self, template: str, args: dict) -> str:
+        out = []
+        for is_field, piece in _split_template(template):
+            out.append(args[piece] if is_field else html.escape(piece))
+        return "".join(out)
+
+    def formula(self, pair) -> str:
+        return "<code>" + html.escape(_TextFormat.formula(self, pair)) + "</code>"
+
+    def derivative(self, e, wrt: str, partial: bool) -> str:
+        return (
+            "<code>"
+            + html.escape(_TextFormat.derivative(self, e, wrt, partial))
+            + "</code>"
+        )
+
+    def title(self, t: str) -> str:
+        return f'<p class="dfdx-title"><strong>{t}</strong></p>'
+
+    def tree(self, root: Step, lang: str) -> str:
+        def visit(step: Step) -> str:
+            head = (
+                f'<span class="dfdx-rule" data-rule="{step.rule}">'
+                f"{html.escape(step.name)}</span>{self.colon}"
+                f"{self.derivative(step.expr.sympy, step.wrt, step.partial)} = "
+                f"{self.math(step.result.sympy)}"
+            )
+            body = f'<div class="dfdx-reason">{_reason(step, self)}</div>'
+            kids = ""
+            if step.children:
+                kids = "<ol>" + "".join(visit(c) for c in step.children) + "</ol>"
+            return f"<li>{head}{body}{kids}</li>"
+
+        return f"<ol>{visit(root)}</ol>"
+
+    def simplify(self, text: str, a, b) -> str:
+        return (
+            f'<p class="dfdx-simplify">{html.escape(text)}{self.colon}'
+            f"{self.math(a)} = {self.math(b)}</p>"
+        )
+
+    def result(self, label: str, lhs: str, value) -> str:
+        return (
+            f'<p class="dfdx-result"><strong>{html.escape(label)}</strong>{self.colon}'
+            f"{lhs} = {self.math(value)}</p>"
+        )
+
+    def join(self, parts) -> str:
+        return '<div class="dfdx-steps">' + "\n".join(parts) + "</div>"
+
+
+def _split_template(template: str):
+    """[(is_field, text)] for a str.format template with simple {name} fields."""
+    import string
+
+    out = []
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        if literal:
+            out.append((False, literal))
+        if name is not None:
+            out.append((True, name))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Building the tree
+# ---------------------------------------------------------------------------
+
+
+class _Builder:
+    def __init__(self, lang: str, back: dict, taken: set[str]):
+        self.lang = lang
+        self.back = dict(back)
+        self.taken = set(taken)
+
+    def _expression(self, e) -> Expression:
+        return Expression(sympy.sympify(e).xreplace(self.back))
+
+    def step(self, rule, f, result, var, children=(), /, message=None, **args) -> Step:
+        return Step(
+            rule=rule,
+            expr=self._expression(f),
+            result=self._expression(result),
+            wrt=var.name,
+            children=tuple(children),
+            lang=self.lang,
+            _message=message or rule,
+            _args=tuple(
+                (k, v.xreplace(self.back) if isinstance(v, sympy.Basic) else v)
+                for k, v in args.items()
+            ),
+        )
+
+    def inner_symbol(self, f) -> sympy.Symbol:
+        used = self.taken | {s.name for s in f.free_symbols}
+        for name in _INNER_NAMES:
+            if name not in used:
+                break
+        else:  # pragma: no cover - needs five single-letter variables
+            i = 1
+            while f"u{i}" in used:
+                i += 1
+            name = f"u{i}"
+        sym = sympy.Symbol(name, real=True)
+        self.back[sym] = sympy.Symbol(name)
+        return sym
+
+    # -- dispatch --------------------------------------------------------
+    def d(self, f, x) -> Step:
+        if not f.has(x):
+            message = "constant_other" if f.free_symbols else "constant"
+            return self.step("constant", f, 0, x, message=message, f=f, x=x)
+        if f == x:
+            return self.step("identity", f, 1, x, x=x)
+        if f.is_Add:
+            return self.d_add(f, x)
+        if f.is_Mul:
+            return self.d_mul(f, x)
+        if f.is_Pow:
+            return self.d_pow(f, x)
+        if isinstance(f, sympy.log) and len(f.args) == 1:
+            arg = f.args[0]
+            if (
+                arg.is_Add
+                and len(arg.args) > 1
+                and all(isinstance(t, sympy.exp) for t in arg.args)
+            ):
+                return self.d_logsumexp(f, x)
+        if isinstance(f, sympy.Abs) and f.args[0].is_extended_real is not True:
+            # |u| = sign(u)·u′ needs a real u (sqrt(x) may be imaginary for x < 0)
+            return self.step("sympy", f, sympy.diff(f, x), x, f=f)
+        if f.func in _TABLE and len(f.args) == 1:
+            return self.d_function(f, x)
+        if isinstance(f, (sympy.Max, sympy.Min)):
+            return self.d_max(f, x)
+        return self.step("sympy", f, sympy.diff(f, x), x, f=f)
+
+    def d_add(self, f, x) -> Step:
+        terms = f.as_ordered_terms()
+        children = [self.d(t, x) for t in terms]
+        result = sympy.Add(*[c.result.sympy for c in children]).xreplace(
+            {v: k for k, v in self.back.items()}
+        )
+        rule = (
+            "difference" if any(t.could_extract_minus_sign() for t in terms) else "sum"
+        )
+        return self.step(rule, f, result, x, children, n=sympy.Integer(len(terms)))
+
+    def _real(self, e: Expression):
+        return e.sympy.xreplace({v: k for k, v in self.back.items()})
+
+    def d_mul(self, f, x) -> Step:
+        const = [a for a in f.args if not a.has(x)]
+        rest = [a for a in f.args if a.has(x)]
+        if const:
+            c = sympy.Mul(*const)
+            g = sympy.Mul(*rest)
+            child = self.d(g, x)
+            result = c * self._real(child.result)
+            logs = [
+                a
+                for a in const
+                if a.is_Pow
+                and a.exp == -1
+                and isinstance(a.base, sympy.log)
+                and a.base.args[0].is_number
+            ]
+            if logs and isinstance(g, sympy.log):
+                b = logs[0].base.args[0]
+                return self.step("log_base", f, result, x, [child], b=b, c=c, f=g)
+            return self.step("constant_multiple", f, result, x, [child], c=c, f=g)
+        den = [a for a in rest if a.is_Pow and a.exp.is_number and a.exp.is_negative]
+        num = [a for a in rest if a not in den]
+        if den and num:
+            top = sympy.Mul(*num)
+            bottom = sympy.Mul(*[1 / a for a in den])
+            ct, cb = self.d(top, x), self.d(bottom, x)
+            dt, db = self._real(ct.result), self._real(cb.result)
+            result = (dt * bottom - top * db) / bottom**2
+            return self.step(
+                "quotient",
+                f,
+                result,
+                x,
+                [ct, cb],
+                formula=("quotient", x.name),
+                f=top,
+                g=bottom,
+            )
+        first, second = rest[0], sympy.Mul(*rest[1:])
+        c1, c2 = self.d(first, x), self.d(second, x)
+        result = self._real(c1.result) * second + first * self._real(c2.result)
+        return self.step(
+            "product",
+            f,
+            result,
+            x,
+            [c1, c2],
+            formula=("product", x.name),
+            f=first,
+            g=second,
+        )
+
+    def d_pow(self, f, x) -> Step:
+        base, expo = f.base, f.exp
+        if not expo.has(x):
+            if base == x:
+                n = expo
+                kind = (
+                    "power_integer"
+                    if n.is_Integer
+                    else "power_rational"
+                    if n.is_Rational
+                    else "power_real"
+                )
+                return self.step(
+                    "power",
+                    f,
+                    n * x ** (n - 1),
+                    x,
+                    message=kind,
+                    formula=("power", x.name),
+                    n=n,
+                    x=x,
+                )
+            return self.chain(f, base, lambda u: u**expo, x)
+        if not base.has(x):
+            if expo == x:
+                return self.step(
+                    "exponential",
+                    f,
+                    f * sympy.log(base),
+                    x,
+                    formula=("exponential", x.name),
+                    a=base,
+                )
+            return self.chain(f, expo, lambda u: base**u, x)
+        # f(x)^g(x): logarithmic differentiation
+        g = expo * sympy.log(base)
+        child = self.d(g, x)
+        result = f * self._real(child.result)
+        return self.step("log_diff", f, result, x, [child], f=f, g=g, x=x)
+
+    def d_function(self, f, x) -> Step:
+        arg = f.args[0]
+        if arg != x:
+            return self.chain(f, arg, f.func, x)
+        rule, key = _TABLE[f.func]
+        result = sympy.diff(f, x)
+        message = rule if rule in _OWN_REASON else "table"
+        return self.step(
+            rule, f, result, x, message=message, formula=(key, x.name), v=x
+        )
+
+    def chain(self, f, inner, outer, x) -> Step:
+        u = self.inner_symbol(f)
+        outer_step = self.d(outer(u), u)
+        inner_step = self.d(inner, x)
+        du = self._real(outer_step.result).xreplace({u: inner})
+        result = du * self._real(inner_step.result)
+        return self.step(
+            "chain",
+            f,
+            result,
+            x,
+            [outer_step, inner_step],
+            formula=("chain", u.name),
+            f=f,
+            u=u,
+            inner=inner,
+            x=x,
+        )
+
+    def d_max(self, f, x) -> Step:
+        children = [self.d(a, x) for a in f.args]
+        result = sympy.Add(
+            *[f.fdiff(i + 1) * self._real(c.result) for i, c in enumerate(children)]
+        )
+        is_max = isinstance(f, sympy.Max)
+        if len(f.args) == 2:
+            where = sympy.Eq(f.args[0], f.args[1], evaluate=False)
+        else:
+            where = " = ".join(sympy.sstr(a) for a in f.args)
+        return self.step(
+            "max",
+            f,
+            result,
+            x,
+            children,
+            f=f,
+            where=where,
+            torch="maximum" if is_max else "minimum",
+            **{"@which": "max_which" if is_max else "min_which"},
+        )
+
+    def d_logsumexp(self, f, x) -> Step:
+        terms = f.args[0].args
+        exps = [t.args[0] for t in terms]
+        total = f.args[0]
+        children = [self.d(a, x) for a in exps]
+        result = sympy.Add(
+            *[
+                t / total * self._real(c.result)
+                for t, c in zip(terms, children, strict=True)
+            ]
+        )
+        return self.step(
+            "logsumexp", f, result, x, children, f=f, formula=("logsumexp", x.name)
+        )
+
+
+# ---------------------------------------------------------------------------
+# Public function
+# ---------------------------------------------------------------------------
+
+
+def explain(expr, wrt: str | None = None, *, lang: str = "en") -> Steps:
+    """Differentiate step by step, naming every rule.
+
+    Parameters
+    ----------
+    expr : str, Expression or sympy.Expr
+        The function, e.g. ``"x^3 - 1/x"`` or ``"exp(-x^2)*log(x)"``.
+    wrt : str, optional
+        The variable; required when the expression has several. With several
+        variables the first step says that the others are held constant
+        (a partial derivative).
+    lang : {'en', 'zh'}, optional
+        Language of the rule names and reasons (default English).
+
+    Returns
+    -------
+    Steps
+        ``.result`` is the derivative (equal to :func:`dfdx.diff`), ``.root``
+        the tree of :class:`Step` nodes; render with ``str()``,
+        ``.to_markdown()``, ``.to_latex()`` or ``.to_html()``.
+
+    Raises
+    ------
+    DfdxError
+        For text that does not parse, a missing or unknown `wrt`, or an
+        unknown `lang`.
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> s = dfdx.explain("x^x")
+    >>> s.result
+    Expression('x**x*(log(x) + 1)')
+    >>> s.rules
+    ('log_diff', 'product', 'identity', 'log')
+    >>> print(dfdx.explain("sigmoid(x)", lang="zh"))
+    sigmoid(x) 对 x 的导数
+    1 sigmoid 函数求导：d/dx sigmoid(x) = (1 - sigmoid(x))*sigmoid(x)
+      sigmoid 的导数可以用它自身表示：d/dx σ(x) = σ(x)·(1 − σ(x))。
+    结果：d/dx sigmoid(x) = (1 - sigmoid(x))*sigmoid(x)
+    >>> dfdx.explain("exp(-x^2)*log(x)").root.rule
+    'product'
+    """
+    check_lang(lang)
+    e = as_expression(expr, name="expr")
+    sym = _wrt_symbol(e, wrt)
+    if wrt is not None and e.variables and wrt not in e.variables:
+        raise DfdxError(
+            f"wrt={wrt!r} is not a variable of the expression "
+            f"(variables: {', '.join(e.variables)})"
+        )
+    real, back = real_symbols(e.sympy)
+    x = next((r for r in back if r.name == sym.name), None)
+    if x is None:
+        x = sympy.Symbol(sym.name, real=True)
+        back[x] = sym
+    builder = _Builder(lang, back, {s.name for s in real.free_symbols})
+    root = builder.d(real, x)
+    others = sorted((s for s in real.free_symbols if s != x), key=lambda s: s.name)
+    if others:
+        names = sympy.Symbol(", ".join(s.name for s in others))
+        root = Step(
+            rule="partial",
+            expr=root.expr,
+            result=root.result,
+            wrt=x.name,
+            children=(_as_partial(root),),
+            lang=lang,
+            partial=True,
+            _message="partial",
+            _args=(("x", sympy.Symbol(x.name)), ("others", names)),
+        )
+    final = diff(e, sym.name)
+    return Steps(expr=e, wrt=sym.name, root=root, result=final, lang=lang)
+
+
+def _as_partial(step: Step) -> Step:
+    return Step(
+        rule=step.rule,
+        expr=step.expr,
+        result=step.result,
+        wrt=step.wrt,
+        children=tuple(
+            _as_partial(c) if c.wrt == step.wrt else c for c in step.children
+        ),
+        lang=step.lang,
+        partial=True,
+        _message=step._message,
+        _args=step._args,
+    )

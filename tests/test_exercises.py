@@ -1,0 +1,85 @@
+"""Tests for dfdx.exercises: every exercise of both editions, solved and checked."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+import dfdx
+from dfdx.errors import DfdxError
+
+
+@pytest.fixture(scope="module")
+def all_en():
+    return dfdx.exercises()
+
+
+def test_all_ten_solved_and_checked(all_en):
+    assert [e.number for e in all_en] == list(range(1, 11))
+    assert all_en.ok
+    assert all(e.checks for e in all_en)
+
+
+def test_answers(all_en):
+    assert all_en[4].answer == "x**x*(log(x) + 1)"
+    assert all_en[6].answer == "y = 4x - 4"
+    assert all_en[7].answer == "[6*x1, 5*exp(x2)]"
+    assert "x/‖x‖₂" in all_en[8].answer and "x = 0" in all_en[8].answer
+    assert all_en[9].answer.startswith("∂u/∂a = ∂u/∂x·∂x/∂a + ∂u/∂y·∂y/∂a")
+    assert all_en[10].answer == "(f⁻¹)′(y) = 1 / f′(f⁻¹(y))"
+
+
+def test_old_edition_numbers():
+    ex = dfdx.exercises(edition="0.17")
+    assert [e.number for e in ex] == [6, 7, 8, 9]
+    assert [e.zh_number for e in ex] == [1, 2, 3, 4]
+    assert dfdx.exercises(2, edition="0.17")[7].zh_number == 2
+
+
+def test_chinese():
+    ex = dfdx.exercises(4, lang="zh")[4]
+    text = ex.to_text()
+    assert text.startswith("练习 4（1.0 版第 4 题）") and "对数求导法" in text
+    assert "数值验证" in text and "一致" in text
+
+
+def test_figure_without_outdir_is_not_drawn(all_en):
+    assert all_en[6].figure is None and "outdir" in all_en[6].to_text()
+
+
+def test_figure_written(tmp_path):
+    if importlib.util.find_spec("dfdx.plotting.figures") is None:
+        with pytest.raises(
+            DfdxError, match="needs dfdx.plotting.figures.plot_function"
+        ):
+            dfdx.exercises(6, outdir=tmp_path)
+        return
+    ex = dfdx.exercises(6, outdir=tmp_path)[6]
+    assert ex.figure and (tmp_path / "exercise6_tangent.svg").stat().st_size > 0
+
+
+def test_to_dict():
+    d = dfdx.exercises(4).to_dict()[0]
+    assert d["number"] == 4 and d["ok"] and d["checks"][0]["error"] < 1e-6
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"number": 11},
+            r"number must be between 1 and 10 for the 1.0 edition, got 11",
+        ),
+        (
+            {"number": 5, "edition": "0.17"},
+            r"between 1 and 4 for the 0.17 edition, got 5",
+        ),
+        ({"number": "4"}, r"number must be an integer, got '4'"),
+        ({"edition": "2.0"}, r"edition must be one of '1.0', '0.17', got '2.0'"),
+        ({"lang": "fr"}, r"lang must be one of 'en', 'zh', got 'fr'"),
+    ],
+)
+def test_validation(kwargs, message):
+    with pytest.raises(DfdxError, match=message):
+        dfdx.exercises(**kwargs)
