@@ -196,3 +196,25 @@ def test_python_dash_m(tmp_path):
         timeout=120,
     )
     assert done.returncode == 0 and done.stdout.startswith("dfdx ")
+
+
+def test_diff_steps_in_english_and_chinese(capsys):
+    code, out, _ = run(capsys, "diff", "3x^2 - 4x", "--steps")
+    assert code == 0
+    assert "Constant multiple rule" in out and "Power rule" in out
+    assert out.rstrip().endswith("Result: d/dx (3*x**2 - 4*x) = 6*x - 4")
+    code, out, _ = run(capsys, "diff", "3x^2 - 4x", "--steps", "--lang", "zh")
+    assert "常数倍法则" in out and "幂法则" in out
+    assert out.rstrip().endswith("结果：d/dx (3*x**2 - 4*x) = 6*x - 4")
+
+
+@pytest.mark.parametrize("fmt, marker", [("markdown", "**"), ("latex", r"\begin{aligned}"),
+                                         ("html", "<ol")])
+def test_diff_steps_formats(capsys, fmt, marker):
+    code, out, _ = run(capsys, "diff", "sin(x)^2", "--steps", "--format", fmt)
+    assert code == 0 and marker in out
+
+
+def test_diff_steps_rejects_higher_orders(capsys):
+    code, _, err = run(capsys, "diff", "x^3", "--steps", "-n", "2")
+    assert code == 2 and "--steps explains first derivatives only" in err

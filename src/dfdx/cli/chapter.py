@@ -56,7 +56,9 @@ def register(sub, common) -> None:
             '  dfdx diff "3x^2 - 4x"\n'
             '  dfdx diff "x^3 - 1/x" --at 1\n'
             '  dfdx diff "x1^2 * x2" --wrt x2 --at x1=1,x2=3\n'
-            '  dfdx diff "sin(x)" -n 2'
+            '  dfdx diff "sin(x)" -n 2\n'
+            '  dfdx diff "exp(-x^2) log(x)" --steps\n'
+            '  dfdx diff "x^x" --steps --lang zh --format markdown'
         ),
         parents=[common],
     )
@@ -64,6 +66,12 @@ def register(sub, common) -> None:
     p.add_argument("--wrt", help="variable (needed when there are several)")
     p.add_argument("-n", "--order", type=int, default=1, help="order (default 1)")
     p.add_argument("--at", help="evaluate there: a number, or x1=1,x2=2")
+    p.add_argument("--steps", action="store_true",
+                   help="explain the derivative rule by rule")
+    p.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="language of the steps (default en)")
+    p.add_argument("--format", choices=("text", "markdown", "latex", "html"),
+                   default="text", help="format of the steps (default text)")
     p.set_defaults(handler=run_diff)
 
     p = add_command(
@@ -151,6 +159,8 @@ def run_diff(args) -> int:
             f"the expression has several variables ({', '.join(e.variables)}); "
             "choose one with --wrt"
         )
+    if args.steps:
+        return _print_steps(e, args)
     d = diff(e, args.wrt, n=args.order)
     wrt = args.wrt or (e.variables[0] if e.variables else "x")
     value = None
@@ -201,6 +211,24 @@ def run_diff(args) -> int:
     print(f"{label} {shown} = {d}")
     if value is not None:
         print(f"at {args.at}: {value:.15g}")
+    return 0
+
+
+def _print_steps(e, args) -> int:
+    from ..errors import DfdxError
+    from ..steps import explain
+
+    if args.order != 1:
+        raise DfdxError("--steps explains first derivatives only; drop -n")
+    steps = explain(e, args.wrt, lang=args.lang)
+    if args.json:
+        print_json({"function": str(e), "wrt": steps.wrt, "derivative": str(steps.result),
+                    "rules": list(steps.rules), "text": steps.to_text(),
+                    "latex": steps.to_latex()})
+        return 0
+    render = {"text": steps.to_text, "markdown": steps.to_markdown,
+              "latex": steps.to_latex, "html": steps.to_html}[args.format]
+    print(render())
     return 0
 
 

@@ -30,7 +30,11 @@ def register(sub, common) -> None:
         "Chinese editions (4)",
     )
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language")
-    p.add_argument("--outdir", default=None, help="folder for the figure of exercise 6")
+    p.add_argument(
+        "--outdir",
+        default=".",
+        help="folder for the figure of exercise 6 (default: current folder)",
+    )
     p.set_defaults(handler=_exercises)
 
 
