@@ -208,8 +208,9 @@ def test_diff_steps_in_english_and_chinese(capsys):
     assert out.rstrip().endswith("结果：d/dx (3*x**2 - 4*x) = 6*x - 4")
 
 
-@pytest.mark.parametrize("fmt, marker", [("markdown", "**"), ("latex", r"\begin{aligned}"),
-                                         ("html", "<ol")])
+@pytest.mark.parametrize(
+    "fmt, marker", [("markdown", "**"), ("latex", r"\begin{aligned}"), ("html", "<ol")]
+)
 def test_diff_steps_formats(capsys, fmt, marker):
     code, out, _ = run(capsys, "diff", "sin(x)^2", "--steps", "--format", fmt)
     assert code == 0 and marker in out

@@ -157,5 +157,7 @@ def test_error_plot_data(tmp_path):
 def test_show_exact_option_prints_errors():
     t = dfdx.limit_table("3*x**2 - 4*x", 1, show_exact=True, steps=1)
     assert str(t) == "h=0.10000, numerical limit=2.30000, exact=2.00000, error=3.0e-01"
-    with pytest.raises(dfdx.DfdxError, match="show_exact=True needs the exact derivative"):
+    with pytest.raises(
+        dfdx.DfdxError, match="show_exact=True needs the exact derivative"
+    ):
         dfdx.limit_table(f, 1, show_exact=True)

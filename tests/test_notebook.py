@@ -13,14 +13,21 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "calculus.ipyn
 def test_chapter_notebook_executes_in_a_kernel(tmp_path):
     nb = nbformat.read(NOTEBOOK, as_version=4)
     client = nbclient.NotebookClient(
-        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        nb,
+        timeout=180,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
     )
     client.execute()
     outputs = [cell.get("outputs", []) for cell in nb.cells if cell.cell_type == "code"]
     errors = [o for cell in outputs for o in cell if o.get("output_type") == "error"]
     assert not errors
-    stderr = [o["text"] for cell in outputs for o in cell
-              if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    stderr = [
+        o["text"]
+        for cell in outputs
+        for o in cell
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    ]
     assert not any("Warning" in text for text in stderr), stderr
     # the chapter's five lines, printed by the learner's own loop
     first = "".join(o.get("text", "") for o in outputs[0])
@@ -32,7 +39,9 @@ def test_chapter_notebook_executes_in_a_kernel(tmp_path):
         "h=0.00001, numerical limit=2.00003",
     ]
     # the table's rich display shows exact values and errors
-    html = [o["data"]["text/html"] for o in outputs[1] if "text/html" in o.get("data", {})]
+    html = [
+        o["data"]["text/html"] for o in outputs[1] if "text/html" in o.get("data", {})
+    ]
     assert html and "<th>error</th>" in html[0]
     # use_svg_display() switched the inline backend to SVG inside the kernel
     figures = [o["data"] for o in outputs[2] if o.get("output_type") == "display_data"]

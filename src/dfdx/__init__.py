@@ -56,18 +56,18 @@ _SUBMODULES = {"d2l": "plotting.d2l"}
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .errors import DfdxError, NotDifferentiableError, ParseError, UndefinedError
-    from .expr import Expression, parse
-    from .limits import LimitTable, limit_table, numerical_lim
-    from .numeric import DerivativeResult, derivative
-    from .plotting import d2l
-    from .plotting.figures import plot_function, plot_tangent
     from .definition import (
         Derivation,
         Differentiability,
         differentiable,
         from_definition,
     )
+    from .errors import DfdxError, NotDifferentiableError, ParseError, UndefinedError
+    from .expr import Expression, parse
+    from .limits import LimitTable, limit_table, numerical_lim
+    from .numeric import DerivativeResult, derivative
+    from .plotting import d2l
+    from .plotting.figures import plot_function, plot_tangent
     from .solutions import Exercise, Exercises, exercises
     from .steps import Step, Steps, explain
     from .symbolic import TangentLine, diff, tangent_line

@@ -66,12 +66,21 @@ def register(sub, common) -> None:
     p.add_argument("--wrt", help="variable (needed when there are several)")
     p.add_argument("-n", "--order", type=int, default=1, help="order (default 1)")
     p.add_argument("--at", help="evaluate there: a number, or x1=1,x2=2")
-    p.add_argument("--steps", action="store_true",
-                   help="explain the derivative rule by rule")
-    p.add_argument("--lang", choices=("en", "zh"), default="en",
-                   help="language of the steps (default en)")
-    p.add_argument("--format", choices=("text", "markdown", "latex", "html"),
-                   default="text", help="format of the steps (default text)")
+    p.add_argument(
+        "--steps", action="store_true", help="explain the derivative rule by rule"
+    )
+    p.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the steps (default en)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "markdown", "latex", "html"),
+        default="text",
+        help="format of the steps (default text)",
+    )
     p.set_defaults(handler=run_diff)
 
     p = add_command(
@@ -222,12 +231,23 @@ def _print_steps(e, args) -> int:
         raise DfdxError("--steps explains first derivatives only; drop -n")
     steps = explain(e, args.wrt, lang=args.lang)
     if args.json:
-        print_json({"function": str(e), "wrt": steps.wrt, "derivative": str(steps.result),
-                    "rules": list(steps.rules), "text": steps.to_text(),
-                    "latex": steps.to_latex()})
+        print_json(
+            {
+                "function": str(e),
+                "wrt": steps.wrt,
+                "derivative": str(steps.result),
+                "rules": list(steps.rules),
+                "text": steps.to_text(),
+                "latex": steps.to_latex(),
+            }
+        )
         return 0
-    render = {"text": steps.to_text, "markdown": steps.to_markdown,
-              "latex": steps.to_latex, "html": steps.to_html}[args.format]
+    render = {
+        "text": steps.to_text,
+        "markdown": steps.to_markdown,
+        "latex": steps.to_latex,
+        "html": steps.to_html,
+    }[args.format]
     print(render())
     return 0
 
