@@ -441,3 +441,25 @@ def test_import_dfdx_stays_light():
         check=True,
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "func, x0",
+    [
+        (np.exp, 1.0),
+        (lambda x: np.sin(1 / x), 0.05),
+        (lambda x: np.abs(x) * x, 2.0),
+        (np.log, 1e-3),
+        (lambda x: (x - 1) ** 3, 1.0),
+        (lambda x: x.real**2, 2.0),
+        (np.sqrt, 0.0),
+    ],
+)
+def test_scalar_fast_path_matches_array_path(func, x0):
+    one = derivative(func, x0)
+    arr = derivative(func, np.array([x0]))
+    assert one.method == arr.method
+    assert one.nfev == int(arr.nfev[0])
+    assert one.status == int(arr.status[0])
+    np.testing.assert_array_equal(one.df, arr.df[0])
+    np.testing.assert_array_equal(one.error, arr.error[0])
