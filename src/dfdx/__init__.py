@@ -28,9 +28,26 @@ _EXPORTS = {
     "diff": "symbolic",
     "tangent_line": "symbolic",
     "TangentLine": "symbolic",
+    # several variables, the chain rule, backpropagation
+    "partial": "multivariate",
+    "gradient": "multivariate",
+    "jacobian": "multivariate",
+    "hessian": "multivariate",
+    "matrix_rule": "multivariate",
+    "gradient_rules": "multivariate",
+    "SymbolicGradient": "multivariate",
+    "SymbolicJacobian": "multivariate",
+    "SymbolicHessian": "multivariate",
+    "MatrixRule": "multivariate",
+    "chain_rule": "chain",
+    "ChainRule": "chain",
+    "trace": "graph",
+    "ComputationGraph": "graph",
     # figures
     "plot_function": "plotting.figures",
     "plot_tangent": "plotting.figures",
+    "plot_gradient_field": "plotting.fields",
+    "plot_tangent_plane": "plotting.fields",
     # errors
     "DfdxError": "errors",
     "ParseError": "errors",
@@ -44,8 +61,23 @@ __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 if TYPE_CHECKING:  # pragma: no cover
     from .errors import DfdxError, NotDifferentiableError, ParseError, UndefinedError
     from .expr import Expression, parse
+    from .chain import ChainRule, chain_rule
+    from .graph import ComputationGraph, trace
     from .limits import LimitTable, limit_table, numerical_lim
     from .plotting import d2l
+    from .multivariate import (
+        MatrixRule,
+        SymbolicGradient,
+        SymbolicHessian,
+        SymbolicJacobian,
+        gradient,
+        gradient_rules,
+        hessian,
+        jacobian,
+        matrix_rule,
+        partial,
+    )
+    from .plotting.fields import plot_gradient_field, plot_tangent_plane
     from .plotting.figures import plot_function, plot_tangent
     from .symbolic import TangentLine, diff, tangent_line
 
