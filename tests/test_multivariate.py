@@ -46,7 +46,7 @@ def test_exercise_gradient_of_3x1_squared_plus_5exp_x2():
 def test_exercise_gradient_of_the_euclidean_norm_is_x_over_norm():
     g = gradient("norm(x1, x2, x3)")
     n = sympy.sqrt(x1**2 + x2**2 + x3**2)
-    for comp, s in zip(g, (x1, x2, x3)):
+    for comp, s in zip(g, (x1, x2, x3), strict=True):
         assert sympy.simplify(comp.sympy - s / n) == 0
     rng = np.random.default_rng(2)
     for _ in range(5):

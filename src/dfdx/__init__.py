@@ -59,12 +59,11 @@ _SUBMODULES = {"d2l": "plotting.d2l"}
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .chain import ChainRule, chain_rule
     from .errors import DfdxError, NotDifferentiableError, ParseError, UndefinedError
     from .expr import Expression, parse
-    from .chain import ChainRule, chain_rule
     from .graph import ComputationGraph, trace
     from .limits import LimitTable, limit_table, numerical_lim
-    from .plotting import d2l
     from .multivariate import (
         MatrixRule,
         SymbolicGradient,
@@ -77,6 +76,7 @@ if TYPE_CHECKING:  # pragma: no cover
         matrix_rule,
         partial,
     )
+    from .plotting import d2l
     from .plotting.fields import plot_gradient_field, plot_tangent_plane
     from .plotting.figures import plot_function, plot_tangent
     from .symbolic import TangentLine, diff, tangent_line

@@ -107,7 +107,7 @@ def _point(at, names: tuple[str, ...], needed: Sequence[str]) -> dict[str, float
                 f"at has {len(seq)} values but wrt has {len(names)} variables "
                 f"({', '.join(names)})"
             )
-        values = dict(zip(names, seq))
+        values = dict(zip(names, seq, strict=True))
     else:
         if len(names) != 1:
             raise DfdxError(
@@ -388,7 +388,7 @@ class SymbolicJacobian:
         """The value at `point` as a 2-D float array."""
         values = _point(point, self.variables, self._needed())
         out = np.empty(self.shape)
-        for i, (f, row) in enumerate(zip(self.functions, self.rows)):
+        for i, (f, row) in enumerate(zip(self.functions, self.rows, strict=True)):
             labels = [f"∂f{i + 1}/∂{v}" for v in self.variables]
             out[i] = _evaluate(f, row, self.variables, values, labels)
         return out
@@ -509,8 +509,8 @@ def gradient(f, x=None, *, wrt=None, at=None, **options):
     [6*x1, 5*exp(x2)]
     >>> dfdx.gradient("3x1^2 + 5exp(x2)", at={"x1": 1, "x2": 0})
     array([6., 5.])
-    >>> print(dfdx.gradient("norm(x1, x2, x3)"))
-    [x1/sqrt(x1**2 + x2**2 + x3**2), x2/sqrt(x1**2 + x2**2 + x3**2), x3/sqrt(x1**2 + x2**2 + x3**2)]
+    >>> print(dfdx.gradient("norm(x, y)"))
+    [x/sqrt(x**2 + y**2), y/sqrt(x**2 + y**2)]
     >>> dfdx.gradient("norm(x1, x2)", at=[3, 4])
     array([0.6, 0.8])
     """
