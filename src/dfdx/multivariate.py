@@ -957,7 +957,7 @@ def matrix_rule(expr: str, *, n: int = 3, wrt: str | None = None, seed: int = 0)
     else:
         closed_cmp = closed_x
     symbolic_ok = closed_cmp.shape == comp.shape and all(
-        sympy.simplify(a - b) == 0 for a, b in zip(closed_cmp, comp)
+        sympy.simplify(a - b) == 0 for a, b in zip(closed_cmp, comp, strict=True)
     )
     # numeric: random values, central differences on f vs closed form
     rng = np.random.default_rng(seed)
