@@ -465,12 +465,17 @@ def trace(expr, at) -> ComputationGraph:
     --------
     >>> import dfdx
     >>> g = dfdx.trace("x1*x2 + exp(x1*x2)", at={"x1": 0, "x2": 2})
-    >>> [(n.id, n.op) for n in g.nodes]
-    [('x1', 'input'), ('x2', 'input'), ('v1', 'x1*x2'), ('v2', 'exp(v1)'), ('v3', 'v1 + v2')]
     >>> g.backward()
     {'x1': 4.0, 'x2': 0.0}
-    >>> g["v1"].grad  # used twice: 1 (through +) + 1·e^0 (through exp)
-    2.0
+    >>> print(g.table())
+    node  operation  value  gradient
+    x1    input      0      4
+    x2    input      2      0
+    v1    x1*x2      0      2
+    v2    exp(v1)    1      1
+    v3    v1 + v2    1      1
+    >>> print(list(g.steps())[2])  # v1 is used twice: the two paths add
+    ∂f/∂v1 = ∂f/∂v2·∂v2/∂v1 + ∂f/∂v3·∂v3/∂v1 = 1·1 + 1·1 = 2
     """
     from .multivariate import _point
 

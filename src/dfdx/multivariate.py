@@ -216,7 +216,7 @@ def _evaluate(
                 )
             _explain_failure(f, names, values, names[i], comp)
         out[i] = v
-    if f is not None and f.sympy.has(*_NONSMOOTH):
+    if f is not None and _at_kink(f, values):
         # sign(0) = 0 and Heaviside(0) look finite; check the kinks honestly
         for n in names:
             if n not in f.variables:
@@ -228,6 +228,26 @@ def _evaluate(
             except NotDifferentiableError:
                 _explain_failure(f, names, values, n, diff(f, n))
     return out
+
+
+def _at_kink(f: Expression, values: Mapping[str, float]) -> bool:
+    """Whether the point sits where a non-smooth piece of f switches: an
+    argument of abs/sign/relu/Heaviside is 0, or two arguments of max/min tie.
+    (Piecewise, floor and ceiling count as always possibly kinked.)"""
+    if not f.sympy.has(*_NONSMOOTH):
+        return False
+    point = {f.symbol(k): _exact(v) for k, v in values.items()}
+    for atom in f.sympy.atoms(*_NONSMOOTH):
+        if isinstance(atom, (sympy.Piecewise, sympy.floor, sympy.ceiling)):
+            return True
+        args = [a.xreplace(point) for a in atom.args]
+        if isinstance(atom, (sympy.Max, sympy.Min)):
+            nums = [_finite_number(a) for a in args]
+            if any(v is None for v in nums) or len(set(nums)) < len(nums):
+                return True
+        elif args and _finite_number(args[0]) in (None, 0.0):
+            return True
+    return False
 
 
 def _check_no_options(options, what: str) -> None:
