@@ -10,7 +10,7 @@ import sympy
 import dfdx
 from dfdx import DfdxError, NotDifferentiableError, UndefinedError
 from dfdx.expr import relu, sigmoid, softplus
-from dfdx.graph import BackwardStep, ComputationGraph, trace
+from dfdx.graph import BackwardStep, trace
 
 torch = pytest.importorskip("torch")
 

@@ -548,9 +548,7 @@ class _Builder:
             self.fail(f"unknown function '{name}'{hint}", node)
         builder, (lo, hi) = _FUNCTION_TABLE[name]
         if len(args) < lo or (hi is not None and len(args) > hi):
-            want = (
-                str(lo) if lo == hi else f"{lo} or more" if hi is None else f"{lo}-{hi}"
-            )
+            want = str(lo) if lo == hi else f"{lo} or more" if hi is None else f"{lo}-{hi}"
             self.fail(
                 f"{name}() takes {want} argument{'s' if want != '1' else ''}, "
                 f"got {len(args)}",
@@ -838,7 +836,9 @@ def parse(text: str, *, undefined_functions: bool = False) -> Expression:
     if isinstance(text, Expression):
         return text
     if not isinstance(text, str):
-        raise DfdxError(f"expression must be text, got {type(text).__name__}")
+        raise DfdxError(
+            f"expression must be text, got {type(text).__name__}"
+        )
     return _parse_cached(text, bool(undefined_functions))
 
 
@@ -854,14 +854,10 @@ def as_expression(obj, *, name: str = "f") -> Expression:
     if isinstance(obj, (int, float)):
         if not math.isfinite(obj):
             raise DfdxError(f"{name} must be finite, got {obj!r}")
-        return Expression(
-            sympy.nsimplify(obj) if isinstance(obj, float) else sympy.Integer(obj)
-        )
+        return Expression(sympy.nsimplify(obj) if isinstance(obj, float) else sympy.Integer(obj))
     if isinstance(obj, sympy.Basic):
         if not isinstance(obj, sympy.Expr):
-            raise DfdxError(
-                f"{name} must be a scalar expression, got {type(obj).__name__}"
-            )
+            raise DfdxError(f"{name} must be a scalar expression, got {type(obj).__name__}")
         return Expression(obj)
     raise DfdxError(
         f"{name} must be expression text, an Expression or a SymPy expression, "
@@ -877,7 +873,9 @@ def is_expression_like(obj) -> bool:
     return mod.startswith("sympy")
 
 
-def variable_values(expr: Expression, at, *, name: str = "at") -> dict[str, Any]:
+def variable_values(
+    expr: Expression, at, *, name: str = "at"
+) -> dict[str, Any]:
     """Normalise a point given as a number, a sequence (in ``expr.variables``
     order) or a mapping {name: value} into a mapping; validate names."""
     if isinstance(at, Mapping):
@@ -902,9 +900,7 @@ def variable_values(expr: Expression, at, *, name: str = "at") -> dict[str, Any]
         try:
             v = float(value)
         except (TypeError, ValueError):
-            raise DfdxError(
-                f"{name}: value of {key} must be a number, got {value!r}"
-            ) from None
+            raise DfdxError(f"{name}: value of {key} must be a number, got {value!r}") from None
         if not math.isfinite(v):
             raise DfdxError(f"{name}: value of {key} must be finite, got {value!r}")
     return values

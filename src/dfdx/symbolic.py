@@ -27,17 +27,8 @@ __all__ = [
 ]
 
 # Atoms whose presence means the expression may have kinks or jumps.
-_NONSMOOTH = (
-    sympy.Abs,
-    sympy.sign,
-    sympy.Heaviside,
-    sympy.Max,
-    sympy.Min,
-    sympy.Piecewise,
-    sympy.floor,
-    sympy.ceiling,
-    relu,
-)
+_NONSMOOTH = (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.Max, sympy.Min,
+              sympy.Piecewise, sympy.floor, sympy.ceiling, relu)
 
 
 def real_symbols(expr: sympy.Expr) -> tuple[sympy.Expr, dict]:
