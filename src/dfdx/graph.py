@@ -259,16 +259,28 @@ class ComputationGraph:
 
     # -- pictures ----------------------------------------------------------
     def layers(self) -> dict[str, int]:
-        """Layer of each node: inputs 0, else 1 + the deepest child."""
-        layer: dict[str, int] = {}
+        """Column of each node in the picture: the output is rightmost, and
+        every other node sits one column left of its leftmost user (so each
+        input appears next to where it is used and most edges are short)."""
+        depth: dict[str, int] = {}
         for n in self.nodes:
-            layer[n.id] = 0 if n.is_input else 1 + max(layer[c] for c in n.inputs)
-        return layer
+            depth[n.id] = 0 if n.is_input else 1 + max(depth[c] for c in n.inputs)
+        users: dict[str, list[str]] = {n.id: [] for n in self.nodes}
+        for e in self.edges:
+            users[e.child].append(e.parent)
+        layer: dict[str, int] = {}
+        for n in reversed(self.nodes):
+            if not users[n.id]:
+                layer[n.id] = depth[n.id]
+            else:
+                layer[n.id] = min(layer[u] for u in users[n.id]) - 1
+        low = min(layer.values())
+        return {k: v - low for k, v in layer.items()}
 
     def figure(self, *, show_grad: bool | None = None):
         """A matplotlib Figure of the graph (no pyplot state is touched).
 
-        Inputs on the left, the output on the right; each box shows the
+        Data flows left to right to the output; each box shows the
         operation, the value and (after :meth:`backward`, or with
         ``show_grad=True``) the gradient; each edge is labelled with its local
         derivative.
@@ -283,28 +295,32 @@ class ComputationGraph:
         xy = self._positions()
         xs = sorted({p[0] for p in xy.values()})
         ys = [p[1] for p in xy.values()]
-        width = max(4.5, 2.2 * len(xs) + 0.6)
-        height = max(2.4, 0.95 * (max(ys) - min(ys)) + 1.9)
-        fig = Figure(figsize=(width, height))
-        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0 - 0.55 / height))
+        width = max(4.5, 2.0 * len(xs) + 0.4)
+        height = max(2.4, 0.85 * (max(ys) - min(ys)) + 1.9)
+        fig = Figure(figsize=(width, height), dpi=100)
+        top = 1.0 - 0.5 / height
+        ax = fig.add_axes((0.0, 0.2 / height, 1.0, top - 0.2 / height))
         ax.set_axis_off()
-        ax.set_xlim(min(xs) - 1.15, max(xs) + 1.15)
-        ax.set_ylim(min(ys) - 0.85, max(ys) + 0.85)
+        ax.set_xlim(min(xs) - 1.1, max(xs) + 1.1)
+        ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
         title = f"f = {self.expression}   at {_point_text(self.point)}"
         if len(title) > 100:
             title = title[:97] + "..."
-        fig.suptitle(title, fontsize=10, y=1.0 - 0.12 / height, va="top")
-        legend = "red: local derivative on each edge"
+        fig.suptitle(title, fontsize=10, y=1.0 - 0.1 / height, va="top")
+        legend = "red: local derivative ∂(node)/∂(input) on each edge"
         if show_grad:
-            legend += "; grad = ∂f/∂node (backward pass)"
+            legend += ";  grad = ∂f/∂node from the backward pass"
         fig.text(0.01, 0.01, legend, fontsize=7, color="#6b7280")
+        # data units per point, to size boxes from their text
+        per_pt = (ax.get_xlim()[1] - ax.get_xlim()[0]) / (width * 72)
         half = {}
         for n in self.nodes:
             lines = [n.id if n.is_input else f"{n.id} = {_short(n.op)}"]
             lines.append(f"value {_num(n.value)}")
             if show_grad:
                 lines.append(f"grad {_num(n.grad)}")
-            half[n.id] = 0.045 * max(len(t) for t in lines) + 0.12
+            chars = max(len(t) for t in lines)
+            half[n.id] = (chars * 0.6 * 8 / 2 + 0.4 * 8) * per_pt
             face = "#dbeafe" if n.is_input else "#fef3c7"
             if n.id == self.output:
                 face = "#dcfce7"
@@ -324,12 +340,14 @@ class ComputationGraph:
                 zorder=3,
             )
         span = (xs[1] - xs[0]) if len(xs) > 1 else 1.0
+        to_display = ax.transData.transform
+        to_data = ax.transData.inverted().transform
         for e in self.edges:
             (x0, y0), (x1, y1) = xy[e.child], xy[e.parent]
-            start = (x0 + half[e.child], y0)
-            end = (x1 - half[e.parent] - 0.08, y1)
+            start = (x0 + half[e.child] + 0.02, y0)
+            end = (x1 - half[e.parent] - 0.04, y1)
             skips = round((x1 - x0) / span) > 1
-            rad = 0.0 if not skips else (-0.25 if y1 >= y0 else 0.25)
+            rad = 0.0 if not skips else (-0.2 if y1 >= y0 else 0.2)
             ax.add_patch(
                 FancyArrowPatch(
                     start,
@@ -339,17 +357,20 @@ class ComputationGraph:
                     color="#6b7280",
                     linewidth=0.9,
                     connectionstyle=f"arc3,rad={rad}",
+                    shrinkA=0,
+                    shrinkB=0,
                     zorder=1,
                 )
             )
-            # label a quarter of the way along, before arrows converge
-            t = 0.3
-            lx = start[0] + t * (end[0] - start[0])
-            ly = start[1] + t * (end[1] - start[1])
-            if rad:
-                dx, dy = end[0] - start[0], end[1] - start[1]
-                bulge = rad * 2 * t * (1 - t)
-                lx, ly = lx + bulge * dy, ly - bulge * dx
+            # the label sits on the curve, 40 % of the way along (matplotlib
+            # bends arc3 edges in display space: a quadratic Bezier)
+            (p0x, p0y), (p2x, p2y) = to_display([start, end])
+            cx = (p0x + p2x) / 2 + rad * (p2y - p0y)
+            cy = (p0y + p2y) / 2 - rad * (p2x - p0x)
+            t = 0.4
+            bx = (1 - t) ** 2 * p0x + 2 * t * (1 - t) * cx + t**2 * p2x
+            by = (1 - t) ** 2 * p0y + 2 * t * (1 - t) * cy + t**2 * p2y
+            lx, ly = to_data([(bx, by)])[0]
             ax.text(
                 lx,
                 ly,
@@ -370,24 +391,34 @@ class ComputationGraph:
 
     def _positions(self) -> dict[str, tuple[float, float]]:
         """Layered layout: x by layer; within a layer, nodes ordered by the
-        mean position of their children (fewer crossings), ties by order."""
+        mean position of the nodes they connect to in the previous layers
+        (fewer crossings), ties by evaluation order."""
         layer = self.layers()
         per_layer: dict[int, list[Node]] = {}
         for n in self.nodes:
             per_layer.setdefault(layer[n.id], []).append(n)
+        users: dict[str, list[str]] = {n.id: [] for n in self.nodes}
+        for e in self.edges:
+            users[e.child].append(e.parent)
+        # order right to left: the output first, then each layer by its users
         rank: dict[str, float] = {}
         xy: dict[str, tuple[float, float]] = {}
-        for k in sorted(per_layer):
+        for k in sorted(per_layer, reverse=True):
             group = per_layer[k]
-            if k > 0:
+            placed = [u for n in group for u in users[n.id] if u in rank]
+            if placed:
                 group = sorted(
                     group,
-                    key=lambda n: sum(rank[c] for c in n.inputs) / len(n.inputs),
+                    key=lambda n: (
+                        sum(rank[u] for u in users[n.id]) / len(users[n.id])
+                        if users[n.id]
+                        else 0.0
+                    ),
                 )
             m = len(group)
             for i, n in enumerate(group):
                 rank[n.id] = i - (m - 1) / 2
-                xy[n.id] = (k * 2.6, ((m - 1) / 2 - i) * 1.3)
+                xy[n.id] = (k * 2.4, ((m - 1) / 2 - i) * 1.2)
         return xy
 
     def to_svg(self, path=None) -> str:
