@@ -69,6 +69,12 @@ def test_scaled_norm_subgradient_ball_is_scaled():
         gradient("2 norm(x, y)", at={"x": 0, "y": 0})
 
 
+def test_negative_norm_is_concave_no_subgradient():
+    with pytest.raises(NotDifferentiableError) as info:
+        gradient("-norm(x, y)", at=[0, 0])
+    assert "concave" in str(info.value) and "supergradients" in str(info.value)
+
+
 def test_kink_along_one_axis_gives_one_sided_derivatives():
     with pytest.raises(NotDifferentiableError) as info:
         gradient("abs(x1) + x2", at=[0, 1])

@@ -176,7 +176,6 @@ class ComputationGraph:
         inputs; each step sets that node's ``grad``."""
         for n in self.nodes:
             n.grad = None
-        out = self._by_id[self.output]
         name = "f"
         for n in reversed(self.nodes):
             if n.id == self.output:
@@ -193,7 +192,6 @@ class ComputationGraph:
                 total += up * e.local
             n.grad = total
             yield BackwardStep(n.id, total, tuple(contributions), name)
-        del out
 
     def backward(self) -> dict[str, float]:
         """Run backpropagation; return {input name: ∂output/∂input}.

@@ -168,14 +168,22 @@ def _explain_failure(f: Expression, names, values, bad: str, component) -> None:
         raise UndefinedError(f"f = {f} is undefined at {label}")
     c = _is_norm_at_origin(f, names, values)
     if c is not None:
+        # f = ±c·‖x‖₂; which sign shows one step away from the origin
+        probe = _finite_number(_subs(f, {**values, names[0]: 1.0})) or 0.0
         scale = "" if c == 1 else f"{c}·"
         bound = "1" if c == 1 else str(c)
+        if probe > 0:
+            raise NotDifferentiableError(
+                f"f = {f} ({scale}the Euclidean norm ‖x‖₂) is not differentiable "
+                f"at {label}: its gradient x/‖x‖₂ is 0/0 there (the cone has a "
+                f"tip). Being convex, it has subgradients there: every g with "
+                f"‖g‖₂ ≤ {bound}, i.e. f(y) ≥ f(0) + gᵀy for all y; g = 0 is the "
+                "usual choice (PyTorch's backward returns 0)"
+            )
         raise NotDifferentiableError(
-            f"f = {f} ({scale}the Euclidean norm ‖x‖₂) is not differentiable at "
-            f"{label}: its gradient x/‖x‖₂ is 0/0 there (the cone has a tip). "
-            f"Being convex, it has subgradients there: every g with "
-            f"‖g‖₂ ≤ {bound}, i.e. f(y) ≥ f(0) + gᵀy for all y; g = 0 is the "
-            "usual choice (PyTorch's backward returns 0)"
+            f"f = {f} (−{scale}‖x‖₂) is not differentiable at {label}: its "
+            "gradient −x/‖x‖₂ is 0/0 there. It is concave, so it has no "
+            f"subgradient there, only supergradients: every g with ‖g‖₂ ≤ {bound}"
         )
     # restrict f to the line through the point along `bad`, look at both sides
     others = {k: v for k, v in values.items() if k != bad}
@@ -972,10 +980,7 @@ def matrix_rule(expr: str, *, n: int = 3, wrt: str | None = None, seed: int = 0)
             len(f_entries),
             lambda i, j: sympy.diff(f_entries[j], w_entries[i]),
         )
-    if closed_x.shape != comp.shape and closed_x.shape[::-1] == comp.shape:
-        closed_cmp = closed_x.T
-    else:
-        closed_cmp = closed_x
+    closed_cmp = closed_x  # no silent transposes: the layout must match
     symbolic_ok = closed_cmp.shape == comp.shape and all(
         sympy.simplify(a - b) == 0 for a, b in zip(closed_cmp, comp, strict=True)
     )
