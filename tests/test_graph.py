@@ -298,3 +298,32 @@ def test_show_grad_runs_backward():
     g = trace("x^2", at=3)
     fig = g.figure(show_grad=True)
     assert "x\nvalue 3\ngrad 6" in [t.get_text() for t in fig.axes[0].texts]
+
+
+def test_svg_is_identical_across_processes_and_hash_seeds(tmp_path):
+    """Node ids and layout must not depend on set or dict order (SymPy
+    stores arguments in hashed containers in places)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dfdx; "
+        "g = dfdx.trace('(sigmoid(w*x + b) - t)^2 + w*x', "
+        "at=dict(w=0.5, x=2, b=-0.5, t=1)); g.backward(); g.to_svg(sys.argv[1])"
+    )
+    src = os.path.join(os.path.dirname(dfdx.__file__), os.pardir)
+    outs = []
+    for seed in ("1", "2"):
+        path = tmp_path / f"g{seed}.svg"
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": seed,
+            "PYTHONPATH": os.path.abspath(src),
+            "MPLBACKEND": "Agg",
+        }
+        subprocess.run(
+            [sys.executable, "-c", code, str(path)], check=True, env=env, timeout=60
+        )
+        outs.append(path.read_bytes())
+    assert outs[0] == outs[1]
