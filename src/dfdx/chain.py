@@ -22,7 +22,7 @@ from itertools import pairwise
 import sympy
 
 from .errors import DfdxError, ParseError
-from .expr import Expression, parse
+from .expr import Expression, _natural_key, parse
 from .symbolic import _tidy
 
 __all__ = ["chain_rule", "ChainRule", "ChainTerm", "MAX_PATHS"]
@@ -320,8 +320,6 @@ def chain_rule(definitions: str, wrt: str) -> ChainRule:
         raise DfdxError(
             f"{', '.join(unused)} is defined but {output} does not depend on it"
         )
-    from .expr import _natural_key
-
     inputs = tuple(sorted(used - set(names), key=_natural_key))
     if not isinstance(wrt, str) or not wrt.isidentifier():
         raise DfdxError(f"wrt must be a variable name, got {wrt!r}")

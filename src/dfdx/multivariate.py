@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -26,7 +25,7 @@ import numpy as np
 import sympy
 
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
-from .expr import Expression, as_expression, is_expression_like
+from .expr import Expression, _natural_key, as_expression, is_expression_like
 from .symbolic import (
     _NONSMOOTH,
     _finite_number,
@@ -56,10 +55,6 @@ MAX_VARIABLES = 50
 # ---------------------------------------------------------------------------
 # helpers: variables and points
 # ---------------------------------------------------------------------------
-
-
-def _natural_key(name: str):
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
 def _wrt_names(variables: Sequence[str], wrt, *, what: str = "f") -> tuple[str, ...]:
@@ -279,10 +274,6 @@ def _resolve_point(x, at):
     return at if at is not None else x
 
 
-def _as_numpy_latex(matrix: sympy.Matrix) -> str:
-    return sympy.latex(matrix)
-
-
 # ---------------------------------------------------------------------------
 # result objects
 # ---------------------------------------------------------------------------
@@ -494,7 +485,9 @@ def partial(expr, wrt: str) -> Expression:
     return diff(e, wrt)
 
 
-def gradient(f, x=None, *, wrt=None, at=None, **options):
+def gradient(
+    f, x=None, *, wrt=None, at=None, **options
+) -> SymbolicGradient | np.ndarray:
     """The gradient ∇f: exact for expressions, numerical for Python callables.
 
     Parameters
@@ -562,7 +555,9 @@ def gradient(f, x=None, *, wrt=None, at=None, **options):
     return g if point is None else g.at(point)
 
 
-def jacobian(f, x=None, *, wrt=None, at=None, **options):
+def jacobian(
+    f, x=None, *, wrt=None, at=None, **options
+) -> SymbolicJacobian | np.ndarray:
     """The Jacobian of a vector of functions: exact for expressions, numerical
     for Python callables.
 
@@ -626,7 +621,7 @@ def jacobian(f, x=None, *, wrt=None, at=None, **options):
     return J if point is None else J.at(point)
 
 
-def hessian(f, x=None, *, wrt=None, at=None, **options):
+def hessian(f, x=None, *, wrt=None, at=None, **options) -> SymbolicHessian | np.ndarray:
     """The Hessian (matrix of second partial derivatives): exact for
     expressions, numerical for Python callables.
 
@@ -766,7 +761,6 @@ class _MatrixBuilder:
     def __init__(self, n: int):
         self.n = n
         self.symbols: dict[str, sympy.MatrixSymbol] = {}
-        self.norm_power: tuple | None = None
 
     def fail(self, message: str):
         raise DfdxError(f"expr: {message}")
@@ -851,7 +845,9 @@ def _finish(builder: _MatrixBuilder, value):
     return value, None
 
 
-def matrix_rule(expr: str, *, n: int = 3, wrt: str | None = None, seed: int = 0):
+def matrix_rule(
+    expr: str, *, n: int = 3, wrt: str | None = None, seed: int = 0
+) -> MatrixRule:
     """The gradient of a vector/matrix expression, in closed form and checked.
 
     Parameters
@@ -1041,7 +1037,7 @@ def _matrix_latex(value, wrt: str) -> str:
     return sympy.latex(value)
 
 
-#: The book's gradient rules, as (expression, expected closed form in words).
+#: The book's gradient rules: (expression, the book's way of writing the answer).
 BOOK_RULES = (
     ("A*x", "A.T"),
     ("x.T*A", "A"),
