@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dfdx
 from dfdx import DfdxError, NotDifferentiableError, UndefinedError
@@ -327,3 +329,26 @@ def test_svg_is_identical_across_processes_and_hash_seeds(tmp_path):
         )
         outs.append(path.read_bytes())
     assert outs[0] == outs[1]
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+@pytest.mark.parametrize("text", ["relu(x) * y", "abs(x) + y", "max(x, y) * 2"])
+def test_kinks_follow_pytorch_conventions(text):
+    """At relu's and abs's kink the graph uses PyTorch's choice (0), and at a
+    tie of max both sides get half, as torch.maximum does."""
+    point = {"x": 0.0, "y": 0.0} if "max" in text else {"x": 0.0, "y": 1.5}
+    grads = trace(text, at=point).backward()
+    ref = torch_gradient(dfdx.parse(text), point)
+    assert grads == pytest.approx(ref)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    x=st.floats(-3, 3, allow_nan=False),
+    y=st.floats(-3, 3, allow_nan=False),
+)
+def test_backward_equals_symbolic_gradient_anywhere(x, y):
+    text = "x*y + exp(x*y) + sin(x - y)^2"
+    grads = trace(text, at={"x": x, "y": y}).backward()
+    exact = dfdx.gradient(text, at={"x": x, "y": y})
+    np.testing.assert_allclose(list(grads.values()), exact, rtol=1e-12, atol=1e-12)
