@@ -42,9 +42,26 @@ _EXPORTS = {
     "exercises": "solutions",
     "Exercise": "solutions",
     "Exercises": "solutions",
+    # several variables, the chain rule, backpropagation
+    "partial": "multivariate",
+    "gradient": "multivariate",
+    "jacobian": "multivariate",
+    "hessian": "multivariate",
+    "matrix_rule": "multivariate",
+    "gradient_rules": "multivariate",
+    "SymbolicGradient": "multivariate",
+    "SymbolicJacobian": "multivariate",
+    "SymbolicHessian": "multivariate",
+    "MatrixRule": "multivariate",
+    "chain_rule": "chain",
+    "ChainRule": "chain",
+    "trace": "graph",
+    "ComputationGraph": "graph",
     # figures
     "plot_function": "plotting.figures",
     "plot_tangent": "plotting.figures",
+    "plot_gradient_field": "plotting.fields",
+    "plot_tangent_plane": "plotting.fields",
     # errors
     "DfdxError": "errors",
     "ParseError": "errors",
@@ -62,11 +79,26 @@ if TYPE_CHECKING:  # pragma: no cover
         differentiable,
         from_definition,
     )
+    from .chain import ChainRule, chain_rule
     from .errors import DfdxError, NotDifferentiableError, ParseError, UndefinedError
     from .expr import Expression, parse
+    from .graph import ComputationGraph, trace
     from .limits import LimitTable, limit_table, numerical_lim
     from .numeric import DerivativeResult, derivative
+    from .multivariate import (
+        MatrixRule,
+        SymbolicGradient,
+        SymbolicHessian,
+        SymbolicJacobian,
+        gradient,
+        gradient_rules,
+        hessian,
+        jacobian,
+        matrix_rule,
+        partial,
+    )
     from .plotting import d2l
+    from .plotting.fields import plot_gradient_field, plot_tangent_plane
     from .plotting.figures import plot_function, plot_tangent
     from .solutions import Exercise, Exercises, exercises
     from .steps import Step, Steps, explain

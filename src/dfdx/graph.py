@@ -1,0 +1,592 @@
+"""Computation graphs: the forward pass, the backward pass, and a picture.
+
+:func:`trace` breaks an expression into primitive operations (one node per
+distinct subexpression, so a subexpression used twice is one node with two
+parents), computes the value at each node for a given point, and the local
+derivative on each edge. :meth:`ComputationGraph.backward` then runs
+backpropagation: each node's gradient is the sum, over the nodes that use it,
+of (their gradient) × (the local derivative on the edge). That sum over
+parents is the multivariate chain rule (:mod:`dfdx.chain`) computed one node
+at a time; forgetting it for a node used twice is the classic autodiff bug.
+
+Node ids are deterministic: inputs keep their names, intermediate nodes are
+``v1, v2, ...`` in evaluation order. Pictures are drawn with networkx (layered
+layout) and matplotlib, without any system binary; the same graph always gives
+the same SVG bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sympy
+
+from .errors import DfdxError, NotDifferentiableError, UndefinedError
+from .expr import Expression, as_expression
+from .symbolic import _fmt_number
+
+__all__ = ["trace", "ComputationGraph", "Node", "Edge", "BackwardStep", "MAX_NODES"]
+
+#: Most nodes a traced graph may have.
+MAX_NODES = 200
+
+
+@dataclass
+class Node:
+    """One node of a computation graph.
+
+    Attributes
+    ----------
+    id : str
+        ``x1`` for an input, ``v3`` for an intermediate result.
+    op : str
+        ``input``, or the operation in terms of the children's ids
+        (``v1*x2``, ``sin(v1)``, ``v2**2``).
+    value : float
+        The forward value at the traced point.
+    inputs : tuple of str
+        Ids of the children (the nodes this one is computed from).
+    grad : float or None
+        ∂output/∂node, set by :meth:`ComputationGraph.backward`.
+    """
+
+    id: str
+    op: str
+    value: float
+    inputs: tuple[str, ...] = ()
+    grad: float | None = None
+    expr: sympy.Expr | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def is_input(self) -> bool:
+        return self.op == "input"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A child → parent edge with the local derivative ∂parent/∂child."""
+
+    child: str
+    parent: str
+    local: float
+    formula: str = ""
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One node of the backward pass: its gradient as a sum over its parents.
+
+    Attributes
+    ----------
+    node : str
+    grad : float
+        ∂output/∂node.
+    contributions : tuple of (parent, upstream gradient, local derivative)
+        One per parent; the products add up to `grad`. Empty for the output
+        (whose gradient is 1).
+    """
+
+    node: str
+    grad: float
+    contributions: tuple[tuple[str, float, float], ...]
+    output: str = "f"
+
+    def __str__(self) -> str:
+        lhs = f"∂{self.output}/∂{self.node}"
+        if not self.contributions:
+            return f"{lhs} = 1  (the output itself)"
+        symbolic = " + ".join(
+            f"∂{self.output}/∂{p}·∂{p}/∂{self.node}" for p, _, _ in self.contributions
+        )
+        numeric = " + ".join(
+            f"{_num(up)}·{_paren(loc)}" for _, up, loc in self.contributions
+        )
+        return f"{lhs} = {symbolic} = {numeric} = {_num(self.grad)}"
+
+
+def _paren(v: float) -> str:
+    return f"({_num(v)})" if v < 0 else _num(v)
+
+
+def _num(v: float) -> str:
+    if v == 0:
+        return "0"
+    if float(v).is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.6g}"
+
+
+class ComputationGraph:
+    """A traced expression: nodes in evaluation order, edges with local
+    derivatives, and (after :meth:`backward`) the gradient at every node.
+
+    Build one with :func:`trace`.
+
+    Attributes
+    ----------
+    expression : Expression
+    point : dict of str to float
+    nodes : tuple of Node
+        Inputs first (natural order), then intermediate nodes in evaluation
+        order; the last node is the output.
+    edges : tuple of Edge
+    output : str
+        Id of the output node.
+    """
+
+    def __init__(self, expression, point, nodes, edges, output):
+        self.expression: Expression = expression
+        self.point: dict[str, float] = point
+        self.nodes: tuple[Node, ...] = tuple(nodes)
+        self.edges: tuple[Edge, ...] = tuple(edges)
+        self.output: str = output
+        self._by_id = {n.id: n for n in self.nodes}
+
+    # -- access ------------------------------------------------------------
+    def __getitem__(self, node_id: str) -> Node:
+        try:
+            return self._by_id[node_id]
+        except KeyError:
+            raise DfdxError(
+                f"no node {node_id!r} (nodes: {', '.join(self._by_id)})"
+            ) from None
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def value(self) -> float:
+        """The output's value."""
+        return self._by_id[self.output].value
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return tuple(n.id for n in self.nodes if n.is_input)
+
+    def parents(self, node_id: str) -> tuple[Edge, ...]:
+        """Edges from `node_id` to the nodes that use it."""
+        return tuple(e for e in self.edges if e.child == node_id)
+
+    # -- backward ----------------------------------------------------------
+    def steps(self) -> Iterator[BackwardStep]:
+        """The backward pass one node at a time, from the output back to the
+        inputs; each step sets that node's ``grad``."""
+        for n in self.nodes:
+            n.grad = None
+        name = "f"
+        for n in reversed(self.nodes):
+            if n.id == self.output:
+                n.grad = 1.0
+                yield BackwardStep(n.id, 1.0, (), name)
+                continue
+            contributions = []
+            total = 0.0
+            for e in self.parents(n.id):
+                up = self._by_id[e.parent].grad
+                if up is None:  # pragma: no cover - parents come later in order
+                    raise RuntimeError("graph is not in evaluation order")
+                contributions.append((e.parent, up, e.local))
+                total += up * e.local
+            n.grad = total
+            yield BackwardStep(n.id, total, tuple(contributions), name)
+
+    def backward(self) -> dict[str, float]:
+        """Run backpropagation; return {input name: ∂output/∂input}.
+
+        Every node's ``grad`` is set (upstream × local, summed over the
+        node's parents). Calling it again recomputes; it never accumulates
+        across calls.
+        """
+        for _ in self.steps():
+            pass
+        return {n.id: n.grad for n in self.nodes if n.is_input}
+
+    # -- display -----------------------------------------------------------
+    def table(self) -> str:
+        """The nodes as a text table (id, operation, value, gradient)."""
+        rows = [("node", "operation", "value", "gradient")]
+        for n in self.nodes:
+            grad = "" if n.grad is None else _num(n.grad)
+            rows.append((n.id, n.op, _num(n.value), grad))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        return "\n".join(
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            for r in rows
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"computation graph of {self.expression} at {_point_text(self.point)}\n"
+            + self.table()
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ComputationGraph({str(self.expression)!r}, {len(self.nodes)} nodes, "
+            f"value={_num(self.value)})"
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "expression": str(self.expression),
+            "point": dict(self.point),
+            "output": self.output,
+            "nodes": [
+                {
+                    "id": n.id,
+                    "op": n.op,
+                    "value": n.value,
+                    "inputs": list(n.inputs),
+                    "grad": n.grad,
+                }
+                for n in self.nodes
+            ],
+            "edges": [
+                {
+                    "from": e.child,
+                    "to": e.parent,
+                    "local": e.local,
+                    "formula": e.formula,
+                }
+                for e in self.edges
+            ],
+        }
+
+    # -- pictures ----------------------------------------------------------
+    def layers(self) -> dict[str, int]:
+        """Column of each node in the picture: the output is rightmost, and
+        every other node sits one column left of its leftmost user (so each
+        input appears next to where it is used and most edges are short)."""
+        depth: dict[str, int] = {}
+        for n in self.nodes:
+            depth[n.id] = 0 if n.is_input else 1 + max(depth[c] for c in n.inputs)
+        users: dict[str, list[str]] = {n.id: [] for n in self.nodes}
+        for e in self.edges:
+            users[e.child].append(e.parent)
+        layer: dict[str, int] = {}
+        for n in reversed(self.nodes):
+            if not users[n.id]:
+                layer[n.id] = depth[n.id]
+            else:
+                layer[n.id] = min(layer[u] for u in users[n.id]) - 1
+        low = min(layer.values())
+        return {k: v - low for k, v in layer.items()}
+
+    def figure(self, *, show_grad: bool | None = None):
+        """A matplotlib Figure of the graph (no pyplot state is touched).
+
+        Data flows left to right to the output; each box shows the
+        operation, the value and (after :meth:`backward`, or with
+        ``show_grad=True``) the gradient; each edge is labelled with its local
+        derivative.
+        """
+        from matplotlib.figure import Figure
+        from matplotlib.patches import FancyArrowPatch
+
+        if show_grad is None:
+            show_grad = any(n.grad is not None for n in self.nodes)
+        if show_grad and any(n.grad is None for n in self.nodes):
+            self.backward()
+        xy = self._positions()
+        xs = sorted({p[0] for p in xy.values()})
+        ys = [p[1] for p in xy.values()]
+        width = max(4.5, 2.0 * len(xs) + 0.4)
+        height = max(2.4, 0.85 * (max(ys) - min(ys)) + 1.9)
+        fig = Figure(figsize=(width, height), dpi=100)
+        top = 1.0 - 0.5 / height
+        ax = fig.add_axes((0.0, 0.2 / height, 1.0, top - 0.2 / height))
+        ax.set_axis_off()
+        ax.set_xlim(min(xs) - 1.1, max(xs) + 1.1)
+        ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
+        title = f"f = {self.expression}   at {_point_text(self.point)}"
+        if len(title) > 100:
+            title = title[:97] + "..."
+        fig.suptitle(title, fontsize=10, y=1.0 - 0.1 / height, va="top")
+        legend = "red: local derivative ∂(node)/∂(input) on each edge"
+        if show_grad:
+            legend += ";  grad = ∂f/∂node from the backward pass"
+        fig.text(0.01, 0.01, legend, fontsize=7, color="#6b7280")
+        # data units per point, to size boxes from their text
+        per_pt = (ax.get_xlim()[1] - ax.get_xlim()[0]) / (width * 72)
+        half = {}
+        for n in self.nodes:
+            lines = [n.id if n.is_input else f"{n.id} = {_short(n.op)}"]
+            lines.append(f"value {_num(n.value)}")
+            if show_grad:
+                lines.append(f"grad {_num(n.grad)}")
+            chars = max(len(t) for t in lines)
+            half[n.id] = (chars * 0.6 * 8 / 2 + 0.4 * 8) * per_pt
+            face = "#dbeafe" if n.is_input else "#fef3c7"
+            if n.id == self.output:
+                face = "#dcfce7"
+            ax.text(
+                *xy[n.id],
+                "\n".join(lines),
+                ha="center",
+                va="center",
+                fontsize=8,
+                family="DejaVu Sans Mono",
+                bbox={
+                    "boxstyle": "round,pad=0.4",
+                    "facecolor": face,
+                    "edgecolor": "#374151",
+                    "linewidth": 0.8,
+                },
+                zorder=3,
+            )
+        span = (xs[1] - xs[0]) if len(xs) > 1 else 1.0
+        to_display = ax.transData.transform
+        to_data = ax.transData.inverted().transform
+        for e in self.edges:
+            (x0, y0), (x1, y1) = xy[e.child], xy[e.parent]
+            start = (x0 + half[e.child] + 0.02, y0)
+            end = (x1 - half[e.parent] - 0.04, y1)
+            skips = round((x1 - x0) / span) > 1
+            rad = 0.0 if not skips else (-0.2 if y1 >= y0 else 0.2)
+            ax.add_patch(
+                FancyArrowPatch(
+                    start,
+                    end,
+                    arrowstyle="-|>",
+                    mutation_scale=10,
+                    color="#6b7280",
+                    linewidth=0.9,
+                    connectionstyle=f"arc3,rad={rad}",
+                    shrinkA=0,
+                    shrinkB=0,
+                    zorder=1,
+                )
+            )
+            # the label sits on the curve, 40 % of the way along (matplotlib
+            # bends arc3 edges in display space: a quadratic Bezier)
+            (p0x, p0y), (p2x, p2y) = to_display([start, end])
+            cx = (p0x + p2x) / 2 + rad * (p2y - p0y)
+            cy = (p0y + p2y) / 2 - rad * (p2x - p0x)
+            t = 0.4
+            bx = (1 - t) ** 2 * p0x + 2 * t * (1 - t) * cx + t**2 * p2x
+            by = (1 - t) ** 2 * p0y + 2 * t * (1 - t) * cy + t**2 * p2y
+            lx, ly = to_data([(bx, by)])[0]
+            ax.text(
+                lx,
+                ly,
+                _num(e.local),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="#b91c1c",
+                bbox={
+                    "boxstyle": "round,pad=0.1",
+                    "facecolor": "white",
+                    "edgecolor": "none",
+                    "alpha": 0.9,
+                },
+                zorder=2,
+            )
+        return fig
+
+    def _positions(self) -> dict[str, tuple[float, float]]:
+        """Layered layout: x by layer; within a layer, nodes ordered by the
+        mean position of the nodes they connect to in the previous layers
+        (fewer crossings), ties by evaluation order."""
+        layer = self.layers()
+        per_layer: dict[int, list[Node]] = {}
+        for n in self.nodes:
+            per_layer.setdefault(layer[n.id], []).append(n)
+        users: dict[str, list[str]] = {n.id: [] for n in self.nodes}
+        for e in self.edges:
+            users[e.child].append(e.parent)
+        # order right to left: the output first, then each layer by its users
+        rank: dict[str, float] = {}
+        xy: dict[str, tuple[float, float]] = {}
+        for k in sorted(per_layer, reverse=True):
+            group = per_layer[k]
+            placed = [u for n in group for u in users[n.id] if u in rank]
+            if placed:
+                group = sorted(
+                    group,
+                    key=lambda n: (
+                        sum(rank[u] for u in users[n.id]) / len(users[n.id])
+                        if users[n.id]
+                        else 0.0
+                    ),
+                )
+            m = len(group)
+            for i, n in enumerate(group):
+                rank[n.id] = i - (m - 1) / 2
+                xy[n.id] = (k * 2.4, ((m - 1) / 2 - i) * 1.2)
+        return xy
+
+    def to_svg(self, path=None) -> str:
+        """The picture as SVG text (deterministic: same graph, same bytes);
+        also written to `path` when given."""
+        import matplotlib
+
+        fig = self.figure()
+        buf = io.StringIO()
+        with matplotlib.rc_context({"svg.hashsalt": "dfdx", "svg.fonttype": "path"}):
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+        svg = buf.getvalue()
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(svg)
+        return svg
+
+    def _repr_svg_(self) -> str:
+        return self.to_svg()
+
+
+def _short(op: str, limit: int = 18) -> str:
+    return op if len(op) <= limit else op[: limit - 1] + "…"
+
+
+def _point_text(point: dict[str, float]) -> str:
+    return ", ".join(f"{k} = {_fmt_number(v)}" for k, v in point.items())
+
+
+# ---------------------------------------------------------------------------
+# tracing
+# ---------------------------------------------------------------------------
+
+
+def _float(value: sympy.Expr) -> float | None:
+    try:
+        c = complex(sympy.N(value, 30))
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(c.real) and math.isfinite(c.imag)):
+        return None
+    if abs(c.imag) > 1e-12 * max(1.0, abs(c.real)):
+        return None
+    return c.real
+
+
+def trace(expr, at) -> ComputationGraph:
+    """Trace an expression at a point into a computation graph.
+
+    Parameters
+    ----------
+    expr : str, Expression or sympy.Expr
+        The function, e.g. ``"x1*x2 + exp(x1*x2)"``. Each distinct
+        subexpression becomes one node (``x1*x2`` above is computed once and
+        used twice).
+    at : mapping, sequence or float
+        The point: ``{"x1": 1, "x2": 2}``, values in the order of the
+        variables, or one number for one variable.
+
+    Returns
+    -------
+    ComputationGraph
+        Call ``.backward()`` for the gradient, ``.steps()`` to watch it being
+        computed, ``.to_svg()`` for the picture.
+
+    Raises
+    ------
+    UndefinedError
+        If a node has no finite real value at the point (the message names
+        the node).
+    NotDifferentiableError
+        If a local derivative is infinite or undefined there.
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> g = dfdx.trace("x1*x2 + exp(x1*x2)", at={"x1": 0, "x2": 2})
+    >>> g.backward()
+    {'x1': 4.0, 'x2': 0.0}
+    >>> print(g.table())
+    node  operation  value  gradient
+    x1    input      0      4
+    x2    input      2      0
+    v1    x1*x2      0      2
+    v2    exp(v1)    1      1
+    v3    v1 + v2    1      1
+    >>> print(list(g.steps())[2])  # v1 is used twice: the two paths add
+    ∂f/∂v1 = ∂f/∂v2·∂v2/∂v1 + ∂f/∂v3·∂v3/∂v1 = 1·1 + 1·1 = 2
+    """
+    from .multivariate import _point
+
+    e = as_expression(expr, name="expr")
+    if not e.variables:
+        raise DfdxError(f"expr {e} has no variables; there is nothing to trace")
+    point = _point(at, e.variables, e.variables)
+    point = {v: point[v] for v in e.variables}
+    real = {s: sympy.Symbol(s.name, real=True) for s in e._symbols}
+    root = e.sympy.xreplace(real)
+
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    ids: dict[sympy.Expr, str] = {}
+    for s in sorted(real.values(), key=lambda s: e.variables.index(s.name)):
+        ids[s] = s.name
+        nodes.append(Node(s.name, "input", point[s.name], expr=s))
+    counter = 0
+
+    def visit(node: sympy.Expr, depth: int = 0) -> str:
+        nonlocal counter
+        if node in ids:
+            return ids[node]
+        if depth > 100:
+            raise DfdxError("expr is nested too deeply to trace")
+        children = [a for a in node.args if not a.is_number]
+        child_ids = [visit(c, depth + 1) for c in children]
+        counter += 1
+        if counter > MAX_NODES:
+            raise DfdxError(f"expr has more than {MAX_NODES} operations to trace")
+        nid = f"v{counter}"
+        ids[node] = nid
+        # the operation with each non-constant argument replaced by its own
+        # dummy (one per position: in x**x both positions are the same child)
+        dummies = []
+        args = []
+        k = 0
+        for a in node.args:
+            if a.is_number:
+                args.append(a)
+            else:
+                d = sympy.Dummy(f"a{k}", real=True)
+                k += 1
+                dummies.append(d)
+                args.append(d)
+        op_expr = node.func(*args, evaluate=False)
+        names = {
+            d: sympy.Symbol(c, real=True)
+            for d, c in zip(dummies, child_ids, strict=True)
+        }
+        values = {
+            d: sympy.Float(by_id[c].value, 30)
+            for d, c in zip(dummies, child_ids, strict=True)
+        }
+        value = _float(op_expr.xreplace(values).doit())
+        label = sympy.sstr(op_expr.xreplace(names))
+        where = ", ".join(
+            f"{c} = {_num(by_id[c].value)}" for c in dict.fromkeys(child_ids)
+        )
+        if value is None:
+            raise UndefinedError(
+                f"{nid} = {label} is undefined at {where} "
+                f"(f = {e} at {_point_text(point)})"
+            )
+        node_obj = Node(nid, label, value, tuple(dict.fromkeys(child_ids)), expr=node)
+        nodes.append(node_obj)
+        by_id[nid] = node_obj
+        # local derivatives, one edge per distinct child (positions summed)
+        seen: dict[str, sympy.Expr] = {}
+        for d, cid in zip(dummies, child_ids, strict=True):
+            seen[cid] = seen.get(cid, 0) + sympy.diff(op_expr.doit(), d)
+        for cid, dexpr in seen.items():
+            local = _float(dexpr.xreplace(values).doit())
+            if local is None:
+                raise NotDifferentiableError(
+                    f"the local derivative ∂{nid}/∂{cid} of {nid} = {label} "
+                    f"is not finite at {where} (f = {e} at {_point_text(point)})"
+                )
+            edges.append(Edge(cid, nid, local, sympy.sstr(dexpr.xreplace(names))))
+        return nid
+
+    by_id = {n.id: n for n in nodes}
+
+    out = visit(root)
+    return ComputationGraph(e, point, nodes, edges, out)

@@ -1,0 +1,1074 @@
+"""Partial derivatives, gradients, Jacobians and Hessians.
+
+For expressions (text, :class:`~dfdx.expr.Expression` or SymPy) the answers are
+exact (SymPy underneath, real-valued symbols). Without a point you get a small
+frozen result object that prints as the formula; with ``at=`` you get a float
+:class:`numpy.ndarray` in ``wrt`` order. For a Python callable the work is
+handed to the numerical engine, :mod:`dfdx.numeric`.
+
+Vector and matrix variables (``x.T*A*x``, ``norm(x)^2``, ``norm(X)^2``) are
+handled by :func:`matrix_rule`, and the book's rules are collected by
+:func:`gradient_rules`. The convention is d2l's: vectors are **columns**, and
+the gradient of a scalar with respect to an n-vector is an n-vector (for an
+m-vector-valued f it is the n×m matrix with entries ∂f_j/∂x_i, so that
+∇ₓAx = Aᵀ).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+
+from .errors import DfdxError, NotDifferentiableError, UndefinedError
+from .expr import Expression, _natural_key, as_expression, is_expression_like
+from .symbolic import (
+    _NONSMOOTH,
+    _finite_number,
+    _fmt_number,
+    _fmt_sym,
+    derivative_at,
+    diff,
+)
+
+__all__ = [
+    "partial",
+    "gradient",
+    "jacobian",
+    "hessian",
+    "matrix_rule",
+    "gradient_rules",
+    "SymbolicGradient",
+    "SymbolicJacobian",
+    "SymbolicHessian",
+    "MatrixRule",
+]
+
+#: Most variables a symbolic gradient, Jacobian or Hessian is taken over.
+MAX_VARIABLES = 50
+
+
+# ---------------------------------------------------------------------------
+# helpers: variables and points
+# ---------------------------------------------------------------------------
+
+
+def _wrt_names(variables: Sequence[str], wrt, *, what: str = "f") -> tuple[str, ...]:
+    """The variables to differentiate by, validated."""
+    if wrt is None:
+        if not variables:
+            raise DfdxError(
+                f"{what} has no variables; say which ones to differentiate by with wrt="
+            )
+        return tuple(variables)
+    if isinstance(wrt, str):
+        names = [w.strip() for w in wrt.split(",")]
+    elif isinstance(wrt, Sequence):
+        names = list(wrt)
+    else:
+        raise DfdxError(f"wrt must be a variable name or a list of names, got {wrt!r}")
+    if not names:
+        raise DfdxError("wrt must name at least one variable, got an empty list")
+    for w in names:
+        if not isinstance(w, str) or not w.isidentifier():
+            raise DfdxError(f"wrt must hold variable names, got {w!r}")
+    dupes = sorted({w for w in names if names.count(w) > 1})
+    if dupes:
+        raise DfdxError(f"wrt names {', '.join(dupes)} more than once")
+    if len(names) > MAX_VARIABLES:
+        raise DfdxError(f"wrt has {len(names)} variables; the limit is {MAX_VARIABLES}")
+    return tuple(names)
+
+
+def _point(at, names: tuple[str, ...], needed: Sequence[str]) -> dict[str, float]:
+    """A point (mapping, sequence in `names` order, or number) as {name: float}."""
+    if isinstance(at, Mapping):
+        values = dict(at)
+        unknown = [k for k in values if k not in needed and k not in names]
+        if unknown:
+            known = ", ".join(dict.fromkeys([*needed, *names]))
+            raise DfdxError(
+                f"at: unknown variable {', '.join(map(str, unknown))} "
+                f"(variables: {known})"
+            )
+    elif isinstance(at, (Sequence, np.ndarray)) and not isinstance(at, str):
+        seq = list(np.ravel(at)) if isinstance(at, np.ndarray) else list(at)
+        if len(seq) != len(names):
+            raise DfdxError(
+                f"at has {len(seq)} values but wrt has {len(names)} variables "
+                f"({', '.join(names)})"
+            )
+        values = dict(zip(names, seq, strict=True))
+    else:
+        if len(names) != 1:
+            raise DfdxError(
+                f"at must give a value for each of {', '.join(names)}, got {at!r}"
+            )
+        values = {names[0]: at}
+    missing = [v for v in dict.fromkeys([*needed, *names]) if v not in values]
+    if missing:
+        raise DfdxError(f"at: missing value for variable {', '.join(missing)}")
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, bool):
+            raise DfdxError(f"at: value of {key} must be a number, got {value!r}")
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise DfdxError(
+                f"at: value of {key} must be a number, got {value!r}"
+            ) from None
+        if not math.isfinite(v):
+            raise DfdxError(f"at: value of {key} must be finite, got {value!r}")
+        out[key] = v
+    return out
+
+
+def _exact(v: float):
+    return sympy.Integer(int(v)) if v.is_integer() else sympy.Rational(repr(v))
+
+
+def _label(values: Mapping[str, float]) -> str:
+    return ", ".join(f"{k} = {_fmt_number(v)}" for k, v in values.items())
+
+
+def _subs(e: Expression, values: Mapping[str, float]) -> sympy.Expr:
+    return e.sympy.xreplace({e.symbol(k): _exact(v) for k, v in values.items()})
+
+
+def _is_norm_at_origin(f: Expression, names, values) -> sympy.Expr | None:
+    """c if f = c·‖x‖₂ over the variables `names` and the point is the origin."""
+    if any(values[n] != 0 for n in names):
+        return None
+    syms = [f.symbol(n) for n in names]
+    if set(f.variables) - set(names):
+        return None
+    try:
+        ratio = sympy.simplify(f.sympy**2 / sympy.Add(*[s**2 for s in syms]))
+    except (TypeError, ValueError, RecursionError):  # pragma: no cover
+        return None
+    if ratio.is_number and ratio.is_positive:
+        return sympy.sqrt(ratio)
+    return None
+
+
+def _explain_failure(f: Expression, names, values, bad: str, component) -> None:
+    """Raise the right error for a gradient that has no value at `values`."""
+    label = _label(values)
+    if _finite_number(_subs(f, values)) is None:
+        raise UndefinedError(f"f = {f} is undefined at {label}")
+    c = _is_norm_at_origin(f, names, values)
+    if c is not None:
+        # f = ±c·‖x‖₂; which sign shows one step away from the origin
+        probe = _finite_number(_subs(f, {**values, names[0]: 1.0})) or 0.0
+        scale = "" if c == 1 else f"{c}·"
+        bound = "1" if c == 1 else str(c)
+        if probe > 0:
+            raise NotDifferentiableError(
+                f"f = {f} ({scale}the Euclidean norm ‖x‖₂) is not differentiable "
+                f"at {label}: its gradient x/‖x‖₂ is 0/0 there (the cone has a "
+                f"tip). Being convex, it has subgradients there: every g with "
+                f"‖g‖₂ ≤ {bound}, i.e. f(y) ≥ f(0) + gᵀy for all y; g = 0 is the "
+                "usual choice (PyTorch's backward returns 0)"
+            )
+        raise NotDifferentiableError(
+            f"f = {f} (−{scale}‖x‖₂) is not differentiable at {label}: its "
+            "gradient −x/‖x‖₂ is 0/0 there. It is concave, so it has no "
+            f"subgradient there, only supergradients: every g with ‖g‖₂ ≤ {bound}"
+        )
+    # restrict f to the line through the point along `bad`, look at both sides
+    others = {k: v for k, v in values.items() if k != bad}
+    line = Expression(_subs(f, others))
+    left = right = None
+    reason = f"∂f/∂{bad} = {component} has no finite value there"
+    try:
+        derivative_at(line, values[bad], bad)
+    except NotDifferentiableError as exc:
+        left, right = exc.left, exc.right
+        reason = (
+            f"along {bad}: left derivative {_fmt_sym(left)}, "
+            f"right derivative {_fmt_sym(right)}"
+        )
+    except DfdxError:  # pragma: no cover - f itself is defined here
+        pass
+    raise NotDifferentiableError(
+        f"f = {f} is not differentiable at {label} ({reason}). If f is convex, "
+        "a subgradient g (any vector with f(y) ≥ f(x) + gᵀ(y − x) for all y) "
+        "can stand in for the gradient there",
+        left=left,
+        right=right,
+    )
+
+
+def _evaluate(
+    f: Expression | None, comps: Sequence[Expression], names, values, labels
+) -> np.ndarray:
+    """Exact values of `comps` (∂f/∂names[i]) at `values` as floats, or a
+    clear error; `labels` name the entries in messages."""
+    out = np.empty(len(comps))
+    for i, comp in enumerate(comps):
+        v = _finite_number(_subs(comp, values))
+        if v is None:
+            if f is None:
+                raise UndefinedError(
+                    f"{labels[i]} = {comp} has no finite value at {_label(values)}"
+                )
+            _explain_failure(f, names, values, names[i], comp)
+        out[i] = v
+    if f is not None and _at_kink(f, values):
+        # sign(0) = 0 and Heaviside(0) look finite; check the kinks honestly
+        for n in names:
+            if n not in f.variables:
+                continue
+            others = {k: v for k, v in values.items() if k != n}
+            line = Expression(_subs(f, others))
+            try:
+                derivative_at(line, values[n], n)
+            except NotDifferentiableError:
+                _explain_failure(f, names, values, n, diff(f, n))
+    return out
+
+
+def _at_kink(f: Expression, values: Mapping[str, float]) -> bool:
+    """Whether the point sits where a non-smooth piece of f switches: an
+    argument of abs/sign/relu/Heaviside is 0, or two arguments of max/min tie.
+    (Piecewise, floor and ceiling count as always possibly kinked.)"""
+    if not f.sympy.has(*_NONSMOOTH):
+        return False
+    point = {f.symbol(k): _exact(v) for k, v in values.items()}
+    for atom in f.sympy.atoms(*_NONSMOOTH):
+        if isinstance(atom, (sympy.Piecewise, sympy.floor, sympy.ceiling)):
+            return True
+        args = [a.xreplace(point) for a in atom.args]
+        if isinstance(atom, (sympy.Max, sympy.Min)):
+            nums = [_finite_number(a) for a in args]
+            if any(v is None for v in nums) or len(set(nums)) < len(nums):
+                return True
+        elif args and _finite_number(args[0]) in (None, 0.0):
+            return True
+    return False
+
+
+def _check_no_options(options, what: str) -> None:
+    if options:
+        raise DfdxError(
+            f"options {', '.join(sorted(options))} apply to Python callables "
+            f"(numerical {what}); an expression's {what} is exact"
+        )
+
+
+def _is_expr(f) -> bool:
+    """Expression text, Expression, SymPy, or a plain number (a constant)."""
+    if isinstance(f, (int, float)) and not isinstance(f, bool):
+        return True
+    return is_expression_like(f)
+
+
+def _resolve_point(x, at):
+    if x is not None and at is not None:
+        raise DfdxError("give the point once: either x or at, not both")
+    return at if at is not None else x
+
+
+# ---------------------------------------------------------------------------
+# result objects
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SymbolicGradient:
+    """The exact gradient of a scalar expression.
+
+    Behaves like a tuple of its components (``len``, iteration, indexing).
+    ``at(point)`` evaluates it; ``str`` gives ``[6*x1, 5*exp(x2)]``.
+
+    Attributes
+    ----------
+    function : Expression
+        The function f.
+    variables : tuple of str
+        The variables, in the order of the components.
+    components : tuple of Expression
+        ∂f/∂v for each v in `variables`.
+    """
+
+    function: Expression
+    variables: tuple[str, ...]
+    components: tuple[Expression, ...]
+
+    def __len__(self) -> int:
+        return len(self.components)
+
+    def __iter__(self):
+        return iter(self.components)
+
+    def __getitem__(self, i):
+        return self.components[i]
+
+    def __str__(self) -> str:
+        return "[" + ", ".join(str(c) for c in self.components) + "]"
+
+    def __repr__(self) -> str:
+        return f"SymbolicGradient({str(self)!r}, variables={self.variables!r})"
+
+    @property
+    def matrix(self) -> sympy.Matrix:
+        """The gradient as a SymPy column vector."""
+        return sympy.Matrix([c.sympy for c in self.components])
+
+    @property
+    def latex(self) -> str:
+        """``\\nabla f = `` and the column vector, in LaTeX."""
+        return r"\nabla f = " + sympy.latex(self.matrix)
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex}$"
+
+    def at(self, point) -> np.ndarray:
+        """The gradient's value at `point` (mapping, or sequence in
+        `variables` order) as a float array."""
+        values = _point(point, self.variables, self.function.variables)
+        labels = [f"∂f/∂{v}" for v in self.variables]
+        return _evaluate(self.function, self.components, self.variables, values, labels)
+
+    def to_dict(self) -> dict:
+        return {
+            "function": str(self.function),
+            "variables": list(self.variables),
+            "gradient": [str(c) for c in self.components],
+            "latex": self.latex,
+        }
+
+
+@dataclass(frozen=True)
+class SymbolicJacobian:
+    """The exact Jacobian: rows are functions, columns are variables
+    (entry (i, j) is ∂f_i/∂x_j).
+
+    Attributes
+    ----------
+    functions : tuple of Expression
+    variables : tuple of str
+    rows : tuple of tuple of Expression
+    """
+
+    functions: tuple[Expression, ...]
+    variables: tuple[str, ...]
+    rows: tuple[tuple[Expression, ...], ...]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.rows), len(self.variables))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, tuple):
+            r, c = i
+            return self.rows[r][c]
+        return self.rows[i]
+
+    def __str__(self) -> str:
+        return (
+            "["
+            + ", ".join("[" + ", ".join(str(e) for e in row) + "]" for row in self.rows)
+            + "]"
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r}, variables={self.variables!r})"
+
+    @property
+    def matrix(self) -> sympy.Matrix:
+        return sympy.Matrix([[e.sympy for e in row] for row in self.rows])
+
+    @property
+    def latex(self) -> str:
+        return r"J = " + sympy.latex(self.matrix)
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex}$"
+
+    def _needed(self) -> list[str]:
+        names: dict[str, None] = {}
+        for f in self.functions:
+            names.update(dict.fromkeys(f.variables))
+        return sorted(names, key=_natural_key)
+
+    def at(self, point) -> np.ndarray:
+        """The value at `point` as a 2-D float array."""
+        values = _point(point, self.variables, self._needed())
+        out = np.empty(self.shape)
+        for i, (f, row) in enumerate(zip(self.functions, self.rows, strict=True)):
+            labels = [f"∂f{i + 1}/∂{v}" for v in self.variables]
+            out[i] = _evaluate(f, row, self.variables, values, labels)
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "functions": [str(f) for f in self.functions],
+            "variables": list(self.variables),
+            "matrix": [[str(e) for e in row] for row in self.rows],
+            "latex": self.latex,
+        }
+
+
+@dataclass(frozen=True)
+class SymbolicHessian(SymbolicJacobian):
+    """The exact Hessian of one scalar expression (symmetric; entry (i, j) is
+    ∂²f/∂x_i∂x_j). Same interface as :class:`SymbolicJacobian`."""
+
+    @property
+    def function(self) -> Expression:
+        return self.functions[0]
+
+    @property
+    def latex(self) -> str:
+        return r"H = " + sympy.latex(self.matrix)
+
+    def at(self, point) -> np.ndarray:
+        f = self.function
+        values = _point(point, self.variables, f.variables)
+        if _finite_number(_subs(f, values)) is None:
+            raise UndefinedError(f"f = {f} is undefined at {_label(values)}")
+        out = np.empty(self.shape)
+        for i, row in enumerate(self.rows):
+            labels = [f"∂²f/∂{self.variables[i]}∂{v}" for v in self.variables]
+            out[i] = _evaluate(None, row, self.variables, values, labels)
+        return out
+
+
+# ---------------------------------------------------------------------------
+# public functions
+# ---------------------------------------------------------------------------
+
+
+def partial(expr, wrt: str) -> Expression:
+    """The exact partial derivative ∂f/∂`wrt`.
+
+    Parameters
+    ----------
+    expr : str, Expression or sympy.Expr
+        The function, e.g. ``"3x1^2 + 5exp(x2)"``.
+    wrt : str
+        The variable; it must occur in `expr`.
+
+    Returns
+    -------
+    Expression
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> dfdx.partial("3x1^2 + 5exp(x2)", "x1")
+    Expression('6*x1')
+    >>> dfdx.partial("x*y^2", "y")
+    Expression('2*x*y')
+    """
+    e = as_expression(expr, name="expr")
+    if not isinstance(wrt, str) or not wrt.isidentifier():
+        raise DfdxError(f"wrt must be a variable name, got {wrt!r}")
+    if wrt not in e.variables:
+        known = ", ".join(e.variables) or "none"
+        raise DfdxError(
+            f"wrt={wrt!r} is not a variable of {e} (variables: {known}); "
+            "the partial derivative would be 0"
+        )
+    return diff(e, wrt)
+
+
+def gradient(
+    f, x=None, *, wrt=None, at=None, **options
+) -> SymbolicGradient | np.ndarray:
+    """The gradient ∇f: exact for expressions, numerical for Python callables.
+
+    Parameters
+    ----------
+    f : str, Expression, sympy.Expr or callable
+        A scalar function of several variables. Text such as
+        ``"3x1^2 + 5exp(x2)"`` is parsed safely; a Python callable taking a
+        1-D array is differentiated numerically by :func:`dfdx.numeric.gradient`.
+    x : mapping, sequence or float, optional
+        The point; the same as `at` (use one of them).
+    wrt : str or sequence of str, optional
+        The variables, in the order of the result (``"x1,x2"`` or
+        ``["x1", "x2"]``). Default: the expression's variables in natural
+        order (``x2`` before ``x10``). Variables not in f give 0.
+    at : mapping or sequence or float, optional
+        The point: ``{"x1": 1, "x2": 0}``, or values in `wrt` order.
+    **options
+        Options of the numerical engine (Python callables only).
+
+    Returns
+    -------
+    SymbolicGradient or numpy.ndarray
+        Without a point, the exact gradient (prints as ``[6*x1, 5*exp(x2)]``);
+        with one, its value as a float array in `wrt` order. For callables,
+        the numerical engine's result object (``.df`` is the gradient).
+
+    Raises
+    ------
+    UndefinedError
+        If f is undefined at the point.
+    NotDifferentiableError
+        If f is defined but has no gradient there (e.g. ``norm(x1, x2)`` at
+        the origin); the message says why and what the subgradients are.
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> g = dfdx.gradient("3x1^2 + 5exp(x2)")
+    >>> print(g)
+    [6*x1, 5*exp(x2)]
+    >>> dfdx.gradient("3x1^2 + 5exp(x2)", at={"x1": 1, "x2": 0})
+    array([6., 5.])
+    >>> print(dfdx.gradient("norm(x, y)"))
+    [x/sqrt(x**2 + y**2), y/sqrt(x**2 + y**2)]
+    >>> dfdx.gradient("norm(x1, x2)", at=[3, 4])
+    array([0.6, 0.8])
+    """
+    point = _resolve_point(x, at)
+    if not _is_expr(f):
+        if not callable(f):
+            raise DfdxError(
+                f"f must be an expression or a callable, got {type(f).__name__}"
+            )
+        if wrt is not None:
+            raise DfdxError("wrt applies to expressions; a callable takes one array")
+        if point is None:
+            raise DfdxError("a numerical gradient needs the point: give x= or at=")
+        from .numeric import gradient as numeric_gradient
+
+        return numeric_gradient(f, point, **options)
+    _check_no_options(options, "gradient")
+    e = as_expression(f, name="f")
+    names = _wrt_names(e.variables, wrt)
+    g = SymbolicGradient(e, names, tuple(diff(e, n) for n in names))
+    return g if point is None else g.at(point)
+
+
+def jacobian(
+    f, x=None, *, wrt=None, at=None, **options
+) -> SymbolicJacobian | np.ndarray:
+    """The Jacobian of a vector of functions: exact for expressions, numerical
+    for Python callables.
+
+    Parameters
+    ----------
+    f : str, Expression, sequence of them, or callable
+        The functions f_1 ... f_m (one expression gives a 1×n Jacobian). A
+        Python callable (array in, array out) is handed to
+        :func:`dfdx.numeric.jacobian`.
+    x, at : mapping or sequence, optional
+        The point (give one of them).
+    wrt : str or sequence of str, optional
+        The variables (columns). Default: all variables, in natural order.
+    **options
+        Options of the numerical engine (Python callables only).
+
+    Returns
+    -------
+    SymbolicJacobian or numpy.ndarray
+        The exact m×n Jacobian (entry (i, j) is ∂f_i/∂x_j), or its value as a
+        2-D float array when a point is given.
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> J = dfdx.jacobian(["x*y", "x + y^2"])
+    >>> print(J)
+    [[y, x], [1, 2*y]]
+    >>> dfdx.jacobian(["x*y", "x + y^2"], at={"x": 2, "y": 3})
+    array([[3., 2.],
+           [1., 6.]])
+    """
+    point = _resolve_point(x, at)
+    if callable(f) and not _is_expr(f):
+        if wrt is not None:
+            raise DfdxError("wrt applies to expressions; a callable takes one array")
+        if point is None:
+            raise DfdxError("a numerical Jacobian needs the point: give x= or at=")
+        from .numeric import jacobian as numeric_jacobian
+
+        return numeric_jacobian(f, point, **options)
+    _check_no_options(options, "Jacobian")
+    if _is_expr(f):
+        items = [f]
+    elif isinstance(f, Sequence) and not isinstance(f, str):
+        items = list(f)
+        if not items:
+            raise DfdxError("f must hold at least one expression, got an empty list")
+    else:
+        raise DfdxError(
+            f"f must be an expression, a list of expressions or a callable, "
+            f"got {type(f).__name__}"
+        )
+    funcs = tuple(as_expression(item, name=f"f[{i}]") for i, item in enumerate(items))
+    allvars: dict[str, None] = {}
+    for e in funcs:
+        allvars.update(dict.fromkeys(e.variables))
+    names = _wrt_names(sorted(allvars, key=_natural_key), wrt)
+    rows = tuple(tuple(diff(e, n) for n in names) for e in funcs)
+    J = SymbolicJacobian(funcs, names, rows)
+    return J if point is None else J.at(point)
+
+
+def hessian(f, x=None, *, wrt=None, at=None, **options) -> SymbolicHessian | np.ndarray:
+    """The Hessian (matrix of second partial derivatives): exact for
+    expressions, numerical for Python callables.
+
+    Parameters
+    ----------
+    f : str, Expression, sympy.Expr or callable
+        A scalar function; callables go to :func:`dfdx.numeric.hessian`.
+    x, at : mapping or sequence, optional
+        The point (give one of them).
+    wrt : str or sequence of str, optional
+        The variables. Default: all, in natural order.
+    **options
+        Options of the numerical engine (Python callables only).
+
+    Returns
+    -------
+    SymbolicHessian or numpy.ndarray
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> H = dfdx.hessian("x^2 y + y^3")
+    >>> print(H)
+    [[2*y, 2*x], [2*x, 6*y]]
+    >>> dfdx.hessian("x^2 y + y^3", at=[1, 2])
+    array([[ 4.,  2.],
+           [ 2., 12.]])
+    """
+    point = _resolve_point(x, at)
+    if not _is_expr(f):
+        if not callable(f):
+            raise DfdxError(
+                f"f must be an expression or a callable, got {type(f).__name__}"
+            )
+        if wrt is not None:
+            raise DfdxError("wrt applies to expressions; a callable takes one array")
+        if point is None:
+            raise DfdxError("a numerical Hessian needs the point: give x= or at=")
+        from .numeric import hessian as numeric_hessian
+
+        return numeric_hessian(f, point, **options)
+    _check_no_options(options, "Hessian")
+    e = as_expression(f, name="f")
+    names = _wrt_names(e.variables, wrt)
+    firsts = [diff(e, n) for n in names]
+    table: dict[tuple[int, int], Expression] = {}
+    for i, d in enumerate(firsts):
+        for j in range(i, len(names)):
+            table[i, j] = table[j, i] = diff(d, names[j])
+    rows = tuple(
+        tuple(table[i, j] for j in range(len(names))) for i in range(len(names))
+    )
+    H = SymbolicHessian((e,), names, rows)
+    return H if point is None else H.at(point)
+
+
+# ---------------------------------------------------------------------------
+# vector and matrix variables
+# ---------------------------------------------------------------------------
+
+_CONVENTION = (
+    "column vectors (d2l); the gradient of a scalar by an n-vector is an "
+    "n-vector, by an n×n matrix an n×n matrix; of an m-vector by an n-vector "
+    "the n×m matrix [∂f_j/∂x_i]"
+)
+
+
+@dataclass(frozen=True)
+class MatrixRule:
+    """A gradient rule for vector/matrix variables, shown and checked.
+
+    Attributes
+    ----------
+    expression : str
+        The function as given (``x.T*A*x``).
+    wrt : str
+        The variable differentiated by (``x``).
+    gradient : str
+        The closed form, e.g. ``A*x + A.T*x``.
+    n : int
+        The size used for the checks (x is n×1, A and X are n×n).
+    symbolic_check : bool
+        The closed form, written out entry by entry, equals the gradient
+        computed entry by entry (SymPy, exact).
+    numeric_error : float
+        Largest absolute difference between the closed form and central
+        differences at random A, x (seed `seed`).
+    convention : str
+        The layout convention.
+    """
+
+    expression: str
+    wrt: str
+    gradient: str
+    n: int
+    symbolic_check: bool
+    numeric_error: float
+    seed: int
+    convention: str = _CONVENTION
+    latex: str = ""
+    components: sympy.Matrix | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """Both checks passed (exact equality; numeric error below 1e-6)."""
+        return self.symbolic_check and self.numeric_error < 1e-6
+
+    def __str__(self) -> str:
+        mark = "ok" if self.ok else "FAILED"
+        return (
+            f"∇_{self.wrt} {self.expression} = {self.gradient}   "
+            f"[{mark}: exact for n = {self.n}, numeric error "
+            f"{self.numeric_error:.1e}]"
+        )
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex}$"
+
+    def to_dict(self) -> dict:
+        return {
+            "expression": self.expression,
+            "wrt": self.wrt,
+            "gradient": self.gradient,
+            "n": self.n,
+            "symbolic_check": self.symbolic_check,
+            "numeric_error": self.numeric_error,
+            "convention": self.convention,
+        }
+
+
+class _MatrixBuilder:
+    """Build a SymPy matrix expression from text, whitelisting its pieces:
+    one-letter names (lower case: n-vectors, upper case: n×n matrices),
+    ``.T``, ``+ - * @``, numbers, ``^``/``**`` with integer exponents,
+    ``norm(v)`` (Euclidean) and ``norm(M)`` (Frobenius)."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.symbols: dict[str, sympy.MatrixSymbol] = {}
+
+    def fail(self, message: str):
+        raise DfdxError(f"expr: {message}")
+
+    def build(self, node, depth=0):
+        if depth > 30:
+            self.fail("nested too deeply")
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            if isinstance(node.value, bool):
+                self.fail(f"'{node.value}' is not a number")
+            return sympy.nsimplify(node.value)
+        if isinstance(node, ast.Name):
+            name = node.id
+            if len(name) != 1 or not name.isalpha():
+                self.fail(
+                    f"matrix variables are single letters (x, A, X), got {name!r}"
+                )
+            if name not in self.symbols:
+                shape = (self.n, 1) if name.islower() else (self.n, self.n)
+                self.symbols[name] = sympy.MatrixSymbol(name, *shape)
+            return self.symbols[name]
+        if isinstance(node, ast.Attribute):
+            if node.attr != "T":
+                self.fail(f"only .T (transpose) is allowed, got .{node.attr}")
+            return self.build(node.value, depth + 1).T
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = self.operand(self.build(node.operand, depth + 1))
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Pow):
+                return self.power(node, depth)
+            a = self.operand(self.build(node.left, depth + 1))
+            b = self.operand(self.build(node.right, depth + 1))
+            try:
+                if isinstance(node.op, ast.Add):
+                    return a + b
+                if isinstance(node.op, ast.Sub):
+                    return a - b
+                if isinstance(node.op, (ast.Mult, ast.MatMult)):
+                    return a * b
+            except (sympy.ShapeError, TypeError, ValueError) as exc:
+                self.fail(f"shapes do not fit ({exc})")
+            self.fail("only + - * @ ^ are allowed")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id != "norm" or len(node.args) != 1 or node.keywords:
+                self.fail("the only function is norm(v) or norm(M)")
+            return ("norm", self.build(node.args[0], depth + 1))
+        self.fail(f"{type(node).__name__} is not allowed in a matrix expression")
+
+    def operand(self, value):
+        """A norm used inside a larger expression must be squared."""
+        if isinstance(value, tuple):
+            if len(value) == 3 and value[2] == 2:
+                return self.squared_norm(value[1])
+            self.fail(
+                "norm(...) to a power other than 2 must be the whole expression "
+                "(e.g. norm(x) or norm(x)^3)"
+            )
+        return value
+
+    def power(self, node, depth):
+        base = self.build(node.left, depth + 1)
+        exp = self.build(node.right, depth + 1)
+        if not (isinstance(exp, sympy.Expr) and exp.is_Integer and 0 < exp <= 10):
+            self.fail("exponents must be whole numbers from 1 to 10")
+        if isinstance(base, tuple):
+            return ("norm", base[1], int(exp))
+        self.fail("only norm(...) may be raised to a power")
+
+    def squared_norm(self, v):
+        return (v.T * v) if v.shape[1] == 1 else sympy.Trace(v.T * v)
+
+
+def _finish(builder: _MatrixBuilder, value):
+    """Turn a built value into (sympy expr to differentiate, norm info)."""
+    if isinstance(value, tuple):
+        v = value[1]
+        p = value[2] if len(value) == 3 else 1
+        if p == 2:
+            return builder.squared_norm(v), None
+        return None, (v, p)
+    return value, None
+
+
+def matrix_rule(
+    expr: str, *, n: int = 3, wrt: str | None = None, seed: int = 0
+) -> MatrixRule:
+    """The gradient of a vector/matrix expression, in closed form and checked.
+
+    Parameters
+    ----------
+    expr : str
+        A matrix expression: one-letter names (lower case: n-vectors, upper
+        case: n×n matrices), ``.T``, ``+ - * @``, numbers, and ``norm(v)``
+        (Euclidean) or ``norm(M)`` (Frobenius), possibly to an integer power.
+        Examples: ``"A*x"``, ``"x.T*A"``, ``"x.T*A*x"``, ``"norm(x)^2"``,
+        ``"norm(X)^2"``, ``"norm(x)"``.
+    n : int, optional
+        Size used for the exact and numeric checks (2 to 6, default 3).
+    wrt : str, optional
+        The variable (default: ``x`` if present, else ``X``).
+    seed : int, optional
+        Seed of the random A, x for the numeric check.
+
+    Returns
+    -------
+    MatrixRule
+
+    Notes
+    -----
+    Column-vector convention (d2l): ∇ₓAx = Aᵀ, ∇ₓxᵀA = A, ∇ₓxᵀAx = (A + Aᵀ)x,
+    ∇ₓ‖x‖² = 2x, ∇_X‖X‖_F² = 2X, ∇ₓ‖x‖₂ = x/‖x‖₂ (for x ≠ 0).
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> r = dfdx.matrix_rule("x.T*A*x")
+    >>> r.gradient
+    'A*x + A.T*x'
+    >>> r.ok
+    True
+    >>> dfdx.matrix_rule("norm(x)").gradient
+    'x/norm(x)'
+    """
+    if not isinstance(expr, str):
+        raise DfdxError(f"expr must be text, got {type(expr).__name__}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 2 <= n <= 6:
+        raise DfdxError(f"n must be an integer from 2 to 6, got {n!r}")
+    if len(expr) > 200:
+        raise DfdxError(f"expr too long ({len(expr)} characters; limit 200)")
+    text = expr.strip().replace("^", "**")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        raise DfdxError(f"expr: invalid syntax in {expr!r}") from None
+    builder = _MatrixBuilder(int(n))
+    value = builder.build(tree.body)
+    f, norm = _finish(builder, value)
+    names = sorted(builder.symbols)
+    if wrt is None:
+        wrt = "x" if "x" in names else "X" if "X" in names else None
+        if wrt is None:
+            raise DfdxError(
+                f"expr {expr!r} has no x or X; say which variable with wrt="
+            )
+    if wrt not in builder.symbols:
+        raise DfdxError(
+            f"wrt={wrt!r} is not a variable of {expr!r} (variables: {', '.join(names)})"
+        )
+    W = builder.symbols[wrt]
+    if norm is not None:
+        v, p = norm
+        closed_sym = None
+        closed_text = (
+            f"{wrt}/norm({wrt})" if p == 1 else f"{p}*norm({wrt})**{p - 2}*{wrt}"
+        )
+    else:
+        shape = getattr(f, "shape", (1, 1))
+        if shape[1] != 1 and shape[0] != 1:
+            raise DfdxError(
+                f"expr {expr!r} is an {shape[0]}×{shape[1]} matrix; "
+                "give a scalar or a vector"
+            )
+        try:
+            closed_sym = sympy.diff(f, W)
+        except Exception as exc:  # SymPy's matrix calculus has gaps
+            raise DfdxError(f"cannot differentiate {expr!r} by {wrt}: {exc}") from None
+        closed_text = str(closed_sym)
+
+    # explicit matrices: x -> (x1, ..., xn), A -> (A11 ... Ann)
+    explicit = {}
+    for name, S in builder.symbols.items():
+        rows, cols = S.shape
+        if cols == 1:
+            explicit[S] = sympy.Matrix(
+                rows, 1, lambda i, j, nm=name: sympy.Symbol(f"{nm}{i + 1}", real=True)
+            )
+        else:
+            explicit[S] = sympy.Matrix(
+                rows,
+                cols,
+                lambda i, j, nm=name: sympy.Symbol(f"{nm}{i + 1}{j + 1}", real=True),
+            )
+    Wx = explicit[W]
+
+    def write_out(m):
+        m = sympy.sympify(m).xreplace(explicit).doit()
+        if isinstance(m, sympy.MatrixExpr):
+            m = m.as_explicit()
+        elif not isinstance(m, sympy.MatrixBase):
+            m = sympy.Matrix([[m]])
+        return sympy.Matrix(m)
+
+    if norm is not None:
+        v, p = norm
+        sq = sum(e**2 for e in Wx)
+        fx = sympy.sqrt(sq) ** p
+        nrm_x = sympy.sqrt(sq)
+        closed_x = Wx * (1 / nrm_x if p == 1 else p * nrm_x ** (p - 2))
+    else:
+        fx = write_out(f)
+        closed_x = write_out(closed_sym)
+    # entry-by-entry gradient in the column convention
+    f_entries = list(fx) if isinstance(fx, sympy.MatrixBase) else [fx]
+    w_entries = list(Wx)  # row-major for matrices
+    if len(f_entries) == 1:
+        comp = sympy.Matrix(
+            Wx.shape[0], Wx.shape[1], lambda i, j: sympy.diff(f_entries[0], Wx[i, j])
+        )
+    else:
+        comp = sympy.Matrix(
+            len(w_entries),
+            len(f_entries),
+            lambda i, j: sympy.diff(f_entries[j], w_entries[i]),
+        )
+    closed_cmp = closed_x  # no silent transposes: the layout must match
+    symbolic_ok = closed_cmp.shape == comp.shape and all(
+        sympy.simplify(a - b) == 0 for a, b in zip(closed_cmp, comp, strict=True)
+    )
+    # numeric: random values, central differences on f vs closed form
+    rng = np.random.default_rng(seed)
+    syms = sorted(
+        {s for m in explicit.values() for s in m}, key=lambda s: _natural_key(s.name)
+    )
+    vals = {s: float(rng.uniform(-2, 2)) for s in syms}
+    ffun = sympy.lambdify(syms, sympy.Matrix(f_entries), "numpy")
+    cfun = sympy.lambdify(syms, closed_cmp, "numpy")
+    base = np.array([vals[s] for s in syms])
+    index = {s: k for k, s in enumerate(syms)}
+    h = 1e-6
+    num = np.empty(comp.shape)
+    for i in range(comp.shape[0]):
+        for j in range(comp.shape[1]):
+            if len(f_entries) == 1:
+                s, out = Wx[i, j], 0
+            else:
+                s, out = w_entries[i], j
+            up, dn = base.copy(), base.copy()
+            up[index[s]] += h
+            dn[index[s]] -= h
+            num[i, j] = (np.ravel(ffun(*up))[out] - np.ravel(ffun(*dn))[out]) / (2 * h)
+    closed_num = np.asarray(cfun(*base), dtype=float)
+    err = float(np.max(np.abs(closed_num - num)))
+    latex = rf"\nabla_{{{wrt}}} " + _matrix_latex(value, wrt) + " = "
+    if closed_sym is None:
+        w = wrt
+        latex += (
+            rf"\frac{{{w}}}{{\|{w}\|_2}}"
+            if p == 1
+            else (rf"{p} \|{w}\|_2^{{{p - 2}}} {w}" if p != 3 else rf"3 \|{w}\|_2 {w}")
+        )
+    else:
+        latex += sympy.latex(closed_sym)
+    return MatrixRule(
+        expression=expr.strip(),
+        wrt=wrt,
+        gradient=closed_text,
+        n=int(n),
+        symbolic_check=bool(symbolic_ok),
+        numeric_error=err,
+        seed=seed,
+        latex=latex,
+        components=comp,
+    )
+
+
+def _matrix_latex(value, wrt: str) -> str:
+    if isinstance(value, tuple):
+        v = value[1]
+        p = value[2] if len(value) == 3 else 1
+        sub = "_F" if v.shape[1] != 1 else "_2"
+        power = "" if p == 1 else f"^{{{p}}}"
+        return rf"\|{sympy.latex(v)}\|{sub}{power}"
+    return sympy.latex(value)
+
+
+#: The book's gradient rules: (expression, the book's way of writing the answer).
+BOOK_RULES = (
+    ("A*x", "A.T"),
+    ("x.T*A", "A"),
+    ("x.T*A*x", "(A + A.T)*x"),
+    ("norm(x)^2", "2*x"),
+    ("norm(X)^2", "2*X"),
+    ("norm(x)", "x/norm(x)"),
+)
+
+
+def gradient_rules(*, n: int = 3, seed: int = 0) -> tuple[MatrixRule, ...]:
+    """The book's gradient rules, each derived by SymPy and checked exactly
+    (entry by entry, size `n`) and numerically (random A, x).
+
+    ∇ₓAx = Aᵀ, ∇ₓxᵀA = A, ∇ₓxᵀAx = (A + Aᵀ)x, ∇ₓ‖x‖² = 2x, ∇_X‖X‖_F² = 2X,
+    and ∇ₓ‖x‖₂ = x/‖x‖₂ (x ≠ 0). Column vectors, as in d2l.
+
+    Returns
+    -------
+    tuple of MatrixRule
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> for r in dfdx.gradient_rules():
+    ...     print(r.expression, "->", r.gradient, r.ok)
+    A*x -> A.T True
+    x.T*A -> A True
+    x.T*A*x -> A*x + A.T*x True
+    norm(x)^2 -> 2*x True
+    norm(X)^2 -> 2*X True
+    norm(x) -> x/norm(x) True
+    """
+    return tuple(matrix_rule(e, n=n, seed=seed) for e, _ in BOOK_RULES)

@@ -1,0 +1,354 @@
+"""Computation graphs: forward values, local derivatives, backward pass,
+checked against SymPy and PyTorch's autograd."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dfdx
+from dfdx import DfdxError, NotDifferentiableError, UndefinedError
+from dfdx.expr import relu, sigmoid, softplus
+from dfdx.graph import BackwardStep, trace
+
+try:  # PyTorch is the autodiff oracle (a test-only dependency)
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+
+POINT = {"x": 0.7, "y": -1.3, "z": 2.1}
+
+# (expression, note); shared subexpressions are marked "shared"
+EXPRESSIONS = [
+    "x*y",
+    "x + y + z",
+    "x*y*z",
+    "x^2",
+    "x^3 - 2x + 1",
+    "x/y",
+    "exp(x*y)",
+    "log(z)",
+    "sin(x)*cos(y)",
+    "tan(x)",
+    "tanh(x*y + z)",
+    "sigmoid(x - y)",
+    "relu(x) + relu(y)",
+    "softplus(y)",
+    "sqrt(z + x^2)",
+    "abs(y) * x",
+    "x^x",  # both arguments of ** are the same node
+    "z^y",
+    "max(x, y) + min(y, z)",
+    "atan(x/z)",
+    "x*y + exp(x*y)",  # shared: x*y used twice
+    "sin(x*y) * cos(x*y)",  # shared
+    "(x + y)^2 + (x + y)",  # shared
+    "exp(x) / (1 + exp(x))",  # shared exp(x)
+    "log(1 + exp(x*y)) - x*y",  # shared
+    "sigmoid(x) * (1 - sigmoid(x))",  # shared
+    "tanh(x)^2 + tanh(x) + 1",  # shared
+    "x*x*x + y*y",
+    "(x - y)^2 + (y - z)^2 + (z - x)^2",
+    "norm(x, y, z)",  # shared squares inside
+    "logsumexp(x, y, z)",
+    "sqrt(x^2 + y^2) * exp(-z)",
+    "x*sin(x) + y*sin(y)",
+    "3x^2 + 5exp(y)",  # the chapter's exercise
+    "(x*y + z)^3 / (1 + (x*y + z)^2)",  # shared
+    "log(-x*y) * (x*y)^2",  # shared
+    "sqrt(x^2 + y^2) + 1/sqrt(x^2 + y^2)",  # shared x^2 + y^2
+    "cos(z) * exp(cos(z))",  # shared
+]
+
+_TORCH_FUNCS = (
+    {}
+    if torch is None
+    else {
+        sympy.exp: torch.exp,
+        sympy.log: torch.log,
+        sympy.sin: torch.sin,
+        sympy.cos: torch.cos,
+        sympy.tan: torch.tan,
+        sympy.tanh: torch.tanh,
+        sympy.atan: torch.atan,
+        sympy.Abs: torch.abs,
+        sigmoid: torch.sigmoid,
+        relu: torch.relu,
+        softplus: torch.nn.functional.softplus,
+    }
+)
+
+
+def to_torch(e, env):
+    """Evaluate a SymPy tree with torch ops, recomputing shared subtrees (an
+    independent oracle: no node is shared, autograd does the summing)."""
+    if e.is_Symbol:
+        return env[e.name]
+    if e.is_number:
+        return torch.tensor(float(e), dtype=torch.float64)
+    args = [to_torch(a, env) for a in e.args]
+    if e.is_Add:
+        out = args[0]
+        for a in args[1:]:
+            out = out + a
+        return out
+    if e.is_Mul:
+        out = args[0]
+        for a in args[1:]:
+            out = out * a
+        return out
+    if e.is_Pow:
+        return torch.pow(args[0], args[1])
+    if e.func is sympy.Max:
+        return torch.maximum(*args)
+    if e.func is sympy.Min:
+        return torch.minimum(*args)
+    return _TORCH_FUNCS[e.func](*args)
+
+
+def torch_gradient(expr, point):
+    env = {
+        k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+        for k, v in point.items()
+    }
+    out = to_torch(expr.sympy, env)
+    out.backward()
+    return {
+        k: (env[k].grad.item() if env[k].grad is not None else 0.0)
+        for k in expr.variables
+    }
+
+
+@pytest.mark.parametrize("text", EXPRESSIONS)
+def test_backward_matches_sympy(text):
+    e = dfdx.parse(text)
+    point = {v: POINT[v] for v in e.variables}
+    g = trace(e, at=point)
+    grads = g.backward()
+    assert list(grads) == list(e.variables)
+    exact = dfdx.gradient(e, at=point)
+    np.testing.assert_allclose(list(grads.values()), exact, rtol=1e-12, atol=1e-14)
+    assert g.value == pytest.approx(float(e(**point)), rel=1e-13)
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+@pytest.mark.parametrize("text", EXPRESSIONS)
+def test_backward_matches_pytorch_autograd(text):
+    e = dfdx.parse(text)
+    point = {v: POINT[v] for v in e.variables}
+    grads = trace(e, at=point).backward()
+    ref = torch_gradient(e, point)
+    np.testing.assert_allclose(
+        list(grads.values()), list(ref.values()), rtol=1e-12, atol=1e-14
+    )
+
+
+def test_at_least_30_expressions_and_shared_ones():
+    assert len(EXPRESSIONS) >= 30
+    shared = 0
+    for text in EXPRESSIONS:
+        g = trace(text, at={v: POINT[v] for v in dfdx.parse(text).variables})
+        if any(len(g.parents(n.id)) > 1 for n in g.nodes if not n.is_input):
+            shared += 1
+    assert shared >= 8
+
+
+def test_node_used_twice_accumulates():
+    """The classic micrograd bug: v1 = x*y feeds both + and exp."""
+    g = trace("x*y + exp(x*y)", at={"x": 0.0, "y": 2.0})
+    assert [n.op for n in g.nodes] == ["input", "input", "x*y", "exp(v1)", "v1 + v2"]
+    g.backward()
+    assert g["v1"].grad == 2.0  # 1 through + and e^0 = 1 through exp
+    assert len(g.parents("v1")) == 2
+    assert g["x"].grad == 4.0 and g["y"].grad == 0.0
+
+
+def test_same_input_twice_in_one_operation():
+    g = trace("x^x", at=2.0)
+    (edge,) = g.edges
+    assert edge.local == pytest.approx(4 * (math.log(2) + 1))
+    assert g.backward() == {"x": pytest.approx(4 * (math.log(2) + 1))}
+
+
+def test_backward_twice_does_not_accumulate():
+    g = trace("x*y + x", at=[1.0, 2.0])
+    first = g.backward()
+    assert g.backward() == first == {"x": 3.0, "y": 1.0}
+
+
+def test_steps_one_node_at_a_time():
+    g = trace("x*y + exp(x*y)", at={"x": 0.0, "y": 2.0})
+    steps = list(g.steps())
+    assert all(isinstance(s, BackwardStep) for s in steps)
+    assert [s.node for s in steps] == ["v3", "v2", "v1", "y", "x"]
+    assert str(steps[0]) == "∂f/∂v3 = 1  (the output itself)"
+    assert str(steps[2]) == ("∂f/∂v1 = ∂f/∂v2·∂v2/∂v1 + ∂f/∂v3·∂v3/∂v1 = 1·1 + 1·1 = 2")
+    assert steps[2].contributions == (("v2", 1.0, 1.0), ("v3", 1.0, 1.0))
+    assert str(steps[4]) == "∂f/∂x = ∂f/∂v1·∂v1/∂x = 2·2 = 4"
+    # the steps fill in the gradients as they go
+    assert g["x"].grad == 4.0
+
+
+def test_negative_local_derivative_in_parentheses():
+    g = trace("-x*y", at=[1.0, 2.0])
+    text = [str(s) for s in g.steps()]
+    assert text[-1].endswith("= 1·(-2) = -2")
+
+
+def test_single_variable_and_bare_input():
+    g = trace("x", at=3)
+    assert g.output == "x" and g.backward() == {"x": 1.0}
+    g = trace("sin(x)", at=0)
+    assert g.backward() == {"x": 1.0}
+
+
+def test_table_to_dict_and_repr():
+    g = trace("x*y + exp(x*y)", at={"x": 0.0, "y": 2.0})
+    assert "gradient" in g.table() and repr(g).startswith("ComputationGraph(")
+    g.backward()
+    d = g.to_dict()
+    assert d["output"] == "v3"
+    assert d["nodes"][2] == {
+        "id": "v1",
+        "op": "x*y",
+        "value": 0.0,
+        "inputs": ["x", "y"],
+        "grad": 2.0,
+    }
+    assert {"from": "x", "to": "v1", "local": 2.0, "formula": "y"} in d["edges"]
+    assert str(g).startswith("computation graph of x*y + exp(x*y) at x = 0, y = 2")
+
+
+def test_node_ids_are_deterministic():
+    a = trace("sin(x*y) * cos(x*y) + z", at=POINT)
+    b = trace("sin(x*y) * cos(x*y) + z", at=POINT)
+    assert [(n.id, n.op, n.inputs) for n in a.nodes] == [
+        (n.id, n.op, n.inputs) for n in b.nodes
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expr", "at", "error", "message"),
+    [
+        ("log(x)", {"x": -1}, UndefinedError, "v1 = log(x) is undefined at x = -1"),
+        ("1/x + y", {"x": 0, "y": 1}, UndefinedError, "v1 = 1/x is undefined"),
+        ("sqrt(x)", {"x": 0}, NotDifferentiableError, "∂v1/∂x of v1 = sqrt(x)"),
+        ("5", {}, DfdxError, "expr 5 has no variables"),
+        ("x*y", {"x": 1}, DfdxError, "at: missing value for variable y"),
+        ("x*y", [1, 2, 3], DfdxError, "at has 3 values"),
+        ("x*y", {"x": 1, "y": "a"}, DfdxError, "value of y must be a number"),
+        (3j, {}, DfdxError, "expr must be expression text"),
+    ],
+)
+def test_validation(expr, at, error, message):
+    with pytest.raises(error) as info:
+        trace(expr, at=at)
+    assert message in str(info.value)
+
+
+def test_unknown_node_lookup():
+    g = trace("x*y", at=[1, 2])
+    with pytest.raises(DfdxError, match="no node 'v9'"):
+        g["v9"]
+
+
+def test_too_many_nodes():
+    text = " + ".join(f"sin({k}x)*cos({k}x)^{k + 1}" for k in range(1, 45))
+    with pytest.raises(DfdxError, match="more than 200 operations"):
+        trace(text, at=1.0)
+
+
+# -- pictures -----------------------------------------------------------
+
+
+def test_svg_is_deterministic_and_labelled(tmp_path):
+    def make():
+        g = trace("x*y + exp(x*y) - x/y", at={"x": 0.5, "y": 2})
+        g.backward()
+        return g
+
+    svg1 = make().to_svg()
+    p1, p2 = tmp_path / "a.svg", tmp_path / "b.svg"
+    make().to_svg(p1)
+    make().to_svg(p2)
+    assert p1.read_bytes() == p2.read_bytes()
+    assert p1.read_text(encoding="utf-8") == svg1
+    assert svg1.startswith("<?xml") and "<svg" in svg1
+    assert "Date" not in svg1 and "<dc:date>" not in svg1
+
+
+def test_figure_text_shows_ops_values_gradients():
+    g = trace("x*y + exp(x*y)", at={"x": 0.0, "y": 2.0})
+    fig = g.figure()
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "v1 = x*y\nvalue 0" in texts  # before backward: no gradients
+    g.backward()
+    texts = [t.get_text() for t in g.figure().axes[0].texts]
+    assert "v1 = x*y\nvalue 0\ngrad 2" in texts
+    assert "x\nvalue 0\ngrad 4" in texts
+    # one label per edge with the local derivative
+    edge_labels = sorted(t for t in texts if "\n" not in t)
+    assert edge_labels == sorted(f"{e.local:g}" for e in g.edges)
+    assert len(fig.axes[0].patches) == len(g.edges)
+    assert g._repr_svg_().startswith("<?xml")
+
+
+def test_show_grad_runs_backward():
+    g = trace("x^2", at=3)
+    fig = g.figure(show_grad=True)
+    assert "x\nvalue 3\ngrad 6" in [t.get_text() for t in fig.axes[0].texts]
+
+
+def test_svg_is_identical_across_processes_and_hash_seeds(tmp_path):
+    """Node ids and layout must not depend on set or dict order (SymPy
+    stores arguments in hashed containers in places)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dfdx; "
+        "g = dfdx.trace('(sigmoid(w*x + b) - t)^2 + w*x', "
+        "at=dict(w=0.5, x=2, b=-0.5, t=1)); g.backward(); g.to_svg(sys.argv[1])"
+    )
+    src = os.path.join(os.path.dirname(dfdx.__file__), os.pardir)
+    outs = []
+    for seed in ("1", "2"):
+        path = tmp_path / f"g{seed}.svg"
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": seed,
+            "PYTHONPATH": os.path.abspath(src),
+            "MPLBACKEND": "Agg",
+        }
+        subprocess.run(
+            [sys.executable, "-c", code, str(path)], check=True, env=env, timeout=60
+        )
+        outs.append(path.read_bytes())
+    assert outs[0] == outs[1]
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+@pytest.mark.parametrize("text", ["relu(x) * y", "abs(x) + y", "max(x, y) * 2"])
+def test_kinks_follow_pytorch_conventions(text):
+    """At relu's and abs's kink the graph uses PyTorch's choice (0), and at a
+    tie of max both sides get half, as torch.maximum does."""
+    point = {"x": 0.0, "y": 0.0} if "max" in text else {"x": 0.0, "y": 1.5}
+    grads = trace(text, at=point).backward()
+    ref = torch_gradient(dfdx.parse(text), point)
+    assert grads == pytest.approx(ref)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    x=st.floats(-3, 3, allow_nan=False),
+    y=st.floats(-3, 3, allow_nan=False),
+)
+def test_backward_equals_symbolic_gradient_anywhere(x, y):
+    text = "x*y + exp(x*y) + sin(x - y)^2"
+    grads = trace(text, at={"x": x, "y": y}).backward()
+    exact = dfdx.gradient(text, at={"x": x, "y": y})
+    np.testing.assert_allclose(list(grads.values()), exact, rtol=1e-12, atol=1e-12)
