@@ -175,3 +175,21 @@ def test_tangent_validation():
         dfdx.tangent_line("x*y", 1)
     with pytest.raises(dfdx.DfdxError, match="f must be an expression or a callable"):
         dfdx.tangent_line(3j, 1)
+
+
+def test_smooth_points_of_relu_do_not_take_the_slow_limit_path():
+    # relu(y) at -1.3 used to fall into SymPy's limit (tens of seconds); the
+    # kink test now sends only real kinks there
+    from dfdx.symbolic import at_kink
+
+    e = dfdx.parse("relu(y)")
+    assert not at_kink(e.sympy, {e.symbol("y"): -1.3})
+    assert at_kink(e.sympy, {e.symbol("y"): 0})
+    assert str(dfdx.tangent_line("relu(y)", -1.3)) == "f(y) = 0"
+    assert str(dfdx.tangent_line("relu(y)", 2)) == "f(y) = y"
+
+
+def test_tie_in_max_is_a_kink():
+    with pytest.raises(dfdx.NotDifferentiableError, match="left derivative 0, right derivative 1"):
+        dfdx.tangent_line("max(x, 1)", 1)
+    assert str(dfdx.tangent_line("max(x, 1)", 0.5)) == "y = 1"

@@ -73,18 +73,17 @@ _SUBMODULES = {"d2l": "plotting.d2l"}
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .chain import ChainRule, chain_rule
     from .definition import (
         Derivation,
         Differentiability,
         differentiable,
         from_definition,
     )
-    from .chain import ChainRule, chain_rule
     from .errors import DfdxError, NotDifferentiableError, ParseError, UndefinedError
     from .expr import Expression, parse
     from .graph import ComputationGraph, trace
     from .limits import LimitTable, limit_table, numerical_lim
-    from .numeric import DerivativeResult, derivative
     from .multivariate import (
         MatrixRule,
         SymbolicGradient,
@@ -97,6 +96,7 @@ if TYPE_CHECKING:  # pragma: no cover
         matrix_rule,
         partial,
     )
+    from .numeric import DerivativeResult, derivative
     from .plotting import d2l
     from .plotting.fields import plot_gradient_field, plot_tangent_plane
     from .plotting.figures import plot_function, plot_tangent

@@ -27,10 +27,10 @@ import sympy
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import Expression, _natural_key, as_expression, is_expression_like
 from .symbolic import (
-    _NONSMOOTH,
     _finite_number,
     _fmt_number,
     _fmt_sym,
+    at_kink,
     derivative_at,
     diff,
 )
@@ -234,23 +234,8 @@ def _evaluate(
 
 
 def _at_kink(f: Expression, values: Mapping[str, float]) -> bool:
-    """Whether the point sits where a non-smooth piece of f switches: an
-    argument of abs/sign/relu/Heaviside is 0, or two arguments of max/min tie.
-    (Piecewise, floor and ceiling count as always possibly kinked.)"""
-    if not f.sympy.has(*_NONSMOOTH):
-        return False
-    point = {f.symbol(k): _exact(v) for k, v in values.items()}
-    for atom in f.sympy.atoms(*_NONSMOOTH):
-        if isinstance(atom, (sympy.Piecewise, sympy.floor, sympy.ceiling)):
-            return True
-        args = [a.xreplace(point) for a in atom.args]
-        if isinstance(atom, (sympy.Max, sympy.Min)):
-            nums = [_finite_number(a) for a in args]
-            if any(v is None for v in nums) or len(set(nums)) < len(nums):
-                return True
-        elif args and _finite_number(args[0]) in (None, 0.0):
-            return True
-    return False
+    """Whether the point sits where a non-smooth piece of f switches."""
+    return at_kink(f.sympy, {f.symbol(k): _exact(v) for k, v in values.items()})
 
 
 def _check_no_options(options, what: str) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "one_sided_derivatives",
     "derivative_at",
     "real_symbols",
+    "at_kink",
 ]
 
 # Atoms whose presence means the expression may have kinks or jumps.
@@ -137,6 +138,25 @@ def _finite_number(value) -> float | None:
     return c.real
 
 
+def at_kink(expr: sympy.Expr, point: dict) -> bool:
+    """Whether `point` ({symbol: exact value}) sits where a non-smooth piece of
+    `expr` switches: an argument of abs/sign/relu/Heaviside is 0, or two
+    arguments of max/min tie. (Piecewise, floor and ceiling always count.)"""
+    if not expr.has(*_NONSMOOTH):
+        return False
+    for atom in expr.atoms(*_NONSMOOTH):
+        if isinstance(atom, (sympy.Piecewise, sympy.floor, sympy.ceiling)):
+            return True
+        args = [arg.xreplace(point) for arg in atom.args]
+        if isinstance(atom, (sympy.Max, sympy.Min)):
+            nums = [_finite_number(arg) for arg in args]
+            if any(v is None for v in nums) or len(set(nums)) < len(nums):
+                return True
+        elif args and _finite_number(args[0]) in (None, 0.0):
+            return True
+    return False
+
+
 def one_sided_derivatives(expr, at, wrt: str | None = None):
     """Left and right derivatives of `expr` at `at` as limits of the difference
     quotient. Returns SymPy values (possibly ``oo`` or ``nan``)."""
@@ -179,7 +199,7 @@ def derivative_at(expr, at, wrt: str | None = None):
         raise UndefinedError(f"f({sym.name}) = {e} is undefined at {label}")
     d = sympy.diff(real, rsym)
     slope = d.subs(rsym, a)
-    if _finite_number(slope) is not None and not real.has(*_NONSMOOTH):
+    if _finite_number(slope) is not None and not at_kink(real, {rsym: a}):
         return value, slope
     # kinks, cusps, vertical tangents: look at the one-sided limits
     try:
@@ -267,7 +287,8 @@ class TangentLine:
             m, b = self._symbolic
             if m.is_Rational and b.is_Rational:
                 v = sympy.Symbol(self.variable)
-                return "y = " + sympy.latex(sympy.expand(m * v + b))
+                lhs = "y" if self.variable != "y" else "f(y)"
+                return f"{lhs} = " + sympy.latex(sympy.expand(m * v + b))
         return self.equation()
 
     def _repr_latex_(self) -> str:
@@ -308,7 +329,8 @@ def _line_text(m, b, var: str, *, exact: bool = False, digits: int = 6) -> str:
             parts.append(sign + bs.lstrip("-"))
         else:
             parts.append(bs)
-    return "y = " + "".join(parts)
+    lhs = "y" if var != "y" else "f(y)"
+    return f"{lhs} = " + "".join(parts)
 
 
 def _numeric_slope(f: Callable, a: float) -> tuple[float, float, float]:
