@@ -219,3 +219,29 @@ def test_diff_steps_formats(capsys, fmt, marker):
 def test_diff_steps_rejects_higher_orders(capsys):
     code, _, err = run(capsys, "diff", "x^3", "--steps", "-n", "2")
     assert code == 2 and "--steps explains first derivatives only" in err
+
+
+def test_plot_gradient_field_and_tangent_plane(capsys, tmp_path):
+    field = tmp_path / "field.svg"
+    code, out, _ = run(capsys, "plot", "x1^2 + 3x2^2", "--kind", "gradient-field",
+                       "--at", "x1=1,x2=0.5", "-o", str(field))
+    assert code == 0 and field.read_text().startswith("<?xml")
+    plane = tmp_path / "plane.png"
+    code, out, _ = run(capsys, "plot", "x^2 + y^2", "--kind", "tangent-plane",
+                       "--at", "x=1,y=1", "-o", str(plane))
+    assert code == 0 and plane.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--kind", "tangent-plane"], "--kind tangent-plane needs --at"),
+        (["--kind", "gradient-field", "--tangent-at", "1"], "--tangent-at is for --kind function"),
+        (["--at", "x=1"], "--at is for --kind gradient-field or tangent-plane"),
+        (["--kind", "gradient-field", "--at", "x=1"], "missing value for variable y"),
+    ],
+)
+def test_plot_kind_errors(capsys, tmp_path, args, message):
+    expr = "x^2 + y^2"
+    code, _, err = run(capsys, "plot", expr, "-o", str(tmp_path / "p.svg"), *args)
+    assert code == 2 and message in err and err.count("\n") == 1

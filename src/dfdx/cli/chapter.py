@@ -101,14 +101,26 @@ def register(sub, common) -> None:
     p = add_command(
         sub,
         "plot",
-        help="plot a function (poles handled), optionally with a tangent",
+        help="plot a function (poles handled), optionally with a tangent; or a "
+        "gradient field / tangent plane of a function of two variables",
         examples=(
             '  dfdx plot "x^3 - 1/x" --tangent-at 1 --xlim 0 3 -o g.svg\n'
-            '  dfdx plot "tan(x)" --xlim -4 4 -o tan.png'
+            '  dfdx plot "tan(x)" --xlim -4 4 -o tan.png\n'
+            '  dfdx plot "x1^2 + 3x2^2" --kind gradient-field --at x1=1,x2=0.5 -o field.svg\n'
+            '  dfdx plot "x^2 + y^2" --kind tangent-plane --at x=1,y=1 -o plane.png'
         ),
     )
     p.add_argument("expr", help="the function")
     p.add_argument("-o", "--output", required=True, help="file (.svg, .png or .pdf)")
+    p.add_argument(
+        "--kind",
+        choices=("function", "gradient-field", "tangent-plane"),
+        default="function",
+        help="function (default): f(x) and its tangent; gradient-field: arrows "
+        "over contours; tangent-plane: surface and plane (two variables)",
+    )
+    p.add_argument("--at", type=parse_point,
+                   help="point for gradient-field / tangent-plane: x1=1,x2=2")
     p.add_argument("--tangent-at", type=parse_float, help="draw the tangent there")
     p.add_argument("--xlim", type=parse_float, nargs=2, metavar=("A", "B"))
     p.add_argument("--ylim", type=parse_float, nargs=2, metavar=("A", "B"))
@@ -282,6 +294,26 @@ def run_tangent(args) -> int:
 
 
 def run_plot(args) -> int:
+    from ..errors import DfdxError
+
+    if args.kind != "function":
+        if args.tangent_at is not None:
+            raise DfdxError(f"--tangent-at is for --kind function, not {args.kind}")
+        from ..plotting.fields import plot_gradient_field, plot_tangent_plane
+
+        if args.kind == "tangent-plane":
+            if args.at is None:
+                raise DfdxError("--kind tangent-plane needs --at, e.g. --at x=1,y=2")
+            plot_tangent_plane(args.expr, at=args.at, xlim=args.xlim, ylim=args.ylim,
+                               output=args.output)
+        else:
+            plot_gradient_field(args.expr, at=args.at, xlim=args.xlim, ylim=args.ylim,
+                                output=args.output)
+        print(f"figure: {args.output}")
+        return 0
+    if args.at is not None:
+        raise DfdxError("--at is for --kind gradient-field or tangent-plane; "
+                        "use --tangent-at for a tangent line")
     from ..plotting.figures import plot_function
 
     plot_function(
