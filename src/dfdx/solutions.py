@@ -99,6 +99,12 @@ _WORDS = {
         "zh": "在 x = 0 处梯度没有定义：沿任意方向 e，‖t·e‖₂ = |t|，其左右导数"
         "（−1 和 1）不相等，所以 ‖x‖₂ 在 0 处不可微。",
     },
+    "subgrad": {
+        "en": "‖x‖₂ is convex, so it has subgradients at 0: every g with ‖g‖₂ ≤ 1 "
+        "(f(y) ≥ f(0) + gᵀy for all y). PyTorch's backward returns g = 0 there.",
+        "zh": "‖x‖₂ 是凸函数，在 0 处有次梯度：所有满足 ‖g‖₂ ≤ 1 的向量 g"
+        "（对所有 y 有 f(y) ≥ f(0) + gᵀy）。PyTorch 的反向传播在这里返回 g = 0。",
+    },
     "meaning": {
         "en": "f′(x) = 0 means the tangent at x is horizontal: f is locally flat "
         "there (a stationary point). Examples: f(x) = x² at x = 0 (a minimum), "
@@ -381,56 +387,50 @@ def _ex6(lang, outdir):
     return str(t), steps, checks, figure
 
 
-def _gradient_text(text: str, names: tuple[str, ...]):
-    """Gradient components as SymPy expressions.
-
-    TEMPORARY fallback: uses SymPy directly until dfdx.gradient is merged.
-    """
-    import dfdx
-
-    try:
-        gradient = dfdx.gradient  # after the merge
-    except (AttributeError, ImportError):
-        gradient = None
-    if gradient is not None:  # pragma: no cover - depends on the merge
-        g = gradient(text)
-        return [c.sympy for c in g.components]
-    from .expr import parse
-
-    e = parse(text)
-    return [e.sympy.diff(e.symbol(n)) for n in names]
-
-
 def _ex7(lang, outdir):
+    from .expr import parse
+    from .multivariate import gradient
     from .steps import explain
 
     text = "3x1^2 + 5exp(x2)"
-    comps = _gradient_text(text, ("x1", "x2"))
-    steps = "\n".join(explain(text, wrt=v, lang=lang).to_text() for v in ("x1", "x2"))
+    f = parse(text)
+    grad = gradient(f)
+    exact = gradient(f, at={"x1": 1.0, "x2": 0.0})
+    steps = "\n".join(explain(f, wrt=v, lang=lang).to_text() for v in ("x1", "x2"))
     checks = (
-        _check("∂f/∂x1 at (1, 0)", lambda t: 3 * t**2 + 5 * math.exp(0.0), 1.0, 6.0),
-        _check("∂f/∂x2 at (1, 0)", lambda t: 3 + 5 * np.exp(t), 0.0, 5.0),
+        _check("∂f/∂x1 at (1, 0)", lambda t: f(x1=t, x2=0.0), 1.0, exact[0]),
+        _check("∂f/∂x2 at (1, 0)", lambda t: f(x1=1.0, x2=t), 0.0, exact[1]),
     )
-    answer = "[" + ", ".join(str(c) for c in comps) + "]"
-    return answer, steps, checks, None
+    return str(grad), steps, checks, None
 
 
 def _ex8(lang, outdir):
-    from .definition import differentiable
+    from .errors import NotDifferentiableError
+    from .expr import parse
+    from .multivariate import gradient
     from .steps import explain
 
-    text = "norm(x1, x2, x3)"
-    comps = _gradient_text(text, ("x1", "x2", "x3"))
-    steps = explain(text, wrt="x1", lang=lang).to_text()
-    steps += "\n∇‖x‖₂ = [" + ", ".join(str(c) for c in comps) + "] = x/‖x‖₂"
-    steps += "\n" + _w("at0", lang) + "\n" + str(differentiable("abs(t)", 0, lang=lang))
+    f = parse("norm(x1, x2, x3)")
+    grad = gradient(f)
+    steps = explain(f, wrt="x1", lang=lang).to_text()
+    steps += "\n∇‖x‖₂ = " + str(grad) + " = x/‖x‖₂"
+    # dfdx.gradient refuses the point 0 (NotDifferentiableError): say why
+    try:
+        gradient(f, at=[0.0, 0.0, 0.0])
+    except NotDifferentiableError:
+        steps += "\n" + _w("at0", lang) + "\n" + _w("subgrad", lang)
+    else:  # pragma: no cover - would be a bug in dfdx.gradient
+        raise AssertionError("the gradient of the norm at 0 must be refused")
     p = np.array([1.0, 2.0, 2.0])
+    exact = gradient(f, at=p)
     checks = tuple(
         _check(
             f"∂‖x‖/∂x{i + 1} at (1, 2, 2)",
-            lambda t, i=i: float(np.linalg.norm(np.where(np.arange(3) == i, t, p))),
+            lambda t, i=i: f(
+                **{v: (t if j == i else p[j]) for j, v in enumerate(("x1", "x2", "x3"))}
+            ),
             p[i],
-            p[i] / 3.0,
+            exact[i],
         )
         for i in range(3)
     )
@@ -439,31 +439,31 @@ def _ex8(lang, outdir):
 
 
 def _ex9(lang, outdir):
-    import sympy
+    from .chain import chain_rule
 
-    answer = (
-        "∂u/∂a = ∂u/∂x·∂x/∂a + ∂u/∂y·∂y/∂a + ∂u/∂z·∂z/∂a, "
-        "∂u/∂b = ∂u/∂x·∂x/∂b + ∂u/∂y·∂y/∂b + ∂u/∂z·∂z/∂b"
+    generic = "u = f(x, y, z); x = x(a, b); y = y(a, b); z = z(a, b)"
+    rules = [chain_rule(generic, wrt=w) for w in ("a", "b")]
+    answer = ", ".join(r.formula for r in rules)
+    concrete = "u = x*y + z^2; x = a + b; y = a*b; z = a - b"
+    instance = chain_rule(concrete, wrt="a")
+    steps = "\n".join(
+        [
+            _w("chain9", lang),
+            *(str(r) for r in rules),
+            _w("instance", lang),
+            str(instance),
+        ]
     )
-    # TEMPORARY: checked with SymPy directly until dfdx.chain_rule is merged.
-    a, b, x, y, z = sympy.symbols("a b x y z")
-    f = x * y + z**2
-    inner = {x: a + b, y: a * b, z: a - b}
-    direct = sympy.diff(f.subs(inner), a)
-    by_paths = sum(sympy.diff(f, v) * sympy.diff(inner[v], a) for v in (x, y, z)).subs(
-        inner
+    a0, b0 = 1.5, 0.5
+    exact = float(instance.result(a=a0, b=b0))
+    checks = (
+        _check(
+            "∂u/∂a at (a, b) = (1.5, 0.5)",
+            lambda a: (a + b0) * (a * b0) + (a - b0) ** 2,
+            a0,
+            exact,
+        ),
     )
-    assert sympy.simplify(direct - by_paths) == 0
-    colon = "：" if lang == "zh" else ": "
-    steps = (
-        _w("chain9", lang)
-        + "\n"
-        + _w("instance", lang)
-        + (f"{colon}∂u/∂a = {sympy.sstr(sympy.expand(by_paths))}")
-    )
-    u_of_a = sympy.lambdify(a, f.subs(inner).subs(b, 0.5))
-    exact = float(by_paths.subs({a: 1.5, b: 0.5}))
-    checks = (_check("∂u/∂a at (a, b) = (1.5, 0.5)", u_of_a, 1.5, exact),)
     return answer, steps, checks, None
 
 
