@@ -10,9 +10,9 @@ parents is the multivariate chain rule (:mod:`dfdx.chain`) computed one node
 at a time; forgetting it for a node used twice is the classic autodiff bug.
 
 Node ids are deterministic: inputs keep their names, intermediate nodes are
-``v1, v2, ...`` in evaluation order. Pictures are drawn with networkx (layered
-layout) and matplotlib, without any system binary; the same graph always gives
-the same SVG bytes.
+``v1, v2, ...`` in evaluation order. Pictures use a small layered layout of our
+own (columns by depth) drawn with matplotlib, without any system binary such as
+Graphviz; the same graph always gives the same SVG bytes.
 """
 
 from __future__ import annotations
