@@ -233,3 +233,51 @@ def test_import_dfdx_stays_light():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == ""
+
+
+# --- regressions found by attacking the parser (h-found) ---------------------
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("sqrt(-1)", "I is not a real number"),
+        ("log(-1)", "I*pi is not a real number"),
+        ("(-8)^(1/3)", "is not a real number"),
+        ("1e308*10", r"number too large for floating point \(about 1.00e\+309\)"),
+        ("10^400", r"number too large for floating point \(about 1.00e\+400\)"),
+        ("x * 10.0**400", "number too large for floating point"),
+        ("exp(1000)", "exp.1000. is too large for floating point"),
+        ("log(x, 0)", "log base must be a positive number other than 1, got 0"),
+        ("log(x, 1)", "log base must be a positive number other than 1, got 1"),
+        ("log(x, -1)", "log base must be a positive number other than 1, got -1"),
+        ("0x10", r"hexadecimal, octal and binary numbers \('0x10'\)"),
+        ("0b11 + x", "hexadecimal, octal and binary numbers"),
+        ("pi()", r"empty parentheses '\(\)' at column 3"),
+        ("x²", "character '²' is not allowed; write \\^2 for a square at column 2"),
+        ("√x", r"character '√' is not allowed; write sqrt\(...\)"),
+    ],
+)
+def test_constants_that_are_not_real_floats_are_refused(text, message):
+    # before: the parse succeeded and calling the expression raised a raw
+    # TypeError (complex) or OverflowError; log(x, 0) silently became 0
+    with pytest.raises(ParseError, match=message):
+        parse(text)
+
+
+def test_long_legal_sum_is_not_nested_too_deeply():
+    # 61 terms used to fail with "nested too deeply (more than 60 levels)"
+    text = "+".join(f"{k}x" for k in range(1, 301))
+    assert len(text) < dfdx.expr.MAX_LENGTH
+    assert parse(text).sympy == sympy.Integer(sum(range(1, 301))) * x
+    prod = "*".join(["x"] * 200)
+    assert parse(prod).sympy == x**200
+    mixed = "x" + "-x/2" * 150
+    assert parse(mixed).sympy == x - 75 * x
+
+
+def test_unicode_operators_read_as_ascii():
+    assert parse("2×x − 1").sympy == 2 * x - 1
+    assert parse("6÷x").sympy == 6 / x
+    assert parse("2·x").sympy == 2 * x
+    assert parse("sin(π x)").sympy == sympy.sin(sympy.pi * x)

@@ -31,6 +31,7 @@ from .errors import DfdxError, ParseError
 
 __all__ = [
     "Expression",
+    "call_real",
     "parse",
     "as_expression",
     "FUNCTIONS",
@@ -294,6 +295,28 @@ _OPERATORS = {
 
 _VALUE_END = {tokenize.NUMBER, tokenize.NAME}
 
+# Mathematical characters with one meaning: read as their ASCII operator (one
+# character each, so columns stay the same).
+_UNICODE_SAME = str.maketrans(
+    {
+        "\u2212": "-",
+        "\u00d7": "*",
+        "\u00b7": "*",
+        "\u22c5": "*",
+        "\u2219": "*",
+        "\u00f7": "/",
+    }
+)
+# Characters that need rewriting by the user: what to write instead.
+_UNICODE_HINTS = {
+    "\u00b2": "write ^2 for a square",
+    "\u00b3": "write ^3 for a cube",
+    "\u221a": "write sqrt(...) for a square root",
+    "\u221b": "write cbrt(...) for a cube root",
+    "\u2032": "write the function itself; use dfdx diff for derivatives",
+    "\u221e": "infinity is not a number here",
+}
+
 
 def _rewrite(text: str, functions: set[str] | None) -> tuple[str, list[int], list[int]]:
     """Rewrite `text` into Python syntax.
@@ -301,6 +324,12 @@ def _rewrite(text: str, functions: set[str] | None) -> tuple[str, list[int], lis
     Returns the new source and two parallel sorted lists mapping offsets in the
     new source back to columns in `text`.
     """
+    for col, ch in enumerate(text):
+        if ch in _UNICODE_HINTS:
+            raise ParseError(
+                f"character {ch!r} is not allowed; {_UNICODE_HINTS[ch]}", text, col
+            )
+    text = text.translate(_UNICODE_SAME)
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError) as exc:
@@ -334,6 +363,13 @@ def _rewrite(text: str, functions: set[str] | None) -> tuple[str, list[int], lis
         if tok.start[0] != 1:
             raise ParseError("expression must be on one line", text, None)
         string = tok.string
+        if tok.type == tokenize.NUMBER and string[:2].lower() in ("0x", "0o", "0b"):
+            raise ParseError(
+                f"hexadecimal, octal and binary numbers ({string!r}) are not "
+                "allowed; write decimal numbers (and 0*x10 for a product)",
+                text,
+                tok.start[1],
+            )
         if tok.type == tokenize.OP and string == "^":
             string = "**"
         if tok.type == tokenize.OP and string in "([{":
@@ -393,6 +429,8 @@ def _implicit_product(prev, tok, functions: set[str] | None) -> bool:
 _VARIABLE_LIKE = re.compile(r"[A-Za-z]_?\d*")
 
 
+_CHAIN_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+
 # ---------------------------------------------------------------------------
 # The AST walker.
 # ---------------------------------------------------------------------------
@@ -435,6 +473,8 @@ class _Builder:
         if depth > MAX_DEPTH:
             self.fail(f"nested too deeply (more than {MAX_DEPTH} levels)", node)
         method = getattr(self, "_" + type(node).__name__, None)
+        if isinstance(node, ast.Tuple) and not node.elts:
+            self.fail("empty parentheses '()'", node)
         if method is None:
             construct = _CONSTRUCTS.get(type(node), type(node).__name__)
             if isinstance(node, ast.Attribute):
@@ -469,6 +509,8 @@ class _Builder:
             self.fail(f"names starting with '_' ({name!r}) are not allowed", node)
         if name in CONSTANTS:
             return CONSTANTS[name]
+        if name == "\u03c0":  # π
+            return sympy.pi
         if name in _FUNCTION_TABLE:
             self.fail(f"function '{name}' must be called, e.g. {name}(x)", node)
         if name not in self.symbols:
@@ -485,15 +527,29 @@ class _Builder:
         self.fail(f"operator '{op}' is not allowed", node)
 
     def _BinOp(self, node, depth):
+        # a chain a + b - c * d ... nests on the left in the AST; walk it with a
+        # loop so that a long (legal) sum does not count as deep nesting
+        chain = []
+        while isinstance(node, ast.BinOp):
+            chain.append(node)
+            if type(node.op) not in _CHAIN_OPS or not isinstance(node.left, ast.BinOp):
+                break
+            node = node.left
+        for link in chain:
+            op = type(link.op)
+            if op not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow):
+                self.fail(
+                    f"operator '{_OPERATORS.get(op, op.__name__)}' is not allowed",
+                    link,
+                    link.left.end_col_offset,
+                )
+        value = self.build(chain[-1].left, depth)
+        for link in reversed(chain):
+            value = self._apply(link, value, self.build(link.right, depth))
+        return value
+
+    def _apply(self, node, left, right):
         op = type(node.op)
-        if op not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow):
-            self.fail(
-                f"operator '{_OPERATORS.get(op, op.__name__)}' is not allowed",
-                node,
-                node.left.end_col_offset,
-            )
-        left = self.build(node.left, depth)
-        right = self.build(node.right, depth)
         if op is ast.Add:
             return left + right
         if op is ast.Sub:
@@ -568,6 +624,13 @@ class _Builder:
             )
         if name in ("log", "ln") and args[0].is_zero:
             self.fail("log(0) is undefined", node)
+        if name == "log" and len(args) == 2 and args[1].is_number:
+            base = args[1]
+            if base.is_extended_real is False or base.is_positive is False or base == 1:
+                self.fail(
+                    f"log base must be a positive number other than 1, got {base}",
+                    node,
+                )
         return builder(*args)
 
 
@@ -713,6 +776,14 @@ class Expression:
             values = kwargs
             shape_source = next(iter(kwargs.values()), 0.0)
         arrays = [_as_float_array(values[v], v) for v in self.variables]
+        try:
+            return self._evaluate(arrays, shape_source)
+        except (OverflowError, TypeError) as exc:
+            raise DfdxError(
+                f"cannot evaluate {self} as a real number ({exc})"
+            ) from None
+
+    def _evaluate(self, arrays, shape_source):
         with np.errstate(all="ignore"):
             out = self._compiled()(*arrays)
             if not arrays:
@@ -810,7 +881,48 @@ def _parse(text: str, undefined_functions: bool) -> Expression:
         raise ParseError("not a mathematical expression", text)
     if result.has(sympy.zoo, sympy.nan):
         raise ParseError("expression is undefined everywhere (division by zero)", text)
+    _check_real_and_finite(result, text)
     return Expression(result, text.strip())
+
+
+_FLOAT_MAX = sympy.Float(float(np.finfo(float).max))
+
+
+def _check_real_and_finite(result: sympy.Expr, text: str) -> None:
+    """Refuse constants that are not real (sqrt(-1), (-8)^(1/3), log(-1)) or
+    that no float can hold (10^400, 1e308*10, exp(1000)): evaluating them
+    would raise or give complex numbers and inf."""
+    for node in sympy.preorder_traversal(result):
+        if isinstance(node, sympy.Number):
+            if abs(node) > _FLOAT_MAX:
+                raise ParseError(
+                    f"number too large for floating point ({_short(node)})", text
+                )
+        elif node.is_number and node.is_extended_real is False:
+            raise ParseError(
+                f"{_short(node)} is not a real number (SymPy takes the principal "
+                "complex value of roots and logarithms of negative numbers; "
+                "dfdx works with real functions)",
+                text,
+            )
+    if result.is_number:
+        try:
+            value = complex(result.evalf(20))
+        except (TypeError, ValueError, OverflowError):
+            value = complex(math.inf)
+        if not math.isfinite(abs(value)):
+            raise ParseError(
+                f"the value of {_short(result)} is too large for floating point", text
+            )
+
+
+def _short(value) -> str:
+    text = sympy.sstr(value)
+    if len(text) > 40:
+        if value.is_Number:
+            return "about " + sympy.sstr(sympy.Float(value, 3))
+        return text[:37] + "..."
+    return text
 
 
 def parse(text: str, *, undefined_functions: bool = False) -> Expression:
@@ -887,6 +999,39 @@ def is_expression_like(obj) -> bool:
         return True
     mod = type(obj).__module__ or ""
     return mod.startswith("sympy")
+
+
+def call_real(f: Callable, x: float, *, name: str = "f") -> float:
+    """``f(x)`` for a user's callable as a real float (NaN where f is
+    undefined), or a :class:`DfdxError` saying what f did wrong: raised an
+    exception, returned something that is not one real number."""
+    where = f"x = {x!r}"
+    try:
+        out = f(x)
+    except DfdxError:
+        raise
+    except Exception as exc:
+        raise DfdxError(
+            f"{name} raised {type(exc).__name__} at {where}: {exc}"
+        ) from exc
+    try:
+        arr = np.asarray(out)
+    except Exception:  # an object NumPy cannot take
+        arr = np.asarray(None, dtype=object)
+    if arr.dtype.kind not in "biufc":
+        raise DfdxError(
+            f"{name} must return a real number, got {type(out).__name__} at {where}"
+        )
+    if arr.size != 1:
+        raise DfdxError(
+            f"{name} must return one number per point, got shape {arr.shape} at {where}"
+        )
+    value = arr.reshape(())[()]
+    if np.iscomplexobj(arr):
+        if value.imag != 0:
+            raise DfdxError(f"{name} returned a complex value {value} at {where}")
+        value = value.real
+    return float(value)
 
 
 def variable_values(expr: Expression, at, *, name: str = "at") -> dict[str, Any]:
