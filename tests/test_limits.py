@@ -161,3 +161,39 @@ def test_show_exact_option_prints_errors():
         dfdx.DfdxError, match="show_exact=True needs the exact derivative"
     ):
         dfdx.limit_table(f, 1, show_exact=True)
+
+
+# --- regressions found by attacking the API (h-found) ------------------------
+
+
+@pytest.mark.parametrize(
+    "func, message",
+    [
+        (lambda x: None, "f must return a real number, got NoneType at x = 1.1"),
+        (lambda x: [x, x], r"one number per point, got shape \(2,\)"),
+        (lambda x: x + 1j, "f returned a complex value"),
+        (lambda x: 1 / 0, "f raised ZeroDivisionError at x = 1.1: division by zero"),
+        (lambda: 1, "f raised TypeError"),
+        (lambda x: object(), "f must return a real number, got object"),
+    ],
+)
+def test_limit_table_of_misbehaving_callable(func, message):
+    # before: raw TypeError / ZeroDivisionError from the subtraction
+    with pytest.raises(dfdx.DfdxError, match=message):
+        dfdx.limit_table(func, 1)
+    with pytest.raises(dfdx.DfdxError, match=message):
+        dfdx.numerical_lim(func, 1, 0.1)
+
+
+def test_limit_table_callable_returning_0d_array_and_numpy_scalars():
+    t = dfdx.limit_table(lambda x: np.array(3 * x**2 - 4 * x), 1)
+    assert str(t) == CHAPTER_LINES
+    assert dfdx.numerical_lim(lambda x: np.float32(x) * 0 + 1, 1.0, 0.1) == 0.0
+
+
+def test_limit_table_overflow_says_so():
+    # before: "f is not defined near x = 1e+300" for x^2
+    with pytest.raises(dfdx.DfdxError, match="too large for floating point"):
+        dfdx.limit_table("x^2", 1e300)
+    with pytest.raises(dfdx.DfdxError, match="too large for floating point"):
+        dfdx.limit_table("x^2", 1, h=1e300)

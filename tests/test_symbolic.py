@@ -190,6 +190,77 @@ def test_smooth_points_of_relu_do_not_take_the_slow_limit_path():
 
 
 def test_tie_in_max_is_a_kink():
-    with pytest.raises(dfdx.NotDifferentiableError, match="left derivative 0, right derivative 1"):
+    with pytest.raises(
+        dfdx.NotDifferentiableError, match="left derivative 0, right derivative 1"
+    ):
         dfdx.tangent_line("max(x, 1)", 1)
     assert str(dfdx.tangent_line("max(x, 1)", 0.5)) == "y = 1"
+
+
+# --- regressions found by attacking the API (h-found) ------------------------
+
+
+@pytest.mark.parametrize(
+    "text, at, message",
+    [
+        ("x^2", 1e300, r"f\(1e\+300\) = 1.00e\+600 for f = x\*\*2: too large"),
+        ("exp(x)", 800, r"f\(800\) = 2.73e\+347 for f = exp\(x\): too large"),
+        ("1/x", 1e-320, r"f\(1e-320\) = 1.00e\+320"),
+    ],
+)
+def test_overflow_is_not_called_undefined(text, at, message):
+    # before: "f(x) = x**2 is undefined at x = 1e+300" (it is defined)
+    with pytest.raises(dfdx.DfdxError, match=message) as info:
+        dfdx.tangent_line(text, at=at)
+    assert not isinstance(info.value, dfdx.UndefinedError)
+
+
+@pytest.mark.parametrize(
+    "at",
+    [np.array(1.5), np.float32(1.5), np.int64(3) / 2, 1.5],
+)
+def test_tangent_at_numpy_scalars_and_0d_arrays(at):
+    # before: a 0-d array reached sympify and raised TypeError
+    t = dfdx.tangent_line("x^2", at=at)
+    assert (t.slope, t.intercept) == (3.0, -2.25)
+    assert str(t) == "y = 3x - 2.25"
+
+
+def test_tangent_at_float32_reads_the_decimal_the_user_typed():
+    # float32(0.1) used to print as (2500000037252903/12500000000000000)x - ...
+    assert str(dfdx.tangent_line("x^2", at=np.float32(0.1))) == "y = 0.2x - 0.01"
+
+
+def test_tangent_at_tiny_point_prints_decimals_not_huge_fractions():
+    assert str(dfdx.tangent_line("x^2", at=1e-300)) == "y = 2e-300x"
+    assert str(dfdx.tangent_line("x^3", at=1 / 3)) == "y = 0.333333x - 0.0740741"
+
+
+def test_tangent_at_fraction_and_decimal():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    assert str(dfdx.tangent_line("x^2", at=Fraction(1, 3))) == "y = (2/3)x - 1/9"
+    assert str(dfdx.tangent_line("x^2", at=Decimal("0.1"))) == "y = 0.2x - 0.01"
+
+
+def test_derivative_undefined_everywhere_is_an_error():
+    # d/dx 0**x: SymPy says nan; dfdx used to return Expression('nan')
+    with pytest.raises(dfdx.UndefinedError, match="undefined everywhere"):
+        dfdx.diff("0^x")
+
+
+@pytest.mark.parametrize(
+    "func, message",
+    [
+        (lambda x: None, "f must return a real number, got NoneType at x = 1.0"),
+        (lambda x: "a", "f must return a real number, got str"),
+        (lambda x: 1 / 0, "f raised ZeroDivisionError at x = 1.0: division by zero"),
+        (lambda x: x + 1j, r"f returned a complex value \(1\+1j\)"),
+        (lambda x: np.array([x, x]), r"one number per point, got shape \(2,\)"),
+        (lambda x: int(x), "f raised TypeError"),
+    ],
+)
+def test_tangent_of_misbehaving_callable_is_a_dfdx_error(func, message):
+    with pytest.raises(dfdx.DfdxError, match=message):
+        dfdx.tangent_line(func, at=1.0)

@@ -15,7 +15,7 @@ import numpy as np
 import sympy
 
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
-from .expr import Expression, as_expression, is_expression_like, relu
+from .expr import Expression, as_expression, call_real, is_expression_like, relu
 
 __all__ = [
     "diff",
@@ -115,6 +115,11 @@ def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
     real, back = real_symbols(e.sympy)
     rsym = next((r for r in back if r.name == sym.name), sym)
     d = sympy.diff(real, rsym, int(n))
+    if d.has(sympy.nan, sympy.zoo):
+        raise UndefinedError(
+            f"the derivative of {e} with respect to {sym.name} is undefined "
+            f"everywhere (SymPy gives {sympy.sstr(d)[:60]})"
+        )
     d = _tidy(d).xreplace(back)
     return Expression(d)
 
@@ -196,9 +201,12 @@ def derivative_at(expr, at, wrt: str | None = None):
     rsym = next((r for r in back if r.name == sym.name), sym)
     value = real.subs(rsym, a)
     if _finite_number(value) is None:
+        _refuse_overflow(value, f"f({_fmt_number(at)})", e)
         raise UndefinedError(f"f({sym.name}) = {e} is undefined at {label}")
     d = sympy.diff(real, rsym)
     slope = d.subs(rsym, a)
+    if _finite_number(slope) is None:
+        _refuse_overflow(slope, f"f'({_fmt_number(at)})", e)
     if _finite_number(slope) is not None and not at_kink(real, {rsym: a}):
         return value, slope
     # kinks, cusps, vertical tangents: look at the one-sided limits
@@ -216,6 +224,23 @@ def derivative_at(expr, at, wrt: str | None = None):
         left=left,
         right=right,
     )
+
+
+_FLOAT_MAX = float(np.finfo(float).max)
+
+
+def _refuse_overflow(value, what: str, e) -> None:
+    """Raise a clear DfdxError when `value` is a finite real number that no
+    float can hold (exp(x) at 800): that is not "undefined"."""
+    try:
+        v = sympy.sympify(value).evalf(30)
+    except (sympy.SympifyError, TypeError, ValueError):
+        return
+    if isinstance(v, sympy.Float) and v.is_finite and abs(v) > _FLOAT_MAX:
+        raise DfdxError(
+            f"{what} = {sympy.sstr(sympy.Float(v, 3))} for f = {e}: too large "
+            "for floating point (largest float ≈ 1.8e308)"
+        )
 
 
 def _fmt_sym(v) -> str:
@@ -240,7 +265,8 @@ def _fmt_number(v) -> str:
         return "0"
     if f.is_integer() and abs(f) < 1e15:
         return str(int(f))
-    return f"{f:.6g}"
+    r = repr(f)
+    return r if len(r) <= 10 else f"{f:.6g}"
 
 
 @dataclass(frozen=True)
@@ -306,7 +332,9 @@ def _coef_text(v, digits: int) -> str:
         short = f"{f:.8g}"
         if sympy.Rational(short) == v:
             return short
-        return f"{v.p}/{v.q}"
+        if len(str(v.p)) + len(str(v.q)) <= 12:
+            return f"{v.p}/{v.q}"
+        return f"{f:.{digits}g}"
     return f"{float(v):.{digits}g}"
 
 
@@ -337,12 +365,22 @@ def _numeric_slope(f: Callable, a: float) -> tuple[float, float, float]:
     """f(a), f'(a) and an error estimate for a Python callable."""
     from .numeric import derivative
 
-    res = derivative(f, a)
+    fa = call_real(f, a)
+    try:
+        res = derivative(f, a)
+    except DfdxError:
+        raise
+    except Exception as exc:  # the user's function failed on an array of points
+        raise DfdxError(
+            f"could not differentiate f numerically at x = {_fmt_number(a)}: called "
+            f"on a NumPy array of points, f raised {type(exc).__name__}: {exc} "
+            "(make f work elementwise on arrays, e.g. with np.sin instead of math.sin)"
+        ) from exc
     if res.status < 0 and not np.isfinite(res.df):
         raise NotDifferentiableError(
             f"could not find a finite derivative of the function at x = {_fmt_number(a)}"
         )
-    return float(f(a)), float(res.df), float(res.error)
+    return fa, float(res.df), float(res.error)
 
 
 def tangent_line(f, at) -> TangentLine:
@@ -435,7 +473,27 @@ def _check_point(at, name: str) -> float:
 
 def _exact_point(at):
     """A point as an exact SymPy number: floats by their shortest decimal
-    (0.1 -> 1/10), so exact answers stay readable."""
-    if isinstance(at, (float, np.floating)):
-        return sympy.Rational(repr(float(at)))
-    return sympy.sympify(at)
+    (0.1 -> 1/10, float32 0.1 -> 1/10), so exact answers stay readable.
+    Never hands text to SymPy."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    if isinstance(at, np.ndarray) and at.ndim == 0:
+        at = at[()]
+    if isinstance(at, sympy.Basic) and at.is_number:
+        return at
+    if isinstance(at, (bool, np.bool_)):
+        raise DfdxError(f"at must be a number, got {at!r}")
+    if isinstance(at, (int, np.integer)):
+        return sympy.Integer(int(at))
+    if isinstance(at, Fraction):
+        return sympy.Rational(at.numerator, at.denominator)
+    if isinstance(at, Decimal) and at.is_finite():
+        return sympy.Rational(str(at))
+    if isinstance(at, np.floating) and np.isfinite(at):
+        # numpy prints the shortest decimal of its own precision
+        return sympy.Rational(
+            str(np.format_float_positional(at, unique=True, trim="0"))
+        )
+    value = _check_point(at, "at")
+    return sympy.Rational(repr(value))
