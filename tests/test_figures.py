@@ -160,3 +160,86 @@ def test_exercise_1_through_d2l_with_expressions_has_no_warning():
     assert y[0] == -np.inf
     np.testing.assert_allclose(y[1:], x[1:] ** 3 - 1 / x[1:])
     np.testing.assert_allclose(ax.lines[1].get_xydata()[:, 1], 4 * x - 4)
+
+
+# --- regressions found by attacking the sampler (h-found) --------------------
+
+
+def test_sign_jump_on_a_grid_point_has_no_vertical_connector():
+    # linspace(-2, 2, 801) has x = 0: sign(0) = 0 used to be joined to both
+    # sides, drawing a vertical line from -1 to 1, and no jump was reported
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = dfdx.plot_function("sign(x)", xlim=(-2, 2))
+    for piece in _segments(ax.lines[0]):
+        assert len(set(piece[:, 1])) == 1  # each piece is flat: -1, 0 or 1
+    s = sample(dfdx.parse("sign(x)"), xlim=(-2, 2))
+    assert s.jumps == pytest.approx((0.0,), abs=1e-12) and s.poles == ()
+
+
+def test_jump_on_a_grid_point_with_slope_reaches_the_jump():
+    s = sample(dfdx.parse("x - sign(x)/2 + sign(x - 1)"), xlim=(-2, 3))
+    assert s.jumps == pytest.approx((0.0, 1.0), abs=1e-12)
+    ok = np.isfinite(s.y)
+    # the curve gets within 1e-12 of x = 1 from the left, at y = 1 - 1/2 - 1
+    left = s.x[ok & (s.x < 1)]
+    assert 1 - left.max() < 1e-12
+    assert s.y[ok & (s.x < 1)][-1] == pytest.approx(-0.5)
+
+
+def test_tan_squared_even_poles_are_found():
+    # no sign change on either side: used to be drawn as two spikes to 1.6e6
+    s = sample(dfdx.parse("tan(x)^2"), xlim=(-4, 4))
+    np.testing.assert_allclose(s.poles, [-np.pi / 2, np.pi / 2], atol=1e-9)
+    assert s.ylim is not None and s.ylim[1] < 1e3
+
+
+@pytest.mark.parametrize("text", ["exp(1/x)", "exp(-1/x)"])
+def test_one_sided_blow_up_is_a_pole_at_zero(text):
+    # exp(1/x) overflows just right of 0: used to be "undefined" with a y-axis
+    # up to 1e86; exp(-1/x) put its pole at the overflow edge x = -0.0012
+    s = sample(dfdx.parse(text), xlim=(-2, 2))
+    assert s.poles == pytest.approx((0.0,), abs=1e-9)
+    assert s.ylim is not None and s.ylim[1] < 1e5
+
+
+@pytest.mark.parametrize("text, xlim", [("log(x)", (-1, 3)), ("log(abs(x))", (-3, 3))])
+def test_logarithmic_blow_up_at_zero_is_a_pole(text, xlim):
+    s = sample(dfdx.parse(text), xlim=xlim)
+    assert s.poles == pytest.approx((0.0,), abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "text, xlim",
+    [
+        ("sqrt(1 - x^2)", (-2, 2)),
+        ("sqrt(x)", (-1, 4)),
+        ("sin(1/x)", (-1, 1)),
+        ("exp(x)", (-10, 800)),
+        ("x^x", (-2, 2)),
+    ],
+)
+def test_domain_edges_oscillation_and_overflow_are_not_poles(text, xlim):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = sample(dfdx.parse(text), xlim=xlim)
+    assert s.poles == () and s.jumps == ()
+
+
+def test_undefined_point_between_two_limits_is_a_jump():
+    s = sample(dfdx.parse("abs(x)/x"), xlim=(-1, 1))
+    assert s.jumps == (0.0,) and s.poles == ()
+
+
+@pytest.mark.parametrize(
+    "text, x, poles",
+    [
+        ("1/(x^2 - 1)", None, [-1.0, 1.0]),
+        ("1/sin(x)", None, [-2 * np.pi, -np.pi, 0.0, np.pi, 2 * np.pi]),
+        ("x/(x - 1)", np.arange(0, 3, 0.1), [1.0]),
+    ],
+)
+def test_poles_against_their_exact_places(text, x, poles):
+    s = sample(dfdx.parse(text), x, xlim=(-7, 7))
+    np.testing.assert_allclose(s.poles, poles, atol=1e-9)
+    assert s.jumps == ()

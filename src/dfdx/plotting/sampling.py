@@ -100,6 +100,7 @@ def _classify(
     Returns (kind, where) arrays: kind 0 = continuous, 1 = pole, 2 = jump,
     3 = undefined point inside.
     """
+    a_start, b_start, fa_start, fb_start = a, b, fa, fb
     a, b, fa, fb = a.copy(), b.copy(), fa.copy(), fb.copy()
     kind = np.zeros(a.shape, dtype=int)
     where = (a + b) / 2
@@ -108,10 +109,16 @@ def _classify(
         if not active.any():
             break
         m = (a + b) / 2
-        fm = evaluate(f, m)
+        fm = _raw(f, m)
         bad = active & ~np.isfinite(fm)
         kind[bad] = 3
         where[bad] = m[bad]
+        for i in np.flatnonzero(bad & np.isinf(fm)):
+            # f overflows at m (exp(-1/x) left of 0): the pole is where the
+            # overflow meets the smaller end value, not at m
+            small_a = abs(fa_start[i]) < abs(fb_start[i])
+            other = a_start[i] if small_a else b_start[i]
+            where[i] = _edge(f, m[i], other)[1]
         active &= ~bad
         left = np.abs(fm - fa) >= np.abs(fb - fm)
         b = np.where(active & left, m, b)
@@ -126,8 +133,125 @@ def _classify(
     kind[pole] = 1
     kind[disc & ~pole] = 2
     where[active] = ((a + b) / 2)[active]
-    # an undefined point between large values of opposite growth is a pole
-    return kind, where
+    # the differences cannot see a pole with the same sign on both sides
+    # (tan(x)^2) when both ends are already large: look for a peak of |f|
+    calm = np.flatnonzero(kind == 0)
+    if calm.size:
+        a0, b0 = a_start[calm], b_start[calm]
+        xp, fp = _peak(f, a0, b0)
+        ends = np.maximum(np.abs(fa_start[calm]), np.abs(fb_start[calm]))
+        hit = ~np.isfinite(fp) | (np.abs(fp) > 1e3 * np.maximum(ends, scale))
+        kind[calm[hit]] = 1
+        where[calm[hit]] = xp[hit]
+    # a "pole" at the edge of a region where f overflows (exp(-1/x) left of
+    # 0) is really at the far edge of that region, next to the smaller end
+    for i in np.flatnonzero(kind == 1):
+        delta = 1e-9 * (b_start[i] - a_start[i])
+        probe = np.array([where[i] - delta, where[i] + delta])
+        inf = np.isinf(_raw(f, probe))
+        if inf.any():
+            small_a = abs(fa_start[i]) < abs(fb_start[i])
+            other = a_start[i] if small_a else b_start[i]
+            where[i] = _edge(f, probe[np.argmax(inf)], other)[1]
+    return kind, where, (a, fa, b, fb)
+
+
+def _peak(f, a: np.ndarray, b: np.ndarray):
+    """Golden-section search for the largest |f| in each [a, b]."""
+    g = (np.sqrt(5) - 1) / 2
+    a, b = a.copy(), b.copy()
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = np.abs(_raw(f, c)), np.abs(_raw(f, d))
+    for _ in range(80):
+        # NaN or inf counts as the largest (a pole right there)
+        left = np.where(np.isfinite(fc), fc, np.inf) >= np.where(
+            np.isfinite(fd), fd, np.inf
+        )
+        b = np.where(left, d, b)
+        a = np.where(left, a, c)
+        d_new = np.where(left, c, a + g * (b - a))
+        c_new = np.where(left, b - g * (b - a), d)
+        fc, fd = np.where(left, np.nan, fd), np.where(left, fc, np.nan)
+        c, d = c_new, d_new
+        fresh_c, fresh_d = np.isnan(fc), np.isnan(fd)
+        fc = np.where(fresh_c, np.abs(_raw(f, c)), fc)
+        fd = np.where(fresh_d, np.abs(_raw(f, d)), fd)
+    xm = (a + b) / 2
+    return xm, _raw(f, xm)
+
+
+def _shift(a: np.ndarray, k: int) -> np.ndarray:
+    """`a` shifted by k places (positive: towards higher indices), 0-padded."""
+    out = np.zeros_like(a)
+    if k > 0:
+        out[k:] = a[:-k]
+    else:
+        out[:k] = a[-k:]
+    return out
+
+
+def _raw(f, x: np.ndarray) -> np.ndarray:
+    """f(x) keeping ±inf (NaN only where f is undefined)."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(all="ignore"):
+        try:
+            y = np.asarray(f(x))
+            if y.shape != x.shape:
+                raise ValueError
+        except (TypeError, ValueError, ArithmeticError):
+            y = np.array([_call_scalar(f, v) for v in x])
+        if np.iscomplexobj(y):
+            y = np.where(np.imag(y) == 0, np.real(y), np.nan)
+        try:
+            return np.asarray(y, dtype=float)
+        except (TypeError, ValueError):
+            return np.full(x.shape, np.nan)
+
+
+def _jumps_at(f, x0: float, span: float, scale: float) -> bool:
+    """Whether f, undefined at x0, has different settled one-sided limits
+    there (abs(x)/x), not an oscillation without limits (sin(1/x))."""
+    d = 1e-7 * max(span, abs(x0), 1.0)
+    v = _raw(f, x0 + np.array([-d, -d / 100, d / 100, d]))
+    if not np.all(np.isfinite(v)):
+        return False
+    gap = abs(v[2] - v[1])
+    settle = max(abs(v[1] - v[0]), abs(v[3] - v[2]))
+    return bool(gap > 1e-6 * max(scale, 1.0) and settle < 1e-3 * gap)
+
+
+def _edge(f, x_undefined: float, x_finite: float) -> tuple[float, float]:
+    """Bisect to the edge between where f is undefined and where it is finite:
+    returns (last undefined, first finite) points, 2^-60 of the span apart."""
+    a, b = float(x_undefined), float(x_finite)
+    for _ in range(60):
+        m = (a + b) / 2
+        if m in (a, b):
+            break
+        if np.isfinite(_raw(f, np.array([m]))[0]):
+            b = m
+        else:
+            a = m
+    return a, b
+
+
+def _blows_up(f, x_undefined: float, x_finite: float, span: float, scale: float):
+    """Whether |f| grows without bound approaching the edge from the finite
+    side: it overflows, or keeps growing by at least as much per decade of
+    distance (1/x, log x) rather than levelling off (atan(1/x), sqrt x)."""
+    side = 1.0 if x_finite > x_undefined else -1.0
+    d = span * np.array([1e-3, 1e-5, 1e-7, 1e-9, 1e-11])
+    v = np.abs(_raw(f, x_undefined + side * d))
+    if np.any(np.isposinf(v)):
+        return True
+    if not np.all(np.isfinite(v)):
+        return False
+    step = np.diff(v)
+    return bool(
+        np.all(step > 0)
+        and np.all(step[1:] >= 0.5 * step[:-1])
+        and v[-1] - v[0] > 1e-3 * max(scale, 1.0)
+    )
 
 
 def sample(f, x=None, *, xlim=(-5.0, 5.0), n: int = 801) -> Sampled:
@@ -150,6 +274,11 @@ def sample(f, x=None, *, xlim=(-5.0, 5.0), n: int = 801) -> Sampled:
     -------
     Sampled
     """
+    with np.errstate(all="ignore"):  # inf and NaN are expected and handled
+        return _sample(f, x, xlim, n)
+
+
+def _sample(f, x, xlim, n) -> Sampled:
     if x is None:
         lo, hi = (float(v) for v in xlim)
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
@@ -174,19 +303,21 @@ def sample(f, x=None, *, xlim=(-5.0, 5.0), n: int = 801) -> Sampled:
     jumps: list[float] = []
     extra_x: list[float] = []
     breaks: list[float] = []
+    jump_x: list[float] = []
+    jump_y: list[float] = []
 
     # 1. intervals between finite neighbours whose change is out of line
     if pair_ok.any():
         absdy = np.abs(dy[pair_ok])
         typical = float(np.median(absdy)) + 1e-300
-        neighbours = np.maximum(
-            np.concatenate([[0.0], np.abs(np.nan_to_num(dy[:-1]))]),
-            np.concatenate([np.abs(np.nan_to_num(dy[1:])), [0.0]]),
-        )
+        ady = np.abs(np.nan_to_num(dy)) / 8  # /8: room to compare without overflow
+        neighbours = np.maximum(_shift(ady, 1), _shift(ady, -1))
+        # a jump that falls on a grid point (sign(x) at 0) or a pole with the
+        # same sign on both sides (tan(x)^2) makes two big steps side by side:
+        # compare with the steps one further out as well
+        far = np.maximum(_shift(ady, 2), _shift(ady, -2))
         suspect = (
-            pair_ok
-            & (np.abs(np.nan_to_num(dy)) > 8 * typical)
-            & (np.abs(np.nan_to_num(dy)) > 2 * neighbours)
+            pair_ok & (ady > 8 * typical) & ((ady > 2 * neighbours) | (ady > 4 * far))
         )
         sign_flip = (
             pair_ok
@@ -195,16 +326,25 @@ def sample(f, x=None, *, xlim=(-5.0, 5.0), n: int = 801) -> Sampled:
         )
         idx = np.flatnonzero(suspect | sign_flip)
         if idx.size:
-            kind, where = _classify(f, x[idx], x[idx + 1], y[idx], y[idx + 1], scale)
-            for k, w in zip(kind, where):
+            kind, where, (ba, bfa, bb, bfb) = _classify(
+                f, x[idx], x[idx + 1], y[idx], y[idx + 1], scale
+            )
+            for i, (k, w) in enumerate(zip(kind, where)):
                 if k in (1, 3):
                     poles.append(float(w))
                     breaks.append(float(w))
                 elif k == 2:
                     jumps.append(float(w))
-                    breaks.append(float(w))
+                    # break just before the right end of the tiny bracket, so
+                    # a grid point on the jump (sign(0) = 0) is not joined to
+                    # either side by a vertical line
+                    breaks.append(float(bb[i]))
+                    # the curve reaches the jump from both sides
+                    jump_x.extend([float(ba[i]), float(bb[i])])
+                    jump_y.extend([float(bfa[i]), float(bfb[i])])
 
-    # 2. grid points where f is undefined: a pole if f blows up beside it
+    # 2. grid points where f is undefined: a pole where f blows up beside them
+    #    (1/x at 0, exp(1/x) from the right, log(x) at the edge of its domain)
     undefined_ranges: list[tuple[float, float]] = []
     bad = np.flatnonzero(~finite)
     if bad.size:
@@ -213,11 +353,23 @@ def sample(f, x=None, *, xlim=(-5.0, 5.0), n: int = 801) -> Sampled:
             lo_i, hi_i = run[0], run[-1]
             if lo_i == hi_i:
                 x0 = x[lo_i]
-                d = 1e-9 * max(span, abs(x0), 1.0)
-                side = evaluate(f, np.array([x0 - d, x0 + d]))
-                if np.any(np.abs(side) > 1e6 * max(scale, 1.0)):
+                if _blows_up(f, x0, x0 - 1, span, scale) or _blows_up(
+                    f, x0, x0 + 1, span, scale
+                ):
                     poles.append(float(x0))
                     continue
+                if _jumps_at(f, x0, span, scale):  # abs(x)/x at 0
+                    jumps.append(float(x0))
+                    undefined_ranges.append((float(x0), float(x0)))
+                    continue
+            edges = []
+            if lo_i > 0:
+                edges.append(_edge(f, x[lo_i], x[lo_i - 1]))
+            if hi_i < x.size - 1:
+                edges.append(_edge(f, x[hi_i], x[hi_i + 1]))
+            for edge_undefined, edge_finite in edges:
+                if _blows_up(f, edge_undefined, edge_finite, span, scale):
+                    poles.append(float(edge_undefined))
             undefined_ranges.append((float(x[lo_i]), float(x[hi_i])))
 
     # 3. samples that approach each pole from both sides
@@ -231,11 +383,16 @@ def sample(f, x=None, *, xlim=(-5.0, 5.0), n: int = 801) -> Sampled:
         ey = evaluate(f, ex)
         x = np.concatenate([x, ex])
         y = np.concatenate([y, ey])
-    if breaks:
-        x = np.concatenate([x, breaks])
-        y = np.concatenate([y, np.full(len(breaks), np.nan)])
+    if jump_x:
+        x = np.concatenate([x, jump_x])
+        y = np.concatenate([y, jump_y])
     order = np.argsort(x, kind="stable")
     x, y = x[order], y[order]
+    if breaks:
+        br = np.sort(np.asarray(breaks, dtype=float))
+        at = np.searchsorted(x, br, side="left")
+        x = np.insert(x, at, br)
+        y = np.insert(y, at, np.nan)
 
     ylim = None
     if poles:
