@@ -473,3 +473,30 @@ def test_use_svg_display_inside_ipython_selects_svg():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("ok")
+
+
+# --- regressions found by attacking the drop-in (h-found) --------------------
+
+
+def test_plot_list_of_0d_tensors_is_one_series():
+    torch = pytest.importorskip("torch")
+    ax = d2l.plot([torch.tensor(1.0), torch.tensor(2.0)], [3.0, 4.0])
+    assert ax.lines[0].get_xydata().tolist() == [[1.0, 3.0], [2.0, 4.0]]
+
+
+def test_plot_tuple_of_numbers_is_one_series():
+    ax = d2l.plot((1.0, 2.0, 3.0))
+    assert ax.lines[0].get_xydata().tolist() == [[0, 1.0], [1, 2.0], [2, 3.0]]
+
+
+@pytest.mark.parametrize("data", [{"a": 1.0}, "abc"])
+def test_plot_refuses_mappings_and_text(data):
+    # a dict used to be plotted silently as a categorical axis
+    with pytest.raises(DfdxError, match="must be a list, an array or a tensor"):
+        d2l.plot(data)
+
+
+def test_plot_legend_longer_than_curves_is_an_error():
+    # matplotlib silently drops the extra entries
+    with pytest.raises(DfdxError, match="legend has 2 entries but there are 1"):
+        d2l.plot([0.0, 1.0], [[0.0, 1.0]], legend=["a", "b"])

@@ -27,6 +27,7 @@ torch; torch tensors, NumPy arrays and lists are accepted as in d2l.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from itertools import cycle
 
 import matplotlib.pyplot as plt
@@ -133,13 +134,20 @@ def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
     axes.grid(True)
 
 
+def _is_number(v) -> bool:
+    """A plain number, a NumPy scalar or a 0-d array/tensor."""
+    return getattr(v, "ndim", None) == 0 or not hasattr(v, "__len__")
+
+
 def _has_one_axis(X):
-    """d2l's test: is `X` a single series (1-D array/tensor or list of numbers)?"""
+    """d2l's test: is `X` a single series (1-D array/tensor or list of numbers)?
+    Also true for a tuple of numbers and a list of 0-d tensors, which d2l
+    would fail on."""
     return (
         hasattr(X, "ndim")
         and X.ndim == 1
-        or isinstance(X, list)
-        and not hasattr(X[0], "__len__")
+        or isinstance(X, (list, tuple))
+        and _is_number(X[0])
     )
 
 
@@ -166,8 +174,21 @@ def _plain(series):
     return series
 
 
+def _plain_series(series):
+    """A series for matplotlib: tensors as arrays, 0-d tensors as numbers."""
+    series = _plain(series)
+    if isinstance(series, (list, tuple)):
+        return [_plain(v) for v in series]
+    return series
+
+
 def _as_series(data, name):
     """`data` as a list of series, d2l-style, refusing empty input."""
+    if isinstance(data, (str, bytes, Mapping)):
+        raise DfdxError(
+            f"{name} must be a list, an array or a tensor of numbers, "
+            f"not {type(data).__name__}"
+        )
     if _length(data, name) == 0:
         raise DfdxError(f"{name} is empty: nothing to plot")
     if _has_one_axis(data):
@@ -279,12 +300,17 @@ def plot(
                     "x and y must have the same length"
                 )
 
+    if legend is not None and len(legend) > len(Y):
+        raise DfdxError(
+            f"legend has {len(legend)} entries but there are {len(Y)} curves: "
+            "give one entry per curve"
+        )
     set_figsize(figsize)
     if axes is None:
         axes = plt.gca()
     axes.cla()
     for x, y, fmt in zip(X, Y, cycle(fmts)):
-        x, y = _plain(x), _plain(y)
+        x, y = _plain_series(x), _plain_series(y)
         if x is None:
             axes.plot(y, fmt)
         else:
