@@ -223,12 +223,30 @@ def test_diff_steps_rejects_higher_orders(capsys):
 
 def test_plot_gradient_field_and_tangent_plane(capsys, tmp_path):
     field = tmp_path / "field.svg"
-    code, out, _ = run(capsys, "plot", "x1^2 + 3x2^2", "--kind", "gradient-field",
-                       "--at", "x1=1,x2=0.5", "-o", str(field))
+    code, out, _ = run(
+        capsys,
+        "plot",
+        "x1^2 + 3x2^2",
+        "--kind",
+        "gradient-field",
+        "--at",
+        "x1=1,x2=0.5",
+        "-o",
+        str(field),
+    )
     assert code == 0 and field.read_text().startswith("<?xml")
     plane = tmp_path / "plane.png"
-    code, out, _ = run(capsys, "plot", "x^2 + y^2", "--kind", "tangent-plane",
-                       "--at", "x=1,y=1", "-o", str(plane))
+    code, out, _ = run(
+        capsys,
+        "plot",
+        "x^2 + y^2",
+        "--kind",
+        "tangent-plane",
+        "--at",
+        "x=1,y=1",
+        "-o",
+        str(plane),
+    )
     assert code == 0 and plane.read_bytes()[:4] == b"\x89PNG"
 
 
@@ -236,7 +254,10 @@ def test_plot_gradient_field_and_tangent_plane(capsys, tmp_path):
     "args, message",
     [
         (["--kind", "tangent-plane"], "--kind tangent-plane needs --at"),
-        (["--kind", "gradient-field", "--tangent-at", "1"], "--tangent-at is for --kind function"),
+        (
+            ["--kind", "gradient-field", "--tangent-at", "1"],
+            "--tangent-at is for --kind function",
+        ),
         (["--at", "x=1"], "--at is for --kind gradient-field or tangent-plane"),
         (["--kind", "gradient-field", "--at", "x=1"], "missing value for variable y"),
     ],
@@ -245,3 +266,31 @@ def test_plot_kind_errors(capsys, tmp_path, args, message):
     expr = "x^2 + y^2"
     code, _, err = run(capsys, "plot", expr, "-o", str(tmp_path / "p.svg"), *args)
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+# --- regressions found by attacking the CLI (h-found) ------------------------
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["limit", "x^2", "--at", "1", "--h", "1e-400"],
+            "argument --h: too small: '1e-400' rounds to 0 in floating point",
+        ),
+        (["diff", "sqrt(-1)"], "I is not a real number"),
+        (["diff", "10^400"], "number too large for floating point (about 1.00e+400)"),
+        (["tangent", "x^2", "--at", "1e300"], "f(1e+300) = 1.00e+600"),
+        (["diff", "log(x, 0)"], "log base must be a positive number other than 1"),
+    ],
+)
+def test_cli_odd_input_is_one_line_exit_2(capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dfdx: error: ") and message in err
+    assert err.count("\n") == 1
+
+
+def test_cli_h_zero_is_still_refused_as_not_positive(capsys):
+    assert main(["limit", "x^2", "--at", "1", "--h", "0e-5"]) == 2
+    assert "h must be positive" in capsys.readouterr().err
