@@ -197,3 +197,10 @@ def test_limit_table_overflow_says_so():
         dfdx.limit_table("x^2", 1e300)
     with pytest.raises(dfdx.DfdxError, match="too large for floating point"):
         dfdx.limit_table("x^2", 1, h=1e300)
+
+
+def test_error_plot_refuses_a_point_without_derivative():
+    with pytest.raises(
+        dfdx.NotDifferentiableError, match="left derivative -1, right derivative 1"
+    ):
+        dfdx.limit_table("abs(x)", 0).plot()

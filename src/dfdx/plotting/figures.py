@@ -254,13 +254,20 @@ def plot_error_vs_h(
     reference = "exact"
     if exact is None:
         if is_expression_like(f):
-            from ..limits import _exact_derivative
+            from ..symbolic import derivative_at
 
-            exact = _exact_derivative(func, x)
+            # raises UndefinedError / NotDifferentiableError where there is no
+            # derivative to measure the error against (abs(x) at 0)
+            exact = float(derivative_at(func, x)[1])
         if exact is None:
             from ..numeric import derivative
 
             res = derivative(func, x)
+            if res.status != 0 or not np.isfinite(float(res.df)):
+                raise DfdxError(
+                    f"no reliable derivative of f at x = {x:g} ({res.message}); "
+                    "the error-versus-h plot needs one: pass exact="
+                )
             exact = float(res.df)
             reference = f"numerical reference (error ≈ {float(res.error):.0e})"
     hs = np.geomspace(h_max, h_min, 121)
