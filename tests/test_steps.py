@@ -496,3 +496,42 @@ def test_simplify_check_of_a_huge_form_is_fast():
     text = str(steps)
     assert time.perf_counter() - start < 3.5
     assert "agree at every sample point" in text
+
+
+def test_relu_reason_in_chinese_has_no_english_words():
+    # the relu formula said "1 for x > 0 and 0 for x < 0" in both languages
+    zh = explain("relu(x)", lang="zh").root.reason
+    assert zh == (
+        "relu(x) = max(0, x) 在 x = 0 处有折点（左导数 0，右导数 1），在那里不可微；"
+        "其他地方 d/dx relu(x) = 1 (x > 0), 0 (x < 0)，PyTorch 在 0 处取次梯度 0，"
+        "记作 Heaviside(x, 0)。"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, wrt",
+    [
+        ("x^x", None),
+        ("abs(x)", None),
+        ("max(x, x^2)", None),
+        ("min(x, 0, -x)", None),
+        ("logsumexp(x, 2x)", None),
+        ("log(x, 2)", None),
+        ("x^pi", None),
+        ("abs(x)^3", None),
+        ("x*y + sin(y)", "y"),
+        ("exp(-x^2)*log(x)", None),
+    ],
+)
+def test_chinese_reasons_have_no_english_sentences(text, wrt):
+    allowed = {"PyTorch", "SymPy", "torch", "maximum", "minimum", "softmax", "sum"}
+    for step in explain(text, wrt, lang="zh"):
+        words = set(re.findall(r"[A-Za-z]{3,}", step.reason))
+        names = {w for w in words if w.lower() in _FUNCTION_NAMES}
+        assert words - names - allowed == set(), step.reason
+
+
+_FUNCTION_NAMES = {
+    "abs", "max", "min", "exp", "log", "sin", "cos", "tan", "sec", "sqrt",
+    "sign", "relu", "sigmoid", "softplus", "heaviside", "arsinh",
+}  # fmt: skip

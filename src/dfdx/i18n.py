@@ -287,8 +287,8 @@ FORMULAS: dict[str, tuple[str, str]] = {
         r"\frac{d}{d@} \operatorname{softplus}(@) = \sigma(@)",
     ),
     "relu": (
-        "d/d@ relu(@) = 1 for @ > 0 and 0 for @ < 0",
-        r"\frac{d}{d@} \operatorname{ReLU}(@) = 1 \text{ for } @ > 0,\ 0 \text{ for } @ < 0",
+        "d/d@ relu(@) = 1 (@ > 0), 0 (@ < 0)",
+        r"\frac{d}{d@} \operatorname{ReLU}(@) = 1\ (@ > 0),\ 0\ (@ < 0)",
     ),
     "abs": ("d/d@ |@| = sign(@)", r"\frac{d}{d@} |@| = \operatorname{sign}(@)"),
     "logsumexp": (
