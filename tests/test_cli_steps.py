@@ -50,3 +50,21 @@ def test_errors(argv, message, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("dfdx: error: ") and message in err and err.count("\n") == 1
+
+
+def test_outdir_that_is_a_file_is_one_line_error(tmp_path, capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    assert cli.main(["exercises", "6", "--outdir", str(blocker)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dfdx: error: outdir ") and "is a file, not a folder" in err
+    assert err.count("\n") == 1
+
+
+def test_zh_numeric_check_line(capsys):
+    assert cli.main(["exercises", "4", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "数值验证：d/dx x^x 在 x = 2 处的中心差分值 6.772588724，精确值 6.772588722"
+        in out
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import dfdx
@@ -80,3 +82,57 @@ def test_to_dict():
 def test_validation(kwargs, message):
     with pytest.raises(DfdxError, match=message):
         dfdx.exercises(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "number, message",
+    [
+        (0, r"between 1 and 10 for the 1.0 edition, got 0"),
+        (-1, r"between 1 and 10 for the 1.0 edition, got -1"),
+        (2.5, r"number must be an integer, got 2.5"),
+        (True, r"number must be an integer, got True"),
+    ],
+)
+def test_bad_exercise_numbers(number, message):
+    with pytest.raises(DfdxError, match=message):
+        dfdx.exercises(number)
+
+
+def test_zh_numeric_check_lines_are_all_chinese():
+    # was "数值验证：∂f/∂x1 at (1, 0): 6 vs exact 6 (error 8.3e-12) 一致"
+    text = dfdx.exercises(7, lang="zh")[7].to_text()
+    lines = [ln for ln in text.splitlines() if ln.startswith("数值验证")]
+    assert len(lines) == 2
+    assert re.fullmatch(
+        r"数值验证：∂f/∂x1 在 \(1, 0\) 处的中心差分值 6，精确值 6，"
+        r"误差 \d\.\de-\d\d，一致",
+        lines[0],
+    )
+    for ln in dfdx.exercises(lang="zh").to_text().splitlines():
+        if ln.startswith("数值验证"):
+            assert not re.search(r"\b(at|vs|exact|error|agrees)\b", ln), ln
+
+
+def test_english_numeric_check_line_unchanged():
+    line = dfdx.exercises(7)[7].checks[0]
+    assert re.fullmatch(
+        r"∂f/∂x1 at \(1, 0\): 6 vs exact 6 \(error \d\.\de-\d\d\)", str(line)
+    )
+    assert dfdx.exercises(7).to_dict()[0]["checks"][0]["at"] == "(1, 0)"
+
+
+def test_outdir_unwritable_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    with pytest.raises(DfdxError, match=r"outdir '.*afile' is a file, not a folder"):
+        dfdx.exercises(6, outdir=blocker)
+    with pytest.raises(DfdxError, match=r"outdir '.*afile/sub' cannot be created"):
+        dfdx.exercises(6, outdir=blocker / "sub")
+    with pytest.raises(DfdxError, match=r"outdir must be a folder path, got 5"):
+        dfdx.exercises(6, outdir=5)
+
+
+def test_outdir_is_created(tmp_path):
+    ex = dfdx.exercises(6, outdir=tmp_path / "new" / "figs")[6]
+    assert (tmp_path / "new" / "figs" / "exercise6_tangent.svg").exists()
+    assert ex.figure.endswith("exercise6_tangent.svg")

@@ -375,3 +375,163 @@ def test_expr_does_not_parse():
 def test_constant_expression():
     s = explain("7")
     assert s.root.rule == "constant" and str(s.result) == "0"
+
+
+# --- regressions found by attacking explain --------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, piece",
+    [
+        ("relu(x)^2", r"\operatorname{ReLU}\left(x\right)^{2}"),
+        ("sigmoid(x)^2", r"\sigma\left(x\right)^{2}"),
+        ("softplus(x)^3", r"\operatorname{softplus}\left(x\right)^{3}"),
+    ],
+)
+def test_latex_of_powers_of_dl_functions(text, piece):
+    # was TypeError: relu._latex() got an unexpected keyword argument 'exp'
+    steps = explain(text)
+    assert piece in steps.to_latex() and piece in steps.to_markdown()
+    assert steps._repr_latex_().startswith("$$")
+
+
+def test_chain_formula_names_the_actual_variable():
+    # was "dy/dx = dy/du · du/dx" whatever the variable
+    reason = explain("sin(t^2)").root.reason
+    assert "dy/dt = dy/du · du/dt" in reason
+    latex = explain("sin(t^2)").to_latex()
+    assert r"\frac{dy}{dt} = \frac{dy}{du} \frac{du}{dt}" in latex
+
+
+def test_chain_formula_in_a_partial_derivative():
+    steps = explain("x1 + sin(x2^2)", wrt="x2")
+    chain = next(s for s in steps if s.rule == "chain")
+    assert "∂y/∂x2 = dy/du · ∂u/∂x2" in chain.reason
+    assert r"\frac{\partial y}{\partial x_{2}}" in steps.to_latex()
+
+
+def test_long_variable_name_in_exponent_is_bracketed():
+    # was "d/dx2 e^x2 = e^x2" (reads as e^x · 2) inside a partial derivative
+    steps = explain("x1 + exp(x2)", wrt="x2")
+    node = next(s for s in steps if s.rule == "exp")
+    assert node.reason == (
+        "The exponential function is its own derivative: ∂/∂x2 e^(x2) = e^(x2)."
+    )
+    zh = next(
+        s for s in explain("x1 + exp(x2)", wrt="x2", lang="zh") if s.rule == "exp"
+    )
+    assert zh.reason == "指数函数的导数是它自身：∂/∂x2 e^(x2) = e^(x2)。"
+
+
+def test_logsumexp_formula_names_the_variable():
+    steps = explain("logsumexp(t, 2t)")
+    assert "d/dt ln Σⱼ e^(aⱼ)" in steps.root.reason
+
+
+def test_min_of_three_says_where_two_smallest_tie():
+    # was "where the arguments cross (0 = x = -x)": wrong for three arguments
+    reason = explain("min(x, 0, -x)").root.reason
+    assert "where the arguments cross (the two smallest are equal)" in reason
+    zh = explain("min(x, 0, -x)", lang="zh").root.reason
+    assert "（最小的两个参数相等）" in zh
+
+
+def test_abs_cubed_rewrite_is_a_stated_step():
+    # SymPy turns |x|**3 into x**2*|x| for real x; the tree used to switch silently
+    steps = explain("abs(x)^3")
+    assert steps.root.rule == "rewrite" and steps.root.children[0].rule == "product"
+    assert steps.root.reason == (
+        "For real x, SymPy writes Abs(x)**3 as x**2*Abs(x), the same function; "
+        "differentiate that form."
+    )
+    zh = explain("abs(x)^3", lang="zh").root
+    assert zh.name == "等价变形" and "写成与之相等的 x**2*Abs(x)" in zh.reason
+    _check_all(steps)
+    x = sympy.Symbol("x", real=True)
+    assert _is_zero(
+        steps.result.sympy.subs(sympy.Symbol("x"), x) - sympy.diff(abs(x) ** 3, x)
+    )
+
+
+def test_exp_power_rewrite_is_a_stated_step():
+    steps = explain("exp(2x)^x")
+    assert steps.rules[:2] == ("rewrite", "chain")
+    _check_all(steps)
+
+
+def test_simplify_line_says_how_equality_was_checked():
+    from dfdx.steps import _agreement
+
+    x = sympy.Symbol("x")
+    a = sympy.sqrt(1 + sympy.sin(2 * x))
+    assert _agreement(a, sympy.Abs(sympy.sin(x) + sympy.cos(x))) == "simplify_numeric"
+    assert _agreement(a, sympy.sin(x) + sympy.cos(x)) == "simplify_unchecked"
+    assert _agreement(x**2 - 1, (x - 1) * (x + 1)) == "simplify"
+    assert "simplifies to 0" in MESSAGES["simplify"]["en"]
+    assert "sample point" in MESSAGES["simplify_numeric"]["en"]
+
+
+def test_simplify_line_appears_iff_forms_differ():
+    same = explain("sin(x)")
+    assert not same.simplified and "Simplify" not in str(same)
+    differ = explain("x^pi")
+    assert differ.simplified and str(differ).count("Simplify: ") == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_latex_braces_balance_and_no_python_power(lang):
+    for text in ["exp(-x^2)*log(x)", "x^x", "relu(x)^2", "min(x, 0, -x)", "abs(x)^3"]:
+        tex = explain(text, lang=lang).to_latex()
+        stripped = tex.replace(r"\{", "").replace(r"\}", "")
+        assert stripped.count("{") == stripped.count("}"), text
+        assert "**" not in tex, text
+
+
+def test_simplify_check_of_a_huge_form_is_fast():
+    # rendering abs(sin(sqrt(x)) - cot(e)) spent 20 s in simplify
+    import time
+
+    steps = explain("abs(sin(sqrt(x)) - cot(e))")
+    start = time.perf_counter()
+    text = str(steps)
+    assert time.perf_counter() - start < 3.5
+    assert "agree at every sample point" in text
+
+
+def test_relu_reason_in_chinese_has_no_english_words():
+    # the relu formula said "1 for x > 0 and 0 for x < 0" in both languages
+    zh = explain("relu(x)", lang="zh").root.reason
+    assert zh == (
+        "relu(x) = max(0, x) 在 x = 0 处有折点（左导数 0，右导数 1），在那里不可微；"
+        "其他地方 d/dx relu(x) = 1 (x > 0), 0 (x < 0)，PyTorch 在 0 处取次梯度 0，"
+        "记作 Heaviside(x, 0)。"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, wrt",
+    [
+        ("x^x", None),
+        ("abs(x)", None),
+        ("max(x, x^2)", None),
+        ("min(x, 0, -x)", None),
+        ("logsumexp(x, 2x)", None),
+        ("log(x, 2)", None),
+        ("x^pi", None),
+        ("abs(x)^3", None),
+        ("x*y + sin(y)", "y"),
+        ("exp(-x^2)*log(x)", None),
+    ],
+)
+def test_chinese_reasons_have_no_english_sentences(text, wrt):
+    allowed = {"PyTorch", "SymPy", "torch", "maximum", "minimum", "softmax", "sum"}
+    for step in explain(text, wrt, lang="zh"):
+        words = set(re.findall(r"[A-Za-z]{3,}", step.reason))
+        names = {w for w in words if w.lower() in _FUNCTION_NAMES}
+        assert words - names - allowed == set(), step.reason
+
+
+_FUNCTION_NAMES = {
+    "abs", "max", "min", "exp", "log", "sin", "cos", "tan", "sec", "sqrt",
+    "sign", "relu", "sigmoid", "softplus", "heaviside", "arsinh",
+}  # fmt: skip

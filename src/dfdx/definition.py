@@ -9,8 +9,10 @@ the derivative of an inverse function.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import sympy
 
 from .errors import DfdxError
@@ -19,9 +21,7 @@ from .i18n import check_lang
 from .symbolic import (
     _check_point,
     _finite_number,
-    _fmt_sym,
     _wrt_symbol,
-    one_sided_derivatives,
     real_symbols,
 )
 
@@ -37,10 +37,43 @@ _T = {
         "en": "f is not defined at {x} = {a}, so it is not differentiable there.",
         "zh": "f 在 {x} = {a} 处没有定义，所以在那里不可微。",
     },
+    "removable": {
+        "en": "f is not defined at {x} = {a} (a removable singularity: f(x) → {l} as "
+        "{x} → {a}, so defining f({a}) = {l} would fill the hole), so it is not "
+        "differentiable there.",
+        "zh": "f 在 {x} = {a} 处没有定义（可去间断点：{x} → {a} 时 f(x) → {l}，"
+        "补充定义 f({a}) = {l} 即可填上这个洞），所以在那里不可微。",
+    },
+    "undefined_jump": {
+        "en": "f is not defined at {x} = {a} and jumps there (limit {l} from the left, "
+        "{r} from the right), so it is not differentiable there.",
+        "zh": "f 在 {x} = {a} 处没有定义，并且在那里跳跃（左极限 {l}，右极限 {r}），"
+        "所以在那里不可微。",
+    },
+    "jump": {
+        "en": "f is not continuous at {x} = {a} (f({a}) = {v}, limit {l} from the left, "
+        "{r} from the right: a jump), so f′({a}) does not exist and f is not "
+        "differentiable at {x} = {a}.",
+        "zh": "f 在 {x} = {a} 处不连续（f({a}) = {v}，左极限 {l}，右极限 {r}：跳跃间断），"
+        "所以 f′({a}) 不存在，f 在 {x} = {a} 处不可微。",
+    },
     "corner": {
         "en": "The left derivative {l} and the right derivative {r} differ (a corner), "
         "so f′({a}) does not exist and f is not differentiable at {x} = {a}.",
         "zh": "左导数 {l} 与右导数 {r} 不相等（尖点），所以 f′({a}) 不存在，"
+        "f 在 {x} = {a} 处不可微。",
+    },
+    "cusp": {
+        "en": "The left derivative is {l} and the right derivative is {r} (a cusp), "
+        "so f′({a}) does not exist and f is not differentiable at {x} = {a}.",
+        "zh": "左导数为 {l}，右导数为 {r}（竖直尖点），所以 f′({a}) 不存在，"
+        "f 在 {x} = {a} 处不可微。",
+    },
+    "vertical": {
+        "en": "The difference quotient tends to {r} from both sides (a vertical "
+        "tangent), so f′({a}) does not exist and f is not differentiable at "
+        "{x} = {a}.",
+        "zh": "差商从两侧都趋于 {r}（竖直切线），所以 f′({a}) 不存在，"
         "f 在 {x} = {a} 处不可微。",
     },
     "infinite": {
@@ -50,6 +83,27 @@ _T = {
         "zh": "差商没有有限的极限（左导数 {l}，右导数 {r}），所以 f′({a}) 不存在，"
         "f 在 {x} = {a} 处不可微。",
     },
+    "oscillates": {
+        "en": "The difference quotient has no limit as h → 0 (it oscillates; left "
+        "derivative {l}, right derivative {r}), so f′({a}) does not exist and f is "
+        "not differentiable at {x} = {a}.",
+        "zh": "h → 0 时差商没有极限（它来回振荡；左导数 {l}，右导数 {r}），"
+        "所以 f′({a}) 不存在，f 在 {x} = {a} 处不可微。",
+    },
+    "endpoint": {
+        "en": "f is defined only to the {side} of {x} = {a} (it is not real on the "
+        "other side), so only the {side} derivative can exist (it is {d}{vt}); "
+        "the two-sided f′({a}) does not exist and f is not differentiable at "
+        "{x} = {a}.",
+        "zh": "f 只在 {x} = {a} 的{side}侧有定义（另一侧取值不是实数），所以只可能有"
+        "{side}导数（它等于 {d}{vt}）；双侧的 f′({a}) 不存在，f 在 {x} = {a} 处不可微。",
+    },
+    "vt": {"en": ", a vertical tangent", "zh": "，竖直切线"},
+    "left": {"en": "left", "zh": "左"},
+    "right": {"en": "right", "zh": "右"},
+    "+inf": {"en": "+∞", "zh": "+∞"},
+    "-inf": {"en": "−∞", "zh": "−∞"},
+    "none": {"en": "no limit", "zh": "不存在"},
     "chapter": {
         "en": "If f′(a) exists, f is said to be differentiable at a.",
         "zh": "若 f′(a) 存在，则称 f 在 a 处可微。",
@@ -68,6 +122,10 @@ _T = {
     "exp_limit": {
         "en": "factor out eˣ and use lim_{{h→0}} (eʰ − 1)/h = 1",
         "zh": "提出 eˣ，并利用 lim_{{h→0}} (eʰ − 1)/h = 1",
+    },
+    "exponential_limit": {
+        "en": "factor out aˣ (a = {a}) and use lim_{{h→0}} (aʰ − 1)/h = ln a",
+        "zh": "提出 aˣ（a = {a}），并利用 lim_{{h→0}} (aʰ − 1)/h = ln a",
     },
     "log_limit": {
         "en": "ln(x + h) − ln x = ln(1 + h/x), and lim_{{t→0}} ln(1 + t)/t = 1 "
@@ -123,6 +181,11 @@ class Differentiability:
         f′(a) when it exists.
     reason : str
         Why, in one sentence.
+    kind : str
+        ``'yes'`` (differentiable), ``'corner'``, ``'cusp'``, ``'vertical'``
+        (vertical tangent), ``'jump'``, ``'undefined'``, ``'removable'``,
+        ``'undefined_jump'``, ``'endpoint'`` (f is real on one side only),
+        ``'oscillates'`` or ``'infinite'``.
     """
 
     expr: str
@@ -134,6 +197,7 @@ class Differentiability:
     exists: bool
     derivative: object
     reason: str
+    kind: str = ""
 
     def __bool__(self) -> bool:
         return self.exists
@@ -178,41 +242,284 @@ def differentiable(
     """
     check_lang(lang)
     e = as_expression(expr, name="expr")
-    a = _check_point(at, "at")
     sym = _wrt_symbol(e, wrt)
-    a_exact = sympy.nsimplify(at) if isinstance(at, float) else sympy.sympify(at)
+    a, a_exact = _point(at)
     real, back = real_symbols(e.sympy)
-    rsym = next((r for r in back if r.name == sym.name), sym)
-    value = real.subs(rsym, a_exact)
-    kw = {"x": sym.name, "a": _fmt(a_exact)}
-    if _finite_number(value) is None:
+    x = next((r for r in back if r.name == sym.name), sym)
+    with _time_limit(
+        _TIME_LIMIT, f"decide whether {e} is differentiable at {_fmt_point(a, a_exact)}"
+    ):
+        return _differentiable(e, real, x, sym.name, a, a_exact, lang)
+
+
+def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
+    value = real.subs(x, a_exact)
+    kw = {"x": name, "a": _fmt_point(a, a_exact)}
+
+    def result(value, left, right, exists, key, **more):
         return Differentiability(
             str(e),
-            sym.name,
+            name,
             a,
-            None,
-            None,
-            None,
+            value,
+            left,
+            right,
+            exists,
+            right if exists else None,
+            _t(key, lang, **kw, **more),
+            key,
+        )
+
+    # which sides of a lie in the domain (f real and finite just beside a)
+    sides = {s: _side_in_domain(real, x, a_exact, s) for s in (-1, 1)}
+    if _finite_number(value) is None:
+        if not all(sides.values()):
+            return result(None, None, None, False, "undefined")
+        lim_l = _side_limit(real, x, a_exact, -1)
+        lim_r = _side_limit(real, x, a_exact, 1)
+        fl, fr = _finite_number(lim_l), _finite_number(lim_r)
+        if fl is not None and fr is not None:
+            if abs(fl - fr) <= 1e-9 * max(1.0, abs(fl)):
+                return result(None, None, None, False, "removable", l=_fmt(lim_r))
+            return result(
+                None,
+                None,
+                None,
+                False,
+                "undefined_jump",
+                l=_fmt(lim_l),
+                r=_fmt(lim_r),
+            )
+        return result(None, None, None, False, "undefined")
+    fa = float(_finite_number(value))
+    # continuity first: a jump rules out a derivative
+    limits = {s: _side_limit(real, x, a_exact, s) for s in (-1, 1) if sides[s]}
+    for lim in limits.values():
+        f_lim = _finite_number(lim)
+        if f_lim is not None and abs(f_lim - fa) > 1e-9 * max(1.0, abs(fa)):
+            return result(
+                value,
+                None,
+                None,
+                False,
+                "jump",
+                v=_fmt(value),
+                l=_fmt_value(limits.get(-1), lang),
+                r=_fmt_value(limits.get(1), lang),
+            )
+    ders = {s: _one_sided(real, x, a_exact, value, s) for s in (-1, 1) if sides[s]}
+    left, right = ders.get(-1), ders.get(1)
+    kw.update(l=_fmt_value(left, lang), r=_fmt_value(right, lang))
+    if not (sides[-1] and sides[1]):
+        s = 1 if sides[1] else -1
+        d = ders.get(s)
+        if d is None:  # defined at a only: an isolated point
+            return result(value, left, right, False, "undefined")
+        vt = _t("vt", lang) if d in (sympy.oo, -sympy.oo) else ""
+        side = _t("right" if s == 1 else "left", lang)
+        return result(
+            value,
+            left,
+            right,
             False,
-            None,
-            _t("undefined", lang, **kw),
+            "endpoint",
+            side=side,
+            d=_fmt_value(d, lang),
+            vt=vt,
         )
-    try:
-        left, right = one_sided_derivatives(e, a_exact, sym.name)
-    except (NotImplementedError, ValueError, TypeError) as exc:  # pragma: no cover
-        raise DfdxError(
-            f"cannot find the one-sided derivatives of {e}: {exc}"
-        ) from None
     lf, rf = _finite_number(left), _finite_number(right)
-    kw.update(l=_fmt_sym(left), r=_fmt_sym(right))
-    if lf is not None and rf is not None and sympy.simplify(left - right) == 0:
-        return Differentiability(
-            str(e), sym.name, a, value, left, right, True, right, _t("yes", lang, **kw)
-        )
-    key = "corner" if lf is not None and rf is not None else "infinite"
-    return Differentiability(
-        str(e), sym.name, a, value, left, right, False, None, _t(key, lang, **kw)
-    )
+    if lf is not None and rf is not None:
+        if (
+            abs(lf - rf) <= 1e-9 * max(1.0, abs(lf))
+            and sympy.simplify(left - right) == 0
+        ):
+            return result(value, left, right, True, "yes")
+        return result(value, left, right, False, "corner")
+    infinite = (sympy.oo, -sympy.oo)
+    if left in infinite and right in infinite:
+        key = "vertical" if left == right else "cusp"
+        return result(value, left, right, False, key)
+    if left is sympy.nan or right is sympy.nan:
+        return result(value, left, right, False, "oscillates")
+    return result(value, left, right, False, "infinite")
+
+
+# -- numbers near a: sampled at high precision, checked against SymPy ---------
+
+_TIME_LIMIT = 5.0
+_STEPS = tuple(sympy.Rational(1, 10**k) for k in (4, 8, 12, 16, 20, 24))
+
+
+class _TimeUp(BaseException):
+    """Raised inside SymPy when a limit runs too long (not an Exception, so
+    SymPy's own ``except Exception`` cannot swallow it)."""
+
+
+class _time_limit:
+    """Stop the block after `seconds` with a DfdxError (main thread, POSIX)."""
+
+    def __init__(self, seconds: float, what: str):
+        self.seconds, self.what = seconds, what
+        self.armed = False
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        if (
+            hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        ):
+
+            def handler(signum, frame):
+                raise _TimeUp
+
+            self.old = signal.signal(signal.SIGALRM, handler)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.armed = True
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        import signal
+
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+        if kind is _TimeUp:
+            raise DfdxError(
+                f"cannot {self.what} within {self.seconds:g} s "
+                "(SymPy's limits are too slow on this expression)"
+            ) from None
+        return False
+
+
+def _num(e, prec: int = 50):
+    """`e` as a real float at high precision, or None (undefined / not real)."""
+    try:
+        c = complex(sympy.N(e, prec))
+    except (TypeError, ValueError, ZeroDivisionError, AttributeError):
+        return None
+    if not (math.isfinite(c.real) and math.isfinite(c.imag)):
+        return None
+    if abs(c.imag) > 1e-12 * max(1.0, abs(c.real)):
+        return None
+    return c.real
+
+
+def _side_in_domain(real, x, a, side: int) -> bool:
+    return any(_num(real.subs(x, a + side * t)) is not None for t in _STEPS[:3])
+
+
+def _trend(values, candidate=None):
+    """The limit of a sequence sampled at t = 1e-4, 1e-8, ..., 1e-24: a float,
+    +-oo, or nan (no limit). A `candidate` limit (SymPy's) is accepted when
+    the samples close in on it."""
+    if any(v is None for v in values):
+        return sympy.nan
+    if candidate is not None:
+        if candidate in (sympy.oo, -sympy.oo):
+            sign = 1 if candidate == sympy.oo else -1
+            if all(sign * v > 0 for v in values) and all(
+                abs(b) > abs(a) for a, b in zip(values, values[1:])
+            ):
+                return candidate
+        else:
+            c = _finite_number(candidate)
+            if c is not None:
+                dist = [abs(v - c) for v in values]
+                scale = max(1.0, abs(c))
+                if dist[-1] <= 1e-3 * scale and all(
+                    b <= a or b <= 1e-12 * scale for a, b in zip(dist, dist[1:])
+                ):
+                    return candidate
+    steps = [abs(b - a) for a, b in zip(values, values[1:])]
+    last = values[-1]
+    if steps[-1] <= 1e-9 * max(1.0, abs(last)) and steps[-1] <= steps[-2]:
+        return last
+    if all(v * last > 0 for v in values) and all(
+        abs(b) > 2 * abs(a) for a, b in zip(values, values[1:])
+    ):
+        return sympy.oo if last > 0 else -sympy.oo
+    return sympy.nan
+
+
+def _exact(value):
+    """A readable exact number for a sampled limit."""
+    if not isinstance(value, float):
+        return value
+    guess = sympy.nsimplify(value, [sympy.pi, sympy.E], tolerance=1e-9)
+    if abs(float(guess) - value) <= 1e-9 * max(1.0, abs(value)):
+        return guess
+    return sympy.Float(value, 12)
+
+
+def _symbolic_limit(e, t):
+    try:
+        value = sympy.limit(e, t, 0, "+")
+    except (NotImplementedError, ValueError, TypeError, AttributeError):
+        return None
+    if value in (sympy.oo, -sympy.oo) or _finite_number(value) is not None:
+        return value
+    return None
+
+
+def _side_limit(real, x, a, side: int):
+    t = sympy.Symbol("t", positive=True)
+    values = [_num(real.subs(x, a + side * s)) for s in _STEPS]
+    return _exact(_trend(values, _symbolic_limit(real.subs(x, a + side * t), t)))
+
+
+def _one_sided(real, x, a, fa, side: int):
+    t = sympy.Symbol("t", positive=True)
+    quotient = (real.subs(x, a + side * t) - fa) / (side * t)
+    values = [_num(quotient.subs(t, s)) for s in _STEPS]
+    return _exact(_trend(values, _symbolic_limit(quotient, t)))
+
+
+def _point(at):
+    """`at` as (float, exact SymPy number); floats that are exactly a multiple
+    of pi or e (``math.pi / 2``) are read as such, text such as ``"pi/2"``
+    is parsed safely."""
+    if isinstance(at, str):
+        try:
+            exact = as_expression(at, name="at").sympy
+        except DfdxError:
+            exact = None
+        if exact is None or exact.free_symbols or _finite_number(exact) is None:
+            raise DfdxError(f"at must be a number, got {at!r}")
+        return float(_finite_number(exact)), exact
+    if isinstance(at, sympy.Basic) and at.is_number:
+        f = _finite_number(at)
+        if f is None:
+            raise DfdxError(f"at must be a finite real number, got {at!r}")
+        return f, at
+    a = _check_point(at, "at")
+    if isinstance(at, (int, np.integer)):
+        return a, sympy.Integer(int(at))
+    guess = sympy.nsimplify(a, [sympy.pi, sympy.E])
+    if guess.has(sympy.pi, sympy.E) and float(guess) == a:
+        return a, guess
+    return a, sympy.Rational(repr(a))
+
+
+def _fmt_point(a: float, exact) -> str:
+    """The point as the user would write it: ``pi/2``, ``0.1``, ``1e-12``."""
+    if exact.is_Rational and not exact.is_Integer:
+        return repr(a)
+    return _fmt(exact)
+
+
+def _fmt_value(v, lang: str) -> str:
+    if v is None:
+        return _t("none", lang)
+    if v == sympy.oo:
+        return _t("+inf", lang)
+    if v == -sympy.oo:
+        return _t("-inf", lang)
+    if v is sympy.nan or _finite_number(v) is None:
+        return _t("none", lang)
+    return _fmt(v)
 
 
 def _fmt(v) -> str:
@@ -470,6 +777,19 @@ def from_definition(expr, wrt: str | None = None, *, lang: str = "en") -> Deriva
             return Derivation(name, lines, result, lang)
     e = as_expression(expr, name="expr")
     sym = _wrt_symbol(e, wrt)
+    with _time_limit(
+        _TIME_LIMIT, f"work out the derivative of {e} from the definition"
+    ):
+        try:
+            return _from_definition(e, sym, lang)
+        except (NotImplementedError, ValueError, TypeError, AttributeError):
+            raise DfdxError(
+                f"cannot work out the derivative of {e} from the definition: "
+                "SymPy cannot take this limit"
+            ) from None
+
+
+def _from_definition(e, sym, lang) -> Derivation:
     real, back = real_symbols(e.sympy)
     x = next((r for r in back if r.name == sym.name), sympy.Symbol(sym.name, real=True))
     h = sympy.Symbol("h", real=True)
@@ -487,6 +807,16 @@ def from_definition(expr, wrt: str | None = None, *, lang: str = "en") -> Deriva
         lines.append((_t("exp_limit", lang), f"= {_s(real)} · {lim}(exp(h) - 1)/h"))
         result = real
         lines.append((_t("limit", lang), f"= {_s(real)}"))
+    elif real.is_Pow and real.exp == x and not real.base.has(x):
+        a = real.base
+        lines.append(
+            (
+                _t("exponential_limit", lang, a=_s(a)),
+                f"= {_s(real)} · {lim}({_s(a**h)} - 1)/h",
+            )
+        )
+        result = real * sympy.log(a)
+        lines.append((_t("limit", lang), f"= {_s(result)}"))
     elif isinstance(real, sympy.log) and real.args[0] == x:
         lines.append((_t("log_limit", lang), f"= {lim}log(1 + h/{x})/h"))
         result = 1 / x
@@ -513,9 +843,18 @@ def from_definition(expr, wrt: str | None = None, *, lang: str = "en") -> Deriva
             lines.append((_t("let_h_0", lang), f"= {_s(result)}"))
         else:
             result = sympy.limit(quotient, h, 0)
+            if sympy.simplify(result - exact) != 0:
+                # a^x and x^x: SymPy's limit does better with exp(x*log(a))
+                result = sympy.limit(quotient.rewrite(sympy.exp), h, 0)
             lines.append((_t("limit", lang), f"= {_s(result)}"))
-    if sympy.simplify(result - exact) != 0:  # pragma: no cover - a bug if reached
-        raise DfdxError(f"could not work out the derivative of {e} from the definition")
+    if (
+        result.has(sympy.oo, sympy.zoo, sympy.nan)
+        or sympy.simplify(result - exact) != 0
+    ):
+        raise DfdxError(
+            f"cannot work out the derivative of {e} from the definition: SymPy's "
+            f"limit of the difference quotient gives {_s(result)}, not a derivative"
+        )
     result = result.xreplace(back)
     lines = [(w, f.replace(str(h) + " ", "h ")) for w, f in lines]
     return Derivation(str(e), tuple(lines), _s(result), lang)

@@ -51,6 +51,7 @@ RULE_NAMES: dict[str, dict[str, str]] = {
     "softplus": {"en": "Softplus", "zh": "softplus 函数求导"},
     "logsumexp": {"en": "Log-sum-exp", "zh": "log-sum-exp 求导"},
     "partial": {"en": "Partial derivative", "zh": "偏导数"},
+    "rewrite": {"en": "Equivalent form", "zh": "等价变形"},
     "sympy": {"en": "SymPy", "zh": "SymPy 直接求导"},
 }
 
@@ -166,6 +167,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "参数，即这里用的 Heaviside(0) = 1/2（torch.relu 在 0 处取 0）。",
     },
     "max_which": {"en": "largest", "zh": "最大"},
+    "max_where": {"en": "the two largest are equal", "zh": "最大的两个参数相等"},
+    "min_where": {"en": "the two smallest are equal", "zh": "最小的两个参数相等"},
+    "rewrite": {
+        "en": "For real {x}, SymPy writes {f} as {g}, the same function; "
+        "differentiate that form.",
+        "zh": "当 {x} 为实数时，SymPy 把 {f} 写成与之相等的 {g}，下面对这个形式求导。",
+    },
     "min_which": {"en": "smallest", "zh": "最小"},
     "sigmoid": {
         "en": "The sigmoid's derivative is written with the sigmoid itself: {formula}.",
@@ -202,10 +210,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "simplifies to 0)",
         "zh": "化简：按法则得到的形式与 dfdx.diff 的形式相等（二者之差化简为 0）",
     },
+    "simplify_numeric": {
+        "en": "Simplify: the rule form equals dfdx.diff's form (SymPy cannot reduce "
+        "their difference to 0; they agree at every sample point checked)",
+        "zh": "化简：按法则得到的形式与 dfdx.diff 的形式相等（SymPy 无法把二者之差化简为 0，"
+        "但在所有抽查的点上取值相同）",
+    },
+    "simplify_unchecked": {
+        "en": "Simplify: dfdx.diff's form of the same derivative (dfdx could not "
+        "confirm that the two forms agree everywhere)",
+        "zh": "化简：同一导数在 dfdx.diff 中的形式（dfdx 无法确认两种形式处处相等）",
+    },
     "colon": {"en": ": ", "zh": "："},
 }
 
-#: Rule formulas: id -> (plain text, LaTeX). ``@`` stands for the variable.
+#: Rule formulas: id -> (plain text, LaTeX). ``@`` stands for the variable
+#: (the inner variable u in the chain rule, where ``#`` is the outer one).
 FORMULAS: dict[str, tuple[str, str]] = {
     "product": ("(f·g)′ = f′·g + f·g′", r"(fg)' = f'g + fg'"),
     "quotient": ("(f/g)′ = (f′·g − f·g′)/g²", r"(f/g)' = \frac{f'g - fg'}{g^2}"),
@@ -213,7 +233,7 @@ FORMULAS: dict[str, tuple[str, str]] = {
     "exp": ("d/d@ e^@ = e^@", r"\frac{d}{d@} e^{@} = e^{@}"),
     "exponential": ("d/d@ a^@ = a^@·ln a", r"\frac{d}{d@} a^{@} = a^{@} \ln a"),
     "log": ("d/d@ ln @ = 1/@", r"\frac{d}{d@} \ln @ = \frac{1}{@}"),
-    "chain": ("dy/dx = dy/d@ · d@/dx", r"\frac{dy}{dx} = \frac{dy}{d@} \frac{d@}{dx}"),
+    "chain": ("dy/d# = dy/d@ · d@/d#", r"\frac{dy}{d#} = \frac{dy}{d@} \frac{d@}{d#}"),
     "sin": ("d/d@ sin @ = cos @", r"\frac{d}{d@} \sin @ = \cos @"),
     "cos": ("d/d@ cos @ = −sin @", r"\frac{d}{d@} \cos @ = -\sin @"),
     "tan": (
@@ -267,13 +287,13 @@ FORMULAS: dict[str, tuple[str, str]] = {
         r"\frac{d}{d@} \operatorname{softplus}(@) = \sigma(@)",
     ),
     "relu": (
-        "d/d@ relu(@) = 1 for @ > 0 and 0 for @ < 0",
-        r"\frac{d}{d@} \operatorname{ReLU}(@) = 1 \text{ for } @ > 0,\ 0 \text{ for } @ < 0",
+        "d/d@ relu(@) = 1 (@ > 0), 0 (@ < 0)",
+        r"\frac{d}{d@} \operatorname{ReLU}(@) = 1\ (@ > 0),\ 0\ (@ < 0)",
     ),
     "abs": ("d/d@ |@| = sign(@)", r"\frac{d}{d@} |@| = \operatorname{sign}(@)"),
     "logsumexp": (
-        "d/dx ln Σⱼ e^(aⱼ) = Σᵢ softmax(a)ᵢ · aᵢ′",
-        r"\frac{d}{dx} \ln \sum_j e^{a_j} = \sum_i \operatorname{softmax}(a)_i\, a_i'",
+        "d/d@ ln Σⱼ e^(aⱼ) = Σᵢ softmax(a)ᵢ · aᵢ′",
+        r"\frac{d}{d@} \ln \sum_j e^{a_j} = \sum_i \operatorname{softmax}(a)_i\, a_i'",
     ),
 }
 

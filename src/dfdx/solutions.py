@@ -90,6 +90,14 @@ _WORDS = {
         "en": "not drawn (pass outdir= to write it)",
         "zh": "未绘制（传入 outdir= 以写出图像）",
     },
+    "check_line": {
+        "en": "{what} at {at}: {numeric} vs exact {exact} (error {error})",
+        "zh": "{what} 在 {at} 处的中心差分值 {numeric}，精确值 {exact}，误差 {error}",
+    },
+    "check_line_nowhere": {
+        "en": "{what}: {numeric} vs exact {exact} (error {error})",
+        "zh": "{what} 的中心差分值 {numeric}，精确值 {exact}，误差 {error}",
+    },
     "ok": {"en": "agrees", "zh": "一致"},
     "bad": {"en": "DISAGREES", "zh": "不一致"},
     "at0": {
@@ -137,6 +145,7 @@ class Check:
     what: str
     numeric: float
     exact: float
+    at: str = ""
 
     @property
     def error(self) -> float:
@@ -146,11 +155,20 @@ class Check:
     def ok(self) -> bool:
         return self.error < 1e-6
 
-    def __str__(self) -> str:
-        return (
-            f"{self.what}: {self.numeric:.10g} vs exact {self.exact:.10g} "
-            f"(error {self.error:.1e})"
+    def render(self, lang: str = "en") -> str:
+        """The check as one line in `lang` (without the verdict)."""
+        return _w(
+            "check_line" if self.at else "check_line_nowhere",
+            lang,
+            what=self.what,
+            at=self.at,
+            numeric=f"{self.numeric:.10g}",
+            exact=f"{self.exact:.10g}",
+            error=f"{self.error:.1e}",
         )
+
+    def __str__(self) -> str:
+        return self.render("en")
 
 
 @dataclass(frozen=True)
@@ -203,7 +221,8 @@ class Exercise:
         lines += ["  " + ln for ln in self.steps.splitlines()]
         for c in self.checks:
             verdict = _w("ok" if c.ok else "bad", lang)
-            lines.append(f"{_w('check', lang)}{colon}{c} {verdict}")
+            sep = "，" if lang == "zh" else " "
+            lines.append(f"{_w('check', lang)}{colon}{c.render(lang)}{sep}{verdict}")
         if self.number == 6:
             lines.append(
                 f"{_w('figure', lang)}{colon}{self.figure or self._figure_note}"
@@ -223,6 +242,7 @@ class Exercise:
             "checks": [
                 {
                     "what": c.what,
+                    "at": c.at,
                     "numeric": c.numeric,
                     "exact": c.exact,
                     "error": c.error,
@@ -278,8 +298,8 @@ def _central(f, x: float, h: float = 1e-5) -> float:
     return float((f(x + h) - f(x - h)) / (2 * h))
 
 
-def _check(what: str, f, x: float, exact: float) -> Check:
-    return Check(what, _central(f, x), float(exact))
+def _check(what: str, at: str, f, x: float, exact: float) -> Check:
+    return Check(what, _central(f, x), float(exact), at)
 
 
 # ---------------------------------------------------------------------------
@@ -298,10 +318,10 @@ def _ex1(lang, outdir):
     ]
     answer = "(c)′ = 0, (xⁿ)′ = n·xⁿ⁻¹, (eˣ)′ = eˣ, (ln x)′ = 1/x"
     checks = (
-        _check("d/dx 7 at x = 1.5", lambda x: 7.0 + 0 * x, 1.5, 0.0),
-        _check("d/dx x^3 at x = 1.5", lambda x: x**3, 1.5, 3 * 1.5**2),
-        _check("d/dx exp(x) at x = 1.5", np.exp, 1.5, math.exp(1.5)),
-        _check("d/dx log(x) at x = 1.5", np.log, 1.5, 1 / 1.5),
+        _check("d/dx 7", "x = 1.5", lambda x: 7.0 + 0 * x, 1.5, 0.0),
+        _check("d/dx x^3", "x = 1.5", lambda x: x**3, 1.5, 3 * 1.5**2),
+        _check("d/dx exp(x)", "x = 1.5", np.exp, 1.5, math.exp(1.5)),
+        _check("d/dx log(x)", "x = 1.5", np.log, 1.5, 1 / 1.5),
     )
     return answer, "\n".join(p.to_text() for p in parts), checks, None
 
@@ -312,10 +332,11 @@ def _fg_checks():
     fp, gp = math.cos(x), math.exp(x)
     fx, gx = math.sin(x), math.exp(x)
     return (
-        _check("(sin + exp)′ at x = 0.7", lambda t: f(t) + g(t), x, fp + gp),
-        _check("(sin·exp)′ at x = 0.7", lambda t: f(t) * g(t), x, fp * gx + fx * gp),
+        _check("(sin + exp)′", "x = 0.7", lambda t: f(t) + g(t), x, fp + gp),
+        _check("(sin·exp)′", "x = 0.7", lambda t: f(t) * g(t), x, fp * gx + fx * gp),
         _check(
-            "(sin/exp)′ at x = 0.7",
+            "(sin/exp)′",
+            "x = 0.7",
             lambda t: f(t) / g(t),
             x,
             (fp * gx - fx * gp) / gx**2,
@@ -336,7 +357,7 @@ def _ex3(lang, outdir):
 
     d = from_definition("constant_multiple", lang=lang)
     checks = (
-        _check("(3·sin)′ at x = 0.7", lambda t: 3 * np.sin(t), 0.7, 3 * math.cos(0.7)),
+        _check("(3·sin)′", "x = 0.7", lambda t: 3 * np.sin(t), 0.7, 3 * math.cos(0.7)),
     )
     return "(c·f)′ = c·f′", d.to_text(), checks, None
 
@@ -346,7 +367,7 @@ def _ex4(lang, outdir):
 
     s = explain("x^x", lang=lang)
     exact = 4 * (math.log(2) + 1)
-    checks = (_check("d/dx x^x at x = 2", lambda x: x**x, 2.0, exact),)
+    checks = (_check("d/dx x^x", "x = 2", lambda x: x**x, 2.0, exact),)
     return str(s.result), s.to_text(), checks, None
 
 
@@ -355,8 +376,8 @@ def _ex5(lang, outdir):
 
     steps = "\n".join(explain(e, lang=lang).to_text() for e in ("x^2", "x^3"))
     checks = (
-        _check("d/dx x^2 at x = 0", lambda x: x**2, 0.0, 0.0),
-        _check("d/dx x^3 at x = 0", lambda x: x**3, 0.0, 0.0),
+        _check("d/dx x^2", "x = 0", lambda x: x**2, 0.0, 0.0),
+        _check("d/dx x^3", "x = 0", lambda x: x**3, 0.0, 0.0),
     )
     return _w("meaning", lang), steps, checks, None
 
@@ -369,7 +390,7 @@ def _ex6(lang, outdir):
     steps = explain("x^3 - 1/x", lang=lang).to_text()
     steps += f"\ng(1) = {t.value:g}, g′(1) = {t.slope:g} → {t}"
     checks = (
-        _check("d/dx (x^3 - 1/x) at x = 1", lambda x: x**3 - 1 / x, 1.0, t.slope),
+        _check("d/dx (x^3 - 1/x)", "x = 1", lambda x: x**3 - 1 / x, 1.0, t.slope),
     )
     figure = None
     if outdir is not None:
@@ -377,7 +398,6 @@ def _ex6(lang, outdir):
 
         from .plotting.figures import plot_function
 
-        os.makedirs(outdir, exist_ok=True)
         figure = os.path.join(os.fspath(outdir), "exercise6_tangent.svg")
         # the book's grid, which hits the pole at x = 0
         grid = np.arange(0, 3, 0.1)
@@ -397,8 +417,8 @@ def _ex7(lang, outdir):
     exact = gradient(f, at={"x1": 1.0, "x2": 0.0})
     steps = "\n".join(explain(f, wrt=v, lang=lang).to_text() for v in ("x1", "x2"))
     checks = (
-        _check("∂f/∂x1 at (1, 0)", lambda t: f(x1=t, x2=0.0), 1.0, exact[0]),
-        _check("∂f/∂x2 at (1, 0)", lambda t: f(x1=1.0, x2=t), 0.0, exact[1]),
+        _check("∂f/∂x1", "(1, 0)", lambda t: f(x1=t, x2=0.0), 1.0, exact[0]),
+        _check("∂f/∂x2", "(1, 0)", lambda t: f(x1=1.0, x2=t), 0.0, exact[1]),
     )
     return str(grad), steps, checks, None
 
@@ -424,7 +444,8 @@ def _ex8(lang, outdir):
     exact = gradient(f, at=p)
     checks = tuple(
         _check(
-            f"∂‖x‖/∂x{i + 1} at (1, 2, 2)",
+            f"∂‖x‖/∂x{i + 1}",
+            "(1, 2, 2)",
             lambda t, i=i: f(
                 **{v: (t if j == i else p[j]) for j, v in enumerate(("x1", "x2", "x3"))}
             ),
@@ -457,7 +478,8 @@ def _ex9(lang, outdir):
     exact = float(instance.result(a=a0, b=b0))
     checks = (
         _check(
-            "∂u/∂a at (a, b) = (1.5, 0.5)",
+            "∂u/∂a",
+            "(a, b) = (1.5, 0.5)",
             lambda a: (a + b0) * (a * b0) + (a - b0) ** 2,
             a0,
             exact,
@@ -470,7 +492,9 @@ def _ex10(lang, outdir):
     from .definition import from_definition
 
     d = from_definition("inverse", lang=lang)
-    checks = (_check("(ln)′(2) = 1/exp(ln 2)", np.log, 2.0, 1 / math.exp(math.log(2))),)
+    checks = (
+        _check("(ln y)′ = 1/e^(ln y)", "y = 2", np.log, 2.0, 1 / math.exp(math.log(2))),
+    )
     return "(f⁻¹)′(y) = 1 / f′(f⁻¹(y))", d.to_text(), checks, None
 
 
@@ -486,6 +510,22 @@ _SOLVERS = {
     9: _ex9,
     10: _ex10,
 }
+
+
+def _check_outdir(outdir) -> None:
+    """Make the figure folder, or say clearly why it cannot be written."""
+    if not isinstance(outdir, (str, os.PathLike)):
+        raise DfdxError(f"outdir must be a folder path, got {outdir!r}")
+    if os.path.exists(outdir) and not os.path.isdir(outdir):
+        raise DfdxError(f"outdir {os.fspath(outdir)!r} is a file, not a folder")
+    try:
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as exc:
+        raise DfdxError(
+            f"outdir {os.fspath(outdir)!r} cannot be created ({exc.strerror})"
+        ) from None
+    if not os.access(outdir, os.W_OK | os.X_OK):
+        raise DfdxError(f"outdir {os.fspath(outdir)!r} is not writable")
 
 
 def exercises(
@@ -531,6 +571,8 @@ def exercises(
             f"edition must be one of {', '.join(map(repr, EDITIONS))}, got {edition!r}"
         )
     table = EDITIONS[edition]
+    if outdir is not None:
+        _check_outdir(outdir)
     if number is None:
         numbers = sorted(table.values())
     else:

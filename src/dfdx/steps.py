@@ -11,10 +11,13 @@ them.
 
 from __future__ import annotations
 
+import functools
 import html
+import math
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.printing.latex import LatexPrinter
 
 from .errors import DfdxError
 from .expr import Expression, as_expression, relu, sigmoid, softplus
@@ -120,7 +123,7 @@ def _reason(step: Step, fmt) -> str:
     args = {}
     for key, value in step._args:
         if key == "formula":
-            args[key] = fmt.formula(value)
+            args[key] = fmt.formula(value, step.partial)
         elif isinstance(value, sympy.Basic):
             args[key] = fmt.math(value)
         elif key.startswith("@"):  # a message id to insert as words
@@ -157,6 +160,11 @@ class Steps:
     root: Step
     result: Expression
     lang: str = "en"
+
+    @functools.cached_property
+    def _agreement(self) -> str:
+        """The message id of the "Simplify" line (checked when first shown)."""
+        return _agreement(self.root.result.sympy, self.result.sympy)
 
     @property
     def rule_form(self) -> Expression:
@@ -197,7 +205,7 @@ class Steps:
         if self.simplified:
             parts.append(
                 fmt.simplify(
-                    msg("simplify", self.lang),
+                    msg(self._agreement, self.lang),
                     self.root.result.sympy,
                     self.result.sympy,
                 )
@@ -271,9 +279,15 @@ class _TextFormat:
     def words_template(self, template: str, args: dict) -> str:
         return template.format(**args)
 
-    def formula(self, pair) -> str:
-        key, var = pair
-        return FORMULAS[key][0].replace("@", var)
+    def formula(self, pair, partial: bool = False) -> str:
+        text = FORMULAS[pair[0]][0]
+        if partial:
+            text = (
+                text.replace("d/d@", "∂/∂@")
+                .replace("dy/d#", "∂y/∂#")
+                .replace("d@/d#", "∂@/∂#")
+            )
+        return _fill(text, pair, exponent="({})")
 
     def derivative(self, e, wrt: str, partial: bool) -> str:
         op = f"∂/∂{wrt}" if partial else f"d/d{wrt}"
@@ -314,9 +328,50 @@ class _TextFormat:
         return "\n".join(parts)
 
 
+def _fill(text: str, pair, exponent: str) -> str:
+    """Put the variable names into a formula: ``@`` (and ``#``, the outer
+    variable of the chain rule); a long name in an exponent gets brackets."""
+    var = pair[1]
+    if len(var) > 1:
+        text = text.replace("^@", "^" + exponent.format(var))
+    text = text.replace("@", var)
+    if len(pair) > 2:
+        text = text.replace("#", pair[2])
+    return text
+
+
+def _latex_formula(pair, partial: bool) -> str:
+    text = FORMULAS[pair[0]][1]
+    if partial:
+        text = (
+            text.replace(r"\frac{d}{d@}", r"\frac{\partial}{\partial @}")
+            .replace(r"\frac{dy}{d#}", r"\frac{\partial y}{\partial #}")
+            .replace(r"\frac{d@}{d#}", r"\frac{\partial @}{\partial #}")
+        )
+    names = tuple(_latex(sympy.Symbol(v)) for v in pair[1:])
+    return _fill(text, (pair[0], *names), exponent="{}")
+
+
+class _LatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer, also for powers of sigmoid, softplus and relu
+    (their own ``_latex`` does not take the ``exp`` argument SymPy passes)."""
+
+    printmethod = "_dfdx_latex"
+
+    def _own(self, expr, exp=None):
+        tex = expr._latex(self)
+        return tex if exp is None else f"{tex}^{{{exp}}}"
+
+    _print_sigmoid = _print_softplus = _print_relu = _own
+
+
+def _latex(e) -> str:
+    return _LatexPrinter().doprint(e)
+
+
 class _LatexFormat(_TextFormat):
     def math(self, e) -> str:
-        return sympy.latex(e)
+        return _latex(e)
 
     def words(self, s: str) -> str:
         out = []
@@ -343,17 +398,15 @@ class _LatexFormat(_TextFormat):
                 out.append(self.words(piece))
         return "".join(out)
 
-    def formula(self, pair) -> str:
-        key, var = pair
-        return FORMULAS[key][1].replace("@", var)
+    def formula(self, pair, partial: bool = False) -> str:
+        return _latex_formula(pair, partial)
 
     def derivative(self, e, wrt: str, partial: bool) -> str:
+        v = _latex(sympy.Symbol(wrt))
         op = (
-            rf"\frac{{\partial}}{{\partial {wrt}}}"
-            if partial
-            else rf"\frac{{d}}{{d{wrt}}}"
+            rf"\frac{{\partial}}{{\partial {v}}}" if partial else rf"\frac{{d}}{{d{v}}}"
         )
-        return rf"{op}\left({sympy.latex(e)}\right)"
+        return rf"{op}\left({_latex(e)}\right)"
 
     def title(self, t: str) -> str:
         return rf"&\text{{{t}}}"
@@ -387,7 +440,7 @@ class _LatexFormat(_TextFormat):
 
 class _MarkdownFormat(_TextFormat):
     def math(self, e) -> str:
-        return sympy.latex(e)
+        return _latex(e)
 
     def words_template(self, template: str, args: dict) -> str:
         out = []
@@ -399,9 +452,8 @@ class _MarkdownFormat(_TextFormat):
                 out.append(value if isinstance(value, _Words) else f"${value}$")
         return "".join(out)
 
-    def formula(self, pair) -> str:
-        key, var = pair
-        return FORMULAS[key][1].replace("@", var)
+    def formula(self, pair, partial: bool = False) -> str:
+        return _latex_formula(pair, partial)
 
     def derivative(self, e, wrt: str, partial: bool) -> str:
         return _LatexFormat.derivative(self, e, wrt, partial)
@@ -449,8 +501,10 @@ class _HtmlFormat(_TextFormat):
             out.append(args[piece] if is_field else html.escape(piece))
         return "".join(out)
 
-    def formula(self, pair) -> str:
-        return "<code>" + html.escape(_TextFormat.formula(self, pair)) + "</code>"
+    def formula(self, pair, partial: bool = False) -> str:
+        return (
+            "<code>" + html.escape(_TextFormat.formula(self, pair, partial)) + "</code>"
+        )
 
     def derivative(self, e, wrt: str, partial: bool) -> str:
         return (
@@ -572,7 +626,8 @@ class _Builder:
             ):
                 return self.d_logsumexp(f, x)
         if isinstance(f, sympy.Abs) and f.args[0].is_extended_real is not True:
-            # |u| = sign(u)·u′ needs a real u (sqrt(x) may be imaginary for x < 0)
+            # |u| = sign(u)·u′ needs a real u (sqrt(x) may be imaginary for x < 0,
+            # where SymPy's |sqrt(x)| = sqrt(-x) is real and sign(u)·u′ is wrong)
             return self.step("sympy", f, sympy.diff(f, x), x, f=f)
         if f.func in _TABLE and len(f.args) == 1:
             return self.d_function(f, x)
@@ -709,7 +764,7 @@ class _Builder:
             result,
             x,
             [outer_step, inner_step],
-            formula=("chain", u.name),
+            formula=("chain", u.name, x.name),
             f=f,
             u=u,
             inner=inner,
@@ -723,9 +778,9 @@ class _Builder:
         )
         is_max = isinstance(f, sympy.Max)
         if len(f.args) == 2:
-            where = sympy.Eq(f.args[0], f.args[1], evaluate=False)
+            where = {"where": sympy.Eq(f.args[0], f.args[1], evaluate=False)}
         else:
-            where = " = ".join(sympy.sstr(a) for a in f.args)
+            where = {"@where": "max_where" if is_max else "min_where"}
         return self.step(
             "max",
             f,
@@ -733,7 +788,7 @@ class _Builder:
             x,
             children,
             f=f,
-            where=where,
+            **where,
             torch="maximum" if is_max else "minimum",
             **{"@which": "max_which" if is_max else "min_which"},
         )
@@ -817,6 +872,19 @@ def explain(expr, wrt: str | None = None, *, lang: str = "en") -> Steps:
         back[x] = sym
     builder = _Builder(lang, back, {s.name for s in real.free_symbols})
     root = builder.d(real, x)
+    rewritten = real.xreplace(back)
+    if rewritten != e.sympy:
+        # with real symbols SymPy rewrites some forms (|x|**3 -> x**2*|x|): say so
+        root = Step(
+            rule="rewrite",
+            expr=e,
+            result=root.result,
+            wrt=x.name,
+            children=(root,),
+            lang=lang,
+            _message="rewrite",
+            _args=(("x", sympy.Symbol(x.name)), ("f", e.sympy), ("g", rewritten)),
+        )
     others = sorted((s for s in real.free_symbols if s != x), key=lambda s: s.name)
     if others:
         names = sympy.Symbol(", ".join(s.name for s in others))
@@ -833,6 +901,43 @@ def explain(expr, wrt: str | None = None, *, lang: str = "en") -> Steps:
         )
     final = diff(e, sym.name)
     return Steps(expr=e, wrt=sym.name, root=root, result=final, lang=lang)
+
+
+def _agreement(a, b) -> str:
+    """How the rule form `a` and diff's form `b` were shown equal: the id of
+    the message for the "Simplify" line. Sample points first (cheap), then
+    SymPy's simplify within a time limit."""
+    from .definition import _time_limit
+
+    ra, rb = real_symbols(sympy.Tuple(a, b))[0].args
+    symbols = sorted((ra - rb).free_symbols, key=lambda s: s.name)
+    seen = 0
+    for i, v in enumerate((0.37, 1.21, 2.3, -0.71, -1.9, 0.05, 3.7, -2.6)):
+        point = {
+            s: sympy.Float(v + 0.13 * j * (-1) ** i, 30) for j, s in enumerate(symbols)
+        }
+        try:
+            va = complex(ra.xreplace(point).evalf(30))
+            vb = complex(rb.xreplace(point).evalf(30))
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if not all(math.isfinite(z.real) and math.isfinite(z.imag) for z in (va, vb)):
+            continue
+        if any(abs(z.imag) > 1e-12 * max(1.0, abs(z)) for z in (va, vb)):
+            continue  # outside the real domain, where dfdx does not compare
+        if abs(va - vb) > 1e-12 * max(1.0, abs(va)):
+            return "simplify_unchecked"
+        seen += 1
+    if seen < 3:
+        return "simplify_unchecked"
+    if sympy.count_ops(ra - rb) <= 200:
+        try:
+            with _time_limit(2.0, "simplify"):
+                if sympy.simplify(ra - rb) == 0:
+                    return "simplify"
+        except (DfdxError, TypeError, ValueError, AttributeError, RecursionError):
+            pass
+    return "simplify_numeric"
 
 
 def _as_partial(step: Step) -> Step:
