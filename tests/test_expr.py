@@ -281,3 +281,33 @@ def test_unicode_operators_read_as_ascii():
     assert parse("6÷x").sympy == 6 / x
     assert parse("2·x").sympy == 2 * x
     assert parse("sin(π x)").sympy == sympy.sin(sympy.pi * x)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("x(x+1)", x * (x + 1)),
+        ("2x(x+1)", 2 * x * (x + 1)),
+        ("e(x+1)", sympy.E * (x + 1)),
+    ],
+)
+def test_product_before_parenthesis_when_the_name_is_a_variable(text, expected):
+    assert sympy.simplify(parse(text).sympy - expected) == 0
+
+
+@pytest.mark.parametrize("text, name", [("f(x)", "f"), ("a(b+c)", "a"), ("g(2)", "g")])
+def test_unknown_function_is_not_silently_a_product(text, name):
+    with pytest.raises(ParseError, match=f"unknown function '{name}'"):
+        parse(text)
+
+
+@pytest.mark.parametrize("text", ["max(2, log(tan(e)))", "min(1, tanh(cot(pi)))"])
+def test_max_min_of_incomparable_constants_is_a_parse_error(text):
+    with pytest.raises(ParseError, match=r"(max|min)\(\) cannot take these arguments"):
+        parse(text)
+
+
+def test_latex_of_powers_of_deep_learning_functions():
+    tex = sympy.latex(parse("relu(x)^2 + sigmoid(x)^3").sympy)
+    assert r"\operatorname{ReLU}\left(x\right)^{2}" in tex
+    assert r"\sigma\left(x\right)^{3}" in tex

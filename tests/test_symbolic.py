@@ -264,3 +264,17 @@ def test_derivative_undefined_everywhere_is_an_error():
 def test_tangent_of_misbehaving_callable_is_a_dfdx_error(func, message):
     with pytest.raises(dfdx.DfdxError, match=message):
         dfdx.tangent_line(func, at=1.0)
+
+
+def test_relu_of_sin_at_zero_has_no_tangent():
+    # SymPy's limit says the right derivative is 0; sampling shows it is 1
+    with pytest.raises(dfdx.NotDifferentiableError) as info:
+        dfdx.tangent_line("relu(sin(x))", 0)
+    assert (info.value.left, info.value.right) == (0, 1)
+
+
+def test_max_crossing_has_one_sided_derivatives():
+    with pytest.raises(
+        dfdx.NotDifferentiableError, match="left derivative 1, right derivative 2"
+    ):
+        dfdx.tangent_line("max(x, x^2)", 1)

@@ -9,7 +9,6 @@ the derivative of an inverse function.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,8 +18,14 @@ from .errors import DfdxError
 from .expr import as_expression
 from .i18n import check_lang
 from .symbolic import (
+    _STEPS,
     _check_point,
+    _exact,
     _finite_number,
+    _num,
+    _one_sided,
+    _symbolic_limit,
+    _trend,
     _wrt_symbol,
     real_symbols,
 )
@@ -347,7 +352,6 @@ def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
 # -- numbers near a: sampled at high precision, checked against SymPy ---------
 
 _TIME_LIMIT = 5.0
-_STEPS = tuple(sympy.Rational(1, 10**k) for k in (4, 8, 12, 16, 20, 24))
 
 
 class _TimeUp(BaseException):
@@ -394,87 +398,14 @@ class _time_limit:
         return False
 
 
-def _num(e, prec: int = 50):
-    """`e` as a real float at high precision, or None (undefined / not real)."""
-    try:
-        c = complex(sympy.N(e, prec))
-    except (TypeError, ValueError, ZeroDivisionError, AttributeError):
-        return None
-    if not (math.isfinite(c.real) and math.isfinite(c.imag)):
-        return None
-    if abs(c.imag) > 1e-12 * max(1.0, abs(c.real)):
-        return None
-    return c.real
-
-
 def _side_in_domain(real, x, a, side: int) -> bool:
     return any(_num(real.subs(x, a + side * t)) is not None for t in _STEPS[:3])
-
-
-def _trend(values, candidate=None):
-    """The limit of a sequence sampled at t = 1e-4, 1e-8, ..., 1e-24: a float,
-    +-oo, or nan (no limit). A `candidate` limit (SymPy's) is accepted when
-    the samples close in on it."""
-    if any(v is None for v in values):
-        return sympy.nan
-    if candidate is not None:
-        if candidate in (sympy.oo, -sympy.oo):
-            sign = 1 if candidate == sympy.oo else -1
-            if all(sign * v > 0 for v in values) and all(
-                abs(b) > abs(a) for a, b in zip(values, values[1:])
-            ):
-                return candidate
-        else:
-            c = _finite_number(candidate)
-            if c is not None:
-                dist = [abs(v - c) for v in values]
-                scale = max(1.0, abs(c))
-                if dist[-1] <= 1e-3 * scale and all(
-                    b <= a or b <= 1e-12 * scale for a, b in zip(dist, dist[1:])
-                ):
-                    return candidate
-    steps = [abs(b - a) for a, b in zip(values, values[1:])]
-    last = values[-1]
-    if steps[-1] <= 1e-9 * max(1.0, abs(last)) and steps[-1] <= steps[-2]:
-        return last
-    if all(v * last > 0 for v in values) and all(
-        abs(b) > 2 * abs(a) for a, b in zip(values, values[1:])
-    ):
-        return sympy.oo if last > 0 else -sympy.oo
-    return sympy.nan
-
-
-def _exact(value):
-    """A readable exact number for a sampled limit."""
-    if not isinstance(value, float):
-        return value
-    guess = sympy.nsimplify(value, [sympy.pi, sympy.E], tolerance=1e-9)
-    if abs(float(guess) - value) <= 1e-9 * max(1.0, abs(value)):
-        return guess
-    return sympy.Float(value, 12)
-
-
-def _symbolic_limit(e, t):
-    try:
-        value = sympy.limit(e, t, 0, "+")
-    except (NotImplementedError, ValueError, TypeError, AttributeError):
-        return None
-    if value in (sympy.oo, -sympy.oo) or _finite_number(value) is not None:
-        return value
-    return None
 
 
 def _side_limit(real, x, a, side: int):
     t = sympy.Symbol("t", positive=True)
     values = [_num(real.subs(x, a + side * s)) for s in _STEPS]
     return _exact(_trend(values, _symbolic_limit(real.subs(x, a + side * t), t)))
-
-
-def _one_sided(real, x, a, fa, side: int):
-    t = sympy.Symbol("t", positive=True)
-    quotient = (real.subs(x, a + side * t) - fa) / (side * t)
-    values = [_num(quotient.subs(t, s)) for s in _STEPS]
-    return _exact(_trend(values, _symbolic_limit(quotient, t)))
 
 
 def _point(at):

@@ -60,6 +60,11 @@ _MAX_POWER_BITS = 4096
 # ---------------------------------------------------------------------------
 
 
+def _with_power(tex: str, exp) -> str:
+    """LaTeX of a function call, raised to `exp` when SymPy prints a power."""
+    return tex if exp is None else f"{tex}^{{{exp}}}"
+
+
 class sigmoid(sympy.Function):
     r"""The logistic sigmoid :math:`\sigma(x) = 1/(1 + e^{-x})`."""
 
@@ -86,8 +91,8 @@ class sigmoid(sympy.Function):
     def _eval_is_real(self):
         return self.args[0].is_real
 
-    def _latex(self, printer):
-        return rf"\sigma\left({printer._print(self.args[0])}\right)"
+    def _latex(self, printer, exp=None):
+        return _with_power(rf"\sigma\left({printer._print(self.args[0])}\right)", exp)
 
 
 class softplus(sympy.Function):
@@ -117,8 +122,11 @@ class softplus(sympy.Function):
     def _eval_is_real(self):
         return self.args[0].is_real
 
-    def _latex(self, printer):
-        return rf"\operatorname{{softplus}}\left({printer._print(self.args[0])}\right)"
+    def _latex(self, printer, exp=None):
+        return _with_power(
+            rf"\operatorname{{softplus}}\left({printer._print(self.args[0])}\right)",
+            exp,
+        )
 
 
 class relu(sympy.Function):
@@ -156,8 +164,10 @@ class relu(sympy.Function):
     def _eval_is_real(self):
         return self.args[0].is_real
 
-    def _latex(self, printer):
-        return rf"\operatorname{{ReLU}}\left({printer._print(self.args[0])}\right)"
+    def _latex(self, printer, exp=None):
+        return _with_power(
+            rf"\operatorname{{ReLU}}\left({printer._print(self.args[0])}\right)", exp
+        )
 
 
 def _np_sigmoid(x):
@@ -342,6 +352,15 @@ def _rewrite(text: str, functions: set[str] | None) -> tuple[str, list[int], lis
             col = None
         raise ParseError(msg, text, col) from None
 
+    # names used as plain variables somewhere (not directly before '('): only
+    # those make 'x(x+1)' a product; 'f(x)' with f nowhere else is an unknown
+    # function, not f*x
+    significant = [t for t in tokens if t.type in (tokenize.NAME, tokenize.OP)]
+    plain = {
+        t.string
+        for t, nxt in zip(significant, [*significant[1:], None])
+        if t.type == tokenize.NAME and not (nxt is not None and nxt.string == "(")
+    }
     out: list[str] = []
     new_offsets: list[int] = []
     old_cols: list[int] = []
@@ -382,7 +401,7 @@ def _rewrite(text: str, functions: set[str] | None) -> tuple[str, list[int], lis
                 )
         elif tok.type == tokenize.OP and string in ")]}":
             depth -= 1
-        if prev is not None and _implicit_product(prev, tok, functions):
+        if prev is not None and _implicit_product(prev, tok, functions, plain):
             out.append("*")
             new_offsets.append(pos)
             old_cols.append(tok.start[1])
@@ -399,7 +418,9 @@ def _is_value_name(tok) -> bool:
     return tok.type == tokenize.NAME and not keyword.iskeyword(tok.string)
 
 
-def _implicit_product(prev, tok, functions: set[str] | None) -> bool:
+def _implicit_product(
+    prev, tok, functions: set[str] | None, plain: set[str] = frozenset()
+) -> bool:
     """Whether a '*' is implied between two adjacent tokens."""
     prev_ends_value = (
         prev.type == tokenize.NUMBER
@@ -422,7 +443,9 @@ def _implicit_product(prev, tok, functions: set[str] | None) -> bool:
             return False
         if prev.string in functions or prev.string in CONSTANTS:
             return prev.string in CONSTANTS
-        return _VARIABLE_LIKE.fullmatch(prev.string) is not None
+        return (
+            _VARIABLE_LIKE.fullmatch(prev.string) is not None and prev.string in plain
+        )
     return False
 
 
@@ -631,7 +654,10 @@ class _Builder:
                     f"log base must be a positive number other than 1, got {base}",
                     node,
                 )
-        return builder(*args)
+        try:
+            return builder(*args)
+        except (TypeError, ValueError) as exc:  # e.g. max(2, nan): not comparable
+            self.fail(f"{name}() cannot take these arguments ({exc})", node)
 
 
 def _float_to_sympy(source: str, value: float):

@@ -162,18 +162,98 @@ def at_kink(expr: sympy.Expr, point: dict) -> bool:
     return False
 
 
+# -- one-sided limits: SymPy's answer, checked against high-precision samples --
+
+# t = 1e-4, 1e-8, ..., 1e-24: where the one-sided quotients are sampled
+_STEPS = tuple(sympy.Rational(1, 10**k) for k in (4, 8, 12, 16, 20, 24))
+
+
+def _num(e, prec: int = 50):
+    """`e` as a real float at high precision, or None (undefined / not real)."""
+    try:
+        c = complex(sympy.N(e, prec))
+    except (TypeError, ValueError, ZeroDivisionError, AttributeError):
+        return None
+    if not (math.isfinite(c.real) and math.isfinite(c.imag)):
+        return None
+    if abs(c.imag) > 1e-12 * max(1.0, abs(c.real)):
+        return None
+    return c.real
+
+
+def _trend(values, candidate=None):
+    """The limit of a sequence sampled at t = 1e-4, 1e-8, ..., 1e-24: a float,
+    +-oo, or nan (no limit). A `candidate` limit (SymPy's) is accepted when
+    the samples close in on it."""
+    if any(v is None for v in values):
+        return sympy.nan
+    if candidate is not None:
+        if candidate in (sympy.oo, -sympy.oo):
+            sign = 1 if candidate == sympy.oo else -1
+            if all(sign * v > 0 for v in values) and all(
+                abs(b) > abs(a) for a, b in zip(values, values[1:])
+            ):
+                return candidate
+        else:
+            c = _finite_number(candidate)
+            if c is not None:
+                dist = [abs(v - c) for v in values]
+                scale = max(1.0, abs(c))
+                if dist[-1] <= 1e-3 * scale and all(
+                    b <= a or b <= 1e-12 * scale for a, b in zip(dist, dist[1:])
+                ):
+                    return candidate
+    steps = [abs(b - a) for a, b in zip(values, values[1:])]
+    last = values[-1]
+    if steps[-1] <= 1e-9 * max(1.0, abs(last)) and steps[-1] <= steps[-2]:
+        return last
+    if all(v * last > 0 for v in values) and all(
+        abs(b) > 2 * abs(a) for a, b in zip(values, values[1:])
+    ):
+        return sympy.oo if last > 0 else -sympy.oo
+    return sympy.nan
+
+
+def _exact(value):
+    """A readable exact number for a sampled limit."""
+    if not isinstance(value, float):
+        return value
+    guess = sympy.nsimplify(value, [sympy.pi, sympy.E], tolerance=1e-9)
+    if abs(float(guess) - value) <= 1e-9 * max(1.0, abs(value)):
+        return guess
+    return sympy.Float(value, 12)
+
+
+def _symbolic_limit(e, t):
+    try:
+        value = sympy.limit(e, t, 0, "+")
+    except (NotImplementedError, ValueError, TypeError, AttributeError):
+        return None
+    if value in (sympy.oo, -sympy.oo) or _finite_number(value) is not None:
+        return value
+    return None
+
+
+def _one_sided(real, x, a, fa, side: int):
+    t = sympy.Symbol("t", positive=True)
+    quotient = (real.subs(x, a + side * t) - fa) / (side * t)
+    values = [_num(quotient.subs(t, s)) for s in _STEPS]
+    return _exact(_trend(values, _symbolic_limit(quotient, t)))
+
+
 def one_sided_derivatives(expr, at, wrt: str | None = None):
-    """Left and right derivatives of `expr` at `at` as limits of the difference
-    quotient. Returns SymPy values (possibly ``oo`` or ``nan``)."""
+    """Left and right derivatives of `expr` at `at`: limits of the difference
+    quotient, SymPy's exact limit when high-precision samples (t = 1e-4 ...
+    1e-24) close in on it, else the limit the samples show. Returns SymPy
+    values: numbers, ``oo``/``-oo``, or ``nan`` where there is no limit."""
     e = as_expression(expr, name="expr")
     sym = _wrt_symbol(e, wrt)
     real, back = real_symbols(e.sympy)
     rsym = next((r for r in back if r.name == sym.name), sym)
     a = _exact_point(at)
-    h = sympy.Symbol("h", positive=True)
     fa = real.subs(rsym, a)
-    right = sympy.limit((real.subs(rsym, a + h) - fa) / h, h, 0, "+")
-    left = sympy.limit((fa - real.subs(rsym, a - h)) / h, h, 0, "+")
+    left = _one_sided(real, rsym, a, fa, -1)
+    right = _one_sided(real, rsym, a, fa, 1)
     return left, right
 
 
