@@ -210,6 +210,30 @@ def test_vectorised_equals_per_point_and_one_call_per_stage():
     assert res.df.shape == (1, 11)
 
 
+def test_auto_mixed_points_across_chunks_of_a_large_array():
+    # sin(x) + max(x - 2, 0)**2: the complex step misses the max term (its
+    # imaginary part is 0), so the real check must reject exactly the points
+    # x >= 2; 70 001 points span several chunks of the in-place real check
+    import dfdx.numeric as numeric
+
+    def f(x):
+        return np.sin(x) + np.maximum(np.real(x) - 2, 0) ** 2
+
+    x = np.linspace(-3.0, 4.0, 70_001)
+    assert x.size > 2 * numeric._CHUNK
+    res = derivative(f, x)
+    exact = np.cos(x) + 2 * np.maximum(x - 2, 0)
+    assert res.method == "complex+richardson"
+    rejected = res.nfev > 3
+    np.testing.assert_array_equal(rejected, x >= 2)  # x = 2: the kink itself
+    np.testing.assert_array_equal(res.df[~rejected], np.cos(x[~rejected]))
+    away = np.abs(x - 2) > 1e-3  # f'' jumps at 2: Richardson is ~1e-8 there
+    np.testing.assert_allclose(res.df[away], exact[away], rtol=1e-9, atol=1e-9)
+    for i in (0, numeric._CHUNK - 1, numeric._CHUNK, 50_000, 70_000):
+        one = derivative(f, np.array([x[i]]))
+        assert one.df[0] == res.df[i] and one.error[0] == res.error[i]
+
+
 @pytest.mark.parametrize("method", ["auto", "richardson", "central"])
 def test_float32_preserved(method):
     x = np.linspace(0.0, 1.0, 5, dtype=np.float32)

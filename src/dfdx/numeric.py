@@ -80,6 +80,7 @@ _RATIO = 0.6  # step ratio of the Richardson ladder
 _LADDER = 8  # steps per stage
 _EPS64 = float(np.finfo(np.float64).eps)
 _CHECK_RTOL = 1e-6  # agreement needed between complex step and real check
+_CHUNK = 1 << 15  # elements per chunk of elementwise bookkeeping on large arrays
 
 # quotient stencils: (offset multiples, weights); D(h) = sum(w f(x + k h)) / h^n
 _CENTRAL = {
@@ -356,22 +357,40 @@ class _Engine:
         self.step = step
         self.max_stages = max_stages
         L = xu.shape[0]
-        self.nfev = np.zeros(L, dtype=np.int64)
+        self._nfev = np.zeros(L, dtype=np.int64)
+        self._nfev_all = 0  # evaluations spent at every unit, not yet added
         self.status = np.zeros(L, dtype=np.int64)
         self._scale = None
+
+    @property
+    def nfev(self):
+        """Evaluations per unit (int64 array of shape (L,))."""
+        if self._nfev_all:
+            self._nfev += self._nfev_all
+            self._nfev_all = 0
+        return self._nfev
 
     # step scale: absolute steps, relative only where |x| is so large that an
     # absolute step would lose digits (scipy gh-18811)
     def scale(self, idx):
         xp = self.xp
         if self._scale is None:
-            ax = xp.abs(self.xu) * math.sqrt(self.eps)
-            self._scale = xp.where(ax > 1, ax, 1.0)
+            if xp is np:
+                self._scale = _np_scale(self.xu, self.eps)
+            else:
+                ax = xp.abs(self.xu) * math.sqrt(self.eps)
+                self._scale = xp.where(ax > 1, ax, 1.0)
         return _take(xp, self._scale, idx)
 
+    def _scale_chunk(self, x, sl):
+        """scale() of the units x[sl] (x: all units of the current idx)."""
+        if self._scale is not None and x is self.xu:
+            return self._scale[sl]
+        return _np_scale(x[sl], self.eps)
+
     def count(self, idx, k):
-        if idx.size == self.nfev.size:
-            self.nfev += k
+        if idx is None or idx.size == self._nfev.size:
+            self._nfev_all += k
         else:
             self.nfev[idx] += k
 
@@ -489,28 +508,81 @@ class _Engine:
     def complex_step(self, idx):
         """Returns (d, rounding) or None if complex input is not supported."""
         xp = self.xp
-        hc = self.eps**2 * self.scale(idx)
+        if xp is np and self._scale is None and _take(xp, self.xu, idx) is self.xu:
+            hc = _np_scale(self.xu, self.eps)  # no cached scale: build hc in place
+            hc *= self.eps**2
+        else:
+            hc = self.eps**2 * self.scale(idx)
         out = self.cplx_eval(hc, idx)
         if out is None:
             return None
         self.count(idx, 1)
-        d = xp.imag(out) / hc[:, None]
+        if xp is np and out.shape[-1] == 1 and out.dtype == np.result_type(hc, 1j):
+            # hc is ours (a fresh array, never passed to f): divide into it
+            d = np.divide(xp.imag(out), hc[:, None], out=hc[:, None])
+        else:
+            d = xp.imag(out) / hc[:, None]
         return xp.astype(d, self.dtype, copy=False), None
 
-    def real_check(self, idx, d):
-        """Boolean numpy mask over idx: a central difference agrees with d."""
+    def real_check(self, idx, d, ad=None):
+        """Boolean numpy mask over idx: a central difference agrees with d.
+
+        ``ad`` is ``|d|`` when the caller has it. The NumPy branch computes the
+        same floating-point operations as the generic one, in place."""
         xp = self.xp
-        s = self.scale(idx)
-        h = self.realise(idx, 1e-6 * s if self.eps < 1e-10 else 1e-2 * s)
-        T = xp.stack([h, -h])
-        V = self.real_eval(T, idx)
+        big = self.eps < 1e-10
+        rtol = _CHECK_RTOL if big else 1e-2
+        if xp is not np:
+            s = self.scale(idx)
+            h = self.realise(idx, 1e-6 * s if big else 1e-2 * s)
+            T = xp.stack([h, -h])
+            V = self.real_eval(T, idx)
+            self.count(idx, 2)
+            dr = (V[0] - V[1]) / (2 * h)[:, None]
+            rnd = 64 * self.eps * (xp.abs(V[0]) + xp.abs(V[1])) / (2 * h)[:, None]
+            tol = rtol * xp.maximum(xp.abs(d), xp.abs(dr)) + rnd
+            ok = xp.abs(d - dr) <= tol
+            return _np(xp, xp.all(ok, axis=-1))
+        x = _take(xp, self.xu, idx)
+        c = 1e-6 if big else 1e-2
+        L = x.shape[0]
+        # the arithmetic of the generic branch, in cache-sized chunks: no
+        # full-size temporaries (their page faults cost more than the maths)
+        T = np.empty((2, L), dtype=x.dtype)
+        for lo in range(0, L, _CHUNK):
+            sl = slice(lo, lo + _CHUNK)
+            h = np.multiply(self._scale_chunk(x, sl), c, out=T[0, sl])
+            h += x[sl]  # realise: (x + h) - x
+            h -= x[sl]
+            np.negative(h, out=T[1, sl])
+        V = self.real_eval(T, idx)  # may overwrite T
         self.count(idx, 2)
-        dr = (V[0] - V[1]) / (2 * h)[:, None]
-        rnd = 64 * self.eps * (xp.abs(V[0]) + xp.abs(V[1])) / (2 * h)[:, None]
-        rtol = _CHECK_RTOL if self.eps < 1e-10 else 1e-2
-        tol = rtol * xp.maximum(xp.abs(d), xp.abs(dr)) + rnd
-        ok = xp.abs(d - dr) <= tol
-        return _np(xp, xp.all(ok, axis=-1))
+        ok = np.empty(d.shape, dtype=bool)
+        c64 = 64 * self.eps
+        for lo in range(0, L, _CHUNK):
+            sl = slice(lo, lo + _CHUNK)
+            xs = x[sl]
+            h2 = np.multiply(self._scale_chunk(x, sl), c)
+            h2 += xs
+            h2 -= xs
+            h2 *= 2
+            h2 = h2[:, None]
+            v0, v1 = V[0, sl], V[1, sl]
+            rnd = np.abs(v0)
+            dr = np.abs(v1)
+            rnd += dr
+            rnd *= c64
+            rnd /= h2
+            np.subtract(v0, v1, out=dr)
+            dr /= h2
+            tol = np.abs(dr)
+            np.maximum(np.abs(d[sl]) if ad is None else ad[sl], tol, out=tol)
+            tol *= rtol
+            tol += rnd
+            np.subtract(d[sl], dr, out=dr)
+            np.abs(dr, out=dr)
+            np.less_equal(dr, tol, out=ok[sl])
+        return ok[:, 0] if ok.shape[-1] == 1 else ok.all(axis=-1)
 
 
 def _np(xp, a):
@@ -572,8 +644,16 @@ def _neville(xp, D, R, ratio, powers):
     return best, err, best_trunc, best_rnd
 
 
+def _np_scale(x, eps):
+    """max(1, |x| sqrt(eps)) as a new array (NaN -> 1), without temporaries;
+    the same numbers as ``where(|x| sqrt(eps) > 1, |x| sqrt(eps), 1.0)``."""
+    ax = np.abs(x)
+    ax *= math.sqrt(eps)
+    return np.fmax(ax, 1.0, out=ax)
+
+
 def _take(xp, a, idx):
-    if idx.size == a.shape[0]:  # idx is sorted and unique: all of a
+    if idx is None or idx.size == a.shape[0]:  # sorted and unique: all of a
         return a
     if xp is np:
         return a[idx]
@@ -617,7 +697,7 @@ def _call_complex(f, z):
 
 def _finalise(xp, is_np, shape, df, err, status, nfev, method, kind, n, dtype):
     df = xp.reshape(df, shape)
-    err = xp.reshape(xp.astype(err, dtype), shape)
+    err = xp.reshape(err if err.dtype == dtype else xp.astype(err, dtype), shape)
     status = status.reshape(shape)
     nfev = (
         np.asarray(nfev).reshape(shape) if np.size(nfev) == math.prod(shape) else nfev
@@ -632,21 +712,43 @@ def _finalise(xp, is_np, shape, df, err, status, nfev, method, kind, n, dtype):
 
 
 def _run_units(eng, n, method, idx_all, complex_n_lower=None):
-    """Run `method` on all units; returns (df, err) arrays (L, q)."""
+    """Run `method` on the units idx_all (sorted), or on every unit when
+    idx_all is None (then no index array is built unless some units need a
+    different treatment). Returns (df, err, used): df and err of shape (L, q)."""
     xp = eng.xp
     L = eng.xu.shape[0]
-    df = xp.full((L, eng.q), xp.nan, dtype=eng.dtype)
-    err = xp.full((L, eng.q), xp.nan, dtype=eng.dtype)
+    out = {}  # 'df', 'err': NaN-filled arrays only when filled in parts
     used = set()
-    if idx_all.size == 0:
-        return df, err, used
+
+    def index(rows):  # rows as an index array
+        return np.arange(L) if rows is None else rows
+
+    def put(rows, d, e):  # rows: index array, or None for every unit
+        if not out and (rows is None or rows.size == L):
+            out["df"], out["err"] = d, e  # every unit at once: no copy
+            return
+        if not out:
+            out["df"] = xp.full((L, eng.q), xp.nan, dtype=eng.dtype)
+            out["err"] = xp.full((L, eng.q), xp.nan, dtype=eng.dtype)
+        rows = _index(xp, index(rows))
+        out["df"] = _set_rows(xp, out["df"], rows, d)
+        out["err"] = _set_rows(xp, out["err"], rows, e)
+
+    def result():
+        if not out:  # no unit was differentiated
+            out["df"] = xp.full((L, eng.q), xp.nan, dtype=eng.dtype)
+            out["err"] = xp.full((L, eng.q), xp.nan, dtype=eng.dtype)
+        return out["df"], out["err"], used
+
+    if idx_all is not None and idx_all.size == 0:
+        return result()
     if method in ("central", "forward", "backward"):
-        d, e = eng.fixed(n, method, idx_all)
-        df = _set_rows(xp, df, _index(xp, idx_all), d)
-        err = _set_rows(xp, err, _index(xp, idx_all), e)
+        idx = index(idx_all)
+        d, e = eng.fixed(n, method, idx)
+        put(idx, d, e)
         used.add(method)
-        return df, err, used
-    rich_idx = idx_all
+        return result()
+    rich_idx = idx_all  # None: every unit
     if method in ("auto", "complex"):
         cs = eng.complex_step(idx_all)
         if cs is None:
@@ -657,36 +759,43 @@ def _run_units(eng, n, method, idx_all, complex_n_lower=None):
                 )
         else:
             d, _ = cs
+            ad = xp.abs(d)
             if method == "auto":
-                ok = eng.real_check(idx_all, d)
+                ok = eng.real_check(idx_all, d, ad)
             else:
-                ok = np.ones(idx_all.size, dtype=bool)
-            ok &= _np(xp, xp.all(xp.isfinite(d), axis=-1))
-            good = idx_all[ok]
-            rich_idx = idx_all[~ok]
-            if good.size:
+                ok = np.ones(d.shape[0], dtype=bool)
+            fin = ad < math.inf  # == isfinite(d)
+            ok &= _np(xp, fin[:, 0] if fin.shape[-1] == 1 else xp.all(fin, axis=-1))
+            all_ok = bool(ok.all())
+            if all_ok:
+                good, rich_idx = idx_all, np.arange(0)
+            else:
+                idx = index(idx_all)
+                good, rich_idx = idx[ok], idx[~ok]
+            if good is None or good.size:
                 used.add("complex")
-                if n == 1 and good.size == idx_all.size == df.shape[0]:
-                    df, err = d, 16 * eng.eps * xp.abs(d)
+                if n == 1 and all_ok:
+                    if xp is np:
+                        ad *= 16 * eng.eps  # the error estimate, in place
+                        put(good, d, ad)
+                    else:
+                        put(good, d, 16 * eng.eps * ad)
                 elif n == 1:
                     dg = d[_index(xp, np.flatnonzero(ok))]
-                    df = _set_rows(xp, df, _index(xp, good), dg)
-                    err = _set_rows(
-                        xp, err, _index(xp, good), 16 * eng.eps * xp.abs(dg)
-                    )
+                    put(good, dg, 16 * eng.eps * xp.abs(dg))
                 else:
+                    good = index(good)
                     sub = complex_n_lower(eng, good)
                     dd, ee = _richardson_units(sub, n - 1, np.arange(good.size))
-                    df = _set_rows(xp, df, _index(xp, good), dd)
-                    err = _set_rows(xp, err, _index(xp, good), ee)
+                    put(good, dd, ee)
                     eng.nfev[good] += sub.nfev
                     eng.status[good] = sub.status
-    if rich_idx.size:
+    if rich_idx is None or rich_idx.size:
+        rich_idx = index(rich_idx)
         used.add("richardson")
         d, e = _richardson_units(eng, n, rich_idx)
-        df = _set_rows(xp, df, _index(xp, rich_idx), d)
-        err = _set_rows(xp, err, _index(xp, rich_idx), e)
-    return df, err, used
+        put(rich_idx, d, e)
+    return result()
 
 
 def _scalar_auto(f, x: float, step):
@@ -867,14 +976,23 @@ def derivative(
     cdtype = xp.complex64 if dtype == xp.float32 else xp.complex128
 
     def real_eval(T, idx):
-        P = _take(xp, xu, idx)[None, :] + xp.astype(T, dtype)
+        if xp is np and T.dtype == dtype:
+            T += _take(xp, xu, idx)[None, :]  # T is scratch: the points in place
+            P = T
+        else:
+            P = _take(xp, xu, idx)[None, :] + xp.astype(T, dtype)
         with np.errstate(all="ignore"):
             V = f(P)
         return _values(xp, V, P.shape, dtype)[..., None]
 
     def cplx_eval(t, idx):
         xr = _take(xp, xu, idx)
-        z = xp.astype(xr, cdtype) + xp.astype(t, cdtype) * 1j
+        if xp is np:  # x + i t without complex temporaries; the same numbers
+            z = np.empty(xr.shape, dtype=cdtype)
+            np.add(xr, 0.0, out=z.real)  # (x + 0j) + 1j*t has real part x + 0.0
+            z.imag = t
+        else:
+            z = xp.astype(xr, cdtype) + xp.astype(t, cdtype) * 1j
         out = _call_complex(f, z)
         if out is None:
             return None
@@ -909,11 +1027,13 @@ def derivative(
         xp, dtype, xu, real_eval, cplx_eval, 1, rtol, atol, step, max_stages, n
     )
     fin = _np(xp, xp.isfinite(xu))
-    idx_all = np.flatnonzero(fin)
+    all_fin = bool(fin.all())
+    idx_all = None if all_fin else np.flatnonzero(fin)  # None: every point
     with np.errstate(all="ignore"):
         df, err, used = _run_units(eng, n, method, idx_all, lower)
     status = eng.status
-    status[~fin] = -4
+    if not all_fin:
+        status[~fin] = -4
     if method in ("auto", "complex") and used:
         name = "+".join(sorted(used))
     else:
