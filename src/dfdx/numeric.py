@@ -303,8 +303,16 @@ def _as_real_array(x, name="x"):
                 + (" (complex)" if a.dtype.kind == "c" else "")
             )
         if a.dtype.kind != "f" or a.dtype == np.float16:
+            a = a.astype(np.float64)  # integers and half precision: float64
+        elif a.dtype.itemsize > 8:
+            # long double: complex steps and the result would silently be
+            # float64 (complex128) while the error estimate claimed more
             a = a.astype(np.float64)
         return np, True, a
+    if callable(getattr(arr, "detach", None)):
+        # torch: a numerical derivative is not part of the caller's autograd
+        # graph (and evaluating without the graph is faster)
+        arr = arr.detach()
     dt = arr.dtype
     if xp.isdtype(dt, "complex floating") or not xp.isdtype(
         dt, ("real floating", "integral")
@@ -312,6 +320,10 @@ def _as_real_array(x, name="x"):
         raise DfdxError(f"{name} must be a real number or array, got dtype {dt}")
     if not xp.isdtype(dt, "real floating"):
         arr = xp.astype(arr, xp.float64)
+    elif xp.finfo(dt).bits < 32:
+        # float16 / bfloat16: too coarse for derivatives, and bfloat16 has no
+        # NumPy counterpart; float32 keeps the array on its device
+        arr = xp.astype(arr, xp.float32)
     return xp, False, arr
 
 
@@ -665,12 +677,11 @@ def _take(xp, a, idx):
 # --------------------------------------------------------------------------
 def _values(xp, out, shape, dtype, name="f"):
     """f's output as a real array of `shape` and `dtype`."""
+    _check_numbers(out, name)
     if xp is np:
-        out = np.asarray(out)
+        out = _check_numbers(np.asarray(out), name)
     elif not hasattr(out, "shape"):
         out = xp.asarray(out)
-    if out.dtype == object:
-        raise DfdxError(f"{name} must return numbers, got objects")
     if xp.isdtype(out.dtype, "complex floating"):
         raise DfdxError(f"{name} returned complex values for real input")
     if tuple(out.shape) != tuple(shape):
@@ -682,6 +693,38 @@ def _values(xp, out, shape, dtype, name="f"):
                 f"it returned shape {tuple(out.shape)}"
             )
     return xp.astype(out, dtype, copy=False)
+
+
+def _fname(f, name="f"):
+    """How messages name the user's function: ``f`` or ``f (my_func)``."""
+    fn = getattr(f, "__name__", None) or type(f).__name__
+    return name if fn in ("<lambda>", name) else f"{name} ({fn})"
+
+
+def _call(f, arg, name="f"):
+    """f(arg) with floating-point warnings silenced; an exception raised by f
+    becomes a DfdxError that names f and the input it got (the original is
+    chained as __cause__, so its traceback is kept)."""
+    try:
+        with np.errstate(all="ignore"):
+            return f(arg)
+    except Exception as exc:
+        shape = tuple(getattr(arg, "shape", ()))
+        raise DfdxError(
+            f"{_fname(f, name)} raised {type(exc).__name__}: {exc} "
+            f"(called with an array of shape {shape}, dtype {arg.dtype})"
+        ) from exc
+
+
+def _check_numbers(out, name="f"):
+    """Reject outputs that are not numbers (None, text, objects)."""
+    if out is None:
+        raise DfdxError(f"{name} must return numbers, got None")
+    dt = getattr(out, "dtype", None)
+    if isinstance(dt, np.dtype) and dt.kind not in "biufc":
+        what = "objects" if dt.kind == "O" else f"dtype {dt}"
+        raise DfdxError(f"{name} must return numbers, got {what}")
+    return out
 
 
 def _call_complex(f, z):
@@ -821,9 +864,10 @@ def _scalar_auto(f, x: float, step):
         return None, 0
     d = float(np.imag(out.reshape(-1)[0])) / hc
     hr = (x + 1e-6 * s) - x
-    with np.errstate(all="ignore"):
-        V = f(np.array([[x + hr], [x - hr]]))
-    V = np.asarray(V, dtype=float).reshape(-1)
+    V = np.asarray(_check_numbers(_call(f, np.array([[x + hr], [x - hr]]))))
+    if V.dtype.kind not in "biuf":  # complex for real input: Richardson says so
+        return None, 1
+    V = V.astype(float).reshape(-1)
     if V.shape != (2,):
         return None, 1
     dr = (V[0] - V[1]) / (2 * hr)
@@ -906,7 +950,9 @@ def derivative(
         ``f`` is called once per stage with all the points of that stage.
     x : float, array_like or tensor
         Where to differentiate; any shape. NumPy in, NumPy out (float32 stays
-        float32); PyTorch tensors (or other array-API arrays) in, same out.
+        float32; integers, float16 and long double are differentiated in
+        float64); PyTorch tensors (or other array-API arrays) in, same out
+        (float16 and bfloat16 in float32). Booleans are refused.
     n : int, optional
         Derivative order, 1 to 4. Default 1.
     method : {'auto', 'richardson', 'complex', 'central', 'forward', 'backward'}
@@ -928,6 +974,15 @@ def derivative(
         ``df``, ``error`` (an estimate of ``|df - exact|``), ``nfev`` (function
         evaluations per point), ``status`` (0 converged, negative: see
         :data:`STATUS_MESSAGES`), ``method``.
+
+    Raises
+    ------
+    DfdxError
+        For invalid options or `x`, and when `f` raises on real input (the
+        message names `f`; the original exception is its ``__cause__``), returns
+        something that is not numbers, a different shape, or complex values
+        for real input. An exception on *complex* input only means that `f`
+        does not support the complex step.
 
     Examples
     --------
@@ -981,9 +1036,7 @@ def derivative(
             P = T
         else:
             P = _take(xp, xu, idx)[None, :] + xp.astype(T, dtype)
-        with np.errstate(all="ignore"):
-            V = f(P)
-        return _values(xp, V, P.shape, dtype)[..., None]
+        return _values(xp, _call(f, P), P.shape, dtype)[..., None]
 
     def cplx_eval(t, idx):
         xr = _take(xp, xu, idx)
@@ -1015,8 +1068,7 @@ def derivative(
             P = _take(xp, xg, idx)[None, :] + xp.astype(T, dtype)
             hh = _take(xp, hc, idx)[None, :]
             z = xp.astype(P, cdtype) + xp.astype(hh, cdtype) * 1j
-            with np.errstate(all="ignore"):
-                out = f(z)
+            out = _call(f, z)
             return xp.astype(xp.imag(out), dtype)[..., None] / hh[..., None]
 
         return _Engine(
@@ -1075,15 +1127,16 @@ def _make_F(f, xp, vectorized, name="f"):
     """F(P) with P of shape (n, K) -> values of shape (m, K) (m=1 for scalars)."""
 
     def as_arr(v):
-        return (
-            np.asarray(v) if xp is np else (v if hasattr(v, "shape") else xp.asarray(v))
-        )
+        _check_numbers(v, name)
+        if xp is np:
+            return _check_numbers(np.asarray(v), name)
+        return v if hasattr(v, "shape") else xp.asarray(v)
 
     if vectorized:
 
         def F(P):
             K = P.shape[1]
-            out = as_arr(f(P))
+            out = as_arr(_call(f, P, name))
             if tuple(out.shape) == (K,):
                 return xp.reshape(out, (1, K))
             if out.ndim == 2 and out.shape[1] == K:
@@ -1098,7 +1151,7 @@ def _make_F(f, xp, vectorized, name="f"):
         def F(P):
             cols = []
             for k in range(P.shape[1]):
-                out = as_arr(f(P[:, k]))
+                out = as_arr(_call(f, P[:, k], name))
                 if out.ndim > 1:
                     raise DfdxError(
                         f"{name} must return a scalar or a 1-D array, got shape "
@@ -1362,6 +1415,8 @@ def hessian(
         V = F(P)
     if V.shape[0] != 1:
         raise DfdxError(f"f must return a scalar for hessian, got {V.shape[0]} values")
+    if xp.isdtype(V.dtype, "complex floating"):
+        raise DfdxError("f returned complex values for real input")
     V = _to_numpy(xp.astype(V[0], dtype)).astype(
         np.float64 if eps < 1e-10 else np.float32
     )
