@@ -601,6 +601,50 @@ def test_torch_requires_grad_half_and_bfloat16():
     assert torch.allclose(h.df, torch.diag(6 * x.detach()), atol=1e-9)
 
 
+def test_hessian_at_a_kink_of_the_gradient_is_flagged():
+    # max(x, 0)**2 has f'' = 0 left of 0 and 2 right of it: the symmetric
+    # stencil returns the mean, 1, at every step; before, status 0, error 0
+    res = hessian(lambda p: np.maximum(p[0], 0) ** 2 + p[0] * p[1], [0.0, 1.0])
+    np.testing.assert_allclose(res.df, [[1.0, 1.0], [1.0, 0.0]], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(res.status, [[-1, 0], [0, 0]])
+    assert res.error[0, 0] >= 1.0  # covers both one-sided values, 0 and 2
+    assert res.error[0, 0] < 1.0 + 1e-12
+    assert res.error[0, 1] < 1e-12 and res.error[1, 1] < 1e-12
+    # away from the kink, and for smooth functions, nothing changes
+    away = hessian(lambda p: np.maximum(p[0], 0) ** 2 + p[0] * p[1], [0.5, 1.0])
+    np.testing.assert_array_equal(away.status, [[0, 0], [0, 0]])
+    np.testing.assert_allclose(away.df, [[2.0, 1.0], [1.0, 0.0]], atol=1e-10)
+    kink = hessian(lambda p: np.abs(p[0]) + p[1] ** 2, [0.0, 1.0])  # f' jumps
+    assert kink.status[0, 0] == -1 and kink.error[0, 0] > 1.0
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_multivariate_nfev_counts_every_point(n):
+    x = np.linspace(-1.0, 1.0, n) + 0.1
+    seen = []
+
+    def f(p):
+        seen.append(1 if p.ndim == 1 else p.shape[1])
+        return np.sum(p**2, axis=0) + np.sum(p, axis=0) ** 3
+
+    exact_g = 2 * x + 3 * np.sum(x) ** 2
+    exact_h = 2 * np.eye(n) + 6 * np.sum(x)
+    for vectorized in (False, True):
+        seen.clear()
+        g = gradient(f, x, vectorized=vectorized)
+        assert g.nfev == sum(seen) == 1 + 3 * n and g.method == "complex"
+        np.testing.assert_allclose(g.df, exact_g, rtol=1e-14)
+        seen.clear()
+        g = gradient(f, x, vectorized=vectorized, method="richardson")
+        assert g.nfev == sum(seen)
+        np.testing.assert_allclose(g.df, exact_g, rtol=1e-11)
+        seen.clear()
+        h = hessian(f, x, vectorized=vectorized)
+        assert h.nfev == sum(seen) == 1 + 3 * n * (n + 1)
+        np.testing.assert_allclose(h.df, exact_h, atol=1e-7 * np.abs(exact_h).max())
+        assert (h.status == 0).all()
+
+
 def test_validation_expression_with_two_variables():
     pytest.importorskip("sympy")
     with pytest.raises(DfdxError, match="f has variables x, y; derivative needs"):
