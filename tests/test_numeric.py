@@ -601,6 +601,23 @@ def test_torch_requires_grad_half_and_bfloat16():
     assert torch.allclose(h.df, torch.diag(6 * x.detach()), atol=1e-9)
 
 
+@pytest.mark.parametrize("method", ["auto", "richardson", "central"])
+def test_f_returning_float32_for_float64_points_keeps_the_estimate_honest(method):
+    # a float32 model called with float64 points: before, Richardson chose a
+    # noise-driven entry, 2.2e-4 off with an "error" of 2.8e-11 and status 0
+    def f(x):
+        return np.sin(x).astype(np.float32)
+
+    x = np.linspace(0.1, 3.0, 7)
+    res = derivative(f, x, method=method)
+    assert res.df.dtype == np.float64
+    true_err = np.abs(res.df - np.cos(x))
+    assert (true_err <= res.error).all()
+    if method != "central":
+        assert true_err.max() < 1e-6 and (res.nfev == 16).all()
+        assert (res.status == 0).all() and res.method == "richardson"
+
+
 def test_hessian_at_a_kink_of_the_gradient_is_flagged():
     # max(x, 0)**2 has f'' = 0 left of 0 and 2 right of it: the symmetric
     # stencil returns the mean, 1, at every step; before, status 0, error 0

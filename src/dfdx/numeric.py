@@ -355,11 +355,26 @@ class _Engine:
     """
 
     def __init__(
-        self, xp, dtype, xu, real_eval, cplx_eval, q, rtol, atol, step, max_stages, n=1
+        self,
+        xp,
+        dtype,
+        xu,
+        real_eval,
+        cplx_eval,
+        q,
+        rtol,
+        atol,
+        step,
+        max_stages,
+        n=1,
+        prec=None,
     ):
         self.xp = xp
         self.dtype = dtype
         self.eps = float(xp.finfo(dtype).eps)
+        # precision of f's values, raised by the evaluators when f returns a
+        # coarser float than x (a float32 model called with float64 points)
+        self._prec = {"eps": self.eps} if prec is None else prec
         self.xu = xu  # (L,) values of the varied coordinate (for step realisation)
         self.real_eval = real_eval
         self.cplx_eval = cplx_eval
@@ -373,6 +388,11 @@ class _Engine:
         self._nfev_all = 0  # evaluations spent at every unit, not yet added
         self.status = np.zeros(L, dtype=np.int64)
         self._scale = None
+
+    @property
+    def feps(self):
+        """Relative rounding of f's values: eps of x's dtype or coarser."""
+        return max(self.eps, self._prec["eps"])
 
     @property
     def nfev(self):
@@ -465,7 +485,7 @@ class _Engine:
                 mag = mag + abs(w) * xp.abs(v)
             hn = (h**n)[:, None]
             Ds.append(acc / hn)
-            Rs.append(4 * self.eps * mag / hn)
+            Rs.append(4 * self.feps * mag / hn)
         D = xp.stack(Ds)
         R = xp.stack(Rs)
         return D, R, None
@@ -542,7 +562,7 @@ class _Engine:
         ``ad`` is ``|d|`` when the caller has it. The NumPy branch computes the
         same floating-point operations as the generic one, in place."""
         xp = self.xp
-        big = self.eps < 1e-10
+        big = self.feps < 1e-10  # the check's step suits f's precision
         rtol = _CHECK_RTOL if big else 1e-2
         if xp is not np:
             s = self.scale(idx)
@@ -551,7 +571,7 @@ class _Engine:
             V = self.real_eval(T, idx)
             self.count(idx, 2)
             dr = (V[0] - V[1]) / (2 * h)[:, None]
-            rnd = 64 * self.eps * (xp.abs(V[0]) + xp.abs(V[1])) / (2 * h)[:, None]
+            rnd = 64 * self.feps * (xp.abs(V[0]) + xp.abs(V[1])) / (2 * h)[:, None]
             tol = rtol * xp.maximum(xp.abs(d), xp.abs(dr)) + rnd
             ok = xp.abs(d - dr) <= tol
             return _np(xp, xp.all(ok, axis=-1))
@@ -570,7 +590,7 @@ class _Engine:
         V = self.real_eval(T, idx)  # may overwrite T
         self.count(idx, 2)
         ok = np.empty(d.shape, dtype=bool)
-        c64 = 64 * self.eps
+        c64 = 64 * self.feps
         for lo in range(0, L, _CHUNK):
             sl = slice(lo, lo + _CHUNK)
             xs = x[sl]
@@ -671,6 +691,23 @@ def _one_sided_gap(f0, big, small):
     a, fpa, fma = small
     w0, wa, wb = 2 / (a * b), -2 / (a * (b - a)), 2 / (b * (b - a))
     return (w0 * f0 + wa * fpa + wb * fpb) - (w0 * f0 + wa * fma + wb * fmb)
+
+
+def _note_precision(prec, out):
+    """Raise prec['eps'] to the eps of out's floating dtype if coarser."""
+    dt = getattr(out, "dtype", None)
+    try:
+        e = float(np.finfo(dt).eps) if isinstance(dt, np.dtype) else None
+        if e is None and dt is not None and hasattr(dt, "is_floating_point"):
+            import torch  # a torch dtype
+
+            e = float(torch.finfo(dt).eps) if dt.is_floating_point else None
+            if e is None and dt.is_complex:
+                e = float(torch.finfo(dt.to_real()).eps)
+    except (TypeError, ValueError, ImportError):
+        e = None
+    if e is not None and e > prec["eps"]:
+        prec["eps"] = e
 
 
 def _take(xp, a, idx):
@@ -828,13 +865,13 @@ def _run_units(eng, n, method, idx_all, complex_n_lower=None):
                 used.add("complex")
                 if n == 1 and all_ok:
                     if xp is np:
-                        ad *= 16 * eng.eps  # the error estimate, in place
+                        ad *= 16 * eng.feps  # the error estimate, in place
                         put(good, d, ad)
                     else:
-                        put(good, d, 16 * eng.eps * ad)
+                        put(good, d, 16 * eng.feps * ad)
                 elif n == 1:
                     dg = d[_index(xp, np.flatnonzero(ok))]
-                    put(good, dg, 16 * eng.eps * xp.abs(dg))
+                    put(good, dg, 16 * eng.feps * xp.abs(dg))
                 else:
                     good = index(good)
                     sub = complex_n_lower(eng, good)
@@ -922,7 +959,7 @@ def _richardson_units(eng, n, idx):
             st[take] = -3
         retry = retry[~better & ~fin1]
     eng.status[idx] = st
-    return d, e + eng.eps * xp.abs(d)
+    return d, e + eng.feps * xp.abs(d)
 
 
 # --------------------------------------------------------------------------
@@ -1037,6 +1074,7 @@ def derivative(
         return dataclasses.replace(res, nfev=res.nfev + spent)
     shape = tuple(xa.shape)
     xu = xp.reshape(xa, (-1,))
+    prec = {"eps": float(xp.finfo(dtype).eps)}  # f's precision, see _Engine
     cdtype = xp.complex64 if dtype == xp.float32 else xp.complex128
 
     def real_eval(T, idx):
@@ -1045,7 +1083,9 @@ def derivative(
             P = T
         else:
             P = _take(xp, xu, idx)[None, :] + xp.astype(T, dtype)
-        return _values(xp, _call(f, P), P.shape, dtype)[..., None]
+        V = _call(f, P)
+        _note_precision(prec, V)
+        return _values(xp, V, P.shape, dtype)[..., None]
 
     def cplx_eval(t, idx):
         xr = _take(xp, xu, idx)
@@ -1061,6 +1101,7 @@ def derivative(
         out = out if (xp is not np or isinstance(out, np.ndarray)) else np.asarray(out)
         if not hasattr(out, "dtype") or not xp.isdtype(out.dtype, "complex floating"):
             return None
+        _note_precision(prec, out)
         if tuple(out.shape) != tuple(z.shape):
             if out.ndim == 0:
                 out = xp.broadcast_to(out, z.shape)
@@ -1081,11 +1122,11 @@ def derivative(
             return xp.astype(xp.imag(out), dtype)[..., None] / hh[..., None]
 
         return _Engine(
-            xp, dtype, xg, g_eval, None, 1, rtol, atol, step, max_stages, n - 1
+            xp, dtype, xg, g_eval, None, 1, rtol, atol, step, max_stages, n - 1, prec
         )
 
     eng = _Engine(
-        xp, dtype, xu, real_eval, cplx_eval, 1, rtol, atol, step, max_stages, n
+        xp, dtype, xu, real_eval, cplx_eval, 1, rtol, atol, step, max_stages, n, prec
     )
     fin = _np(xp, xp.isfinite(xu))
     all_fin = bool(fin.all())
