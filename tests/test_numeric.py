@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -210,6 +212,30 @@ def test_vectorised_equals_per_point_and_one_call_per_stage():
     assert res.df.shape == (1, 11)
 
 
+def test_auto_mixed_points_across_chunks_of_a_large_array():
+    # sin(x) + max(x - 2, 0)**2: the complex step misses the max term (its
+    # imaginary part is 0), so the real check must reject exactly the points
+    # x >= 2; 70 001 points span several chunks of the in-place real check
+    import dfdx.numeric as numeric
+
+    def f(x):
+        return np.sin(x) + np.maximum(np.real(x) - 2, 0) ** 2
+
+    x = np.linspace(-3.0, 4.0, 70_001)
+    assert x.size > 2 * numeric._CHUNK
+    res = derivative(f, x)
+    exact = np.cos(x) + 2 * np.maximum(x - 2, 0)
+    assert res.method == "complex+richardson"
+    rejected = res.nfev > 3
+    np.testing.assert_array_equal(rejected, x >= 2)  # x = 2: the kink itself
+    np.testing.assert_array_equal(res.df[~rejected], np.cos(x[~rejected]))
+    away = np.abs(x - 2) > 1e-3  # f'' jumps at 2: Richardson is ~1e-8 there
+    np.testing.assert_allclose(res.df[away], exact[away], rtol=1e-9, atol=1e-9)
+    for i in (0, numeric._CHUNK - 1, numeric._CHUNK, 50_000, 70_000):
+        one = derivative(f, np.array([x[i]]))
+        assert one.df[0] == res.df[i] and one.error[0] == res.error[i]
+
+
 @pytest.mark.parametrize("method", ["auto", "richardson", "central"])
 def test_float32_preserved(method):
     x = np.linspace(0.0, 1.0, 5, dtype=np.float32)
@@ -396,6 +422,244 @@ def test_validation_options(kwargs, message):
 def test_validation_inputs(f, x, message):
     with pytest.raises(DfdxError, match=message):
         derivative(f, x, method="richardson")
+
+
+# -- robustness sweep: inputs and misbehaving functions ---------------------------
+def _boom(x):
+    raise ValueError("boom")
+
+
+def _boom_on_real(x):
+    if np.iscomplexobj(x):
+        return np.sin(x)
+    raise ZeroDivisionError("real boom")
+
+
+@pytest.mark.parametrize("method", ["auto", "richardson", "central", "complex"])
+@pytest.mark.parametrize("x", [1.0, np.array([1.0, 2.0])])
+def test_f_raising_becomes_dfdx_error_naming_f(method, x):
+    if method == "complex":
+        with pytest.raises(DfdxError, match="method='complex' needs f to accept"):
+            derivative(_boom, x, method=method)
+        return
+    shape = (16, 1) if method != "central" else (4, 1)
+    shape = (shape[0], np.size(x))
+    msg = (
+        r"f \(_boom\) raised ValueError: boom \(called with an array of shape "
+        + re.escape(str(shape))
+        + r", dtype float64\)"
+    )
+    with pytest.raises(DfdxError, match=msg) as info:
+        derivative(_boom, x, method=method)
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+@pytest.mark.parametrize("x", [1.0, np.array([1.0, 2.0])])
+def test_f_raising_only_on_real_input_is_reported_not_hidden(x):
+    # the complex step works, the real check raises: never return unchecked
+    shape = (2, np.size(x))
+    msg = (
+        r"f \(_boom_on_real\) raised ZeroDivisionError: real boom \(called with an "
+        + re.escape(f"array of shape {shape}")
+    )
+    with pytest.raises(DfdxError, match=msg):
+        derivative(_boom_on_real, x)
+
+
+def test_lambda_is_named_f_and_multivariate_errors_name_f():
+    with pytest.raises(DfdxError, match=r"^f raised KeyError: 'k' \(called with"):
+        derivative(lambda x: {}["k"], 1.0)
+    for fn in (gradient, jacobian, hessian):
+        with pytest.raises(DfdxError, match=r"f \(_boom\) raised ValueError: boom"):
+            fn(_boom, [1.0, 2.0])
+        with pytest.raises(DfdxError, match=r"shape \(2, \d+\), dtype float64"):
+            fn(_boom, [1.0, 2.0], vectorized=True)
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "message"),
+    [
+        (lambda x: None, 1.0, "f must return numbers, got None"),
+        (lambda x: None, np.ones(2), "f must return numbers, got None"),
+        (lambda x: "a", 1.0, "f must return numbers, got dtype <U1"),
+        (lambda x: np.array([None] * x.size), np.ones(2), "got objects"),
+        (lambda x: x + 0j, 1.0, "f returned complex values for real input"),
+        (lambda x: x + 0j, np.ones(2), "f returned complex values for real input"),
+        (lambda x: np.ones(3), np.zeros(2), "f must be elementwise: called with"),
+        (
+            lambda x: np.sin(x)[..., None],
+            np.ones(2),
+            r"\(16, 2\), it returned shape \(16, 2, 1\)",
+        ),
+    ],
+)
+def test_bad_outputs_of_f_auto(f, x, message):
+    with pytest.raises(DfdxError, match=message):
+        derivative(f, x)
+
+
+@pytest.mark.parametrize(
+    ("f", "message"),
+    [
+        (lambda p: None, "f must return numbers, got None"),
+        (lambda p: "a", "f must return numbers, got dtype <U1"),
+        (lambda p: np.sum(p) + 0j, "f returned complex values for real input"),
+    ],
+)
+@pytest.mark.parametrize("fn", [gradient, jacobian, hessian])
+def test_bad_outputs_of_f_multivariate(fn, f, message):
+    with pytest.raises(DfdxError, match=message):
+        fn(f, [1.0, 2.0])
+
+
+def test_vectorized_bad_outputs():
+    msg = r"with vectorized=True, f gets shape \(n, k\) = \(2, 1\) and must return"
+    with pytest.raises(DfdxError, match=msg + r".*it returned \(2,\)"):
+        gradient(lambda P: np.ones(P.shape[1] + 1), [1.0, 2.0], vectorized=True)
+    with pytest.raises(DfdxError, match=msg + r".*it returned \(\)"):
+        gradient(lambda P: 1.0, [1.0, 2.0], vectorized=True)
+    with pytest.raises(DfdxError, match=r"it returned \(32, 1\)"):
+        gradient(lambda P: np.sum(P, 0)[:, None], [1.0, 2.0], vectorized=True)
+    with pytest.raises(DfdxError, match="f must return a scalar for gradient, got 2"):
+        gradient(lambda P: P**2, [1.0, 2.0], vectorized=True)
+    with pytest.raises(DfdxError, match=r"\(2, 19\) .* it returned \(3,\)"):
+        hessian(lambda P: np.ones(3), [1.0, 2.0], vectorized=True)
+    with pytest.raises(DfdxError, match="f must return numbers, got None"):
+        jacobian(lambda P: None, [1.0, 2.0], vectorized=True)
+
+
+@pytest.mark.parametrize(
+    ("x", "message"),
+    [
+        (True, "x must be a real number or array, got True"),
+        (np.array([True]), r"x must be a real number or array, got array\(\[ True\]\)"),
+        ([[0.0, 1.0], [2.0]], r"x must be a real number or array, got \[\[0\.0"),
+        (np.array([1.0, None]), "x must be a real number or array, got array"),
+    ],
+)
+def test_validation_x_values(x, message):
+    with pytest.raises(DfdxError, match=message):
+        derivative(np.sin, x)
+
+
+def test_x_kinds_empty_0d_int_list_half_longdouble():
+    assert derivative(np.sin, np.array([])).df.shape == (0,)
+    empty = derivative(np.sin, np.zeros((0, 3)))
+    assert empty.df.shape == empty.status.shape == empty.nfev.shape == (0, 3)
+    zero_d = derivative(np.sin, np.array(1.0))
+    assert zero_d.df == np.cos(1.0) and zero_d.nfev == 3 and zero_d.status == 0
+    assert derivative(np.sin, 1).df == np.cos(1.0)
+    nested = derivative(np.sin, [[0.0, 1.0], [2.0, 3.0]])
+    np.testing.assert_array_equal(nested.df, np.cos([[0.0, 1.0], [2.0, 3.0]]))
+    for dt in (np.int8, np.uint8, np.int64, np.float16, np.longdouble):
+        res = derivative(np.sin, np.array([1, 2], dtype=dt))
+        assert res.df.dtype == np.float64 and res.error.dtype == np.float64
+        np.testing.assert_array_equal(res.df, np.cos([1.0, 2.0]))
+    res = derivative(np.sin, np.array([np.nan, 1.0, -np.inf]))
+    np.testing.assert_array_equal(res.status, [-4, 0, -4])
+    np.testing.assert_array_equal(res.nfev, [0, 3, 0])
+    assert np.isnan(res.df[[0, 2]]).all() and res.df[1] == np.cos(1.0)
+
+
+def test_f_warnings_pass_through_and_do_not_change_the_result():
+    def f(x):
+        warnings.warn("careful", UserWarning, stacklevel=2)
+        return np.sin(x)
+
+    with pytest.warns(UserWarning, match="careful"):
+        res = derivative(f, np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(res.df, np.cos([1.0, 2.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's own RuntimeWarnings stay quiet
+        res = derivative(np.log, np.array([-1.0, 1.0]))
+    assert res.status[0] == -4 and res.df[1] == 1.0
+
+
+def test_torch_requires_grad_half_and_bfloat16():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    for kw in ({}, {"method": "richardson"}, {"n": 2}):
+        res = derivative(torch.sin, x, **kw)
+        assert isinstance(res.df, torch.Tensor) and res.df.dtype == torch.float64
+        assert not res.df.requires_grad  # the input is detached, not the graph
+        exact = torch.cos(x.detach()) if not kw.get("n") else -torch.sin(x.detach())
+        assert torch.allclose(res.df, exact, rtol=1e-10, atol=0)
+    assert x.grad is None  # nothing was backpropagated into the caller's tensor
+    x32 = torch.tensor([1.0, 2.0], requires_grad=True)
+    res = derivative(torch.sin, x32)
+    assert res.df.dtype == torch.float32
+    assert torch.allclose(res.df, torch.cos(x32.detach()), rtol=1e-6)
+    for dt in (torch.float16, torch.bfloat16):  # differentiated in float32
+        res = derivative(torch.sin, torch.tensor([1.0, 2.0], dtype=dt))
+        assert res.df.dtype == torch.float32
+        assert torch.allclose(res.df, torch.cos(torch.tensor([1.0, 2.0])), rtol=1e-6)
+    g = gradient(lambda p: torch.sum(p**2), x)
+    assert torch.equal(g.df, 2 * x.detach()) and g.nfev == 7
+    assert not g.df.requires_grad and not g.error.requires_grad
+    h = hessian(lambda p: torch.sum(p**3), x)
+    assert isinstance(h.df, torch.Tensor) and not h.df.requires_grad
+    assert torch.allclose(h.df, torch.diag(6 * x.detach()), atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["auto", "richardson", "central"])
+def test_f_returning_float32_for_float64_points_keeps_the_estimate_honest(method):
+    # a float32 model called with float64 points: before, Richardson chose a
+    # noise-driven entry, 2.2e-4 off with an "error" of 2.8e-11 and status 0
+    def f(x):
+        return np.sin(x).astype(np.float32)
+
+    x = np.linspace(0.1, 3.0, 7)
+    res = derivative(f, x, method=method)
+    assert res.df.dtype == np.float64
+    true_err = np.abs(res.df - np.cos(x))
+    assert (true_err <= res.error).all()
+    if method != "central":
+        assert true_err.max() < 1e-6 and (res.nfev == 16).all()
+        assert (res.status == 0).all() and res.method == "richardson"
+
+
+def test_hessian_at_a_kink_of_the_gradient_is_flagged():
+    # max(x, 0)**2 has f'' = 0 left of 0 and 2 right of it: the symmetric
+    # stencil returns the mean, 1, at every step; before, status 0, error 0
+    res = hessian(lambda p: np.maximum(p[0], 0) ** 2 + p[0] * p[1], [0.0, 1.0])
+    np.testing.assert_allclose(res.df, [[1.0, 1.0], [1.0, 0.0]], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(res.status, [[-1, 0], [0, 0]])
+    assert res.error[0, 0] >= 1.0  # covers both one-sided values, 0 and 2
+    assert res.error[0, 0] < 1.0 + 1e-12
+    assert res.error[0, 1] < 1e-12 and res.error[1, 1] < 1e-12
+    # away from the kink, and for smooth functions, nothing changes
+    away = hessian(lambda p: np.maximum(p[0], 0) ** 2 + p[0] * p[1], [0.5, 1.0])
+    np.testing.assert_array_equal(away.status, [[0, 0], [0, 0]])
+    np.testing.assert_allclose(away.df, [[2.0, 1.0], [1.0, 0.0]], atol=1e-10)
+    kink = hessian(lambda p: np.abs(p[0]) + p[1] ** 2, [0.0, 1.0])  # f' jumps
+    assert kink.status[0, 0] == -1 and kink.error[0, 0] > 1.0
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_multivariate_nfev_counts_every_point(n):
+    x = np.linspace(-1.0, 1.0, n) + 0.1
+    seen = []
+
+    def f(p):
+        seen.append(1 if p.ndim == 1 else p.shape[1])
+        return np.sum(p**2, axis=0) + np.sum(p, axis=0) ** 3
+
+    exact_g = 2 * x + 3 * np.sum(x) ** 2
+    exact_h = 2 * np.eye(n) + 6 * np.sum(x)
+    for vectorized in (False, True):
+        seen.clear()
+        g = gradient(f, x, vectorized=vectorized)
+        assert g.nfev == sum(seen) == 1 + 3 * n and g.method == "complex"
+        np.testing.assert_allclose(g.df, exact_g, rtol=1e-14)
+        seen.clear()
+        g = gradient(f, x, vectorized=vectorized, method="richardson")
+        assert g.nfev == sum(seen)
+        np.testing.assert_allclose(g.df, exact_g, rtol=1e-11)
+        seen.clear()
+        h = hessian(f, x, vectorized=vectorized)
+        assert h.nfev == sum(seen) == 1 + 3 * n * (n + 1)
+        np.testing.assert_allclose(h.df, exact_h, atol=1e-7 * np.abs(exact_h).max())
+        assert (h.status == 0).all()
 
 
 def test_validation_expression_with_two_variables():
