@@ -278,3 +278,35 @@ def test_max_crossing_has_one_sided_derivatives():
         dfdx.NotDifferentiableError, match="left derivative 1, right derivative 2"
     ):
         dfdx.tangent_line("max(x, x^2)", 1)
+
+
+@pytest.mark.parametrize(
+    "func, left, right",
+    [
+        (np.abs, -1.0, 1.0),
+        (lambda v: np.maximum(v, 0.0), 0.0, 1.0),
+        (lambda v: np.abs(v - 2.0) * 3, -3.0, 3.0),
+    ],
+)
+def test_tangent_of_callable_at_a_kink_is_refused(func, left, right):
+    at = 2.0 if right == 3.0 else 0.0
+    with pytest.raises(
+        dfdx.NotDifferentiableError, match="one-sided derivatives differ"
+    ) as info:
+        dfdx.tangent_line(func, at)
+    assert info.value.left == pytest.approx(left, abs=1e-6)
+    assert info.value.right == pytest.approx(right, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "func, at, slope",
+    [
+        (np.sin, 1.0, np.cos(1.0)),
+        (np.exp, 30.0, np.exp(30.0)),
+        (lambda v: v**3, 0.0, 0.0),
+        (lambda v: np.sin(1 / v), 0.05, -np.cos(20.0) / 0.0025),
+    ],
+)
+def test_tangent_of_smooth_callables_is_not_called_a_kink(func, at, slope):
+    t = dfdx.tangent_line(func, at)
+    assert t.slope == pytest.approx(slope, rel=1e-9, abs=1e-12)

@@ -460,6 +460,22 @@ def _numeric_slope(f: Callable, a: float) -> tuple[float, float, float]:
         raise NotDifferentiableError(
             f"could not find a finite derivative of the function at x = {_fmt_number(a)}"
         )
+    # a symmetric stencil cannot see a kink exactly at x (|x| at 0 gives 0):
+    # compare the one-sided derivatives, each with its own error estimate
+    left = derivative(f, a, method="backward")
+    right = derivative(f, a, method="forward")
+    lo, hi = float(left.df), float(right.df)
+    allowed = 4 * (float(left.error) + float(right.error)) + 1e-9 * max(
+        abs(lo), abs(hi)
+    )
+    if not (np.isfinite(lo) and np.isfinite(hi)) or abs(hi - lo) > allowed:
+        raise NotDifferentiableError(
+            f"the function appears not to be differentiable at x = {_fmt_number(a)}: "
+            f"numerical one-sided derivatives differ (left ≈ {lo:.6g}, "
+            f"right ≈ {hi:.6g})",
+            left=lo,
+            right=hi,
+        )
     return fa, float(res.df), float(res.error)
 
 
