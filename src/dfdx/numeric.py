@@ -27,6 +27,12 @@ Methods
     Richardson. Points where the real check disagrees (``abs``, ``maximum``,
     comparisons, ``.real`` in ``f``) are recomputed with Richardson.
 
+Kinks exactly at ``x`` are invisible to symmetric stencils: ``|x|`` at 0 gives
+0 with status 0, the average of the one-sided derivatives (PyTorch's
+subgradient convention gives 0 too). Compare ``method='forward'`` with
+``method='backward'`` to test for a kink; :func:`dfdx.tangent_line` does so for
+callables, and for expressions :func:`dfdx.differentiable` answers exactly.
+
 Status codes
 ------------
 0
