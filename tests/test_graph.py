@@ -352,3 +352,11 @@ def test_backward_equals_symbolic_gradient_anywhere(x, y):
     grads = trace(text, at={"x": x, "y": y}).backward()
     exact = dfdx.gradient(text, at={"x": x, "y": y})
     np.testing.assert_allclose(list(grads.values()), exact, rtol=1e-12, atol=1e-12)
+
+
+def test_to_svg_bad_path_is_a_dfdx_error(tmp_path):
+    g = trace("x*y", at=[1, 2])
+    with pytest.raises(DfdxError, match="cannot write"):
+        g.to_svg(tmp_path / "missing" / "g.svg")
+    with pytest.raises(DfdxError, match="cannot write"):
+        g.to_svg(tmp_path)

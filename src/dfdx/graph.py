@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -430,8 +431,13 @@ class ComputationGraph:
             fig.savefig(buf, format="svg", metadata={"Date": None})
         svg = buf.getvalue()
         if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(svg)
+            try:
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(svg)
+            except OSError as exc:
+                raise DfdxError(
+                    f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}"
+                ) from None
         return svg
 
     def _repr_svg_(self) -> str:
