@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -469,6 +470,15 @@ def _float(value: sympy.Expr) -> float | None:
     return c.real
 
 
+def _overflows(value: sympy.Expr) -> bool:
+    """A finite real number beyond float range (not undefined: too large)."""
+    try:
+        v = sympy.N(value, 30)
+        return bool(v.is_real and v.is_finite and abs(v) > sys.float_info.max)
+    except (TypeError, ValueError, AttributeError):  # pragma: no cover
+        return False
+
+
 def trace(expr, at) -> ComputationGraph:
     """Trace an expression at a point into a computation graph.
 
@@ -571,6 +581,13 @@ def trace(expr, at) -> ComputationGraph:
             f"{c} = {_num(by_id[c].value)}" for c in dict.fromkeys(child_ids)
         )
         if value is None:
+            exact = op_expr.xreplace(values).doit()
+            if _overflows(exact):
+                raise UndefinedError(
+                    f"{nid} = {label} at {where} is about {sympy.N(exact, 4)}, "
+                    f"too large for a float (overflow; f = {e} at "
+                    f"{_point_text(point)})"
+                )
             raise UndefinedError(
                 f"{nid} = {label} is undefined at {where} "
                 f"(f = {e} at {_point_text(point)})"
@@ -584,6 +601,12 @@ def trace(expr, at) -> ComputationGraph:
             seen[cid] = seen.get(cid, 0) + sympy.diff(op_expr.doit(), d)
         for cid, dexpr in seen.items():
             local = _float(dexpr.xreplace(values).doit())
+            if local is None and _overflows(dexpr.xreplace(values).doit()):
+                raise UndefinedError(
+                    f"the local derivative ∂{nid}/∂{cid} of {nid} = {label} at "
+                    f"{where} is too large for a float (overflow; f = {e} at "
+                    f"{_point_text(point)})"
+                )
             if local is None:
                 raise NotDifferentiableError(
                     f"the local derivative ∂{nid}/∂{cid} of {nid} = {label} "
