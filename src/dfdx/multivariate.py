@@ -31,9 +31,11 @@ from .symbolic import (
     _finite_number,
     _fmt_number,
     _fmt_sym,
+    _tidy,
     at_kink,
     derivative_at,
     diff,
+    real_symbols,
 )
 
 __all__ = [
@@ -271,6 +273,21 @@ def _evaluate(
 def _at_kink(f: Expression, values: Mapping[str, float]) -> bool:
     """Whether the point sits where a non-smooth piece of f switches."""
     return at_kink(f.sympy, {f.symbol(k): _exact(v) for k, v in values.items()})
+
+
+#: Derivatives with more operations than this are not run through SymPy's
+#: simplify (it can take many seconds on a 50-operation trigonometric form).
+MAX_SIMPLIFY_OPS = 40
+
+
+def _diff(e: Expression, wrt: str) -> Expression:
+    """∂e/∂wrt, exact; simplified only when small (bounded time)."""
+    real, back = real_symbols(e.sympy)
+    rsym = next((r for r in back if r.name == wrt), sympy.Symbol(wrt, real=True))
+    d = sympy.diff(real, rsym)
+    if sympy.count_ops(d) <= MAX_SIMPLIFY_OPS:
+        d = _tidy(d)
+    return Expression(d.xreplace(back))
 
 
 def _check_no_options(options, what: str) -> None:
@@ -593,7 +610,7 @@ def gradient(
     _check_no_options(options, "gradient")
     e = as_expression(f, name="f")
     names = _wrt_names(e.variables, wrt)
-    g = SymbolicGradient(e, names, tuple(diff(e, n) for n in names))
+    g = SymbolicGradient(e, names, tuple(_diff(e, n) for n in names))
     return g if point is None else g.at(point)
 
 
@@ -658,7 +675,7 @@ def jacobian(
     for e in funcs:
         allvars.update(dict.fromkeys(e.variables))
     names = _wrt_names(sorted(allvars, key=_natural_key), wrt)
-    rows = tuple(tuple(diff(e, n) for n in names) for e in funcs)
+    rows = tuple(tuple(_diff(e, n) for n in names) for e in funcs)
     J = SymbolicJacobian(funcs, names, rows)
     return J if point is None else J.at(point)
 
@@ -708,11 +725,11 @@ def hessian(f, x=None, *, wrt=None, at=None, **options) -> SymbolicHessian | np.
     _check_no_options(options, "Hessian")
     e = as_expression(f, name="f")
     names = _wrt_names(e.variables, wrt)
-    firsts = [diff(e, n) for n in names]
+    firsts = [_diff(e, n) for n in names]
     table: dict[tuple[int, int], Expression] = {}
     for i, d in enumerate(firsts):
         for j in range(i, len(names)):
-            table[i, j] = table[j, i] = diff(d, names[j])
+            table[i, j] = table[j, i] = _diff(d, names[j])
     rows = tuple(
         tuple(table[i, j] for j in range(len(names))) for i in range(len(names))
     )
