@@ -145,3 +145,29 @@ def test_path_explosion_is_refused():
     defs += ["p10 = a", "q10 = a"]
     with pytest.raises(DfdxError, match="more than 500 paths"):
         chain_rule("; ".join(defs), "a")
+
+
+# --- regressions found by QA -------------------------------------------------
+
+
+def test_chain_rule_exponential_nesting_is_refused_quickly():
+    # v_i = v_{i+1} + v_{i+1}^2 fifty deep is a polynomial of degree 2^49
+    defs = "; ".join([f"v{i} = v{i + 1} + v{i + 1}^2" for i in range(49)] + ["v49 = a"])
+    with pytest.raises(DfdxError, match="nest too deeply"):
+        chain_rule(defs, "a")
+
+
+def test_chain_rule_large_concrete_is_bounded():
+    # 41 intermediate variables: no simplify on the big sum, still checked
+    defs = (
+        "u = "
+        + " + ".join(f"x{i}*x{i + 1}" for i in range(12))
+        + "; "
+        + "; ".join(f"x{i} = sin({i}*a + b)" for i in range(13))
+    )
+    r = chain_rule(defs, "a")
+    a, b = sympy.symbols("a b")
+    u = sum(sympy.sin(i * a + b) * sympy.sin((i + 1) * a + b) for i in range(12))
+    assert r.check is True
+    assert sympy.simplify(r.result.sympy - sympy.diff(u, a)) == 0
+    assert len(r.terms) == 12  # x0 = sin(b) does not depend on a

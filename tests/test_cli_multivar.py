@@ -189,3 +189,17 @@ def test_help_has_examples(capsys):
         assert info.value.code == 0
         out = capsys.readouterr().out
         assert "examples:" in out and f"dfdx {name} " in out
+
+
+def test_graph_output_to_missing_directory(capsys, tmp_path):
+    for name in ("g.svg", "g.png"):
+        code, out, err = run(
+            capsys, "graph", "x*y", "--at", "x=1,y=2", "-o", str(tmp_path / "no" / name)
+        )
+        assert code == 2 and out == ""
+        assert err.startswith("dfdx: error: cannot write") and "Traceback" not in err
+
+
+def test_grad_log_at_minus_one(capsys):
+    code, out, err = run(capsys, "grad", "log(x) + y", "--at", "x=-1,y=1")
+    assert code == 2 and "undefined at x = -1" in err

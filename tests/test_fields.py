@@ -145,3 +145,16 @@ def test_tangent_plane_needs_3d_axes():
 def test_exported():
     assert dfdx.plot_gradient_field is plot_gradient_field
     assert dfdx.plot_tangent_plane is plot_tangent_plane
+
+
+def test_point_outside_the_window_is_refused():
+    # the marked point and its gradient would silently not be drawn
+    with pytest.raises(DfdxError, match="outside the window"):
+        plot_gradient_field("x*y", at=[10, 10], xlim=(0, 1), ylim=(0, 1))
+    with pytest.raises(DfdxError, match="outside the window"):
+        plot_tangent_plane("x*y", at=[10, 10], xlim=(0, 1), ylim=(0, 1))
+
+
+def test_output_to_missing_directory_is_a_dfdx_error(tmp_path):
+    with pytest.raises(DfdxError, match="cannot write"):
+        plot_gradient_field("x*y", output=tmp_path / "missing" / "a.png")

@@ -352,3 +352,24 @@ def test_backward_equals_symbolic_gradient_anywhere(x, y):
     grads = trace(text, at={"x": x, "y": y}).backward()
     exact = dfdx.gradient(text, at={"x": x, "y": y})
     np.testing.assert_allclose(list(grads.values()), exact, rtol=1e-12, atol=1e-12)
+
+
+def test_to_svg_bad_path_is_a_dfdx_error(tmp_path):
+    g = trace("x*y", at=[1, 2])
+    with pytest.raises(DfdxError, match="cannot write"):
+        g.to_svg(tmp_path / "missing" / "g.svg")
+    with pytest.raises(DfdxError, match="cannot write"):
+        g.to_svg(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("expr", "at", "about"),
+    [("exp(x)", 1000, "1.970E+434"), ("x^2", 1e200, "1.000E+400")],
+)
+def test_trace_overflow_says_overflow_not_undefined(expr, at, about):
+    # e^1000 and (1e200)^2 exist; they are beyond float range (max ≈ 1.8e308)
+    with pytest.raises(UndefinedError, match="too large for a float") as info:
+        trace(expr, at=at)
+    assert about in str(info.value)
+    with pytest.raises(UndefinedError, match="undefined at x = -1"):
+        trace("log(x)", at=-1)

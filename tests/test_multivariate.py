@@ -359,3 +359,86 @@ def test_matrix_rule_validation(args, kwargs, message):
     with pytest.raises(DfdxError) as info:
         matrix_rule(*args, **kwargs)
     assert message in str(info.value)
+
+
+# --- regressions found by QA -------------------------------------------------
+
+
+def test_gradient_log_at_minus_one_is_undefined():
+    # ∂/∂x log(x) = 1/x is finite at x = -1, but log(-1) is not real
+    with pytest.raises(UndefinedError, match="undefined at x = -1"):
+        dfdx.gradient("log(x) + y", at=[-1, 1])
+
+
+def test_gradient_exp_1000_says_overflow_not_undefined():
+    # e^1000 ≈ 1.97e434 exists but is beyond float range
+    with pytest.raises(UndefinedError, match="too large for a float") as info:
+        dfdx.gradient("exp(x) + y", at=[1000, 1])
+    assert "1.970E+434" in str(info.value)
+    with pytest.raises(UndefinedError, match="too large for a float"):
+        dfdx.gradient("exp(x)*y", at=[1000, 0])  # f = 0 but ∂f/∂y = e^1000
+
+
+def test_hessian_x_abs_x_at_kink():
+    # f = x|x|: f' = 2|x|, f'' has left -2 and right 2 at 0 (no Hessian there)
+    with pytest.raises(NotDifferentiableError, match="has no Hessian") as info:
+        dfdx.hessian("x*abs(x) + y^2", at=[0, 1])
+    assert (info.value.left, info.value.right) == (-2, 2)
+    # x^2|x| is twice differentiable at 0: f'' = 6|x| = 0
+    np.testing.assert_array_equal(dfdx.hessian("x^2*abs(x)", at=[0]), [[0.0]])
+
+
+@pytest.mark.parametrize("expr", ["norm(A*x)", "norm(x - y)", "norm(2*x)"])
+def test_matrix_rule_norm_of_non_variable_is_refused(expr):
+    # used to answer x/norm(x) (wrong: ∇‖Ax‖ = AᵀAx/‖Ax‖) and mark it ok
+    with pytest.raises(DfdxError, match=r"use the squared norm"):
+        matrix_rule(expr)
+
+
+def test_matrix_rule_norm_ax_squared_against_numpy():
+    rng = np.random.default_rng(1)
+    for n in (2, 5):
+        r = matrix_rule("norm(A*x)^2", n=n)
+        assert r.gradient == "2*A.T*A*x" and r.ok
+        A = rng.normal(size=(n, n))
+        x = rng.normal(size=n)
+        h = 1e-6
+        num = [
+            (np.sum((A @ (x + h * e)) ** 2) - np.sum((A @ (x - h * e)) ** 2)) / (2 * h)
+            for e in np.eye(n)
+        ]
+        np.testing.assert_allclose(2 * A.T @ A @ x, num, rtol=1e-6)
+
+
+@pytest.mark.parametrize("expr", ["0*x", "x.T*x - x.T*x"])
+def test_matrix_rule_identically_zero(expr):
+    with pytest.raises(DfdxError, match="identically 0"):
+        matrix_rule(expr)
+
+
+@pytest.mark.parametrize(
+    ("expr", "kwargs", "message"),
+    [
+        ("(2).T", {}, ".T applies to a vector or matrix"),
+        ("A*x", {"seed": "a"}, "seed must be a non-negative integer"),
+        ("A*x", {"seed": -1}, "seed must be a non-negative integer"),
+    ],
+)
+def test_matrix_rule_bad_seed_and_transpose_of_number(expr, kwargs, message):
+    with pytest.raises(DfdxError) as info:
+        matrix_rule(expr, **kwargs)
+    assert message in str(info.value)
+
+
+def test_gradient_nested_trig_is_fast_and_matches_pytorch():
+    # took 12 s (SymPy simplify on each 100-operation component); reference
+    # values from torch.autograd (float64) at x = y = z = 1
+    import time
+
+    text = "y/(2 + sin(norm(logsumexp(norm(x, z), sigmoid(y)), z + y/(2 + sin(x)))))"
+    start = time.perf_counter()
+    g = dfdx.gradient(text, at=[1, 1, 1])
+    assert time.perf_counter() - start < 3
+    np.testing.assert_allclose(
+        g, [0.02838836431256757, 0.38367323485779864, 0.08184148650485341], rtol=1e-12
+    )

@@ -31,6 +31,11 @@ __all__ = ["chain_rule", "ChainRule", "ChainTerm", "MAX_PATHS"]
 MAX_PATHS = 500
 #: Most definitions accepted.
 MAX_DEFINITIONS = 50
+#: Most operations of the output written out in the inputs.
+MAX_EXPANDED = 20_000
+#: Above this many operations the result is not simplified (SymPy's simplify
+#: can take minutes on large expressions); the check then uses expansion only.
+MAX_SIMPLIFY = 150
 
 
 def _d(top: str, bottom: str) -> str:
@@ -140,6 +145,11 @@ class ChainRule:
             lines.append(
                 "check against direct differentiation: "
                 + ("equal" if self.check else "NOT equal")
+            )
+        else:
+            lines.append(
+                "check against direct differentiation: not decided "
+                "(too large to simplify)"
             )
         return "\n".join(lines)
 
@@ -340,6 +350,27 @@ def chain_rule(definitions: str, wrt: str) -> ChainRule:
     to_real = {sympy.Symbol(n): real[n] for n in real}
     defs = {n: parsed[n].xreplace(to_real) for n in names}
 
+    # size of each definition written out in the inputs (a tree count, without
+    # building the tree: nested definitions can grow exponentially)
+    sizes: dict[str, int] = {}
+
+    def size(n: str) -> int:
+        if n not in defs:
+            return 1
+        if n not in sizes:
+            total_size = 0
+            for node in sympy.preorder_traversal(defs[n]):
+                is_def = isinstance(node, sympy.Symbol) and node.name in defs
+                total_size += size(node.name) if is_def else 1
+            sizes[n] = total_size
+        return sizes[n]
+
+    if size(output) > MAX_EXPANDED:
+        raise DfdxError(
+            f"{output} written out in the inputs has about {size(output)} "
+            f"operations (limit {MAX_EXPANDED}); the definitions nest too deeply"
+        )
+
     # each defined name in the inputs only (substitute from the bottom up)
     expanded: dict[str, sympy.Expr] = {}
 
@@ -385,8 +416,14 @@ def chain_rule(definitions: str, wrt: str) -> ChainRule:
             )
         )
     direct = sympy.diff(expand(output), real[wrt])
+    small = sympy.count_ops(total) + sympy.count_ops(direct) <= MAX_SIMPLIFY
     try:
-        check = bool(sympy.simplify(total - direct) == 0)
+        if sympy.expand(total - direct) == 0:
+            check = True
+        elif small:
+            check = bool(sympy.simplify(total - direct) == 0)
+        else:
+            check = None  # too large to simplify within a bounded time
     except (TypeError, ValueError, RecursionError):  # pragma: no cover
         check = None
     concrete = not any(
@@ -394,7 +431,12 @@ def chain_rule(definitions: str, wrt: str) -> ChainRule:
         for e in defs.values()
         for f in e.atoms(sympy.Function)
     )
-    result = Expression(_simplest(total).xreplace(plain)) if concrete else None
+    if not concrete:
+        result = None
+    elif small:
+        result = Expression(_simplest(total).xreplace(plain))
+    else:
+        result = Expression(total.xreplace(plain))  # not simplified: too large
     return ChainRule(
         output=output,
         wrt=wrt,

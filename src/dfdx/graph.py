@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import io
 import math
+import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -430,8 +432,13 @@ class ComputationGraph:
             fig.savefig(buf, format="svg", metadata={"Date": None})
         svg = buf.getvalue()
         if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(svg)
+            try:
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(svg)
+            except OSError as exc:
+                raise DfdxError(
+                    f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}"
+                ) from None
         return svg
 
     def _repr_svg_(self) -> str:
@@ -461,6 +468,15 @@ def _float(value: sympy.Expr) -> float | None:
     if abs(c.imag) > 1e-12 * max(1.0, abs(c.real)):
         return None
     return c.real
+
+
+def _overflows(value: sympy.Expr) -> bool:
+    """A finite real number beyond float range (not undefined: too large)."""
+    try:
+        v = sympy.N(value, 30)
+        return bool(v.is_real and v.is_finite and abs(v) > sys.float_info.max)
+    except (TypeError, ValueError, AttributeError):  # pragma: no cover
+        return False
 
 
 def trace(expr, at) -> ComputationGraph:
@@ -565,6 +581,13 @@ def trace(expr, at) -> ComputationGraph:
             f"{c} = {_num(by_id[c].value)}" for c in dict.fromkeys(child_ids)
         )
         if value is None:
+            exact = op_expr.xreplace(values).doit()
+            if _overflows(exact):
+                raise UndefinedError(
+                    f"{nid} = {label} at {where} is about {sympy.N(exact, 4)}, "
+                    f"too large for a float (overflow; f = {e} at "
+                    f"{_point_text(point)})"
+                )
             raise UndefinedError(
                 f"{nid} = {label} is undefined at {where} "
                 f"(f = {e} at {_point_text(point)})"
@@ -578,6 +601,12 @@ def trace(expr, at) -> ComputationGraph:
             seen[cid] = seen.get(cid, 0) + sympy.diff(op_expr.doit(), d)
         for cid, dexpr in seen.items():
             local = _float(dexpr.xreplace(values).doit())
+            if local is None and _overflows(dexpr.xreplace(values).doit()):
+                raise UndefinedError(
+                    f"the local derivative ∂{nid}/∂{cid} of {nid} = {label} at "
+                    f"{where} is too large for a float (overflow; f = {e} at "
+                    f"{_point_text(point)})"
+                )
             if local is None:
                 raise NotDifferentiableError(
                     f"the local derivative ∂{nid}/∂{cid} of {nid} = {label} "

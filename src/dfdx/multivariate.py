@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -30,9 +31,11 @@ from .symbolic import (
     _finite_number,
     _fmt_number,
     _fmt_sym,
+    _tidy,
     at_kink,
     derivative_at,
     diff,
+    real_symbols,
 )
 
 __all__ = [
@@ -156,11 +159,37 @@ def _is_norm_at_origin(f: Expression, names, values) -> sympy.Expr | None:
     return None
 
 
+def _too_large(value) -> bool:
+    """Whether an exact value is a finite real number beyond float range."""
+    try:
+        v = sympy.sympify(value).evalf(30)
+        return bool(v.is_real and v.is_finite and abs(v) > sys.float_info.max)
+    except (TypeError, ValueError, AttributeError):  # pragma: no cover
+        return False
+
+
+def _undefined(f: Expression, values, what: str = "f") -> None:
+    """Raise: f has no float value at `values` (undefined, or too large)."""
+    exact = _subs(f, values)
+    if _too_large(exact):
+        raise UndefinedError(
+            f"{what} = {f} at {_label(values)} is about {sympy.N(exact, 4)}, "
+            "too large for a float (overflow)"
+        )
+    raise UndefinedError(f"{what} = {f} is undefined at {_label(values)}")
+
+
 def _explain_failure(f: Expression, names, values, bad: str, component) -> None:
     """Raise the right error for a gradient that has no value at `values`."""
     label = _label(values)
     if _finite_number(_subs(f, values)) is None:
-        raise UndefinedError(f"f = {f} is undefined at {label}")
+        _undefined(f, values)
+    if _too_large(_subs(component, values)):
+        raise UndefinedError(
+            f"∂f/∂{bad} = {component} at {label} is about "
+            f"{sympy.N(_subs(component, values), 4)}, too large for a float "
+            "(overflow)"
+        )
     c = _is_norm_at_origin(f, names, values)
     if c is not None:
         # f = ±c·‖x‖₂; which sign shows one step away from the origin
@@ -210,10 +239,18 @@ def _evaluate(
     """Exact values of `comps` (∂f/∂names[i]) at `values` as floats, or a
     clear error; `labels` name the entries in messages."""
     out = np.empty(len(comps))
+    if f is not None and _finite_number(_subs(f, values)) is None:
+        _undefined(f, values)
     for i, comp in enumerate(comps):
         v = _finite_number(_subs(comp, values))
         if v is None:
             if f is None:
+                if _too_large(_subs(comp, values)):
+                    raise UndefinedError(
+                        f"{labels[i]} = {comp} at {_label(values)} is about "
+                        f"{sympy.N(_subs(comp, values), 4)}, too large for a "
+                        "float (overflow)"
+                    )
                 raise UndefinedError(
                     f"{labels[i]} = {comp} has no finite value at {_label(values)}"
                 )
@@ -236,6 +273,21 @@ def _evaluate(
 def _at_kink(f: Expression, values: Mapping[str, float]) -> bool:
     """Whether the point sits where a non-smooth piece of f switches."""
     return at_kink(f.sympy, {f.symbol(k): _exact(v) for k, v in values.items()})
+
+
+#: Derivatives with more operations than this are not run through SymPy's
+#: simplify (it can take many seconds on a 50-operation trigonometric form).
+MAX_SIMPLIFY_OPS = 40
+
+
+def _diff(e: Expression, wrt: str) -> Expression:
+    """∂e/∂wrt, exact; simplified only when small (bounded time)."""
+    real, back = real_symbols(e.sympy)
+    rsym = next((r for r in back if r.name == wrt), sympy.Symbol(wrt, real=True))
+    d = sympy.diff(real, rsym)
+    if sympy.count_ops(d) <= MAX_SIMPLIFY_OPS:
+        d = _tidy(d)
+    return Expression(d.xreplace(back))
 
 
 def _check_no_options(options, what: str) -> None:
@@ -423,11 +475,33 @@ class SymbolicHessian(SymbolicJacobian):
         f = self.function
         values = _point(point, self.variables, f.variables)
         if _finite_number(_subs(f, values)) is None:
-            raise UndefinedError(f"f = {f} is undefined at {_label(values)}")
+            _undefined(f, values)
         out = np.empty(self.shape)
         for i, row in enumerate(self.rows):
-            labels = [f"∂²f/∂{self.variables[i]}∂{v}" for v in self.variables]
-            out[i] = _evaluate(None, row, self.variables, values, labels)
+            v = self.variables[i]
+            labels = [f"∂²f/∂{v}∂{w}" for w in self.variables]
+            first = diff(f, v)
+            if _at_kink(first, values):
+                # row i is the gradient of ∂f/∂v: a kink there (sign(0),
+                # Heaviside(0)) must not pass for a finite second derivative
+                try:
+                    out[i] = _evaluate(first, row, self.variables, values, labels)
+                except NotDifferentiableError as exc:
+                    side = (
+                        ""
+                        if exc.left is None and exc.right is None
+                        else f" (left derivative {_fmt_sym(exc.left)}, "
+                        f"right derivative {_fmt_sym(exc.right)})"
+                    )
+                    raise NotDifferentiableError(
+                        f"f = {f} has no Hessian at {_label(values)}: its first "
+                        f"derivative ∂f/∂{v} = {first} is not differentiable "
+                        f"there{side}",
+                        left=exc.left,
+                        right=exc.right,
+                    ) from None
+            else:
+                out[i] = _evaluate(None, row, self.variables, values, labels)
         return out
 
 
@@ -536,7 +610,7 @@ def gradient(
     _check_no_options(options, "gradient")
     e = as_expression(f, name="f")
     names = _wrt_names(e.variables, wrt)
-    g = SymbolicGradient(e, names, tuple(diff(e, n) for n in names))
+    g = SymbolicGradient(e, names, tuple(_diff(e, n) for n in names))
     return g if point is None else g.at(point)
 
 
@@ -601,7 +675,7 @@ def jacobian(
     for e in funcs:
         allvars.update(dict.fromkeys(e.variables))
     names = _wrt_names(sorted(allvars, key=_natural_key), wrt)
-    rows = tuple(tuple(diff(e, n) for n in names) for e in funcs)
+    rows = tuple(tuple(_diff(e, n) for n in names) for e in funcs)
     J = SymbolicJacobian(funcs, names, rows)
     return J if point is None else J.at(point)
 
@@ -651,11 +725,11 @@ def hessian(f, x=None, *, wrt=None, at=None, **options) -> SymbolicHessian | np.
     _check_no_options(options, "Hessian")
     e = as_expression(f, name="f")
     names = _wrt_names(e.variables, wrt)
-    firsts = [diff(e, n) for n in names]
+    firsts = [_diff(e, n) for n in names]
     table: dict[tuple[int, int], Expression] = {}
     for i, d in enumerate(firsts):
         for j in range(i, len(names)):
-            table[i, j] = table[j, i] = diff(d, names[j])
+            table[i, j] = table[j, i] = _diff(d, names[j])
     rows = tuple(
         tuple(table[i, j] for j in range(len(names))) for i in range(len(names))
     )
@@ -770,7 +844,10 @@ class _MatrixBuilder:
         if isinstance(node, ast.Attribute):
             if node.attr != "T":
                 self.fail(f"only .T (transpose) is allowed, got .{node.attr}")
-            return self.build(node.value, depth + 1).T
+            inner = self.build(node.value, depth + 1)
+            if not isinstance(inner, sympy.MatrixExpr):
+                self.fail(".T applies to a vector or matrix, not to a number or norm")
+            return inner.T
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             v = self.operand(self.build(node.operand, depth + 1))
             return -v if isinstance(node.op, ast.USub) else v
@@ -876,6 +953,12 @@ def matrix_rule(
         raise DfdxError(f"n must be an integer from 2 to 6, got {n!r}")
     if len(expr) > 200:
         raise DfdxError(f"expr too long ({len(expr)} characters; limit 200)")
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, (int, np.integer))
+        or not 0 <= seed < 2**63
+    ):
+        raise DfdxError(f"seed must be a non-negative integer, got {seed!r}")
     text = expr.strip().replace("^", "**")
     try:
         tree = ast.parse(text, mode="eval")
@@ -898,6 +981,13 @@ def matrix_rule(
     W = builder.symbols[wrt]
     if norm is not None:
         v, p = norm
+        if v != W and v != W.T:
+            # the closed forms below are for the norm of the variable itself
+            raise DfdxError(
+                f"norm(...) to a power other than 2 takes the variable itself "
+                f"(norm({wrt})^p); for {_matrix_text(v)} use the squared norm, "
+                f"norm({_matrix_text(v)})^2"
+            )
         closed_sym = None
         closed_text = (
             f"{wrt}/norm({wrt})" if p == 1 else f"{p}*norm({wrt})**{p - 2}*{wrt}"
@@ -909,10 +999,16 @@ def matrix_rule(
                 f"expr {expr!r} is an {shape[0]}×{shape[1]} matrix; "
                 "give a scalar or a vector"
             )
+        if f == 0 or (isinstance(f, sympy.MatrixExpr) and f.is_ZeroMatrix):
+            raise DfdxError(
+                f"expr {expr!r} is identically 0; its gradient is 0 for any {wrt}"
+            )
         try:
             closed_sym = sympy.diff(f, W)
         except Exception as exc:  # SymPy's matrix calculus has gaps
             raise DfdxError(f"cannot differentiate {expr!r} by {wrt}: {exc}") from None
+        if isinstance(closed_sym, sympy.Derivative):  # pragma: no cover
+            raise DfdxError(f"cannot differentiate {expr!r} by {wrt} in closed form")
         closed_text = str(closed_sym)
 
     # explicit matrices: x -> (x1, ..., xn), A -> (A11 ... Ann)
@@ -1010,6 +1106,10 @@ def matrix_rule(
         latex=latex,
         components=comp,
     )
+
+
+def _matrix_text(v) -> str:
+    return str(v).replace("'", "")
 
 
 def _matrix_latex(value, wrt: str) -> str:

@@ -188,7 +188,12 @@ def _graph(args) -> int:
         if args.output.lower().endswith(".svg"):
             g.to_svg(args.output)
         else:
-            g.figure().savefig(args.output, dpi=150)
+            try:
+                g.figure().savefig(args.output, dpi=150)
+            except OSError as exc:
+                raise DfdxError(
+                    f"cannot write {args.output!r}: {exc.strerror or exc}"
+                ) from None
     if args.json:
         data = g.to_dict()
         data["gradient"] = grads

@@ -46,6 +46,18 @@ def _window(lim, name: str, centre: float | None) -> tuple[float, float]:
     return lo, hi
 
 
+def _check_inside(point, xlo, xhi, ylo, yhi) -> None:
+    """The marked point must be in the window (it would not be drawn)."""
+    if point is None:
+        return
+    a, b = point
+    if not (xlo <= a <= xhi and ylo <= b <= yhi):
+        raise DfdxError(
+            f"at ({_n(a)}, {_n(b)}) is outside the window x in [{_n(xlo)}, "
+            f"{_n(xhi)}], y in [{_n(ylo)}, {_n(yhi)}]; widen xlim/ylim"
+        )
+
+
 def _check_output(output):
     if output is None:
         return None
@@ -64,7 +76,10 @@ def _save(fig, path: str) -> None:
     with matplotlib.rc_context({"svg.hashsalt": "dfdx"}):
         ext = os.path.splitext(path)[1].lower()
         meta = {"Date": None} if ext in (".svg", ".pdf") else {}
-        fig.savefig(path, metadata=meta, bbox_inches="tight")
+        try:
+            fig.savefig(path, metadata=meta, bbox_inches="tight")
+        except OSError as exc:
+            raise DfdxError(f"cannot write {path!r}: {exc.strerror or exc}") from None
 
 
 def _finite(a):
@@ -157,6 +172,7 @@ def plot_gradient_field(
     point = None if at is None else _point(e, at)
     xlo, xhi = _window(xlim, "xlim", None if point is None else point[0])
     ylo, yhi = _window(ylim, "ylim", None if point is None else point[1])
+    _check_inside(point, xlo, xhi, ylo, yhi)
     g, grad = _grad_funcs(e)
     point_grad = None if point is None else g.at(list(point))
     import matplotlib.pyplot as plt
@@ -295,6 +311,7 @@ def plot_tangent_plane(
     a, b = _point(e, at)
     xlo, xhi = _window(xlim, "xlim", a)
     ylo, yhi = _window(ylim, "ylim", b)
+    _check_inside((a, b), xlo, xhi, ylo, yhi)
     if size is None:
         size = min(xhi - xlo, yhi - ylo) / 3
     elif (
