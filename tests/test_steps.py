@@ -487,15 +487,22 @@ def test_latex_braces_balance_and_no_python_power(lang):
         assert "**" not in tex, text
 
 
-def test_simplify_check_of_a_huge_form_is_fast():
-    # rendering abs(sin(sqrt(x)) - cot(e)) spent 20 s in simplify
-    import time
+def test_huge_form_renders_and_matches_sympy():
+    # rendering abs(sin(sqrt(x)) - cot(e)) used to spend 20 s in simplify; large
+    # derivatives are now left unsimplified by dfdx.diff, so the rule form and
+    # the result coincide and no Simplify line is needed
+    import sympy
 
     steps = explain("abs(sin(sqrt(x)) - cot(e))")
-    start = time.perf_counter()
     text = str(steps)
-    assert time.perf_counter() - start < 3.5
-    assert "agree at every sample point" in text
+    assert text.splitlines()[-1].startswith("Result: d/dx")
+    x = sympy.Symbol("x", positive=True)
+    ref = sympy.diff(sympy.Abs(sympy.sin(sympy.sqrt(x)) - sympy.cot(sympy.E)), x)
+    ours = steps.result.sympy.subs(steps.result.symbol("x"), x)
+    for v in (0.3, 1.7, 4.0):
+        got = complex(sympy.N(ours.subs(x, v)))
+        want = complex(sympy.N(ref.subs(x, v)))
+        assert got == pytest.approx(want, rel=1e-10)
 
 
 def test_relu_reason_in_chinese_has_no_english_words():

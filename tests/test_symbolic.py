@@ -310,3 +310,22 @@ def test_tangent_of_callable_at_a_kink_is_refused(func, left, right):
 def test_tangent_of_smooth_callables_is_not_called_a_kink(func, at, slope):
     t = dfdx.tangent_line(func, at)
     assert t.slope == pytest.approx(slope, rel=1e-9, abs=1e-12)
+
+
+def test_large_derivatives_are_not_sent_to_simplify():
+    # used to spend ~12 s in simplify/trigsimp
+    text = "sqrt(1 + (sin(x)/(2 + sin(x*z)) + tanh(x)*norm(z, 2))^2)"
+    d = dfdx.diff(text, wrt="x")
+    xs, zs = sympy.symbols("x z", real=True)
+    f = sympy.sqrt(
+        1
+        + (
+            sympy.sin(xs) / (2 + sympy.sin(xs * zs))
+            + sympy.tanh(xs) * sympy.sqrt(zs**2 + 4)
+        )
+        ** 2
+    )
+    ref = sympy.diff(f, xs)
+    point = {"x": 0.3, "z": -1.2}
+    expected = float(ref.subs({xs: 0.3, zs: -1.2}))
+    assert d(**point) == pytest.approx(expected, rel=1e-12)

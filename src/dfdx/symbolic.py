@@ -66,9 +66,15 @@ def _wrt_symbol(e: Expression, wrt: str | None, *, name: str = "wrt"):
     return e.symbol(wrt)
 
 
+#: Derivatives larger than this (SymPy operation count) are returned as
+#: differentiated, without simplify, which can take many seconds on them.
+SIMPLIFY_LIMIT = 60
+
+
 def _tidy(expr: sympy.Expr) -> sympy.Expr:
-    """A readable form: the simpler of the raw and the simplified result."""
-    if expr.count_ops() > 400:
+    """A readable form: the simpler of the raw and the simplified result
+    (simplify is skipped for large expressions; see SIMPLIFY_LIMIT)."""
+    if expr.count_ops() > SIMPLIFY_LIMIT:
         return expr
     try:
         simple = sympy.simplify(expr)
