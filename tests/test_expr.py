@@ -311,3 +311,14 @@ def test_latex_of_powers_of_deep_learning_functions():
     tex = sympy.latex(parse("relu(x)^2 + sigmoid(x)^3").sympy)
     assert r"\operatorname{ReLU}\left(x\right)^{2}" in tex
     assert r"\sigma\left(x\right)^{3}" in tex
+
+
+def test_variable_that_cancels_out_is_explained():
+    with pytest.raises(
+        dfdx.DfdxError, match="x cancels out: x - x \\+ y simplifies to y"
+    ):
+        parse("x - x + y")(x=1.0, y=2.0)
+    with pytest.raises(dfdx.DfdxError, match="x cancels out"):
+        dfdx.gradient("x - x + y", at={"x": 1, "y": 2})
+    with pytest.raises(dfdx.DfdxError, match="x cancels out"):
+        dfdx.trace("x - x + y", at={"x": 1, "y": 2})

@@ -761,6 +761,18 @@ class Expression:
                 return s
         return sympy.Symbol(name)
 
+    def cancel_hint(self, names) -> str:
+        """'; x cancels out ...' when `names` were typed in the text but are
+        not variables of the (automatically simplified) expression."""
+        typed = set(re.findall(r"[A-Za-z_]\w*", self.text))
+        gone = [n for n in names if n in typed and n not in self.variables]
+        if not gone:
+            return ""
+        return (
+            f"; {', '.join(gone)} cancel{'s' if len(gone) == 1 else ''} out: "
+            f"{self.text} simplifies to {self}"
+        )
+
     @property
     def is_constant(self) -> bool:
         return not self._symbols
@@ -798,6 +810,7 @@ class Expression:
                 known = ", ".join(self.variables) or "none"
                 raise DfdxError(
                     f"unknown variable {', '.join(extra)} (variables: {known})"
+                    + self.cancel_hint(extra)
                 )
             values = kwargs
             shape_source = next(iter(kwargs.values()), 0.0)

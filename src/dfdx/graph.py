@@ -527,7 +527,7 @@ def trace(expr, at) -> ComputationGraph:
     e = as_expression(expr, name="expr")
     if not e.variables:
         raise DfdxError(f"expr {e} has no variables; there is nothing to trace")
-    point = _point(at, e.variables, e.variables)
+    point = _point(at, e.variables, e.variables, e)
     point = {v: point[v] for v in e.variables}
     real = {s: sympy.Symbol(s.name, real=True) for s in e._symbols}
     root = e.sympy.xreplace(real)

@@ -87,16 +87,20 @@ def _wrt_names(variables: Sequence[str], wrt, *, what: str = "f") -> tuple[str, 
     return tuple(names)
 
 
-def _point(at, names: tuple[str, ...], needed: Sequence[str]) -> dict[str, float]:
-    """A point (mapping, sequence in `names` order, or number) as {name: float}."""
+def _point(
+    at, names: tuple[str, ...], needed: Sequence[str], expr: Expression | None = None
+) -> dict[str, float]:
+    """A point (mapping, sequence in `names` order, or number) as {name: float}.
+    `expr`, when given, explains names that cancelled out of it."""
     if isinstance(at, Mapping):
         values = dict(at)
         unknown = [k for k in values if k not in needed and k not in names]
         if unknown:
             known = ", ".join(dict.fromkeys([*needed, *names]))
+            hint = expr.cancel_hint([str(k) for k in unknown]) if expr else ""
             raise DfdxError(
                 f"at: unknown variable {', '.join(map(str, unknown))} "
-                f"(variables: {known})"
+                f"(variables: {known}){hint}"
             )
     elif isinstance(at, (Sequence, np.ndarray)) and not isinstance(at, str):
         seq = list(np.ravel(at)) if isinstance(at, np.ndarray) else list(at)
@@ -368,7 +372,7 @@ class SymbolicGradient:
     def at(self, point) -> np.ndarray:
         """The gradient's value at `point` (mapping, or sequence in
         `variables` order) as a float array."""
-        values = _point(point, self.variables, self.function.variables)
+        values = _point(point, self.variables, self.function.variables, self.function)
         labels = [f"∂f/∂{v}" for v in self.variables]
         return _evaluate(self.function, self.components, self.variables, values, labels)
 
@@ -473,7 +477,7 @@ class SymbolicHessian(SymbolicJacobian):
 
     def at(self, point) -> np.ndarray:
         f = self.function
-        values = _point(point, self.variables, f.variables)
+        values = _point(point, self.variables, f.variables, f)
         if _finite_number(_subs(f, values)) is None:
             _undefined(f, values)
         out = np.empty(self.shape)

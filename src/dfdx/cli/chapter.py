@@ -119,8 +119,11 @@ def register(sub, common) -> None:
         help="function (default): f(x) and its tangent; gradient-field: arrows "
         "over contours; tangent-plane: surface and plane (two variables)",
     )
-    p.add_argument("--at", type=parse_point,
-                   help="point for gradient-field / tangent-plane: x1=1,x2=2")
+    p.add_argument(
+        "--at",
+        type=parse_point,
+        help="point for gradient-field / tangent-plane: x1=1,x2=2",
+    )
     p.add_argument("--tangent-at", type=parse_float, help="draw the tangent there")
     p.add_argument("--xlim", type=parse_float, nargs=2, metavar=("A", "B"))
     p.add_argument("--ylim", type=parse_float, nargs=2, metavar=("A", "B"))
@@ -304,16 +307,28 @@ def run_plot(args) -> int:
         if args.kind == "tangent-plane":
             if args.at is None:
                 raise DfdxError("--kind tangent-plane needs --at, e.g. --at x=1,y=2")
-            plot_tangent_plane(args.expr, at=args.at, xlim=args.xlim, ylim=args.ylim,
-                               output=args.output)
+            plot_tangent_plane(
+                args.expr,
+                at=args.at,
+                xlim=args.xlim,
+                ylim=args.ylim,
+                output=args.output,
+            )
         else:
-            plot_gradient_field(args.expr, at=args.at, xlim=args.xlim, ylim=args.ylim,
-                                output=args.output)
+            plot_gradient_field(
+                args.expr,
+                at=args.at,
+                xlim=args.xlim,
+                ylim=args.ylim,
+                output=args.output,
+            )
         print(f"figure: {args.output}")
         return 0
     if args.at is not None:
-        raise DfdxError("--at is for --kind gradient-field or tangent-plane; "
-                        "use --tangent-at for a tangent line")
+        raise DfdxError(
+            "--at is for --kind gradient-field or tangent-plane; "
+            "use --tangent-at for a tangent line"
+        )
     from ..plotting.figures import plot_function
 
     plot_function(
