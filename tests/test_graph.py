@@ -373,3 +373,12 @@ def test_trace_overflow_says_overflow_not_undefined(expr, at, about):
     assert about in str(info.value)
     with pytest.raises(UndefinedError, match="undefined at x = -1"):
         trace("log(x)", at=-1)
+
+
+def test_kinks_are_noted_not_silently_subgradients():
+    g = dfdx.trace("relu(x) + max(x, y) + abs(y - 1)", at={"x": 0, "y": 1})
+    assert len(g.notes) == 3
+    assert all("PyTorch's convention (a subgradient)" in n for n in g.notes)
+    assert "note: " in str(g)
+    assert dfdx.trace("relu(x) + abs(x)", at={"x": 0.5}).notes == ()
+    assert g.to_dict()["notes"] == list(g.notes)

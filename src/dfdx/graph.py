@@ -28,7 +28,7 @@ import sympy
 
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import Expression, as_expression
-from .symbolic import _fmt_number
+from .symbolic import _fmt_number, at_kink
 
 __all__ = ["trace", "ComputationGraph", "Node", "Edge", "BackwardStep", "MAX_NODES"]
 
@@ -137,14 +137,21 @@ class ComputationGraph:
     edges : tuple of Edge
     output : str
         Id of the output node.
+    notes : tuple of str
+        Kinks met at the point (``abs``/``relu`` at 0, ``max``/``min`` ties):
+        there the local derivative is PyTorch's convention, a subgradient, and
+        the "gradient" is not a derivative of f.
     """
 
-    def __init__(self, expression, point, nodes, edges, output):
+    def __init__(self, expression, point, nodes, edges, output, notes=()):
         self.expression: Expression = expression
         self.point: dict[str, float] = point
         self.nodes: tuple[Node, ...] = tuple(nodes)
         self.edges: tuple[Edge, ...] = tuple(edges)
         self.output: str = output
+        #: Warnings about the point, e.g. kinks where a local derivative is
+        #: PyTorch's subgradient convention rather than a derivative.
+        self.notes: tuple[str, ...] = tuple(notes)
         self._by_id = {n.id: n for n in self.nodes}
 
     # -- access ------------------------------------------------------------
@@ -220,10 +227,11 @@ class ComputationGraph:
         )
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"computation graph of {self.expression} at {_point_text(self.point)}\n"
             + self.table()
         )
+        return "\n".join([text, *(f"note: {n}" for n in self.notes)])
 
     def __repr__(self) -> str:
         return (
@@ -236,6 +244,7 @@ class ComputationGraph:
             "expression": str(self.expression),
             "point": dict(self.point),
             "output": self.output,
+            "notes": list(self.notes),
             "nodes": [
                 {
                     "id": n.id,
@@ -539,6 +548,7 @@ def trace(expr, at) -> ComputationGraph:
         ids[s] = s.name
         nodes.append(Node(s.name, "input", point[s.name], expr=s))
     counter = 0
+    notes: list[str] = []
 
     def visit(node: sympy.Expr, depth: int = 0) -> str:
         nonlocal counter
@@ -592,6 +602,12 @@ def trace(expr, at) -> ComputationGraph:
                 f"{nid} = {label} is undefined at {where} "
                 f"(f = {e} at {_point_text(point)})"
             )
+        if at_kink(op_expr.doit(), values):
+            notes.append(
+                f"{nid} = {label} is at a kink ({where}): its local derivative "
+                "there is PyTorch's convention (a subgradient), so the gradient "
+                "is not a true derivative at this point"
+            )
         node_obj = Node(nid, label, value, tuple(dict.fromkeys(child_ids)), expr=node)
         nodes.append(node_obj)
         by_id[nid] = node_obj
@@ -618,4 +634,4 @@ def trace(expr, at) -> ComputationGraph:
     by_id = {n.id: n for n in nodes}
 
     out = visit(root)
-    return ComputationGraph(e, point, nodes, edges, out)
+    return ComputationGraph(e, point, nodes, edges, out, notes)
