@@ -377,7 +377,7 @@ def test_trace_overflow_says_overflow_not_undefined(expr, at, about):
 
 def test_kinks_are_noted_not_silently_subgradients():
     g = dfdx.trace("relu(x) + max(x, y) + abs(y - 1)", at={"x": 0, "y": 1})
-    assert len(g.notes) == 3
+    assert len(g.notes) == 2  # abs(y - 1) and relu(x); max(0, 1) is no tie
     assert all("PyTorch's convention (a subgradient)" in n for n in g.notes)
     assert "note: " in str(g)
     assert dfdx.trace("relu(x) + abs(x)", at={"x": 0.5}).notes == ()
