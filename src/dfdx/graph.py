@@ -18,7 +18,6 @@ Graphviz; the same graph always gives the same SVG bytes.
 from __future__ import annotations
 
 import io
-import math
 import os
 import sys
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ import sympy
 
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import Expression, as_expression
+from .symbolic import _finite_number as _float
 from .symbolic import _fmt_number, at_kink
 
 __all__ = ["trace", "ComputationGraph", "Node", "Edge", "BackwardStep", "MAX_NODES"]
@@ -465,18 +465,6 @@ def _point_text(point: dict[str, float]) -> str:
 # ---------------------------------------------------------------------------
 # tracing
 # ---------------------------------------------------------------------------
-
-
-def _float(value: sympy.Expr) -> float | None:
-    try:
-        c = complex(sympy.N(value, 30))
-    except (TypeError, ValueError):
-        return None
-    if not (math.isfinite(c.real) and math.isfinite(c.imag)):
-        return None
-    if abs(c.imag) > 1e-12 * max(1.0, abs(c.real)):
-        return None
-    return c.real
 
 
 def _overflows(value: sympy.Expr) -> bool:
