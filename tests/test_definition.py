@@ -113,7 +113,7 @@ def test_from_definition_validation():
             2,
             "The left derivative -2 and the right derivative 2 differ (a corner), "
             "so f′(1) does not exist and f is not differentiable at x = 1.",
-            "左导数 -2 与右导数 2 不相等（尖点），所以 f′(1) 不存在，"
+            "左导数 -2 与右导数 2 不相等（角点），所以 f′(1) 不存在，"
             "f 在 x = 1 处不可微。",
         ),
         (
@@ -124,7 +124,7 @@ def test_from_definition_validation():
             sympy.oo,
             "The left derivative is −∞ and the right derivative is +∞ (a cusp), "
             "so f′(0) does not exist and f is not differentiable at x = 0.",
-            "左导数为 −∞，右导数为 +∞（竖直尖点），所以 f′(0) 不存在，"
+            "左导数为 −∞，右导数为 +∞（尖点），所以 f′(0) 不存在，"
             "f 在 x = 0 处不可微。",
         ),
         (

@@ -65,13 +65,13 @@ _T = {
     "corner": {
         "en": "The left derivative {l} and the right derivative {r} differ (a corner), "
         "so f′({a}) does not exist and f is not differentiable at {x} = {a}.",
-        "zh": "左导数 {l} 与右导数 {r} 不相等（尖点），所以 f′({a}) 不存在，"
+        "zh": "左导数 {l} 与右导数 {r} 不相等（角点），所以 f′({a}) 不存在，"
         "f 在 {x} = {a} 处不可微。",
     },
     "cusp": {
         "en": "The left derivative is {l} and the right derivative is {r} (a cusp), "
         "so f′({a}) does not exist and f is not differentiable at {x} = {a}.",
-        "zh": "左导数为 {l}，右导数为 {r}（竖直尖点），所以 f′({a}) 不存在，"
+        "zh": "左导数为 {l}，右导数为 {r}（尖点），所以 f′({a}) 不存在，"
         "f 在 {x} = {a} 处不可微。",
     },
     "vertical": {

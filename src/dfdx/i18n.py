@@ -145,7 +145,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "|{v}| has a corner at {v} = 0 (left derivative −1, right derivative 1) "
         "and is not differentiable there; elsewhere {formula}, and PyTorch uses "
         "the subgradient sign(0) = 0 at 0.",
-        "zh": "|{v}| 在 {v} = 0 处有尖点（左导数 −1，右导数 1），在那里不可微；"
+        "zh": "|{v}| 在 {v} = 0 处有角点（左导数 −1，右导数 1），在那里不可微；"
         "其他地方 {formula}，PyTorch 在 0 处取次梯度 sign(0) = 0。",
     },
     "relu": {
