@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -189,13 +188,12 @@ def test_rejections_name_the_construct_and_column(text, message, column):
         ("2**10**10", "power too large"),
     ],
 )
-def test_resource_limits_answer_within_a_second(text, message):
-    start = time.perf_counter()
+def test_resource_limits_are_refused(text, message):
+    # how fast the refusal comes is measured in benchmarks/bench_safety.py
     with pytest.raises(
         ParseError, match=message.replace("(", r"\(").replace("*", r"\*")
     ):
         parse(text)
-    assert time.perf_counter() - start < 1.0
 
 
 @pytest.mark.parametrize("text", ["", "   ", "(x", "x)", "x\ny"])

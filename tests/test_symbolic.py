@@ -329,3 +329,37 @@ def test_large_derivatives_are_not_sent_to_simplify():
     point = {"x": 0.3, "z": -1.2}
     expected = float(ref.subs({xs: 0.3, zs: -1.2}))
     assert d(**point) == pytest.approx(expected, rel=1e-12)
+
+
+def test_simplify_is_time_limited_and_the_result_stays_exact(monkeypatch):
+    import dfdx.symbolic as symbolic
+
+    monkeypatch.setattr(symbolic, "SIMPLIFY_SECONDS", 0.01)
+    text = "sqrt(1 + (sin(x)/(2 + sin(x*z)) + tanh(x)*norm(z, 2))^2)"
+    d = dfdx.diff(text, wrt="x")
+    xs, zs = sympy.symbols("x z", real=True)
+    f = sympy.sqrt(
+        1
+        + (
+            sympy.sin(xs) / (2 + sympy.sin(xs * zs))
+            + sympy.tanh(xs) * sympy.sqrt(zs**2 + 4)
+        )
+        ** 2
+    )
+    expected = float(sympy.diff(f, xs).subs({xs: 0.3, zs: -1.2}))
+    assert d(x=0.3, z=-1.2) == pytest.approx(expected, rel=1e-12)
+
+
+def test_outer_time_limit_is_not_swallowed_by_an_inner_one():
+    import time
+
+    from dfdx._timelimit import TimeUp, time_limit
+
+    with pytest.raises(dfdx.DfdxError, match="cannot outer within"):
+        with time_limit(0.05, "outer"):
+            try:
+                with time_limit(5, "inner"):  # not armed: the outer one is
+                    while True:
+                        time.sleep(0.01)
+            except TimeUp:
+                raise

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from ._timelimit import time_limit as _time_limit
 from .errors import DfdxError
 from .expr import as_expression
 from .i18n import check_lang
@@ -352,50 +353,6 @@ def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
 # -- numbers near a: sampled at high precision, checked against SymPy ---------
 
 _TIME_LIMIT = 5.0
-
-
-class _TimeUp(BaseException):
-    """Raised inside SymPy when a limit runs too long (not an Exception, so
-    SymPy's own ``except Exception`` cannot swallow it)."""
-
-
-class _time_limit:
-    """Stop the block after `seconds` with a DfdxError (main thread, POSIX)."""
-
-    def __init__(self, seconds: float, what: str):
-        self.seconds, self.what = seconds, what
-        self.armed = False
-
-    def __enter__(self):
-        import signal
-        import threading
-
-        if (
-            hasattr(signal, "setitimer")
-            and threading.current_thread() is threading.main_thread()
-            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
-        ):
-
-            def handler(signum, frame):
-                raise _TimeUp
-
-            self.old = signal.signal(signal.SIGALRM, handler)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
-            self.armed = True
-        return self
-
-    def __exit__(self, kind, exc, tb):
-        import signal
-
-        if self.armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.old)
-        if kind is _TimeUp:
-            raise DfdxError(
-                f"cannot {self.what} within {self.seconds:g} s "
-                "(SymPy's limits are too slow on this expression)"
-            ) from None
-        return False
 
 
 def _side_in_domain(real, x, a, side: int) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
+from ._timelimit import time_limit
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import Expression, as_expression, call_real, is_expression_like, relu
 
@@ -69,6 +70,9 @@ def _wrt_symbol(e: Expression, wrt: str | None, *, name: str = "wrt"):
 #: Derivatives larger than this (SymPy operation count) are returned as
 #: differentiated, without simplify, which can take many seconds on them.
 SIMPLIFY_LIMIT = 60
+#: Longest simplify allowed on a derivative, in seconds (then the derivative is
+#: returned as differentiated).
+SIMPLIFY_SECONDS = 2.0
 
 
 def _tidy(expr: sympy.Expr) -> sympy.Expr:
@@ -77,8 +81,9 @@ def _tidy(expr: sympy.Expr) -> sympy.Expr:
     if expr.count_ops() > SIMPLIFY_LIMIT:
         return expr
     try:
-        simple = sympy.simplify(expr)
-    except (RecursionError, TypeError, ValueError, AttributeError):
+        with time_limit(SIMPLIFY_SECONDS, "simplify the derivative"):
+            simple = sympy.simplify(expr)
+    except (RecursionError, TypeError, ValueError, AttributeError, DfdxError):
         return expr
     return simple if sympy.count_ops(simple) < sympy.count_ops(expr) else expr
 
