@@ -727,3 +727,18 @@ def test_scalar_fast_path_matches_array_path(func, x0):
     assert one.status == int(arr.status[0])
     np.testing.assert_array_equal(one.df, arr.df[0])
     np.testing.assert_array_equal(one.error, arr.error[0])
+
+
+def test_jax_arrays_in_jax_arrays_out():
+    """JAX arrays are immutable: the engine must update them functionally.
+    (JAX is not in the test extra; this runs where JAX is installed.)"""
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    jax.config.update("jax_enable_x64", True)
+    x = jnp.linspace(0.1, 2.0, 7)
+    res = derivative(jnp.sin, x)
+    assert isinstance(res.df, jax.Array)
+    np.testing.assert_allclose(np.asarray(res.df), np.cos(np.asarray(x)), rtol=1e-14)
+    res = derivative(lambda t: jnp.abs(t) * t, x)  # real-only: Richardson path
+    assert res.method == "richardson"
+    np.testing.assert_allclose(np.asarray(res.df), 2 * np.asarray(x), rtol=1e-12)

@@ -626,7 +626,9 @@ class _Engine:
 def _np(xp, a):
     if xp is np:
         return np.asarray(a)
-    return _to_numpy(a)
+    out = _to_numpy(a)
+    # immutable libraries (JAX) give read-only views; callers update in place
+    return out if out.flags.writeable else out.copy()
 
 
 def _index(xp, idx):
@@ -639,6 +641,8 @@ def _set_rows(xp, arr, rows, values):
     if xp is np:
         arr[rows] = values
         return arr
+    if hasattr(arr, "at") and not hasattr(arr, "detach"):  # JAX: immutable arrays
+        return arr.at[rows].set(values)
     arr = xp.asarray(arr, copy=True) if hasattr(xp, "asarray") else arr
     arr[rows] = values
     return arr
