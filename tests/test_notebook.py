@@ -48,3 +48,13 @@ def test_chapter_notebook_executes_in_a_kernel(tmp_path):
     assert figures and "image/svg+xml" in figures[0]
     # LaTeX display of the derivative
     assert any("text/latex" in o.get("data", {}) for o in outputs[3])
+    # rich displays of what dfdx adds: steps (HTML, both languages), gradient and
+    # chain rule (LaTeX), graph (SVG), numerical derivative (HTML)
+    def mimes(i):
+        return {k for o in outputs[i] for k in o.get("data", {})}
+
+    assert "text/html" in mimes(7) and "text/html" in mimes(8)
+    assert "乘法法则" not in str(outputs[7]) and "常数倍法则" in str(outputs[8])
+    assert "text/latex" in mimes(9) and "text/latex" in mimes(10)
+    assert "image/svg+xml" in mimes(11)
+    assert "text/html" in mimes(12)
