@@ -28,6 +28,11 @@ examples:
   dfdx diff "x^3 - 1/x" --at 1           exact derivative and its value
   dfdx tangent "x^3 - 1/x" --at 1        tangent line y = 4x - 4
   dfdx plot "x^3 - 1/x" --tangent-at 1 --xlim 0 3 -o g.svg
+  dfdx diff "x^x" --steps --lang zh      the rules, step by step (English or 中文)
+  dfdx grad "3x1^2 + 5exp(x2)" --at x1=1,x2=0
+  dfdx chain "u = x*y + z^2; x = a + b; y = a*b; z = a - b" --wrt a
+  dfdx graph "(sigmoid(w*x + b) - t)^2" --at w=0.5,x=2,b=-0.5,t=1 -o graph.svg
+  dfdx exercises 6 --lang zh             the chapter's exercises, solved and checked
 
 expressions: ^ or ** for powers, implicit products (3x, 2(x+1)), functions such
 as sin cos tan exp log ln sqrt abs tanh sigmoid relu softplus max min.
