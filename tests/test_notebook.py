@@ -48,6 +48,7 @@ def test_chapter_notebook_executes_in_a_kernel(tmp_path):
     assert figures and "image/svg+xml" in figures[0]
     # LaTeX display of the derivative
     assert any("text/latex" in o.get("data", {}) for o in outputs[3])
+
     # rich displays of what dfdx adds: steps (HTML, both languages), gradient and
     # chain rule (LaTeX), graph (SVG), numerical derivative (HTML)
     def mimes(i):

@@ -742,3 +742,25 @@ def test_jax_arrays_in_jax_arrays_out():
     res = derivative(lambda t: jnp.abs(t) * t, x)  # real-only: Richardson path
     assert res.method == "richardson"
     np.testing.assert_allclose(np.asarray(res.df), 2 * np.asarray(x), rtol=1e-12)
+
+
+def test_scalar_only_functions_are_called_point_by_point():
+    import math
+
+    res = derivative(math.sin, 1.0)
+    assert float(res.df) == pytest.approx(math.cos(1.0), rel=1e-13)
+    assert res.status == 0
+
+    def relu_py(v):  # `if` on an array raises "truth value ... is ambiguous"
+        return v if v > 0 else 0.0
+
+    res = derivative(relu_py, np.array([-1.0, 2.0, 3.5]))
+    np.testing.assert_allclose(res.df, [0.0, 1.0, 1.0], atol=1e-12)
+
+
+def test_scalar_only_errors_that_are_not_about_arrays_still_raise():
+    def broken(v):
+        raise TypeError("something else entirely")
+
+    with pytest.raises(DfdxError, match="something else entirely"):
+        derivative(broken, 1.0)

@@ -984,7 +984,7 @@ def _common_options(n, method, step, rtol, atol, max_stages, allowed=_METHODS):
     return method, step, rtol, atol, max_stages
 
 
-def derivative(
+def _derivative_impl(
     f: Callable | str,
     x,
     *,
@@ -1168,6 +1168,58 @@ def derivative(
 # --------------------------------------------------------------------------
 # several variables
 # --------------------------------------------------------------------------
+
+
+def derivative(
+    f: Callable | str,
+    x,
+    *,
+    n: int = 1,
+    method: str = "auto",
+    step: float | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_stages: int = 4,
+) -> DerivativeResult:
+    options = dict(
+        n=n, method=method, step=step, rtol=rtol, atol=atol, max_stages=max_stages
+    )
+    try:
+        return _derivative_impl(f, x, **options)
+    except DfdxError as exc:
+        if not _scalar_only(exc) or not callable(f) or hasattr(x, "detach"):
+            raise
+    # f works on one number at a time (math.sin, code with `if x > 0`): call it
+    # point by point. Same answers, slower; the complex step is used only if f
+    # accepts Python complex numbers.
+    return _derivative_impl(_pointwise(f), x, **options)
+
+
+derivative.__doc__ = _derivative_impl.__doc__
+
+
+def _scalar_only(exc: DfdxError) -> bool:
+    """Whether f failed because it only takes Python scalars."""
+    cause = exc.__cause__
+    return (
+        isinstance(cause, TypeError)
+        and ("scalar" in str(cause) or "truth value of an array" in str(cause))
+        or (isinstance(cause, ValueError) and "truth value of an array" in str(cause))
+    )
+
+
+def _pointwise(f):
+    """f applied to each element of an array (for scalar-only functions)."""
+
+    def pointwise(a):
+        a = np.asarray(a)
+        values = [f(v) for v in a.ravel().tolist()]
+        return np.asarray(values).reshape(a.shape)
+
+    pointwise.__name__ = getattr(f, "__name__", "f")
+    return pointwise
+
+
 def _point(x, name="x"):
     xp, is_np, xa = _as_real_array(x, name)
     if xa.ndim == 0:

@@ -471,6 +471,12 @@ def _numeric_slope(f: Callable, a: float) -> tuple[float, float, float]:
         raise NotDifferentiableError(
             f"could not find a finite derivative of the function at x = {_fmt_number(a)}"
         )
+    if res.status in (-1, -4):  # did not converge: a jump, a kink, noise...
+        raise NotDifferentiableError(
+            f"could not find a reliable derivative of the function at x = "
+            f"{_fmt_number(a)} ({res.message}: estimate {float(res.df):.6g} "
+            f"± {float(res.error):.2g}); it may not be differentiable there"
+        )
     # a symmetric stencil cannot see a kink exactly at x (|x| at 0 gives 0):
     # compare the one-sided derivatives, each with its own error estimate
     left = derivative(f, a, method="backward")
