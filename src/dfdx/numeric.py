@@ -481,6 +481,23 @@ class _Engine:
         V = self.real_eval(T, idx)
         self.count(idx, T.shape[0])
         where = {key: i for i, key in enumerate(keys)}
+        if xp is np:
+            # all steps at once; per element the same operations in the same
+            # order as the loop below (so the same numbers)
+            rows = np.array(
+                [
+                    [where[("x",) if k == 0 else (j, k)] for k in ks]
+                    for j in range(len(hs))
+                ]
+            )
+            acc = 0.0
+            mag = 0.0
+            for kpos, w in enumerate(ws):
+                v = V[rows[:, kpos]]
+                acc = acc + w * v
+                mag = mag + abs(w) * np.abs(v)
+            hn = (np.stack(hs) ** n)[:, :, None]
+            return acc / hn, 4 * self.feps * mag / hn, None
         Ds, Rs = [], []
         for j, h in enumerate(hs):
             acc = 0.0
@@ -648,9 +665,50 @@ def _set_rows(xp, arr, rows, values):
     return arr
 
 
+def _nan_max(a: float, b: float) -> float:
+    """max that propagates NaN, like np.maximum."""
+    if a != a or b != b:
+        return math.nan
+    return a if a >= b else b
+
+
+def _neville_one(D, R, ratio, powers):
+    """:func:`_neville` for one float64 point, in Python floats: the same IEEE
+    operations in the same order, so the same numbers, without the overhead of
+    NumPy calls on 1-element arrays."""
+    d = D.reshape(-1).tolist()
+    r = R.reshape(-1).tolist()
+    best, best_trunc, best_rnd, best_score = d[-1], math.inf, r[-1], math.inf
+    prev, prev_r = d, r
+    for k in range(1, len(d)):
+        p = 2 * k if powers == 2 else k
+        c = ratio ** (-p) - 1.0
+        cur = [b + (b - a) / c for a, b in zip(prev, prev[1:])]
+        cur_r = [b * (1 + 1 / c) + a / c for a, b in zip(prev_r, prev_r[1:])]
+        trunc = [
+            _nan_max(abs(v - b), abs(v - a)) for v, a, b in zip(cur, prev, prev[1:])
+        ]
+        if k >= 2:
+            trunc = trunc[:1] + [
+                _nan_max(t, abs(v1 - v0)) for t, v0, v1 in zip(trunc[1:], cur, cur[1:])
+            ]
+        for v, t, rr in zip(cur, trunc, cur_r):
+            score = t + rr
+            if score != score:
+                score = math.inf
+            if score < best_score:
+                best, best_trunc, best_rnd, best_score = v, t, rr, score
+        prev, prev_r = cur, cur_r
+    err = best_trunc + best_rnd if math.isfinite(best) else math.inf
+    shape = D.shape[1:]
+    return tuple(np.full(shape, v) for v in (best, err, best_trunc, best_rnd))
+
+
 def _neville(xp, D, R, ratio, powers):
     """Neville tableau over steps (axis 0). Returns the entry with the smallest
     truncation + rounding estimate: (value, error, truncation, rounding)."""
+    if xp is np and D.dtype == np.float64 and D[0].size == 1:
+        return _neville_one(D, R, ratio, powers)
     m = D.shape[0]
     nan_inf = xp.inf
     best = D[-1]
@@ -674,12 +732,30 @@ def _neville(xp, D, R, ratio, powers):
             trunc = xp.concat([trunc[:1], xp.maximum(trunc[1:], t3)], axis=0)
         score = trunc + cur_r
         score = xp.where(xp.isnan(score), nan_inf, score)
-        for i in range(cur.shape[0]):
-            better = score[i] < best_score
-            best = xp.where(better, cur[i], best)
-            best_trunc = xp.where(better, trunc[i], best_trunc)
-            best_rnd = xp.where(better, cur_r[i], best_rnd)
-            best_score = xp.where(better, score[i], best_score)
+        if xp is np:
+            # the same choice as the loop below, in one step: the first entry
+            # with the smallest score, taken if it beats the best so far
+            flat = score.reshape(score.shape[0], -1)
+            cols = np.arange(flat.shape[1])
+            i = np.argmin(flat, axis=0)
+            shape = score.shape[1:]
+
+            def pick(a, i=i, cols=cols, shape=shape):
+                return a.reshape(a.shape[0], -1)[i, cols].reshape(shape)
+
+            s_min = pick(score)
+            better = s_min < best_score
+            best = np.where(better, pick(cur), best)
+            best_trunc = np.where(better, pick(trunc), best_trunc)
+            best_rnd = np.where(better, pick(cur_r), best_rnd)
+            best_score = np.where(better, s_min, best_score)
+        else:
+            for i in range(cur.shape[0]):
+                better = score[i] < best_score
+                best = xp.where(better, cur[i], best)
+                best_trunc = xp.where(better, trunc[i], best_trunc)
+                best_rnd = xp.where(better, cur_r[i], best_rnd)
+                best_score = xp.where(better, score[i], best_score)
         prev, prev_r = cur, cur_r
     err = best_trunc + best_rnd
     err = xp.where(xp.isfinite(best), err, nan_inf)
