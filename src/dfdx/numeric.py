@@ -481,9 +481,10 @@ class _Engine:
         V = self.real_eval(T, idx)
         self.count(idx, T.shape[0])
         where = {key: i for i, key in enumerate(keys)}
-        if xp is np:
-            # all steps at once; per element the same operations in the same
-            # order as the loop below (so the same numbers)
+        if xp is np and V[0].size <= 256:
+            # few points: all steps at once (per element the same operations in
+            # the same order as the loop below, so the same numbers); for many
+            # points the loop's views beat the copies of fancy indexing
             rows = np.array(
                 [
                     [where[("x",) if k == 0 else (j, k)] for k in ks]
