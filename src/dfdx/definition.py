@@ -278,7 +278,8 @@ def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
 
     # which sides of a lie in the domain (f real and finite just beside a)
     sides = {s: _side_in_domain(real, x, a_exact, s) for s in (-1, 1)}
-    if _finite_number(value) is None:
+    f_value = _finite_number(value)
+    if f_value is None:
         if not all(sides.values()):
             return result(None, None, None, False, "undefined")
         lim_l = _side_limit(real, x, a_exact, -1)
@@ -297,7 +298,7 @@ def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
                 r=_fmt(lim_r),
             )
         return result(None, None, None, False, "undefined")
-    fa = float(_finite_number(value))
+    fa = float(f_value)
     # continuity first: a jump rules out a derivative
     limits = {s: _side_limit(real, x, a_exact, s) for s in (-1, 1) if sides[s]}
     for lim in limits.values():
@@ -333,6 +334,8 @@ def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
             d=_fmt_value(d, lang),
             vt=vt,
         )
+    # both sides lie in the domain from here on: both one-sided derivatives exist
+    left, right = ders[-1], ders[1]
     lf, rf = _finite_number(left), _finite_number(right)
     if lf is not None and rf is not None:
         if (

@@ -22,7 +22,7 @@ import math
 import re
 import tokenize
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import sympy
@@ -334,10 +334,10 @@ def _rewrite(text: str, functions: set[str] | None) -> tuple[str, list[int], lis
     Returns the new source and two parallel sorted lists mapping offsets in the
     new source back to columns in `text`.
     """
-    for col, ch in enumerate(text):
+    for pos, ch in enumerate(text):
         if ch in _UNICODE_HINTS:
             raise ParseError(
-                f"character {ch!r} is not allowed; {_UNICODE_HINTS[ch]}", text, col
+                f"character {ch!r} is not allowed; {_UNICODE_HINTS[ch]}", text, pos
             )
     text = text.translate(_UNICODE_SAME)
     try:
@@ -419,7 +419,10 @@ def _is_value_name(tok) -> bool:
 
 
 def _implicit_product(
-    prev, tok, functions: set[str] | None, plain: set[str] = frozenset()
+    prev,
+    tok,
+    functions: set[str] | None,
+    plain: set[str] | frozenset[str] = frozenset(),
 ) -> bool:
     """Whether a '*' is implied between two adjacent tokens."""
     prev_ends_value = (
@@ -467,8 +470,11 @@ class _Builder:
         old_cols: list[int],
         symbols: dict[str, sympy.Symbol],
         undefined_functions: bool,
+        src: str = "",
     ):
         self.text = text
+        # the rewritten Python source the AST was parsed from (for float literals)
+        self._src = src
         self.new_offsets = new_offsets
         self.old_cols = old_cols
         self.symbols = symbols
@@ -485,7 +491,7 @@ class _Builder:
         i = bisect.bisect_left(self.new_offsets, offset)
         return self.old_cols[min(i, len(self.old_cols) - 1)] if self.old_cols else None
 
-    def fail(self, message: str, node: ast.AST | None = None, offset=None):
+    def fail(self, message: str, node: ast.AST | None = None, offset=None) -> NoReturn:
         if offset is not None:
             raise ParseError(message, self.text, self.col_after(offset))
         if node is not None:
@@ -910,8 +916,7 @@ def _parse(text: str, undefined_functions: bool) -> Expression:
         raise ParseError("invalid syntax", text, col) from None
     except (RecursionError, MemoryError):
         raise ParseError("nested too deeply", text) from None
-    builder = _Builder(text, new_offsets, old_cols, {}, undefined_functions)
-    builder._src = src
+    builder = _Builder(text, new_offsets, old_cols, {}, undefined_functions, src)
     try:
         result = builder.build(tree.body)
     except RecursionError:

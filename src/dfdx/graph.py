@@ -209,9 +209,8 @@ class ComputationGraph:
         node's parents). Calling it again recomputes; it never accumulates
         across calls.
         """
-        for _ in self.steps():
-            pass
-        return {n.id: n.grad for n in self.nodes if n.is_input}
+        grads = {s.node: s.grad for s in self.steps()}
+        return {n.id: grads[n.id] for n in self.nodes if n.is_input}
 
     # -- display -----------------------------------------------------------
     def table(self) -> str:
@@ -326,7 +325,7 @@ class ComputationGraph:
         for n in self.nodes:
             lines = [n.id if n.is_input else f"{n.id} = {_short(n.op)}"]
             lines.append(f"value {_num(n.value)}")
-            if show_grad:
+            if show_grad and n.grad is not None:  # all set by backward() above
                 lines.append(f"grad {_num(n.grad)}")
             chars = max(len(t) for t in lines)
             half[n.id] = (chars * 0.6 * 8 / 2 + 0.4 * 8) * per_pt

@@ -180,7 +180,7 @@ class LimitTable:
         errs = self.errors
         for i, (h, v) in enumerate(zip(self.h, self.values)):
             line = f"h={self._h_text(h)}, numerical limit={v:.{digits}f}"
-            if exact:
+            if exact and errs is not None:  # exact=True with no exact value raised
                 line += f", exact={self.exact:.{digits}f}, error={errs[i]:.1e}"
             lines.append(line)
         return "\n".join(lines)

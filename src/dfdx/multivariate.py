@@ -21,6 +21,7 @@ import math
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy
@@ -37,6 +38,9 @@ from .symbolic import (
     diff,
     real_symbols,
 )
+
+if TYPE_CHECKING:
+    from .numeric import DerivativeResult
 
 __all__ = [
     "partial",
@@ -550,7 +554,7 @@ def partial(expr, wrt: str) -> Expression:
 
 def gradient(
     f, x=None, *, wrt=None, at=None, **options
-) -> SymbolicGradient | np.ndarray:
+) -> SymbolicGradient | np.ndarray | DerivativeResult:
     """The gradient ∇f: exact for expressions, numerical for Python callables.
 
     Parameters
@@ -620,7 +624,7 @@ def gradient(
 
 def jacobian(
     f, x=None, *, wrt=None, at=None, **options
-) -> SymbolicJacobian | np.ndarray:
+) -> SymbolicJacobian | np.ndarray | DerivativeResult:
     """The Jacobian of a vector of functions: exact for expressions, numerical
     for Python callables.
 
@@ -684,7 +688,9 @@ def jacobian(
     return J if point is None else J.at(point)
 
 
-def hessian(f, x=None, *, wrt=None, at=None, **options) -> SymbolicHessian | np.ndarray:
+def hessian(
+    f, x=None, *, wrt=None, at=None, **options
+) -> SymbolicHessian | np.ndarray | DerivativeResult:
     """The Hessian (matrix of second partial derivatives): exact for
     expressions, numerical for Python callables.
 

@@ -1258,7 +1258,7 @@ def derivative(
     atol: float | None = None,
     max_stages: int = 4,
 ) -> DerivativeResult:
-    options = dict(
+    options: dict[str, Any] = dict(
         n=n, method=method, step=step, rtol=rtol, atol=atol, max_stages=max_stages
     )
     try:

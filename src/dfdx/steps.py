@@ -369,6 +369,12 @@ def _latex(e) -> str:
     return _LatexPrinter().doprint(e)
 
 
+def _latex_derivative(e, wrt: str, partial: bool) -> str:
+    v = _latex(sympy.Symbol(wrt))
+    op = rf"\frac{{\partial}}{{\partial {v}}}" if partial else rf"\frac{{d}}{{d{v}}}"
+    return rf"{op}\left({_latex(e)}\right)"
+
+
 class _LatexFormat(_TextFormat):
     def math(self, e) -> str:
         return _latex(e)
@@ -402,11 +408,7 @@ class _LatexFormat(_TextFormat):
         return _latex_formula(pair, partial)
 
     def derivative(self, e, wrt: str, partial: bool) -> str:
-        v = _latex(sympy.Symbol(wrt))
-        op = (
-            rf"\frac{{\partial}}{{\partial {v}}}" if partial else rf"\frac{{d}}{{d{v}}}"
-        )
-        return rf"{op}\left({_latex(e)}\right)"
+        return _latex_derivative(e, wrt, partial)
 
     def title(self, t: str) -> str:
         return rf"&\text{{{t}}}"
@@ -456,7 +458,7 @@ class _MarkdownFormat(_TextFormat):
         return _latex_formula(pair, partial)
 
     def derivative(self, e, wrt: str, partial: bool) -> str:
-        return _LatexFormat.derivative(self, e, wrt, partial)
+        return _latex_derivative(e, wrt, partial)
 
     def title(self, t: str) -> str:
         return f"**{t}**\n"

@@ -129,10 +129,13 @@ def _grad(args) -> int:
             print(r)
             print(f"convention: {r.convention}")
         return 0
-    from ..multivariate import gradient, hessian
+    from ..multivariate import SymbolicGradient, SymbolicHessian, gradient, hessian
 
+    # an expression and no point: the exact (symbolic) results
     g = gradient(args.expr, wrt=args.wrt)
+    assert isinstance(g, SymbolicGradient)
     H = hessian(args.expr, wrt=args.wrt) if args.hessian else None
+    assert H is None or isinstance(H, SymbolicHessian)
     value = g.at(args.at) if args.at else None
     hvalue = H.at(args.at) if (H is not None and args.at) else None
     if args.json:
@@ -183,7 +186,8 @@ def _graph(args) -> int:
             raise DfdxError(f"--output must end in .svg or .png, got {args.output!r}")
     g = trace(args.expr, at=args.at)
     steps = list(g.steps())
-    grads = {n.id: n.grad for n in g.nodes if n.is_input}
+    by_node = {s.node: s.grad for s in steps}  # the full pass sets every node
+    grads = {n.id: by_node[n.id] for n in g.nodes if n.is_input}
     if args.output:
         if args.output.lower().endswith(".svg"):
             g.to_svg(args.output)

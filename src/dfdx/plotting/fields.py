@@ -213,7 +213,7 @@ def plot_gradient_field(
         width=0.004,
         label="∇f",
     )
-    if point is not None:
+    if point is not None and point_grad is not None:  # both or neither
         a, b = point
         gx, gy = point_grad
         ax.plot([a], [b], "o", color="#dc2626", markersize=6, zorder=5)
@@ -322,7 +322,9 @@ def plot_tangent_plane(
         raise DfdxError(f"size must be a positive number, got {size!r}")
     from ..multivariate import gradient
 
-    gx, gy = gradient(e, at=[a, b])
+    grad_at = gradient(e, at=[a, b])
+    assert isinstance(grad_at, np.ndarray)  # an expression at a point: an array
+    gx, gy = grad_at
     vx, vy = e.variables
     fa = float(e(**{vx: a, vy: b}))
     import matplotlib.pyplot as plt
