@@ -59,3 +59,29 @@ def test_chapter_notebook_executes_in_a_kernel(tmp_path):
     assert "text/latex" in mimes(9) and "text/latex" in mimes(10)
     assert "image/svg+xml" in mimes(11)
     assert "text/html" in mimes(12)
+
+
+def test_chinese_notebook_executes_in_a_kernel(tmp_path):
+    nb = nbformat.read(NOTEBOOK.with_name("calculus-zh.ipynb"), as_version=4)
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=180,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()
+    outputs = [cell.get("outputs", []) for cell in nb.cells if cell.cell_type == "code"]
+    assert not [o for cell in outputs for o in cell if o.get("output_type") == "error"]
+    stderr = [
+        o["text"]
+        for cell in outputs
+        for o in cell
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    ]
+    assert not any("Warning" in text for text in stderr), stderr
+    text = ["".join(o.get("text", "") for o in cell) for cell in outputs]
+    assert text[0].splitlines()[-1] == "h=0.00001, numerical limit=2.00003"
+    assert "常数倍法则" in text[3] and "结果：d/dx (3*x**2 - 4*x) = 6*x - 4" in text[3]
+    assert "对数求导法" in text[4]
+    assert "不可微" in text[5]
+    assert "练习 9" in text[7] and "数值验证" in text[7] and "不一致" not in text[7]
