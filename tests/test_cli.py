@@ -294,3 +294,17 @@ def test_cli_odd_input_is_one_line_exit_2(capsys, argv, message):
 def test_cli_h_zero_is_still_refused_as_not_positive(capsys):
     assert main(["limit", "x^2", "--at", "1", "--h", "0e-5"]) == 2
     assert "h must be positive" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["tangent", "x^2", "--at", "-2e0"], "y = -4x - 4"),
+        (["tangent", "sin(x)", "--at", "pi/2"], "y = 1"),
+        (["limit", "x^2", "--at", "-1e-3", "--steps", "1", "--json"], '"x": -0.001'),
+    ],
+)
+def test_negative_scientific_numbers_and_constants_as_arguments(capsys, args, expected):
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    assert expected in out

@@ -1,5 +1,6 @@
 """The safe parser: accepted syntax, values, and every rejection with its message."""
 
+import re
 import subprocess
 import sys
 
@@ -320,3 +321,21 @@ def test_variable_that_cancels_out_is_explained():
         dfdx.gradient("x - x + y", at={"x": 1, "y": 2})
     with pytest.raises(dfdx.DfdxError, match="x cancels out"):
         dfdx.trace("x - x + y", at={"x": 1, "y": 2})
+
+
+@pytest.mark.parametrize(
+    "text, hint",
+    [
+        ("sinx", "sin(x)"),
+        ("cosy + 1", "cos(y)"),
+        ("expx1", "exp(x1)"),
+        ("lnx", "ln(x)"),
+    ],
+)
+def test_function_name_glued_to_a_variable_is_a_typo_not_a_variable(text, hint):
+    with pytest.raises(ParseError, match=f"write {re.escape(hint)} to call"):
+        parse(text)
+
+
+def test_ordinary_names_that_start_like_functions_stay_variables():
+    assert parse("cost + expected").variables == ("cost", "expected")

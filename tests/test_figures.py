@@ -243,3 +243,11 @@ def test_poles_against_their_exact_places(text, x, poles):
     s = sample(dfdx.parse(text), x, xlim=(-7, 7))
     np.testing.assert_allclose(s.poles, poles, atol=1e-9)
     assert s.jumps == ()
+
+
+def test_function_too_large_to_draw_is_refused_not_a_matplotlib_crash():
+    # exp(x) up to x = 1000 used to crash inside matplotlib's tick code
+    with pytest.raises(dfdx.DfdxError, match="too large to draw on linear axes"):
+        dfdx.plot_function("exp(x)", xlim=(-1, 1000))
+    ax = dfdx.plot_function("exp(x)", xlim=(-1, 1000), ylim=(0, 10))
+    assert ax.get_ylim() == (0.0, 10.0)

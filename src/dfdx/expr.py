@@ -453,6 +453,9 @@ def _implicit_product(
 
 
 _VARIABLE_LIKE = re.compile(r"[A-Za-z]_?\d*")
+# 'sinx', 'logx1', 'expz': a function name glued to x, y or z (names such as
+# 'cost' stay variables)
+_GLUED_CALL = re.compile(r"([a-z]+?)([xyz]_?\d*)")
 
 
 _CHAIN_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
@@ -542,6 +545,14 @@ class _Builder:
             return sympy.pi
         if name in _FUNCTION_TABLE:
             self.fail(f"function '{name}' must be called, e.g. {name}(x)", node)
+        glued = _GLUED_CALL.fullmatch(name)
+        if glued and glued.group(1) in _FUNCTION_TABLE:
+            fn, arg = glued.groups()
+            self.fail(
+                f"unknown name '{name}': write {fn}({arg}) to call {fn} "
+                f"(a function name glued to x, y or z is not a variable)",
+                node,
+            )
         if name not in self.symbols:
             self.symbols[name] = sympy.Symbol(name)
         return self.symbols[name]

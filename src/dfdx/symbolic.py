@@ -609,4 +609,10 @@ def _exact_point(at):
             str(np.format_float_positional(at, unique=True, trim="0"))
         )
     value = _check_point(at, "at")
+    if value != 0 and not float(value).is_integer():
+        # math.pi / 2 means pi/2: a float that is exactly a simple multiple of
+        # pi or e is read as that (tan(x) at math.pi/2 is undefined, not huge)
+        guess = sympy.nsimplify(value, [sympy.pi, sympy.E])
+        if guess.has(sympy.pi, sympy.E) and float(guess) == value:
+            return guess
     return sympy.Rational(repr(value))

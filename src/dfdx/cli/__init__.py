@@ -15,6 +15,7 @@ import argparse
 import importlib
 import json
 import math
+import re
 import sys
 from collections.abc import Sequence
 
@@ -44,6 +45,13 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # '-1e-3' and '-2e0' are numbers, not options (argparse only knows -1, -.5)
+        self._negative_number_matcher = re.compile(
+            r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
+        )
+
     def error(self, message: str):  # one line, exit code 2
         raise UsageError(message)
 
@@ -88,11 +96,12 @@ def add_command(sub, name: str, *, help: str, examples: str, parents=(), **kw):
 
 
 def parse_float(text: str) -> float:
-    """argparse type: a finite float, with a clear message otherwise."""
+    """argparse type: a finite float, or a constant expression such as ``pi/2``
+    (parsed safely), with a clear message otherwise."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        value = _constant(text)
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be finite: {text!r}")
     if value == 0 and any(c in "123456789" for c in text.lower().split("e")[0]):
@@ -100,6 +109,19 @@ def parse_float(text: str) -> float:
             f"too small: {text!r} rounds to 0 in floating point"
         )
     return value
+
+
+def _constant(text: str) -> float:
+    from ..errors import DfdxError
+    from ..expr import parse
+
+    try:
+        e = parse(text)
+        if e.variables:
+            raise DfdxError("has variables")
+        return float(e.sympy.evalf())
+    except (DfdxError, TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
 def parse_point(text: str) -> dict[str, float]:

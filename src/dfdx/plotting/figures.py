@@ -42,8 +42,14 @@ def save_figure(fig_or_ax, output) -> Path:
     if ext == ".pdf":
         metadata["CreationDate"] = None
         metadata.pop("Date")
-    with matplotlib.rc_context({"svg.hashsalt": "dfdx", "svg.fonttype": "path"}):
-        fig.savefig(path, metadata=metadata, bbox_inches="tight", dpi=150)
+    try:
+        with (
+            matplotlib.rc_context({"svg.hashsalt": "dfdx", "svg.fonttype": "path"}),
+            np.errstate(all="ignore"),
+        ):
+            fig.savefig(path, metadata=metadata, bbox_inches="tight", dpi=150)
+    except (ValueError, OverflowError) as exc:  # extreme ranges in matplotlib
+        raise DfdxError(f"could not draw the figure: {exc}") from exc
     return path
 
 
@@ -147,6 +153,8 @@ def plot_function(
     else:
         x = np.asarray(x, dtype=float)
         s = sample(func, x)
+    if ylim is None:
+        _check_drawable(s.y, label, s.ylim)
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize)
     curve = f"f({var}) = {label}" if is_expression_like(f) else f"{label}({var})"
@@ -190,6 +198,25 @@ def plot_function(
     if output is not None:
         save_figure(ax, output)
     return ax
+
+
+#: Largest |f| that linear axes can show (matplotlib's tick arithmetic
+#: overflows near the float maximum).
+_MAX_DRAWABLE = 1e150
+
+
+def _check_drawable(y, label: str, suggested_ylim) -> None:
+    """Refuse a range where f is too large to draw, rather than crash or draw
+    an axis of 1e308."""
+    finite = y[np.isfinite(y)]
+    if suggested_ylim is not None or not finite.size:
+        return
+    top = float(np.max(np.abs(finite)))
+    if top > _MAX_DRAWABLE:
+        raise DfdxError(
+            f"f = {label} reaches {top:.3g} on this range, too large to draw on "
+            "linear axes; narrow the x range (xlim) or give ylim"
+        )
 
 
 def plot_tangent(f, at, **kwargs):
