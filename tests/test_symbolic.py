@@ -363,3 +363,11 @@ def test_outer_time_limit_is_not_swallowed_by_an_inner_one():
                         time.sleep(0.01)
             except TimeUp:
                 raise
+
+
+def test_jump_is_called_a_discontinuity_not_infinite_derivatives():
+    with pytest.raises(
+        dfdx.NotDifferentiableError,
+        match="f is not continuous there: f\\(0\\) = 0, limit -1 from the left and 1 from the right",
+    ):
+        dfdx.tangent_line("sign(x)", 0)

@@ -21,12 +21,10 @@ from .i18n import check_lang
 from .symbolic import (
     _STEPS,
     _check_point,
-    _exact,
     _finite_number,
     _num,
     _one_sided,
-    _symbolic_limit,
-    _trend,
+    _side_limit,
     _wrt_symbol,
     real_symbols,
 )
@@ -360,12 +358,6 @@ _TIME_LIMIT = 5.0
 
 def _side_in_domain(real, x, a, side: int) -> bool:
     return any(_num(real.subs(x, a + side * t)) is not None for t in _STEPS[:3])
-
-
-def _side_limit(real, x, a, side: int):
-    t = sympy.Symbol("t", positive=True)
-    values = [_num(real.subs(x, a + side * s)) for s in _STEPS]
-    return _exact(_trend(values, _symbolic_limit(real.subs(x, a + side * t), t)))
 
 
 def _point(at):

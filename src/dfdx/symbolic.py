@@ -252,6 +252,12 @@ def _one_sided(real, x, a, fa, side: int):
     return _exact(_trend(values, _symbolic_limit(quotient, t)))
 
 
+def _side_limit(real, x, a, side: int):
+    t = sympy.Symbol("t", positive=True)
+    values = [_num(real.subs(x, a + side * s)) for s in _STEPS]
+    return _exact(_trend(values, _symbolic_limit(real.subs(x, a + side * t), t)))
+
+
 def one_sided_derivatives(expr, at, wrt: str | None = None):
     """Left and right derivatives of `expr` at `at`: limits of the difference
     quotient, SymPy's exact limit when high-precision samples (t = 1e-4 ...
@@ -310,6 +316,18 @@ def derivative_at(expr, at, wrt: str | None = None):
     if lf is not None and rf is not None and sympy.simplify(left - right) == 0:
         return value, left
     sides = f"left derivative {_fmt_sym(left)}, right derivative {_fmt_sym(right)}"
+    # a jump shows up as infinite one-sided quotients: say what really happens
+    limits = [_side_limit(real, rsym, a, side) for side in (-1, 1)]
+    fa = _finite_number(value)
+    nums = [_finite_number(lim) for lim in limits]
+    if fa is not None and any(
+        v is not None and abs(v - fa) > 1e-12 * max(1.0, abs(fa)) for v in nums
+    ):
+        sides = (
+            f"f is not continuous there: f({_fmt_number(at)}) = {_fmt_sym(value)}, "
+            f"limit {_fmt_sym(limits[0])} from the left and {_fmt_sym(limits[1])} "
+            "from the right"
+        )
     raise NotDifferentiableError(
         f"f({sym.name}) = {e} is not differentiable at {label} ({sides})",
         left=left,
