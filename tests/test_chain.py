@@ -171,3 +171,13 @@ def test_chain_rule_large_concrete_is_bounded():
     assert r.check is True
     assert sympy.simplify(r.result.sympy - sympy.diff(u, a)) == 0
     assert len(r.terms) == 12  # x0 = sin(b) does not depend on a
+
+
+def test_chain_rule_text_in_chinese():
+    r = dfdx.chain_rule("u = x*y + z^2; x = a + b; y = a*b; z = a - b", wrt="a")
+    text = r.to_text("zh")
+    assert "路径：u → x → a; u → y → a; u → z → a" in text
+    assert text.splitlines()[-1] == "与直接求导比较：相等"
+    assert str(r).splitlines()[-1] == "check against direct differentiation: equal"
+    with pytest.raises(dfdx.DfdxError, match="lang must be 'en' or 'zh'"):
+        r.to_text("fr")

@@ -51,6 +51,26 @@ def _latex_name(name: str) -> str:
     return sympy.latex(sympy.Symbol(name))
 
 
+_WORDS = {
+    "en": {
+        "paths": "paths: ",
+        "none": "none",
+        "check": "check against direct differentiation: ",
+        "equal": "equal",
+        "unequal": "NOT equal",
+        "undecided": "not decided (too large to simplify)",
+    },
+    "zh": {
+        "paths": "路径：",
+        "none": "无",
+        "check": "与直接求导比较：",
+        "equal": "相等",
+        "unequal": "不相等",
+        "undecided": "未能判定（表达式太大，无法化简）",
+    },
+}
+
+
 @dataclass(frozen=True)
 class ChainTerm:
     """One path through the dependency graph and its product of local
@@ -132,6 +152,14 @@ class ChainRule:
         return tuple(t.path for t in self.terms)
 
     def __str__(self) -> str:
+        return self.to_text()
+
+    def to_text(self, lang: str = "en") -> str:
+        """The formula, the products along each path, the result and the check,
+        in English (``'en'``) or Chinese (``'zh'``)."""
+        if lang not in _WORDS:
+            raise DfdxError(f"lang must be 'en' or 'zh', got {lang!r}")
+        w = _WORDS[lang]
         lines = [self.formula]
         pad = " " * len(_d(self.output, self.wrt))
         if self.result is not None and self.terms:
@@ -140,18 +168,12 @@ class ChainRule:
             )
             lines.append(f"{pad} = {products}")
             lines.append(f"{pad} = {self.result}")
-        paths = "; ".join(" → ".join(p) for p in self.paths) or "none"
-        lines.append(f"paths: {paths}")
+        paths = "; ".join(" → ".join(p) for p in self.paths) or w["none"]
+        lines.append(f"{w['paths']}{paths}")
         if self.check is not None:
-            lines.append(
-                "check against direct differentiation: "
-                + ("equal" if self.check else "NOT equal")
-            )
+            lines.append(w["check"] + (w["equal"] if self.check else w["unequal"]))
         else:
-            lines.append(
-                "check against direct differentiation: not decided "
-                "(too large to simplify)"
-            )
+            lines.append(w["check"] + w["undecided"])
         return "\n".join(lines)
 
     def __repr__(self) -> str:

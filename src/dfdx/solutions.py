@@ -469,9 +469,9 @@ def _ex9(lang, outdir):
     steps = "\n".join(
         [
             _w("chain9", lang),
-            *(str(r) for r in rules),
+            *(r.to_text(lang) for r in rules),
             _w("instance", lang),
-            str(instance),
+            instance.to_text(lang),
         ]
     )
     a0, b0 = 1.5, 0.5

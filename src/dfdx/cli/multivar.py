@@ -68,6 +68,7 @@ def register(sub, common) -> None:
         "definitions", help="'u = ...; x = ...; ...' (the first defines the output)"
     )
     p.add_argument("--wrt", required=True, help="the input to differentiate by")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language")
     p.set_defaults(handler=_chain)
 
     p = add_command(
@@ -172,7 +173,7 @@ def _chain(args) -> int:
     if args.json:
         print_json(r.to_dict())
     else:
-        print(r)
+        print(r.to_text(args.lang))
     return 0
 
 
