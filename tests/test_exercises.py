@@ -126,13 +126,20 @@ def test_outdir_unwritable_is_a_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(DfdxError, match=r"outdir '.*afile' is a file, not a folder"):
         dfdx.exercises(6, outdir=blocker)
-    with pytest.raises(DfdxError, match=r"outdir '.*afile/sub' cannot be created"):
+    with pytest.raises(DfdxError, match=r"outdir '.*afile/sub': its parent folder"):
         dfdx.exercises(6, outdir=blocker / "sub")
     with pytest.raises(DfdxError, match=r"outdir must be a folder path, got 5"):
         dfdx.exercises(6, outdir=5)
 
 
 def test_outdir_is_created(tmp_path):
-    ex = dfdx.exercises(6, outdir=tmp_path / "new" / "figs")[6]
-    assert (tmp_path / "new" / "figs" / "exercise6_tangent.svg").exists()
+    ex = dfdx.exercises(6, outdir=tmp_path / "figs")[6]
+    assert (tmp_path / "figs" / "exercise6_tangent.svg").exists()
     assert ex.figure.endswith("exercise6_tangent.svg")
+
+
+def test_outdir_whose_parent_is_missing_is_refused(tmp_path):
+    missing = tmp_path / "no" / "such" / "folder"
+    with pytest.raises(DfdxError, match="its parent folder .* does not exist"):
+        dfdx.exercises(6, outdir=missing)
+    assert not (tmp_path / "no").exists()

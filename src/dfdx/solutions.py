@@ -518,6 +518,12 @@ def _check_outdir(outdir) -> None:
         raise DfdxError(f"outdir must be a folder path, got {outdir!r}")
     if os.path.exists(outdir) and not os.path.isdir(outdir):
         raise DfdxError(f"outdir {os.fspath(outdir)!r} is a file, not a folder")
+    parent = os.path.dirname(os.path.abspath(os.fspath(outdir)))
+    if not os.path.isdir(outdir) and not os.path.isdir(parent):
+        # like the other commands: a missing folder is made, a missing path not
+        raise DfdxError(
+            f"outdir {os.fspath(outdir)!r}: its parent folder {parent!r} does not exist"
+        )
     try:
         os.makedirs(outdir, exist_ok=True)
     except OSError as exc:
