@@ -280,9 +280,19 @@ def test_from_definition_two_to_the_x(lang):
 
 
 def test_from_definition_time_limit(monkeypatch):
+    import time
+
+    import sympy
+
     import dfdx.definition as definition
 
-    monkeypatch.setattr(definition, "_TIME_LIMIT", 1e-4)
+    def endless_limit(*args, **kwargs):  # SymPy's limit on a bad day
+        while True:
+            time.sleep(0.01)
+
+    # deterministic: a tiny limit alone can be beaten by SymPy's caches
+    monkeypatch.setattr(sympy, "limit", endless_limit)
+    monkeypatch.setattr(definition, "_TIME_LIMIT", 0.2)
     with pytest.raises(
         DfdxError, match=r"cannot work out the derivative of .* within \d"
     ):
