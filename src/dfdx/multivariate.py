@@ -313,6 +313,18 @@ def _is_expr(f) -> bool:
     return is_expression_like(f)
 
 
+def _numerically(kind: str, f, point, wrt, options) -> DerivativeResult:
+    """The numerical gradient / jacobian / hessian of a Python callable."""
+    from . import numeric
+
+    label = {"gradient": "gradient", "jacobian": "Jacobian", "hessian": "Hessian"}
+    if wrt is not None:
+        raise DfdxError("wrt applies to expressions; a callable takes one array")
+    if point is None:
+        raise DfdxError(f"a numerical {label[kind]} needs the point: give x= or at=")
+    return getattr(numeric, kind)(f, point, **options)
+
+
 def _resolve_point(x, at):
     if x is not None and at is not None:
         raise DfdxError("give the point once: either x or at, not both")
@@ -608,13 +620,7 @@ def gradient(
             raise DfdxError(
                 f"f must be an expression or a callable, got {type(f).__name__}"
             )
-        if wrt is not None:
-            raise DfdxError("wrt applies to expressions; a callable takes one array")
-        if point is None:
-            raise DfdxError("a numerical gradient needs the point: give x= or at=")
-        from .numeric import gradient as numeric_gradient
-
-        return numeric_gradient(f, point, **options)
+        return _numerically("gradient", f, point, wrt, options)
     _check_no_options(options, "gradient")
     e = as_expression(f, name="f")
     names = _wrt_names(e.variables, wrt)
@@ -659,13 +665,7 @@ def jacobian(
     """
     point = _resolve_point(x, at)
     if callable(f) and not _is_expr(f):
-        if wrt is not None:
-            raise DfdxError("wrt applies to expressions; a callable takes one array")
-        if point is None:
-            raise DfdxError("a numerical Jacobian needs the point: give x= or at=")
-        from .numeric import jacobian as numeric_jacobian
-
-        return numeric_jacobian(f, point, **options)
+        return _numerically("jacobian", f, point, wrt, options)
     _check_no_options(options, "Jacobian")
     if _is_expr(f):
         items = [f]
@@ -725,13 +725,7 @@ def hessian(
             raise DfdxError(
                 f"f must be an expression or a callable, got {type(f).__name__}"
             )
-        if wrt is not None:
-            raise DfdxError("wrt applies to expressions; a callable takes one array")
-        if point is None:
-            raise DfdxError("a numerical Hessian needs the point: give x= or at=")
-        from .numeric import hessian as numeric_hessian
-
-        return numeric_hessian(f, point, **options)
+        return _numerically("hessian", f, point, wrt, options)
     _check_no_options(options, "Hessian")
     e = as_expression(f, name="f")
     names = _wrt_names(e.variables, wrt)

@@ -375,7 +375,17 @@ def _latex_derivative(e, wrt: str, partial: bool) -> str:
     return rf"{op}\left({_latex(e)}\right)"
 
 
-class _LatexFormat(_TextFormat):
+class _LatexMath:
+    """Formulas in LaTeX, shared by the LaTeX and Markdown renderers."""
+
+    def formula(self, pair, partial: bool = False) -> str:
+        return _latex_formula(pair, partial)
+
+    def derivative(self, e, wrt: str, partial: bool) -> str:
+        return _latex_derivative(e, wrt, partial)
+
+
+class _LatexFormat(_LatexMath, _TextFormat):
     def math(self, e) -> str:
         return _latex(e)
 
@@ -403,12 +413,6 @@ class _LatexFormat(_TextFormat):
             else:
                 out.append(self.words(piece))
         return "".join(out)
-
-    def formula(self, pair, partial: bool = False) -> str:
-        return _latex_formula(pair, partial)
-
-    def derivative(self, e, wrt: str, partial: bool) -> str:
-        return _latex_derivative(e, wrt, partial)
 
     def title(self, t: str) -> str:
         return rf"&\text{{{t}}}"
@@ -440,7 +444,7 @@ class _LatexFormat(_TextFormat):
         return "\\begin{aligned}\n" + " \\\\\n".join(parts) + "\n\\end{aligned}"
 
 
-class _MarkdownFormat(_TextFormat):
+class _MarkdownFormat(_LatexMath, _TextFormat):
     def math(self, e) -> str:
         return _latex(e)
 
@@ -453,12 +457,6 @@ class _MarkdownFormat(_TextFormat):
                 value = args[piece]
                 out.append(value if isinstance(value, _Words) else f"${value}$")
         return "".join(out)
-
-    def formula(self, pair, partial: bool = False) -> str:
-        return _latex_formula(pair, partial)
-
-    def derivative(self, e, wrt: str, partial: bool) -> str:
-        return _latex_derivative(e, wrt, partial)
 
     def title(self, t: str) -> str:
         return f"**{t}**\n"
