@@ -114,7 +114,11 @@ def test_tangent_plane_on_given_3d_axes():
     [
         (plot_gradient_field, {"expr": "x"}, "exactly two variables, got 1 (x)"),
         (plot_gradient_field, {"expr": "x*y*z"}, "exactly two variables, got 3"),
-        (plot_gradient_field, {"expr": "x*y", "xlim": (1, 0)}, "xlim must be finite"),
+        (
+            plot_gradient_field,
+            {"expr": "x*y", "xlim": (1, 0)},
+            "xlim must be two finite numbers with low < high",
+        ),
         (
             plot_gradient_field,
             {"expr": "x*y", "ylim": "ab"},

@@ -135,8 +135,11 @@ def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
     return Expression(d)
 
 
-def _finite_number(value) -> float | None:
-    """`value` as a float if it is a finite real number, else None."""
+def _finite_number(value, prec: int = 30) -> float | None:
+    """`value` as a float if it is a finite real number (evaluated with `prec`
+    digits), else None."""
+    if value is None:
+        return None
     try:
         value = sympy.sympify(value)
     except (sympy.SympifyError, TypeError):
@@ -144,8 +147,8 @@ def _finite_number(value) -> float | None:
     if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         return None
     try:
-        c = complex(value.evalf(30))
-    except (TypeError, ValueError):
+        c = complex(sympy.N(value, prec))
+    except (TypeError, ValueError, ZeroDivisionError, AttributeError):
         return None
     if not (math.isfinite(c.real) and math.isfinite(c.imag)):
         return None
@@ -181,15 +184,7 @@ _STEPS = tuple(sympy.Rational(1, 10**k) for k in (4, 8, 12, 16, 20, 24))
 
 def _num(e, prec: int = 50):
     """`e` as a real float at high precision, or None (undefined / not real)."""
-    try:
-        c = complex(sympy.N(e, prec))
-    except (TypeError, ValueError, ZeroDivisionError, AttributeError):
-        return None
-    if not (math.isfinite(c.real) and math.isfinite(c.imag)):
-        return None
-    if abs(c.imag) > 1e-12 * max(1.0, abs(c.real)):
-        return None
-    return c.real
+    return _finite_number(e, prec)
 
 
 def _trend(values, candidate=None):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import DfdxError
 from ..expr import as_expression
+from .figures import _check_lim
 
 __all__ = ["plot_gradient_field", "plot_tangent_plane"]
 
@@ -35,15 +36,7 @@ def _window(lim, name: str, centre: float | None) -> tuple[float, float]:
     if lim is None:
         c = 0.0 if centre is None else centre
         return (c - 2.0, c + 2.0)
-    try:
-        lo, hi = (float(v) for v in lim)
-    except (TypeError, ValueError):
-        raise DfdxError(
-            f"{name} must be two numbers (low, high), got {lim!r}"
-        ) from None
-    if not (math.isfinite(lo) and math.isfinite(hi)) or not lo < hi:
-        raise DfdxError(f"{name} must be finite with low < high, got {lim!r}")
-    return lo, hi
+    return _check_lim(lim, name)
 
 
 def _check_inside(point, xlo, xhi, ylo, yhi) -> None:
