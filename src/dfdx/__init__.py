@@ -62,6 +62,9 @@ _EXPORTS = {
     "plot_tangent": "plotting.figures",
     "plot_gradient_field": "plotting.fields",
     "plot_tangent_plane": "plotting.fields",
+    # time limits
+    "set_time_limit": "_timelimit",
+    "get_time_limit": "_timelimit",
     # errors
     "DfdxError": "errors",
     "ParseError": "errors",
@@ -80,6 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover
         differentiable,
         from_definition,
     )
+    from ._timelimit import get_time_limit, set_time_limit
     from .errors import DfdxError, NotDifferentiableError, ParseError, UndefinedError
     from .expr import Expression, parse
     from .graph import ComputationGraph, trace

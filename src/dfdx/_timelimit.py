@@ -1,55 +1,261 @@
-"""A time limit for SymPy work that can run away (limits, simplify).
+"""Time limits that hold in any thread, in a notebook and under the user's timers.
 
-Only in the main thread on POSIX systems (it uses SIGALRM); elsewhere the block
-runs without a limit. Nested limits: only the outermost one is armed.
+A block run under :class:`time_limit` is stopped when its deadline passes: a
+watchdog thread raises :class:`TimeUp` inside the thread that runs the block
+(``PyThreadState_SetAsyncExc``), and the block's ``__exit__`` turns it into a
+:class:`~dfdx.errors.DfdxError` naming what took too long and the limit.
+
+Why this mechanism (and not SIGALRM, a worker process or cooperative checks):
+
+* signals work only in the main thread and collide with the user's own timers
+  (``signal.setitimer``); a limit that is off in a worker thread is no limit;
+* a worker process per call costs tens of milliseconds and must pickle SymPy
+  objects both ways, for every ordinary call;
+* SymPy has no hooks for cooperative checks.
+
+The asynchronous exception is delivered between two Python bytecodes of the
+target thread, so it stops pure-Python work (all of SymPy) wherever it is. What
+it cannot stop, one long C call (a huge integer power), is kept out by size
+guards before the work starts (see :mod:`dfdx.expr`).
+
+Robustness:
+
+* :class:`TimeUp` derives from ``BaseException``, so SymPy's ``except Exception``
+  cannot swallow it; and until the block is left, the watchdog raises it again
+  every :data:`RETRY_SECONDS`, so a copy lost in a ``__del__`` or swallowed by a
+  bare ``except`` does not let the work run on;
+* no exception is raised while the garbage collector runs in that thread
+  (``gc.callbacks``), where Python would only print and drop it, unless the
+  thread stays in the collector for :data:`GC_GRACE_SECONDS`;
+* leaving the block clears an exception not yet delivered, under the same lock
+  the watchdog injects with, so none arrives after the block; the private
+  :class:`TimeUp` never leaves the outermost limit;
+* nested limits: an inner deadline is never later than the outer one; the
+  limit whose own time ran out reports it.
+
+Overhead on a call that finishes in time: one lock, a list push and pop, and
+setting an event (a few microseconds).
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import gc
+import math
+import os
+import threading
+import time
+
 from .errors import DfdxError
 
-__all__ = ["time_limit", "TimeUp"]
+__all__ = [
+    "time_limit",
+    "TimeUp",
+    "bounded",
+    "set_time_limit",
+    "get_time_limit",
+    "RETRY_SECONDS",
+]
+
+#: How often the watchdog raises TimeUp again in a thread that has not left
+#: its expired block.
+RETRY_SECONDS = 0.05
+
+#: How long past the deadline the watchdog waits for a garbage collection in
+#: the thread to end before raising TimeUp inside it anyway.
+GC_GRACE_SECONDS = 0.5
+
+_DEFAULT_SECONDS = 10.0
 
 
 class TimeUp(BaseException):
-    """Raised inside SymPy when a limit runs too long (not an Exception, so
-    SymPy's own ``except Exception`` cannot swallow it)."""
+    """Raised inside a thread whose time limit ran out (private; never escapes)."""
+
+
+class _Frame:
+    __slots__ = ("own_deadline", "deadline", "next_shot", "owner")
+
+    def __init__(self, own_deadline: float, deadline: float, owner):
+        self.own_deadline = own_deadline
+        self.deadline = deadline
+        self.next_shot = deadline
+        self.owner = owner
+
+
+_lock = threading.Lock()
+_stacks: dict[int, list[_Frame]] = {}
+_in_gc: set[int] = set()
+_wake = threading.Event()
+_watchdog: threading.Thread | None = None
+_watchdog_pid = -1
+
+_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+
+
+def _gc_callback(phase, info):
+    if phase == "start":
+        _in_gc.add(threading.get_ident())
+    else:
+        _in_gc.discard(threading.get_ident())
+
+
+gc.callbacks.append(_gc_callback)
+
+
+def _inject(tid: int) -> None:
+    _set_async_exc(ctypes.c_ulong(tid), ctypes.py_object(TimeUp))
+
+
+def _clear(tid: int) -> None:
+    _set_async_exc(ctypes.c_ulong(tid), None)
+
+
+def _watch() -> None:
+    while True:
+        _wake.clear()
+        with _lock:
+            now = time.monotonic()
+            wake_at = math.inf
+            for tid, stack in _stacks.items():
+                if not stack:
+                    continue
+                top = stack[-1]
+                if now >= top.deadline:
+                    in_gc = tid in _in_gc and now < top.deadline + GC_GRACE_SECONDS
+                    if now >= top.next_shot and not in_gc:
+                        _inject(tid)
+                        top.next_shot = now + RETRY_SECONDS
+                    wake_at = min(wake_at, max(top.next_shot, now + 0.005))
+                else:
+                    wake_at = min(wake_at, top.deadline)
+        _wake.wait(None if wake_at == math.inf else max(wake_at - now, 0.0))
+
+
+def _ensure_watchdog() -> None:
+    global _watchdog, _watchdog_pid
+    if _watchdog is not None and _watchdog_pid == os.getpid() and _watchdog.is_alive():
+        return
+    with _lock:
+        if (
+            _watchdog is None
+            or _watchdog_pid != os.getpid()
+            or not _watchdog.is_alive()
+        ):
+            if _watchdog_pid != os.getpid():  # a forked child: other threads are gone
+                _stacks.clear()
+                _in_gc.clear()
+            _watchdog = threading.Thread(
+                target=_watch, name="dfdx-time-limit", daemon=True
+            )
+            _watchdog_pid = os.getpid()
+            _watchdog.start()
+
+
+def set_time_limit(seconds: float) -> float:
+    """Set the time every public dfdx operation may take; return the old value.
+
+    Parameters
+    ----------
+    seconds : float
+        A positive number of seconds (default 10). An operation that needs
+        longer stops with a :class:`~dfdx.DfdxError` that names it and the limit.
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> old = dfdx.set_time_limit(30)
+    >>> dfdx.set_time_limit(old)
+    30.0
+    """
+    global _DEFAULT_SECONDS
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise DfdxError(f"seconds must be a number, got {seconds!r}")
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise DfdxError(f"seconds must be positive and finite, got {seconds!r}")
+    old, _DEFAULT_SECONDS = _DEFAULT_SECONDS, float(seconds)
+    return old
+
+
+def get_time_limit() -> float:
+    """The time, in seconds, every public dfdx operation may take."""
+    return _DEFAULT_SECONDS
 
 
 class time_limit:
-    """Stop the block after `seconds` with a DfdxError (main thread, POSIX)."""
+    """Stop the block after `seconds` (default: :func:`get_time_limit`) with a
+    :class:`DfdxError` saying that it could not `what` in time."""
 
-    def __init__(self, seconds: float, what: str):
-        self.seconds, self.what = seconds, what
-        self.armed = False
+    __slots__ = ("seconds", "what", "_frame", "_tid", "_done")
+
+    def __init__(self, seconds: float | None, what: str):
+        self.seconds = _DEFAULT_SECONDS if seconds is None else float(seconds)
+        self.what = what
+        self._frame: _Frame | None = None
+        self._done = False
 
     def __enter__(self):
-        import signal
-        import threading
-
-        if (
-            hasattr(signal, "setitimer")
-            and threading.current_thread() is threading.main_thread()
-            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
-        ):
-
-            def handler(signum, frame):
-                raise TimeUp
-
-            self.old = signal.signal(signal.SIGALRM, handler)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
-            self.armed = True
+        _ensure_watchdog()
+        tid = threading.get_ident()
+        self._tid = tid
+        own = time.monotonic() + self.seconds
+        with _lock:
+            stack = _stacks.setdefault(tid, [])
+            deadline = min(own, stack[-1].deadline) if stack else own
+            frame = _Frame(own, deadline, self)
+            stack.append(frame)
+            self._frame = frame
+        _wake.set()
         return self
 
-    def __exit__(self, kind, exc, tb):
-        import signal
+    def _disarm(self) -> bool:
+        """Take this block's frame (and any left above it) off the stack; clear
+        an exception not yet delivered. Returns whether a frame is left below."""
+        with _lock:
+            stack = _stacks.get(self._tid, [])
+            if self._frame in stack:
+                del stack[stack.index(self._frame) :]
+            below = bool(stack)
+            if not stack:
+                _stacks.pop(self._tid, None)
+            self._done = True
+            _clear(self._tid)
+        return below
 
-        if self.armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.old)
-        if kind is TimeUp and self.armed:  # an outer limit's TimeUp passes through
+    def __exit__(self, kind, exc, tb):
+        timed_out = kind is TimeUp
+        below = True
+        while not self._done:
+            try:
+                below = self._disarm()
+            except TimeUp:
+                timed_out = True
+        if not timed_out:
+            return False
+        frame = self._frame
+        mine = (
+            not below or frame is None or time.monotonic() >= frame.own_deadline - 1e-3
+        )
+        if mine:
             raise DfdxError(
-                f"cannot {self.what} within {self.seconds:g} s "
-                "(SymPy is too slow on this expression)"
+                f"cannot {self.what} within {self.seconds:g} s (time limit; "
+                "dfdx.set_time_limit raises it)"
             ) from None
-        return False
+        if kind is TimeUp:
+            return False  # the outer limit's: let it pass
+        raise TimeUp
+
+
+def bounded(what: str):
+    """Decorator: run the function under the default time limit, reporting
+    'cannot {what} within ... s' when it runs out."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            with time_limit(None, what):
+                return fn(*args, **kwargs)
+
+        return inner
+
+    return wrap

@@ -21,7 +21,7 @@ from itertools import pairwise
 
 import sympy
 
-from ._timelimit import time_limit
+from ._timelimit import bounded, time_limit
 from .errors import DfdxError, ParseError
 from .expr import Expression, _natural_key, parse
 from .symbolic import _tidy
@@ -271,6 +271,7 @@ def _find_cycle(deps: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
+@bounded("apply the chain rule")
 def chain_rule(definitions: str, wrt: str) -> ChainRule:
     """The multivariate chain rule, one term per path through the definitions.
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from ._timelimit import bounded
 from ._timelimit import time_limit as _time_limit
 from .errors import DfdxError
 from .expr import as_expression
@@ -210,6 +211,7 @@ class Differentiability:
         return self.reason
 
 
+@bounded("decide differentiability")
 def differentiable(
     expr, at, wrt: str | None = None, *, lang: str = "en"
 ) -> Differentiability:
@@ -619,6 +621,7 @@ _ALIASES = {
 GENERIC_RULES = tuple(_GENERIC)
 
 
+@bounded("derive from the definition")
 def from_definition(expr, wrt: str | None = None, *, lang: str = "en") -> Derivation:
     """Work out a derivative from the limit of the difference quotient.
 

@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 import numpy as np
 import sympy
 
+from ._timelimit import bounded
 from .errors import DfdxError, ParseError
 
 __all__ = [
@@ -980,6 +981,7 @@ def _short(value) -> str:
     return text
 
 
+@bounded("parse the expression")
 def parse(text: str, *, undefined_functions: bool = False) -> Expression:
     """Parse expression text safely into an :class:`Expression`.
 

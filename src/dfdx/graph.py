@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import Expression, as_expression
 from .symbolic import _finite_number as _float
@@ -202,6 +203,7 @@ class ComputationGraph:
             n.grad = total
             yield BackwardStep(n.id, total, tuple(contributions), name)
 
+    @bounded("run the backward pass")
     def backward(self) -> dict[str, float]:
         """Run backpropagation; return {input name: ∂output/∂input}.
 
@@ -475,6 +477,7 @@ def _overflows(value: sympy.Expr) -> bool:
         return False
 
 
+@bounded("trace the computation graph")
 def trace(expr, at) -> ComputationGraph:
     """Trace an expression at a point into a computation graph.
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import sympy
 
+from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import Expression, _natural_key, as_expression, is_expression_like
 from .symbolic import (
@@ -530,6 +531,7 @@ class SymbolicHessian(SymbolicJacobian):
 # ---------------------------------------------------------------------------
 
 
+@bounded("take the partial derivative")
 def partial(expr, wrt: str) -> Expression:
     """The exact partial derivative ∂f/∂`wrt`.
 
@@ -564,6 +566,7 @@ def partial(expr, wrt: str) -> Expression:
     return diff(e, wrt)
 
 
+@bounded("compute the gradient")
 def gradient(
     f, x=None, *, wrt=None, at=None, **options
 ) -> SymbolicGradient | np.ndarray | DerivativeResult:
@@ -628,6 +631,7 @@ def gradient(
     return g if point is None else g.at(point)
 
 
+@bounded("compute the Jacobian")
 def jacobian(
     f, x=None, *, wrt=None, at=None, **options
 ) -> SymbolicJacobian | np.ndarray | DerivativeResult:
@@ -688,6 +692,7 @@ def jacobian(
     return J if point is None else J.at(point)
 
 
+@bounded("compute the Hessian")
 def hessian(
     f, x=None, *, wrt=None, at=None, **options
 ) -> SymbolicHessian | np.ndarray | DerivativeResult:
@@ -911,6 +916,7 @@ def _finish(builder: _MatrixBuilder, value):
     return value, None
 
 
+@bounded("check the matrix rule")
 def matrix_rule(
     expr: str, *, n: int = 3, wrt: str | None = None, seed: int = 0
 ) -> MatrixRule:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._timelimit import bounded
 from .errors import DfdxError
 from .i18n import check_lang
 
@@ -534,6 +535,7 @@ def _check_outdir(outdir) -> None:
         raise DfdxError(f"outdir {os.fspath(outdir)!r} is not writable")
 
 
+@bounded("solve the exercises")
 def exercises(
     number: int | None = None,
     *,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy.printing.latex import LatexPrinter
 
+from ._timelimit import bounded
 from .errors import DfdxError
 from .expr import Expression, as_expression, relu, sigmoid, softplus
 from .i18n import FORMULAS, check_lang, msg, rule_name
@@ -213,6 +214,7 @@ class Steps:
         parts.append(fmt.result(msg("result", self.lang), final, self.result.sympy))
         return fmt.join(parts)
 
+    @bounded("write out the steps")
     def to_text(self) -> str:
         """Plain text for the terminal: numbered steps, each with its reason.
 
@@ -235,15 +237,18 @@ class Steps:
         """
         return self._render(_TextFormat(self.lang))
 
+    @bounded("write out the steps")
     def to_markdown(self) -> str:
         """Markdown (nested numbered list, math in ``$...$``)."""
         return self._render(_MarkdownFormat(self.lang))
 
+    @bounded("write out the steps")
     def to_latex(self) -> str:
         """LaTeX: an ``aligned`` block with one line per step (for MathJax or
         amsmath; the Chinese text needs a CJK-capable engine in a document)."""
         return self._render(_LatexFormat(self.lang))
 
+    @bounded("write out the steps")
     def to_html(self) -> str:
         """An HTML fragment (nested ordered lists), escaped and well formed."""
         return self._render(_HtmlFormat(self.lang))
@@ -814,6 +819,7 @@ class _Builder:
 # ---------------------------------------------------------------------------
 
 
+@bounded("explain the derivative")
 def explain(expr, wrt: str | None = None, *, lang: str = "en") -> Steps:
     """Differentiate step by step, naming every rule.
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
-from ._timelimit import time_limit
+from ._timelimit import bounded, time_limit
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import Expression, as_expression, call_real, is_expression_like, relu
 
@@ -88,6 +88,7 @@ def _tidy(expr: sympy.Expr) -> sympy.Expr:
     return simple if sympy.count_ops(simple) < sympy.count_ops(expr) else expr
 
 
+@bounded("differentiate")
 def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
     """Exact derivative of an expression.
 
@@ -509,6 +510,7 @@ def _numeric_slope(f: Callable, a: float) -> tuple[float, float, float]:
     return fa, float(res.df), float(res.error)
 
 
+@bounded("find the tangent line")
 def tangent_line(f, at) -> TangentLine:
     """The tangent line to f at x = `at`.
 
