@@ -76,6 +76,7 @@ _SUBMODULES = {"d2l": "plotting.d2l"}
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._timelimit import get_time_limit, set_time_limit
     from .chain import ChainRule, chain_rule
     from .definition import (
         Derivation,
@@ -83,7 +84,6 @@ if TYPE_CHECKING:  # pragma: no cover
         differentiable,
         from_definition,
     )
-    from ._timelimit import get_time_limit, set_time_limit
     from .errors import DfdxError, NotDifferentiableError, ParseError, UndefinedError
     from .expr import Expression, parse
     from .graph import ComputationGraph, trace
