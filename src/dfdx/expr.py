@@ -696,7 +696,95 @@ def _natural_key(name: str):
 
 
 def _lambdify_modules():
-    return [NUMPY_FUNCTIONS, "numpy"]
+    return [NUMPY_FUNCTIONS, _NUMPY_HELPERS, "numpy"]
+
+
+def _np_delta(x):
+    """DiracDelta as a real function: 0 away from 0, undefined (NaN) at 0."""
+    x = np.asarray(x, dtype=float)
+    return np.where(x == 0, np.nan, 0.0)
+
+
+def _np_logsumexp(*args):
+    """log(exp(a) + exp(b) + ...) without overflow (shifted by the maximum)."""
+    arrays = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in args])
+    stacked = np.stack(arrays)
+    top = np.max(stacked, axis=0)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    return safe + np.log(np.sum(np.exp(stacked - safe), axis=0))
+
+
+# Helpers the generated code calls. Their names start with '_dfdx_': user
+# variable names cannot start with '_', and the generated function takes its
+# arguments as dummies, so no user name can shadow a NumPy or helper name.
+_NUMPY_HELPERS: dict[str, Callable] = {
+    "_dfdx_delta": _np_delta,
+    "_dfdx_logsumexp": _np_logsumexp,
+}
+
+
+def _numpy_printer():
+    from sympy.printing.numpy import NumPyPrinter
+
+    class Printer(NumPyPrinter):
+        def _print_ComplexInfinity(self, expr):
+            return self._module_format(self._module + ".nan")
+
+        def _print_DiracDelta(self, expr):
+            if len(expr.args) != 1:  # derivatives of the delta: undefined
+                raise DfdxError(f"cannot evaluate {expr} as a real function")
+            return f"_dfdx_delta({self._print(expr.args[0])})"
+
+        def _print_Derivative(self, expr):
+            raise DfdxError(
+                f"cannot evaluate {_short(expr)}: SymPy left the derivative unevaluated"
+            )
+
+        def _print_Subs(self, expr):
+            raise DfdxError(f"cannot evaluate {_short(expr)}: an unevaluated Subs")
+
+        def _print_log(self, expr):
+            arg = expr.args[0]
+            if arg.is_Add and all(isinstance(t, sympy.exp) for t in arg.args):
+                inner = ", ".join(self._print(t.args[0]) for t in arg.args)
+                return f"_dfdx_logsumexp({inner})"
+            return super()._print_log(expr)
+
+    return Printer(
+        {
+            "fully_qualified_modules": False,
+            "inline": True,
+            "allow_unknown_functions": True,
+            "strict": False,
+        }
+    )
+
+
+def lambdify_numpy(symbols, expr):
+    """A NumPy function of `expr` with positional arguments `symbols`.
+
+    The arguments are dummies and helpers have private names, so no variable
+    name can collide with a NumPy function (``maximum``, ``select``); the
+    special functions SymPy's printer cannot write (DiracDelta, ``zoo``) get
+    real-valued meanings (NaN where undefined), and ``log(exp(a) + exp(b))`` is
+    evaluated without overflow. An unevaluated derivative is a DfdxError.
+    """
+    # private argument names: lambdify also puts the names of the symbols in
+    # the namespace of the generated code, where 'maximum' would hide NumPy's
+    private = [sympy.Symbol(f"_dfdx_arg{i}") for i in range(len(symbols))]
+    expr = expr.xreplace(dict(zip(symbols, private)))
+    try:
+        return sympy.lambdify(
+            private,
+            expr,
+            modules=_lambdify_modules(),
+            printer=_numpy_printer(),
+            dummify=True,
+        )
+    except DfdxError:
+        raise
+    except (TypeError, ValueError, KeyError, NameError, SyntaxError) as exc:
+        raise DfdxError(f"cannot evaluate {_short(expr)} numerically ({exc})") from None
 
 
 class Expression:
@@ -733,7 +821,15 @@ class Expression:
     0.0
     """
 
-    __slots__ = ("sympy", "text", "variables", "_symbols", "_func")
+    __slots__ = (
+        "sympy",
+        "text",
+        "variables",
+        "notes",
+        "_symbols",
+        "_func",
+        "_at_jumps",
+    )
 
     def __init__(self, expr, text: str | None = None):
         if not isinstance(expr, sympy.Basic):
@@ -747,6 +843,12 @@ class Expression:
         self._symbols = tuple(syms)
         self.variables = tuple(s.name for s in syms)
         self._func = None
+        #: remarks on how the text was read (conventions applied), one line each
+        self.notes: tuple[str, ...] = ()
+        # (NumPy function of the jump arguments, exact value at a point) for a
+        # derivative whose formula is not its value where sign/delta/step
+        # switch; see with_jump_values
+        self._at_jumps: tuple[Callable, Callable] | None = None
 
     # -- display -----------------------------------------------------------
     def __str__(self) -> str:
@@ -798,9 +900,7 @@ class Expression:
     # -- evaluation --------------------------------------------------------
     def _compiled(self):
         if self._func is None:
-            self._func = sympy.lambdify(
-                self._symbols, self.sympy, modules=_lambdify_modules()
-            )
+            self._func = lambdify_numpy(self._symbols, self.sympy)
         return self._func
 
     def __call__(self, *args, **kwargs):
@@ -834,11 +934,52 @@ class Expression:
             shape_source = next(iter(kwargs.values()), 0.0)
         arrays = [_as_float_array(values[v], v) for v in self.variables]
         try:
-            return self._evaluate(arrays, shape_source)
-        except (OverflowError, TypeError) as exc:
+            out = self._evaluate(arrays, shape_source)
+            if self._at_jumps is not None:
+                out = self._fix_jumps(out, arrays)
+            return out
+        except (OverflowError, TypeError, ValueError, ZeroDivisionError) as exc:
             raise DfdxError(
                 f"cannot evaluate {self} as a real number ({exc})"
             ) from None
+
+    def with_jump_values(self, exact_at: Callable) -> Expression:
+        """This expression, evaluated with `exact_at(point)` (a float, NaN when
+        undefined) wherever an argument of sign, DiracDelta or a one-argument
+        Heaviside is exactly 0: there the formula of a derivative is not its
+        value (d/dx sign(x)|x| is sign(x)^2, 0 at 0, but the derivative is 1)."""
+        args = sorted(
+            {
+                a.args[0]
+                for a in self.sympy.atoms(sympy.sign, sympy.DiracDelta, sympy.Heaviside)
+                # Heaviside(u, 0) is relu's derivative: 0 at 0 by convention
+                if not (isinstance(a, sympy.Heaviside) and a.args[1:] == (0,))
+            },
+            key=sympy.default_sort_key,
+        )
+        if not args:
+            return self
+        other = Expression(self.sympy, self.text)
+        other.notes = self.notes
+        other._at_jumps = (lambdify_numpy(self._symbols, sympy.Tuple(*args)), exact_at)
+        return other
+
+    def _fix_jumps(self, out, arrays):
+        jumps, exact_at = self._at_jumps
+        with np.errstate(all="ignore"):
+            values = [np.asarray(v, dtype=float) for v in jumps(*arrays)]
+        shape = np.shape(out)
+        mask = np.zeros(shape, dtype=bool)
+        for v in values:
+            mask |= np.broadcast_to(v == 0, shape)
+        if not mask.any():
+            return out
+        out = np.array(out, dtype=float)
+        full = [np.broadcast_to(a, shape) for a in arrays]
+        for index in zip(*np.nonzero(mask)) if shape else [()]:
+            point = {n: float(a[index]) for n, a in zip(self.variables, full)}
+            out[index] = exact_at(point)
+        return out.item() if out.ndim == 0 else out
 
     def _evaluate(self, arrays, shape_source):
         with np.errstate(all="ignore"):

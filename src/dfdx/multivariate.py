@@ -28,7 +28,13 @@ import sympy
 
 from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
-from .expr import Expression, _natural_key, as_expression, is_expression_like
+from .expr import (
+    Expression,
+    _natural_key,
+    as_expression,
+    is_expression_like,
+    lambdify_numpy,
+)
 from .symbolic import (
     _finite_number,
     _fmt_number,
@@ -1077,8 +1083,8 @@ def matrix_rule(
         {s for m in explicit.values() for s in m}, key=lambda s: _natural_key(s.name)
     )
     vals = {s: float(rng.uniform(-2, 2)) for s in syms}
-    ffun = sympy.lambdify(syms, sympy.Matrix(f_entries), "numpy")
-    cfun = sympy.lambdify(syms, closed_cmp, "numpy")
+    ffun = lambdify_numpy(syms, sympy.Matrix(f_entries))
+    cfun = lambdify_numpy(syms, closed_cmp)
     base = np.array([vals[s] for s in syms])
     index = {s: k for k, s in enumerate(syms)}
     h = 1e-6

@@ -7,6 +7,7 @@ back to the expression's own symbols.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,8 +133,31 @@ def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
             f"the derivative of {e} with respect to {sym.name} is undefined "
             f"everywhere (SymPy gives {sympy.sstr(d)[:60]})"
         )
+    if d.has(sympy.Derivative):
+        left = next(iter(d.atoms(sympy.Derivative))).xreplace(back)
+        raise DfdxError(
+            f"SymPy cannot differentiate {e} with respect to {sym.name}: it "
+            f"leaves {sympy.sstr(left)[:80]} unevaluated"
+        )
     d = _tidy(d).xreplace(back)
-    return Expression(d)
+    result = Expression(d)
+    below = (
+        e if n == 1 else Expression(sympy.diff(real, rsym, int(n) - 1).xreplace(back))
+    )
+    return result.with_jump_values(functools.partial(_exact_slope, below, sym.name))
+
+
+def _exact_slope(f: Expression, wrt: str, point: dict) -> float:
+    """f'(point) with respect to `wrt` from one-sided limits, NaN where it
+    does not exist (the value of a derivative where its formula has a jump)."""
+    if len(f.variables) > 1:
+        return math.nan
+    try:
+        _, slope = derivative_at(f, point.get(wrt, 0.0), wrt)
+    except DfdxError:
+        return math.nan
+    value = _finite_number(slope)
+    return math.nan if value is None else value
 
 
 def _finite_number(value, prec: int = 30) -> float | None:

@@ -82,16 +82,13 @@ def _finite(a):
 
 def _grad_funcs(e):
     """The exact gradient, and a vectorised NumPy function of it."""
-    import sympy
 
-    from ..expr import _lambdify_modules
+    from ..expr import lambdify_numpy
     from ..multivariate import gradient
 
     g = gradient(e)
     syms = [e.symbol(v) for v in e.variables]
-    funcs = [
-        sympy.lambdify(syms, c.sympy, modules=_lambdify_modules()) for c in g.components
-    ]
+    funcs = [lambdify_numpy(syms, c.sympy) for c in g.components]
 
     def evaluate(X, Y):
         with np.errstate(all="ignore"):
