@@ -18,11 +18,14 @@ Graphviz; the same graph always gives the same SVG bytes.
 from __future__ import annotations
 
 import io
+import math
 import os
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import sympy
 
 from ._timelimit import bounded
@@ -539,6 +542,7 @@ def trace(expr, at) -> ComputationGraph:
         nodes.append(Node(s.name, "input", point[s.name], expr=s))
     counter = 0
     notes: list[str] = []
+    prefix = _node_prefix(e.variables)
 
     def visit(node: sympy.Expr, depth: int = 0) -> str:
         nonlocal counter
@@ -546,12 +550,16 @@ def trace(expr, at) -> ComputationGraph:
             return ids[node]
         if depth > 100:
             raise DfdxError("expr is nested too deeply to trace")
+        if _is_logsumexp(node):
+            return reduction(node, [t.args[0] for t in node.args[0].args], depth)
+        if isinstance(node, (sympy.Max, sympy.Min)):
+            return reduction(node, list(node.args), depth)
         children = [a for a in node.args if not a.is_number]
         child_ids = [visit(c, depth + 1) for c in children]
         counter += 1
         if counter > MAX_NODES:
             raise DfdxError(f"expr has more than {MAX_NODES} operations to trace")
-        nid = f"v{counter}"
+        nid = f"{prefix}{counter}"
         ids[node] = nid
         # the operation with each non-constant argument replaced by its own
         # dummy (one per position: in x**x both positions are the same child)
@@ -621,7 +629,72 @@ def trace(expr, at) -> ComputationGraph:
             edges.append(Edge(cid, nid, local, sympy.sstr(dexpr.xreplace(names))))
         return nid
 
+    def reduction(node: sympy.Expr, operands: list, depth: int) -> str:
+        """max, min and logsumexp as one node each, evaluated stably: at a tie
+        of k arguments max/min pass 1/k of the gradient to each (PyTorch's
+        amax/amin); logsumexp's local derivatives are the softmax weights."""
+        nonlocal counter
+        child_ids = [visit(c, depth + 1) for c in operands if not c.is_number]
+        counter += 1
+        if counter > MAX_NODES:
+            raise DfdxError(f"expr has more than {MAX_NODES} operations to trace")
+        nid = f"{prefix}{counter}"
+        ids[node] = nid
+        name = "logsumexp" if _is_logsumexp(node) else type(node).__name__.lower()
+        const = [float(c) for c in operands if c.is_number]
+        values = [by_id[c].value for c in child_ids] + const
+        label = f"{name}({', '.join([*child_ids, *map(_num, const)])})"
+        where = ", ".join(
+            f"{c} = {_num(by_id[c].value)}" for c in dict.fromkeys(child_ids)
+        )
+        arr = np.array(values, dtype=float)
+        if name == "logsumexp":
+            top = float(arr.max())
+            shifted = np.exp(arr - top)
+            value = top + math.log(float(shifted.sum()))
+            weights = shifted / shifted.sum()
+        else:
+            value = float(arr.max() if name == "max" else arr.min())
+            tied = arr == value
+            weights = tied / tied.sum()
+            if tied.sum() > 1:
+                notes.append(
+                    f"{nid} = {label} is at a tie ({where}): {name} is not "
+                    f"differentiable there; the gradient is split evenly among "
+                    f"the {int(tied.sum())} tied arguments (PyTorch's amax/amin)"
+                )
+        node_obj = Node(nid, label, value, tuple(dict.fromkeys(child_ids)), expr=node)
+        nodes.append(node_obj)
+        by_id[nid] = node_obj
+        local: dict[str, float] = {}
+        for cid, w in zip(child_ids, weights):
+            local[cid] = local.get(cid, 0.0) + float(w)
+        for cid, w in local.items():
+            formula = (
+                f"exp({cid} - {nid})" if name == "logsumexp" else f"{_num(w)} here"
+            )
+            edges.append(Edge(cid, nid, w, formula))
+        return nid
+
     by_id = {n.id: n for n in nodes}
 
     out = visit(root)
     return ComputationGraph(e, point, nodes, edges, out, notes)
+
+
+def _is_logsumexp(node) -> bool:
+    """log(exp(a) + exp(b) + ...), the form dfdx's logsumexp parses to."""
+    return (
+        isinstance(node, sympy.log)
+        and node.args[0].is_Add
+        and all(isinstance(t, sympy.exp) for t in node.args[0].args)
+    )
+
+
+def _node_prefix(variables) -> str:
+    """A letter for node ids (v1, v2, ...) that no variable name uses with
+    digits after it, so a node id never reads as a variable."""
+    for p in ("v", "u", "t", "n", "node"):
+        if not any(re.fullmatch(rf"{p}\d+", v) for v in variables):
+            return p
+    return "node_"  # pragma: no cover - every prefix is taken
