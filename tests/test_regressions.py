@@ -95,3 +95,99 @@ def test_diff_xx_squared_evaluates_x_to_the_2x():
 def test_diff_sign_of_x_to_the_x_refuses_unevaluated_derivative():
     with pytest.raises(dfdx.DfdxError, match="leaves Derivative"):
         dfdx.diff("sign(x^x)^x")
+
+
+# -- notation: what a learner obviously means, or a refusal showing both ------
+
+
+@pytest.mark.parametrize(
+    "text, expected, note",
+    [
+        ("sin(2πx)", "sin(2*pi*x)", "π·x"),
+        ("2pix", "2*pi*x", "pi·x"),
+        ("2xy", "2*x*y", "x·y"),
+        ("x^2+2xy+y^2", "x**2 + 2*x*y + y**2", "x·y"),
+        ("ax^2+bx+c", "a*x**2 + b*x + c", "a·x"),
+        ("xe^x", "x*exp(x)", "x·e"),
+        ("w1x1 + b", "b + w1*x1", "w1·x1"),
+    ],
+)
+def test_glued_products_are_read_as_meant_with_a_note(text, expected, note):
+    import sympy
+
+    with pytest.warns(dfdx.NotationWarning) as record:
+        e = dfdx.parse(text)
+    assert any(note in str(w.message) for w in record)
+    assert e.sympy == sympy.sympify(expected, locals={"x": e.symbol("x")})
+    assert any(note in n for n in e.notes)
+
+
+@pytest.mark.parametrize("text", ["loss + w", "theta*x", "cost", "spin + x", "xy"])
+def test_longer_names_stay_one_variable_without_a_note(text):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        e = dfdx.parse(text)
+    assert not e.notes
+    assert len(e.variables) == len(set(e.variables))
+
+
+def test_diff_sin_2pi_x_is_not_zero():
+    import sympy
+
+    with pytest.warns(dfdx.NotationWarning):
+        d = dfdx.diff("sin(2πx)", wrt="x")
+    x = d.symbol("x")
+    assert sympy.simplify(d.sympy - 2 * sympy.pi * sympy.cos(2 * sympy.pi * x)) == 0
+
+
+@pytest.mark.parametrize(
+    "text, both",
+    [
+        ("1/2x", ["(1/2)·x", "1/(2x)"]),
+        ("x/2x", ["(x/2)·x", "x/(2x)"]),
+        ("1/2 (x+1)", ["(1/2)·(...)", "1/(2(...))"]),
+        ("x^1/2", ["(x^1)/2", "x^(1/2)"]),
+        ("x^-1/2", ["(x^-1)/2", "x^(-1/2)"]),
+        ("2e-3x", ["2e-3*x", "2*e - 3*x"]),
+        ("2e3x", ["2e3*x", "2*e + 3*x"]),
+    ],
+)
+def test_ambiguous_notation_is_refused_showing_both_readings(text, both):
+    with pytest.raises(dfdx.ParseError) as info:
+        dfdx.parse(text)
+    for reading in both:
+        assert reading in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["log_2 x", "log_2(x)", "log_10(x)"])
+def test_log_with_subscript_base_is_refused_with_the_spelling(text):
+    with pytest.raises(dfdx.ParseError, match=r"write log\(x, \d+\)"):
+        dfdx.parse(text)
+
+
+def test_unambiguous_forms_still_parse():
+    assert str(dfdx.parse("2e-3*x")) == "x/500"
+    assert str(dfdx.parse("x^2/2")) == "x**2/2"
+    assert str(dfdx.parse("1/(2x)")) == "1/(2*x)"
+    assert str(dfdx.parse("x^(1/2)")) == "sqrt(x)"
+
+
+def test_diff_with_respect_to_an_absent_variable_is_an_error():
+    with pytest.raises(dfdx.DfdxError, match="wrt='y' is not a variable"):
+        dfdx.diff("x^2", wrt="y")
+    with pytest.raises(dfdx.DfdxError, match="cancels out"):
+        dfdx.diff("x - x + y", wrt="x")
+
+
+@pytest.mark.parametrize("wrt", ["__class__", "_x", "lambda", "x y"])
+def test_wrt_must_be_a_plain_variable_name(wrt):
+    with pytest.raises(dfdx.DfdxError, match="wrt must be a variable name"):
+        dfdx.diff("x^2", wrt=wrt)
+
+
+@pytest.mark.parametrize("text", ["x\ud800", "x\x00", "sin(x)\x1b"])
+def test_unprintable_characters_are_a_parse_error(text):
+    with pytest.raises(dfdx.ParseError, match="not allowed"):
+        dfdx.parse(text)

@@ -67,6 +67,7 @@ _EXPORTS = {
     "get_time_limit": "_timelimit",
     # errors
     "DfdxError": "errors",
+    "NotationWarning": "errors",
     "ParseError": "errors",
     "NotDifferentiableError": "errors",
     "UndefinedError": "errors",
@@ -84,7 +85,13 @@ if TYPE_CHECKING:  # pragma: no cover
         differentiable,
         from_definition,
     )
-    from .errors import DfdxError, NotDifferentiableError, ParseError, UndefinedError
+    from .errors import (
+        DfdxError,
+        NotationWarning,
+        NotDifferentiableError,
+        ParseError,
+        UndefinedError,
+    )
     from .expr import Expression, parse
     from .graph import ComputationGraph, trace
     from .limits import LimitTable, limit_table, numerical_lim

@@ -7,7 +7,18 @@ it into a one-line message with exit code 2.
 
 from __future__ import annotations
 
-__all__ = ["DfdxError", "ParseError", "NotDifferentiableError", "UndefinedError"]
+__all__ = [
+    "DfdxError",
+    "ParseError",
+    "NotDifferentiableError",
+    "UndefinedError",
+    "NotationWarning",
+]
+
+
+class NotationWarning(UserWarning):
+    """Input read by a stated convention (``2xy`` as 2·x·y): the message says
+    how it was read. The same text is in ``Expression.notes``."""
 
 
 class DfdxError(ValueError):

@@ -21,6 +21,7 @@ import keyword
 import math
 import re
 import tokenize
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
@@ -28,7 +29,7 @@ import numpy as np
 import sympy
 
 from ._timelimit import bounded
-from .errors import DfdxError, ParseError
+from .errors import DfdxError, NotationWarning, ParseError
 
 __all__ = [
     "Expression",
@@ -329,8 +330,10 @@ _UNICODE_HINTS = {
 }
 
 
-def _rewrite(text: str, functions: set[str] | None) -> tuple[str, list[int], list[int]]:
-    """Rewrite `text` into Python syntax.
+def _rewrite(
+    text: str, functions: set[str] | None, notes: list[str] | None = None
+) -> tuple[str, list[int], list[int]]:
+    """Rewrite `text` into Python syntax (conventions applied go to `notes`).
 
     Returns the new source and two parallel sorted lists mapping offsets in the
     new source back to columns in `text`.
@@ -353,6 +356,8 @@ def _rewrite(text: str, functions: set[str] | None) -> tuple[str, list[int], lis
             col = None
         raise ParseError(msg, text, col) from None
 
+    tokens = _unglue(tokens, text, functions, notes)
+    _refuse_ambiguous(tokens, text)
     # names used as plain variables somewhere (not directly before '('): only
     # those make 'x(x+1)' a product; 'f(x)' with f nowhere else is an unknown
     # function, not f*x
@@ -413,6 +418,205 @@ def _rewrite(text: str, functions: set[str] | None) -> tuple[str, list[int], lis
         pos += len(string) + 1
         prev = tok
     return "".join(out), new_offsets, old_cols
+
+
+#: Names never split into products of letters.
+GREEK = frozenset(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lam lamda mu nu "
+    "xi omicron rho sigma tau upsilon phi chi psi omega".split()
+)
+_PIECE = re.compile(r"pi(?![0-9])|[A-Za-z]\d*|\u03c0")
+_PIECES = re.compile(r"(?:[A-Za-z]\d*|\u03c0)+")
+_SHORT = re.compile(r"[A-Za-z]\d*")
+_LOG_BASE = re.compile(r"(log|ln)_?\{?(\d+)\}?")
+
+
+_NO_TOKEN = tokenize.TokenInfo(tokenize.ENDMARKER, "", (1, -9), (1, -9), "")
+
+
+def _unglue(tokens, text: str, functions, notes: list[str] | None):
+    """Split names that are products written without '*' (2xy, ax, πx, xe).
+
+    * π glued to anything is the constant times the rest (``2πx``);
+    * a run of letters whose pieces are all variables used on their own
+      elsewhere (or the constants e, π) is their product: ``x^2 + 2xy + y^2``;
+    * by convention, in an expression whose other variables are single letters,
+      a run of two or three letters is a product (``ax^2 + bx + c``);
+    otherwise a name stays one variable (``loss``, ``theta``, ``w1``). Every
+    split is reported in `notes` (never silent). Function names, constants and
+    Greek letters are never split, nor a name followed by '('.
+    """
+    names = [t for t in tokens if t.type == tokenize.NAME]
+    if not names:
+        return tokens
+    known = set(_FUNCTION_TABLE) | set(CONSTANTS) | GREEK | set(keyword.kwlist)
+    following = {}
+    for i, t in enumerate(tokens):
+        if t.type == tokenize.NAME:
+            nxt = next(
+                (u for u in tokens[i + 1 :] if u.type not in (tokenize.NL,)),
+                _NO_TOKEN,
+            )
+            following[id(t)] = nxt
+    standalone = {
+        t.string
+        for t in names
+        if _SHORT.fullmatch(t.string) and following[id(t)].string != "("
+    }
+    others = {t.string for t in names if t.string not in known}
+    # short runs of single letters (ax, xy, abc): products by convention
+    runs = {
+        o
+        for o in others
+        if re.fullmatch(r"[A-Za-z]{2,3}", o) and not _glued_function(o)
+    }
+    out = []
+    prev = _NO_TOKEN
+    for t in tokens:
+        before, prev = prev, t
+        name = t.string
+        nxt = following.get(id(t), _NO_TOKEN)
+        if (
+            t.type != tokenize.NAME
+            or name in known
+            or nxt.string == "("
+            or not _PIECES.fullmatch(name)
+            or _SHORT.fullmatch(name)
+            or _glued_function(name)
+        ):
+            out.append(t)
+            continue
+        pieces = _PIECE.findall(name)
+        if len(pieces) < 2:
+            out.append(t)
+            continue
+        obvious = ("\u03c0" in pieces and len(pieces) > 1) or all(
+            p in standalone or p in CONSTANTS for p in pieces
+        )
+        single = all(_SHORT.fullmatch(o) or o in runs for o in others - {name})
+        after_number = before.type == tokenize.NUMBER and before.end == t.start
+        short = len(pieces) <= 3 and (
+            any(ch.isdigit() for ch in name) or len(name.replace("\u03c0", "")) <= 3
+        )
+        convention = short and (
+            ((after_number or single) and len(others) > 1)
+            or (after_number and name in runs)
+        )
+        if not (obvious or convention):
+            out.append(t)
+            continue
+        if notes is not None:
+            reading = "·".join(pieces)
+            if "\u03c0" in pieces or "pi" in pieces:
+                why = "\u03c0 is the constant pi"
+            elif obvious:
+                why = "the letters are variables used elsewhere"
+            elif after_number:
+                why = "a number followed by letters is a product"
+            else:
+                why = "the other variables are single letters"
+            note = (
+                f"read {name!r} as the product {reading} ({why}; write "
+                f"{'*'.join(pieces)} to be explicit)"
+            )
+            if note not in notes:
+                notes.append(note)
+        col = t.start[1]
+        for k, p in enumerate(pieces):
+            if k:
+                out.append(
+                    tokenize.TokenInfo(tokenize.OP, "*", (1, col), (1, col), t.line)
+                )
+            out.append(
+                tokenize.TokenInfo(
+                    tokenize.NAME, p, (1, col), (1, col + len(p)), t.line
+                )
+            )
+            col += len(p)
+    return out
+
+
+def _glued_function(name: str) -> bool:
+    """'sinx', 'logx1': a function name glued to its argument (refused later
+    with a hint, never split into letters)."""
+    glued = _GLUED_CALL.fullmatch(name)
+    return glued is not None and glued.group(1) in _FUNCTION_TABLE
+
+
+def _refuse_ambiguous(tokens, text: str) -> None:
+    """Refuse notation with two common readings, showing both."""
+    sig = [
+        t
+        for t in tokens
+        if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER)
+    ]
+    for i, t in enumerate(sig):
+        nxt = sig[i + 1] if i + 1 < len(sig) else _NO_TOKEN
+        prev = sig[i - 1] if i else _NO_TOKEN
+        glued = nxt.start == t.end
+        log_base = _LOG_BASE.fullmatch(t.string)
+        if t.type == tokenize.NAME and log_base:
+            base = log_base.group(2)
+            raise ParseError(
+                f"{t.string!r} is not a function here; for the base-{base} "
+                f"logarithm write log(x, {base})",
+                text,
+                t.start[1],
+            )
+        if (
+            t.type == tokenize.NUMBER
+            and re.search(r"[eE]", t.string)
+            and not t.string.lower().startswith(("0x", "0b", "0o"))
+            and glued
+            and (nxt.type == tokenize.NAME or nxt.string == "(")
+        ):
+            mant, _, exp = t.string.lower().partition("e")
+            op = "-" if exp.startswith("-") else "+"
+            other = f"{mant}*e {op} {exp.lstrip('+-')}*{nxt.string}"
+            raise ParseError(
+                f"'{t.string}{nxt.string}' is ambiguous: {t.string}*{nxt.string} "
+                f"(scientific notation) or {other}; write the one you mean",
+                text,
+                t.start[1],
+            )
+        if (
+            t.type == tokenize.NUMBER
+            and prev is not _NO_TOKEN
+            and prev.string == "/"
+            and nxt is not _NO_TOKEN
+            and (nxt.type == tokenize.NAME or nxt.string == "(")
+            and not keyword.iskeyword(nxt.string)
+        ):
+            num = sig[i - 2].string if i >= 2 else "a"
+            rest = "(...)" if nxt.string == "(" else nxt.string
+            raise ParseError(
+                f"'{num}/{t.string}{rest}' is ambiguous: ({num}/{t.string})"
+                f"\u00b7{rest} or {num}/({t.string}{rest}); add the "
+                "parentheses you mean",
+                text,
+                t.start[1],
+            )
+        if t.type == tokenize.OP and t.string in ("^", "**") and nxt is not _NO_TOKEN:
+            j = i + 1
+            sign = ""
+            if sig[j].string in ("-", "+") and j + 1 < len(sig):
+                sign = sig[j].string if sig[j].string == "-" else ""
+                j += 1
+            if (
+                sig[j].type == tokenize.NUMBER
+                and sig[j].string == "1"
+                and j + 2 < len(sig)
+                and sig[j + 1].string == "/"
+                and sig[j + 2].type == tokenize.NUMBER
+            ):
+                den = sig[j + 2].string
+                base = prev.string or "x"
+                raise ParseError(
+                    f"'{base}^{sign}1/{den}' reads as ({base}^{sign}1)/{den}, "
+                    f"not {base}^({sign}1/{den}); add the parentheses you mean",
+                    text,
+                    t.start[1],
+                )
 
 
 def _is_value_name(tok) -> bool:
@@ -1056,8 +1260,9 @@ def _parse(text: str, undefined_functions: bool) -> Expression:
     # keep columns of `text`: strip only what tokenize would ignore anyway
     lead = len(text) - len(text.lstrip())
     body = text[lead:].rstrip()
+    notes: list[str] = []
     src, new_offsets, old_cols = _rewrite(
-        body, None if undefined_functions else set(_FUNCTION_TABLE)
+        body, None if undefined_functions else set(_FUNCTION_TABLE), notes
     )
     old_cols = [c + lead for c in old_cols]
     try:
@@ -1079,7 +1284,9 @@ def _parse(text: str, undefined_functions: bool) -> Expression:
     if result.has(sympy.zoo, sympy.nan):
         raise ParseError("expression is undefined everywhere (division by zero)", text)
     _check_real_and_finite(result, text)
-    return Expression(result, text.strip())
+    parsed = Expression(result, text.strip())
+    parsed.notes = tuple(notes)
+    return parsed
 
 
 _FLOAT_MAX = sympy.Float(float(np.finfo(float).max))
@@ -1161,7 +1368,19 @@ def parse(text: str, *, undefined_functions: bool = False) -> Expression:
         return text
     if not isinstance(text, str):
         raise DfdxError(f"expression must be text, got {type(text).__name__}")
-    return _parse_cached(text, bool(undefined_functions))
+    for ch in text[: MAX_LENGTH + 1]:
+        if "\ud800" <= ch <= "\udfff" or (
+            ch.isspace() is False and not ch.isprintable()
+        ):
+            raise ParseError(
+                f"character {ch!r} is not allowed (not a printable character)",
+                text.encode("utf-8", "backslashreplace").decode("ascii", "replace"),
+                None,
+            )
+    parsed = _parse_cached(text, bool(undefined_functions))
+    for note in parsed.notes:
+        warnings.warn(note, NotationWarning, stacklevel=2)
+    return parsed
 
 
 def as_expression(obj, *, name: str = "f") -> Expression:

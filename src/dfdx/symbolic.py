@@ -8,6 +8,7 @@ back to the expression's own symbols.
 from __future__ import annotations
 
 import functools
+import keyword
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,7 +64,12 @@ def _wrt_symbol(e: Expression, wrt: str | None, *, name: str = "wrt"):
                 f"say which one with {name}="
             )
         return e.symbol(e.variables[0] if e.variables else "x")
-    if not isinstance(wrt, str) or not wrt.isidentifier():
+    if (
+        not isinstance(wrt, str)
+        or not wrt.isidentifier()
+        or wrt.startswith("_")
+        or keyword.iskeyword(wrt)
+    ):
         raise DfdxError(f"{name} must be a variable name, got {wrt!r}")
     return e.symbol(wrt)
 
@@ -125,6 +131,11 @@ def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
     if n > 50:
         raise DfdxError(f"n must be at most 50, got {n!r}")
     sym = _wrt_symbol(e, wrt)
+    if wrt is not None and e.variables and wrt not in e.variables:
+        raise DfdxError(
+            f"wrt={wrt!r} is not a variable of {e} (variables: "
+            f"{', '.join(e.variables)}){e.cancel_hint([wrt])}"
+        )
     real, back = real_symbols(e.sympy)
     rsym = next((r for r in back if r.name == sym.name), sym)
     d = sympy.diff(real, rsym, int(n))

@@ -159,17 +159,36 @@ def _json_default(obj):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    import warnings
+
     from ..errors import DfdxError
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):  # never fail on printing a character
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):  # pragma: no cover - not a text file
+            pass
     try:
-        args = build_parser().parse_args(argv)
-        handler = getattr(args, "handler", None)
-        if handler is None:
-            from .chapter import walk
+        for arg in argv:
+            if any("\ud800" <= ch <= "\udfff" for ch in arg):
+                raise UsageError(
+                    f"argument {arg!r} contains bytes that are not valid UTF-8"
+                )
+        parser = build_parser()
+        argv = _attach_negative_values(argv, parser)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            args = parser.parse_args(argv)
+            handler = getattr(args, "handler", None)
+            if handler is None:
+                from .chapter import walk
 
-            return walk(args)
-        return handler(args) or 0
+                code = walk(args)
+            else:
+                code = handler(args) or 0
+        _print_notes(caught)
+        return code
     except BrokenPipeError:  # e.g. `dfdx | head`: the reader went away
         import os
 
@@ -186,3 +205,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover
         print("dfdx: interrupted", file=sys.stderr)
         return 130
+    except (Exception, RecursionError, MemoryError) as exc:  # a bug: still one line
+        print(
+            f"dfdx: error: internal error ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200] if str(exc) else ''}); please report it",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _print_notes(caught) -> None:
+    """Conventions applied while reading the input: one line each on stderr."""
+    from ..errors import NotationWarning
+
+    seen = set()
+    for w in caught:
+        text = str(w.message)
+        if issubclass(w.category, NotationWarning) and text not in seen:
+            seen.add(text)
+            print(f"dfdx: note: {text}", file=sys.stderr)
+
+
+def _attach_negative_values(argv: list[str], parser) -> list[str]:
+    """``--at -inf`` and ``--at -pi/2``: argparse takes a value that starts
+    with '-' and is not a plain number for an option; write it ``--at=-inf``."""
+    options = set()
+    stack = [parser]
+    while stack:
+        p = stack.pop()
+        for action in p._actions:
+            options.update(action.option_strings)
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(action.choices.values())
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if (
+            arg.startswith("--")
+            and "=" not in arg
+            and arg in options
+            and nxt is not None
+            and nxt.startswith("-")
+            and not nxt.startswith("--")
+            and nxt not in options
+        ):
+            out.append(f"{arg}={nxt}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
