@@ -1291,6 +1291,67 @@ def _parse(text: str, undefined_functions: bool) -> Expression:
 
 _FLOAT_MAX = sympy.Float(float(np.finfo(float).max))
 
+#: exp/power nesting above which a constant beyond float range is not
+#: evaluated exactly (exp(exp(exp(10))) has more digits than any computer
+#: holds; its evaluation cannot be interrupted).
+_MAX_EXACT_TOWER = 2
+
+
+def _tower_depth(expr) -> int:
+    """How deeply exp, powers and hyperbolic functions nest in `expr`."""
+    growth = (sympy.exp, sympy.Pow, sympy.sinh, sympy.cosh, sympy.factorial)
+    best = 0
+    stack = [(expr, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, growth):
+            depth += 1
+            best = max(best, depth)
+        stack.extend((a, depth) for a in node.args)
+    return best
+
+
+def number_value(value, prec: int = 30):
+    """The value of a constant SymPy expression as ``(kind, number)``.
+
+    ``kind`` is ``'finite'`` (``number`` a complex with `prec` digits),
+    ``'overflow'`` (a finite number beyond float range; ``number`` a SymPy
+    Float with 3 digits, or None when it is too large to write down) or
+    ``'undefined'`` (infinite, NaN, or not a number). A float evaluation comes
+    first, so towers such as exp(exp(exp(1000))) are never evaluated exactly.
+    """
+    try:
+        value = sympy.sympify(value)
+    except (sympy.SympifyError, TypeError):
+        return "undefined", None
+    if not isinstance(value, sympy.Expr) or value.free_symbols:
+        return "undefined", None
+    if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return "undefined", None
+    with np.errstate(all="ignore"):
+        try:
+            rough = complex(lambdify_numpy([], value)())
+        except (DfdxError, TypeError, ValueError, OverflowError, ZeroDivisionError):
+            rough = complex(math.nan)
+    huge = math.isinf(rough.real) or math.isinf(rough.imag)
+    if huge and _tower_depth(value) > _MAX_EXACT_TOWER:
+        return "overflow", None
+    try:
+        number = sympy.N(value, prec)
+    except (TypeError, ValueError, ZeroDivisionError, AttributeError, OverflowError):
+        return "undefined", None
+    if number.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or not number.is_number:
+        return "undefined", None
+    try:
+        c = complex(number)
+    except OverflowError:
+        c = complex(math.inf)
+    except (TypeError, ValueError):
+        return "undefined", None
+    if math.isfinite(c.real) and math.isfinite(c.imag):
+        return "finite", c
+    return "overflow", number
+
 
 def _check_real_and_finite(result: sympy.Expr, text: str) -> None:
     """Refuse constants that are not real (sqrt(-1), (-8)^(1/3), log(-1)) or
@@ -1310,13 +1371,21 @@ def _check_real_and_finite(result: sympy.Expr, text: str) -> None:
                 text,
             )
     if result.is_number:
-        try:
-            value = complex(result.evalf(20))
-        except (TypeError, ValueError, OverflowError):
-            value = complex(math.inf)
-        if not math.isfinite(abs(value)):
+        kind, value = number_value(result, 20)
+        if kind != "finite":
             raise ParseError(
-                f"the value of {_short(result)} is too large for floating point", text
+                f"the value of {_short(result)} is too large for floating point"
+                if kind == "overflow"
+                else f"{_short(result)} is not a real number",
+                text,
+            )
+        exact = sympy.N(result, 20)  # finite: cheap; keeps tiny magnitudes
+        re_part, im_part = exact.as_real_imag()
+        if im_part != 0 and abs(im_part) > 1e-12 * abs(exact):
+            raise ParseError(
+                f"{_short(result)} is not a real number (about "
+                f"{sympy.sstr(sympy.N(exact, 3))})",
+                text,
             )
 
 

@@ -21,7 +21,6 @@ import io
 import math
 import os
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -30,7 +29,7 @@ import sympy
 
 from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
-from .expr import Expression, as_expression
+from .expr import Expression, as_expression, number_value
 from .symbolic import _finite_number as _float
 from .symbolic import _fmt_number, at_kink
 
@@ -473,11 +472,7 @@ def _point_text(point: dict[str, float]) -> str:
 
 def _overflows(value: sympy.Expr) -> bool:
     """A finite real number beyond float range (not undefined: too large)."""
-    try:
-        v = sympy.N(value, 30)
-        return bool(v.is_real and v.is_finite and abs(v) > sys.float_info.max)
-    except (TypeError, ValueError, AttributeError):  # pragma: no cover
-        return False
+    return number_value(value, 30)[0] == "overflow"
 
 
 @bounded("trace the computation graph")
@@ -590,9 +585,11 @@ def trace(expr, at) -> ComputationGraph:
         )
         if value is None:
             exact = op_expr.xreplace(values).doit()
-            if _overflows(exact):
+            kind, size = number_value(exact, 4)
+            if kind == "overflow":
+                about = "beyond float range" if size is None else f"about {size}"
                 raise UndefinedError(
-                    f"{nid} = {label} at {where} is about {sympy.N(exact, 4)}, "
+                    f"{nid} = {label} at {where} is {about}, "
                     f"too large for a float (overflow; f = {e} at "
                     f"{_point_text(point)})"
                 )

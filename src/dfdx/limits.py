@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._timelimit import bounded
 from .errors import DfdxError
 from .expr import as_expression, call_real, is_expression_like
 
@@ -148,12 +149,47 @@ class LimitTable:
         i = min(finite)[1] if finite else len(self.h) - 1
         return self.h[i], self.values[i]
 
+    @property
+    def diverging(self) -> tuple[bool, ...]:
+        """For each row, whether it shows the quotients running away instead
+        of settling: not finite, or grown by about 1/ratio since the previous
+        row (the quotient grows like 1/h: f is undefined, infinite or jumps at
+        x, so there is no derivative to converge to)."""
+        out = []
+        for i, v in enumerate(self.values):
+            if not math.isfinite(v):
+                out.append(True)
+                continue
+            if i == 0:
+                out.append(False)
+                continue
+            prev = self.values[i - 1]
+            step = self.h[i] / self.h[i - 1]
+            grown = abs(v) > 1 and abs(v) >= 0.5 * abs(prev) / step > 0
+            out.append(bool(grown and abs(v) > 2 * abs(prev)))
+        if any(out[1:]) and not out[0] and len(out) > 1 and out[1]:
+            out[0] = math.isfinite(self.values[0]) and abs(self.values[0]) > 1
+        return tuple(out)
+
+    @property
+    def note(self) -> str | None:
+        """A warning when the quotients do not settle as h shrinks."""
+        flags = self.diverging
+        if not any(flags):
+            return None
+        return (
+            "the difference quotients do not converge as h shrinks (rows marked "
+            "'not converging' grow like 1/h or are not finite): f is undefined, "
+            "infinite or jumps at x = "
+            f"{self.x:g}, so these numbers approximate no derivative"
+        )
+
     def rows(self) -> list[dict]:
         """The table as a list of dicts (h, value and, if known, exact, error)."""
         out = []
         errs = self.errors
         for i, (h, v) in enumerate(zip(self.h, self.values)):
-            row = {"h": h, "value": v}
+            row = {"h": h, "value": v, "converging": not self.diverging[i]}
             if errs is not None:
                 row["exact"] = self.exact
                 row["error"] = errs[i]
@@ -178,11 +214,16 @@ class LimitTable:
             )
         lines = []
         errs = self.errors
+        flags = self.diverging
         for i, (h, v) in enumerate(zip(self.h, self.values)):
             line = f"h={self._h_text(h)}, numerical limit={v:.{digits}f}"
             if exact and errs is not None:  # exact=True with no exact value raised
                 line += f", exact={self.exact:.{digits}f}, error={errs[i]:.1e}"
+            if flags[i]:
+                line += "  (not converging)"
             lines.append(line)
+        if self.note:
+            lines.append(f"note: {self.note}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -239,6 +280,12 @@ class LimitTable:
         )
 
 
+#: Longest time spent on the exact derivative shown beside a table (seconds);
+#: past it the table comes without the exact column.
+EXACT_SECONDS = 2.0
+
+
+@bounded("make the limit table")
 def limit_table(
     f,
     x: float,
@@ -361,11 +408,15 @@ def _quotient(func, x: float, h: float, scheme: str) -> float:
 
 def _exact_derivative(expr, x: float) -> float | None:
     """f'(x) from the exact derivative, or None where it does not exist."""
+    from ._timelimit import time_limit
     from .errors import NotDifferentiableError, UndefinedError
     from .symbolic import derivative_at
 
     try:
-        _, slope = derivative_at(expr, x)
+        with time_limit(EXACT_SECONDS, "find the exact derivative"):
+            _, slope = derivative_at(expr, x)
+            return float(slope)
     except (NotDifferentiableError, UndefinedError):
         return None
-    return float(slope)
+    except DfdxError:  # too slow or too large: the table is still the table
+        return None

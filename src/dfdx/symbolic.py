@@ -18,7 +18,14 @@ import sympy
 
 from ._timelimit import bounded, time_limit
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
-from .expr import Expression, as_expression, call_real, is_expression_like, relu
+from .expr import (
+    Expression,
+    as_expression,
+    call_real,
+    is_expression_like,
+    number_value,
+    relu,
+)
 
 __all__ = [
     "diff",
@@ -176,17 +183,8 @@ def _finite_number(value, prec: int = 30) -> float | None:
     digits), else None."""
     if value is None:
         return None
-    try:
-        value = sympy.sympify(value)
-    except (sympy.SympifyError, TypeError):
-        return None
-    if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-        return None
-    try:
-        c = complex(sympy.N(value, prec))
-    except (TypeError, ValueError, ZeroDivisionError, AttributeError):
-        return None
-    if not (math.isfinite(c.real) and math.isfinite(c.imag)):
+    kind, c = number_value(value, prec)
+    if kind != "finite":
         return None
     if abs(c.imag) > 1e-12 * max(1.0, abs(c.real)):
         return None
@@ -372,13 +370,11 @@ _FLOAT_MAX = float(np.finfo(float).max)
 def _refuse_overflow(value, what: str, e) -> None:
     """Raise a clear DfdxError when `value` is a finite real number that no
     float can hold (exp(x) at 800): that is not "undefined"."""
-    try:
-        v = sympy.sympify(value).evalf(30)
-    except (sympy.SympifyError, TypeError, ValueError):
-        return
-    if isinstance(v, sympy.Float) and v.is_finite and abs(v) > _FLOAT_MAX:
+    kind, v = number_value(value, 30)
+    if kind == "overflow":
+        size = "beyond float range" if v is None else sympy.sstr(sympy.Float(v, 3))
         raise DfdxError(
-            f"{what} = {sympy.sstr(sympy.Float(v, 3))} for f = {e}: too large "
+            f"{what} = {size} for f = {e}: too large "
             "for floating point (largest float ≈ 1.8e308)"
         )
 
