@@ -191,3 +191,90 @@ def test_wrt_must_be_a_plain_variable_name(wrt):
 def test_unprintable_characters_are_a_parse_error(text):
     with pytest.raises(dfdx.ParseError, match="not allowed"):
         dfdx.parse(text)
+
+
+# -- only dfdx's errors escape; nothing runs away --------------------------
+
+
+@pytest.fixture
+def quick_limit():
+    old = dfdx.set_time_limit(2.0)
+    yield
+    dfdx.set_time_limit(old)
+
+
+def _refused_quickly(call, match="time limit|too large|at most|undefined"):
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(dfdx.DfdxError, match=match):
+        call()
+    assert time.monotonic() - start < 20  # generous: the limit is 2 s here
+
+
+def test_diff_of_exp_tower_order_20_is_refused(quick_limit):
+    _refused_quickly(lambda: dfdx.diff("exp(exp(exp(exp(x))))", n=20))
+
+
+def test_tangent_of_30_nested_sines_is_refused(quick_limit):
+    text = "x"
+    for _ in range(30):
+        text = f"sin({text})"
+    _refused_quickly(lambda: dfdx.tangent_line(text, at=1))
+
+
+def test_limit_table_of_30_nested_exps_answers_quickly(quick_limit):
+    text = "x"
+    for _ in range(30):
+        text = f"exp({text})"
+    _refused_quickly(lambda: dfdx.limit_table(text, 1.0), match="inf or nan")
+
+
+def test_chain_rule_with_a_huge_power_is_refused(quick_limit):
+    _refused_quickly(lambda: dfdx.chain_rule("u = (x+y+z+w)^1000; x = a", wrt="a"))
+
+
+@pytest.mark.parametrize("fn, n, most", [("max", 100, 12), ("norm", 300, 128)])
+def test_functions_of_many_arguments_are_refused_up_front(fn, n, most):
+    args = ",".join(f"x{i}" for i in range(n))
+    _refused_quickly(lambda: dfdx.parse(f"{fn}({args})"), match=f"at most {most}")
+
+
+def test_explain_exp_tower_prints():  # was MemoryError
+    text = str(dfdx.explain("exp(exp(exp(exp(x))))"))
+    assert "exp(x + exp(x) + exp(exp(x)) + exp(exp(exp(x))))" in text
+
+
+def test_steps_of_x_to_the_x_tower_print():  # was OverflowError
+    assert "Result" in str(dfdx.explain("x^x^x^x^x^x"))
+
+
+def test_exp_tower_value_at_10_is_an_overflow_error_not_a_crash():
+    with pytest.raises(dfdx.DfdxError, match="too large for floating point"):
+        dfdx.tangent_line("exp(exp(exp(exp(x))))", at=10)
+
+
+def test_constant_exp_tower_is_refused_at_parse():
+    with pytest.raises(dfdx.ParseError, match="too large"):
+        dfdx.parse("exp(exp(exp(exp(10))))")
+
+
+def test_non_real_constant_with_tiny_magnitude_is_refused():
+    with pytest.raises(dfdx.ParseError, match="not a real number"):
+        dfdx.parse("-((e-150)^(e-150))")
+
+
+def test_zero_to_the_x():
+    # 0^x is 0 for x > 0: its derivative there is 0, not "undefined everywhere"
+    d = dfdx.diff("0^x")
+    assert d(2.0) == 0.0
+
+
+def test_limit_table_marks_rows_that_do_not_converge():
+    t = dfdx.limit_table("tan(x)", math.pi / 2)
+    assert all(t.diverging) and t.note and "not converging" in str(t)
+    t = dfdx.limit_table("(1+x)^(1/x)", 0.0)
+    assert any(t.diverging) and "do not converge" in str(t)
+    t = dfdx.limit_table("3x^2 - 4x", 1.0)
+    assert not any(t.diverging) and t.note is None
+    assert "not converging" not in str(t)

@@ -66,7 +66,7 @@ RETRY_SECONDS = 0.05
 #: the thread to end before raising TimeUp inside it anyway.
 GC_GRACE_SECONDS = 0.5
 
-_DEFAULT_SECONDS = 10.0
+_DEFAULT_SECONDS = 5.0
 
 
 class TimeUp(BaseException):
@@ -158,7 +158,7 @@ def set_time_limit(seconds: float) -> float:
     Parameters
     ----------
     seconds : float
-        A positive number of seconds (default 10). An operation that needs
+        A positive number of seconds (default 5). An operation that needs
         longer stops with a :class:`~dfdx.DfdxError` that names it and the limit.
 
     Examples
@@ -246,15 +246,48 @@ class time_limit:
         raise TimeUp
 
 
+# What SymPy, mpmath and NumPy raise on input beyond their means (huge
+# integers, deep recursion, memory); turned into a DfdxError at the public edge.
+_FOREIGN = (
+    ArithmeticError,
+    MemoryError,
+    RecursionError,
+    TypeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    NotImplementedError,
+)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "the result is too large to hold in memory"
+    if isinstance(exc, RecursionError):
+        return "the expression is nested too deeply"
+    if isinstance(exc, OverflowError):
+        return f"a number is too large ({exc})"
+    text = str(exc).splitlines()[0][:160] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def bounded(what: str):
-    """Decorator: run the function under the default time limit, reporting
-    'cannot {what} within ... s' when it runs out."""
+    """Decorator for public operations: run under the default time limit
+    ('cannot {what} within ... s' when it runs out), and let no exception but a
+    DfdxError escape (a huge integer's OverflowError, a MemoryError, SymPy's
+    own errors become 'cannot {what}: ...')."""
 
     def wrap(fn):
         @functools.wraps(fn)
         def inner(*args, **kwargs):
-            with time_limit(None, what):
-                return fn(*args, **kwargs)
+            try:
+                with time_limit(None, what):
+                    return fn(*args, **kwargs)
+            except DfdxError:
+                raise
+            except _FOREIGN as exc:  # SymPy/NumPy/Python limits: one clear error
+                raise DfdxError(f"cannot {what}: {_describe(exc)}") from exc
 
         return inner
 

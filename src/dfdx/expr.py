@@ -41,6 +41,7 @@ __all__ = [
     "MAX_LENGTH",
     "MAX_DEPTH",
     "MAX_EXPONENT",
+    "MAX_ARGUMENTS",
     "sigmoid",
     "softplus",
     "relu",
@@ -52,6 +53,10 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 60
 #: Largest absolute integer exponent accepted on a symbolic base.
 MAX_EXPONENT = 1000
+#: Most arguments accepted by the functions of many arguments: SymPy's work on
+#: max/min grows about 2**n (a gradient of max of 16 arguments took 11 s);
+#: norm and logsumexp of 128 arguments take about 1.5 s.
+MAX_ARGUMENTS = {"max": 12, "min": 12, "norm": 128, "logsumexp": 128}
 #: Largest number of bits a constant integer power may produce.
 _MAX_POWER_BITS = 4096
 
@@ -831,6 +836,10 @@ class _Builder:
                 self.fail(f"exponent too large (limit {MAX_EXPONENT})", node, where)
         if base.is_zero and exponent.is_negative:
             self.fail("division by zero (0 to a negative power)", node, where)
+        if base.is_zero and not exponent.is_number:
+            # 0^u is 0 where u > 0 and undefined elsewhere (SymPy's 0**u has
+            # the derivative 0**u*log(0), "undefined everywhere")
+            return sympy.Piecewise((sympy.S.Zero, exponent > 0))
         return base**exponent
 
     def _Call(self, node, depth):
@@ -849,6 +858,13 @@ class _Builder:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 self.fail("starred arguments are not allowed", arg)
+        most = MAX_ARGUMENTS.get(name)
+        if most is not None and len(node.args) > most:
+            self.fail(
+                f"{name}() takes at most {most} arguments here, got "
+                f"{len(node.args)} (exact work on a larger {name} takes too long)",
+                node,
+            )
         args = [self.build(a, depth) for a in node.args]
         if name not in _FUNCTION_TABLE:
             if self.undefined_functions and name not in CONSTANTS:
@@ -1294,7 +1310,7 @@ _FLOAT_MAX = sympy.Float(float(np.finfo(float).max))
 #: exp/power nesting above which a constant beyond float range is not
 #: evaluated exactly (exp(exp(exp(10))) has more digits than any computer
 #: holds; its evaluation cannot be interrupted).
-_MAX_EXACT_TOWER = 2
+_MAX_EXACT_TOWER = 1
 
 
 def _tower_depth(expr) -> int:
@@ -1309,6 +1325,71 @@ def _tower_depth(expr) -> int:
             best = max(best, depth)
         stack.extend((a, depth) for a in node.args)
     return best
+
+
+_ROUGH_UNARY: dict[type, Callable] = {
+    sympy.exp: np.exp,
+    sympy.log: np.log,
+    sympy.sin: np.sin,
+    sympy.cos: np.cos,
+    sympy.tan: np.tan,
+    sympy.sinh: np.sinh,
+    sympy.cosh: np.cosh,
+    sympy.tanh: np.tanh,
+    sympy.asin: np.arcsin,
+    sympy.acos: np.arccos,
+    sympy.atan: np.arctan,
+    sympy.Abs: np.abs,
+}
+
+
+def _rough_value(value) -> complex:
+    """A constant SymPy expression in complex floating point (inf on
+    overflow, NaN where unknown): a cheap first look before exact evaluation."""
+
+    def walk(node, depth=0):
+        if depth > 200:
+            raise RecursionError
+        if node.is_Number or node in (sympy.pi, sympy.E, sympy.I):
+            return (
+                np.complex128(complex(node))
+                if not node.is_Float or abs(node) < _FLOAT_MAX
+                else np.complex128(math.inf)
+            )
+        if not isinstance(node, sympy.Expr):
+            raise LookupError(node)
+        args = [walk(a, depth + 1) for a in node.args]
+        if node.is_Add:
+            return np.sum(args)
+        if node.is_Mul:
+            return np.prod(args)
+        if node.is_Pow:
+            base, exp = args
+            if (
+                base.imag == 0
+                and exp.imag == 0
+                and (base.real >= 0 or float(exp.real).is_integer())
+            ):
+                return np.complex128(np.power(base.real, exp.real))
+            return np.power(base, exp)
+        fn = _ROUGH_UNARY.get(type(node))
+        if fn is not None and len(args) == 1:
+            return np.complex128(fn(args[0]))
+        raise LookupError(node)  # anything else: the generated code below
+
+    with np.errstate(all="ignore"):
+        try:
+            return complex(walk(value))
+        except LookupError:
+            pass
+        except (TypeError, ValueError, OverflowError, RecursionError):
+            return complex(math.nan)
+        except ZeroDivisionError:
+            return complex(math.inf)
+        try:
+            return complex(lambdify_numpy([], value)())
+        except Exception:  # code SymPy cannot write for NumPy: no rough value
+            return complex(math.nan)
 
 
 def number_value(value, prec: int = 30):
@@ -1328,14 +1409,12 @@ def number_value(value, prec: int = 30):
         return "undefined", None
     if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         return "undefined", None
-    with np.errstate(all="ignore"):
-        try:
-            rough = complex(lambdify_numpy([], value)())
-        except (DfdxError, TypeError, ValueError, OverflowError, ZeroDivisionError):
-            rough = complex(math.nan)
-    huge = math.isinf(rough.real) or math.isinf(rough.imag)
-    if huge and _tower_depth(value) > _MAX_EXACT_TOWER:
-        return "overflow", None
+    rough = _rough_value(value)
+    finite = math.isfinite(rough.real) and math.isfinite(rough.imag)
+    if not finite and _tower_depth(value) > _MAX_EXACT_TOWER:
+        # inf (or inf - inf, inf * 0) in floats: exact work could take forever
+        huge = math.isinf(rough.real) or math.isinf(rough.imag)
+        return ("overflow" if huge else "unknown"), None
     try:
         number = sympy.N(value, prec)
     except (TypeError, ValueError, ZeroDivisionError, AttributeError, OverflowError):

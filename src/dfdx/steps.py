@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import html
-import math
 from dataclasses import dataclass, field
 
 import sympy
@@ -21,7 +20,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ._timelimit import bounded
 from .errors import DfdxError
-from .expr import Expression, as_expression, relu, sigmoid, softplus
+from .expr import Expression, as_expression, number_value, relu, sigmoid, softplus
 from .i18n import FORMULAS, check_lang, msg, rule_name
 from .symbolic import _wrt_symbol, diff, real_symbols
 
@@ -922,13 +921,12 @@ def _agreement(a, b) -> str:
         point = {
             s: sympy.Float(v + 0.13 * j * (-1) ** i, 30) for j, s in enumerate(symbols)
         }
-        try:
-            va = complex(ra.xreplace(point).evalf(30))
-            vb = complex(rb.xreplace(point).evalf(30))
-        except (TypeError, ValueError, ZeroDivisionError):
-            continue
-        if not all(math.isfinite(z.real) and math.isfinite(z.imag) for z in (va, vb)):
-            continue
+        with sympy.evaluate(False):  # no exact powers of Floats while substituting
+            at_a, at_b = ra.xreplace(point), rb.xreplace(point)
+        kind_a, va = number_value(at_a, 30)
+        kind_b, vb = number_value(at_b, 30)
+        if kind_a != "finite" or kind_b != "finite":
+            continue  # undefined or beyond float range there: no evidence
         if any(abs(z.imag) > 1e-12 * max(1.0, abs(z)) for z in (va, vb)):
             continue  # outside the real domain, where dfdx does not compare
         if abs(va - vb) > 1e-12 * max(1.0, abs(va)):

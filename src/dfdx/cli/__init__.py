@@ -134,6 +134,8 @@ def parse_point(text: str) -> dict[str, float]:
             raise argparse.ArgumentTypeError(
                 f"expected NAME=VALUE pairs separated by commas, got {part!r}"
             )
+        if name in out:
+            raise argparse.ArgumentTypeError(f"{name} is given twice in {text!r}")
         out[name] = parse_float(value.strip())
     if not out:
         raise argparse.ArgumentTypeError("expected NAME=VALUE pairs, got nothing")

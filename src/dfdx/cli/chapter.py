@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -212,6 +213,8 @@ def run_diff(args) -> int:
                 if d.variables
                 else float(d.sympy)
             )
+    if value is not None and not math.isfinite(value):
+        _refuse_non_finite(d, point, args.at)
     if args.json:
         print_json(
             {
@@ -386,3 +389,26 @@ def walk(args) -> int:
         'Next: dfdx --help, e.g. dfdx limit "exp(x)" --at 0 --steps 16 --scheme central'
     )
     return 0
+
+
+def _refuse_non_finite(d, point: dict, at) -> None:
+    """A derivative value that is not a finite float: say whether it is too
+    large for floating point or undefined there (never print inf or nan)."""
+    import sympy
+
+    from ..errors import DfdxError, UndefinedError
+    from ..expr import number_value
+
+    exact = d.sympy.xreplace(
+        {d.symbol(k): sympy.Rational(repr(float(v))) for k, v in point.items()}
+    )
+    kind, number = number_value(exact, 4)
+    if kind == "overflow":
+        about = "" if number is None else f" (about {sympy.sstr(number)})"
+        raise DfdxError(
+            f"the derivative at {at} is too large for floating point{about}"
+        )
+    raise UndefinedError(
+        f"the derivative is undefined at {at} (no limit of the difference "
+        "quotient there)"
+    )
