@@ -1,5 +1,7 @@
 """Exact derivatives against SymPy, tangent lines, undefined and kinked points."""
 
+import math
+
 import numpy as np
 import pytest
 import sympy
@@ -244,10 +246,10 @@ def test_tangent_at_fraction_and_decimal():
     assert str(dfdx.tangent_line("x^2", at=Decimal("0.1"))) == "y = 0.2x - 0.01"
 
 
-def test_derivative_undefined_everywhere_is_an_error():
-    # d/dx 0**x: SymPy says nan; dfdx used to return Expression('nan')
-    with pytest.raises(dfdx.UndefinedError, match="undefined everywhere"):
-        dfdx.diff("0^x")
+def test_zero_to_the_x_is_zero_where_defined_not_undefined_everywhere():
+    # d/dx 0**x: SymPy says nan; 0^x is 0 for x > 0, so its derivative is 0
+    assert dfdx.diff("0^x")(3.0) == 0.0
+    assert math.isnan(dfdx.parse("0^x")(-1.0))
 
 
 @pytest.mark.parametrize(
