@@ -278,3 +278,61 @@ def test_limit_table_marks_rows_that_do_not_converge():
     t = dfdx.limit_table("3x^2 - 4x", 1.0)
     assert not any(t.diverging) and t.note is None
     assert "not converging" not in str(t)
+
+
+# -- numerical status 0 is a promise ----------------------------------------
+
+
+def test_complex_step_of_log_at_minus_one_is_not_converged():
+    res = dfdx.derivative(np.log, -1.0, method="complex")
+    assert res.status == -5  # was 6.4e31 with status 0
+
+
+def test_complex_step_of_sqrt_at_zero_is_not_converged():
+    assert dfdx.derivative(np.sqrt, 0.0, method="complex").status != 0
+
+
+def test_nan_around_x_is_not_a_zero_derivative():
+    res = dfdx.derivative(lambda x: np.where(x == 1.0, 1.0, np.nan), 1.0)
+    assert res.status != 0 and not np.isfinite(res.df)
+
+
+@pytest.mark.parametrize("method", ["forward", "backward", "central"])
+def test_fixed_steps_scale_with_x_at_1e9(method):
+    res = dfdx.derivative(lambda t: t**2, 1e9, method=method)
+    assert abs(res.df - 2e9) / 2e9 < 1e-6  # was 7.4 % off (forward)
+    assert abs(res.df - 2e9) <= res.error
+
+
+def test_non_elementwise_f_is_refused():
+    with pytest.raises(dfdx.DfdxError, match="elementwise"):
+        dfdx.derivative(lambda x: x.sum(), np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(dfdx.DfdxError, match="elementwise"):
+        dfdx.derivative(np.cumsum, np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("method", ["auto", "central", "forward"])
+def test_abs_at_zero_is_flagged_as_a_kink(method):
+    res = dfdx.derivative(np.abs, np.array([-1.0, 0.0, 2.0]), method=method)
+    np.testing.assert_array_equal(res.status, [0, -6, 0])
+
+
+def test_second_derivative_of_relu_squared_at_zero_is_a_kink():
+    res = dfdx.derivative(lambda x: np.maximum(x, 0) ** 2, 0.0, n=2)
+    assert res.status == -6  # was 1.0, error 2e-15, status 0
+    smooth = dfdx.derivative(lambda x: np.maximum(x, 0) ** 2, 1.0, n=2)
+    assert smooth.status == 0 and smooth.df == pytest.approx(2.0)
+
+
+def test_overflowing_function_leaks_no_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = dfdx.derivative(lambda x: 1e308 * x, 1.0)
+    assert res.status != 0 or np.isfinite(res.df)
+
+
+def test_ragged_jacobian_output_is_a_clear_error():
+    with pytest.raises(dfdx.DfdxError):
+        dfdx.jacobian(lambda v: [v[0], [v[1], v[0]]], [1.0, 2.0])

@@ -79,6 +79,8 @@ STATUS_MESSAGES = {
     -2: "non-finite evaluations: step shrunk",
     -3: "non-finite evaluations: one-sided stencil used",
     -4: "no finite result",
+    -5: "complex step disagrees with real differences (f not analytic here)",
+    -6: "kink: the one-sided derivatives differ (no derivative here)",
 }
 
 _METHODS = ("auto", "richardson", "complex", "central", "forward", "backward")
@@ -451,7 +453,10 @@ class _Engine:
             if self.step is not None
             else self.eps ** (1.0 / (n + p)) * (2.0 if n > 1 else 1.0)
         )
-        s = self.scale(idx)
+        # fixed steps are relative to |x| (absolute near 0): an absolute step
+        # at x = 1e9 is a few ulps of x (t**2 at 1e9 was 7 % off)
+        s = xp.abs(_take(xp, self.xu, idx))
+        s = xp.where(s > 1, s, 1.0)
         hs = [self.realise(idx, h0 * s), self.realise(idx, 2 * h0 * s)]
         D, R, _ = self._quotients(hs, ks, ws, n, idx)
         d0 = D[0]
@@ -936,9 +941,15 @@ def _run_units(eng, n, method, idx_all, complex_n_lower=None):
         else:
             d, _ = cs
             ad = xp.abs(d)
-            if method == "auto":
-                ok = eng.real_check(idx_all, d, ad)
-            else:
+            ok = eng.real_check(idx_all, d, ad)
+            if method == "complex":
+                # asked for: keep the complex-step values, but where a real
+                # central difference disagrees (log at -1, sqrt at 0: f is not
+                # real-analytic there) the status says so
+                bad = np.flatnonzero(~ok)
+                if bad.size:
+                    rows = bad if idx_all is None else index(idx_all)[bad]
+                    eng.status[rows] = -5
                 ok = np.ones(d.shape[0], dtype=bool)
             fin = ad < math.inf  # == isfinite(d)
             ok &= _np(xp, fin[:, 0] if fin.shape[-1] == 1 else xp.all(fin, axis=-1))
@@ -1145,7 +1156,8 @@ def _derivative_impl(
     xp, is_np, xa = _as_real_array(x)
     dtype = xa.dtype
     if method == "auto" and n == 1 and is_np and xa.ndim == 0 and dtype == np.float64:
-        fast, spent = _scalar_auto(f, float(xa), step)
+        with np.errstate(all="ignore"):  # overflow in f is reported by status
+            fast, spent = _scalar_auto(f, float(xa), step)
         if fast is not None:
             return fast
         res = derivative(
@@ -1212,6 +1224,7 @@ def _derivative_impl(
             xp, dtype, xg, g_eval, None, 1, rtol, atol, step, max_stages, n - 1, prec
         )
 
+    _check_elementwise(f, xp, xu, dtype)
     eng = _Engine(
         xp, dtype, xu, real_eval, cplx_eval, 1, rtol, atol, step, max_stages, n, prec
     )
@@ -1242,6 +1255,43 @@ def _derivative_impl(
     )
 
 
+def _check_elementwise(f, xp, xu, dtype) -> None:
+    """Refuse an f that is not elementwise (x.sum(), cumsum, x / x.sum()): its
+    differences at all points at once would be silently wrong. Probes at most
+    four points: f must return one value per point, and moving one point must
+    leave the values at the others unchanged."""
+    m = min(int(xu.shape[0]), 4)
+    if m < 2:
+        return
+    probe = xp.asarray(_np(xp, xu[:m]).copy() if xp is np else xu[:m], dtype=dtype)
+    if not bool(xp.all(xp.isfinite(probe))):
+        return
+    try:
+        with np.errstate(all="ignore"):
+            a = _call(f, probe)
+            moved = xp.concat([probe[:1] + 0.5 * (1 + xp.abs(probe[:1])), probe[1:]])
+            b = _call(f, moved)
+        a_np, b_np = np.asarray(_to_numpy(a)), np.asarray(_to_numpy(b))
+    except DfdxError:
+        return  # the run itself reports what f did wrong
+    except Exception:  # f could not take the probe: let the run report it
+        return
+    if a_np.dtype.kind not in "biufc" or b_np.dtype.kind not in "biufc":
+        return  # not numbers: the run reports it
+    if a_np.shape != (m,):
+        raise DfdxError(
+            f"{_fname(f)} must be elementwise: called with shape ({m},), it "
+            f"returned shape {a_np.shape} (one value per point is needed; use "
+            "dfdx.gradient or dfdx.jacobian for a function of a vector)"
+        )
+    same = (a_np[1:] == b_np[1:]) | (np.isnan(a_np[1:]) & np.isnan(b_np[1:]))
+    if b_np.shape == (m,) and not bool(np.all(same)):
+        raise DfdxError(
+            f"{_fname(f)} must be elementwise: changing x[0] changed its values at "
+            "other points; use dfdx.jacobian for a function of a vector"
+        )
+
+
 # --------------------------------------------------------------------------
 # several variables
 # --------------------------------------------------------------------------
@@ -1262,14 +1312,74 @@ def derivative(
         n=n, method=method, step=step, rtol=rtol, atol=atol, max_stages=max_stages
     )
     try:
-        return _derivative_impl(f, x, **options)
+        return _flag_kinks(f, x, _derivative_impl(f, x, **options), options)
     except DfdxError as exc:
         if not _scalar_only(exc) or not callable(f) or hasattr(x, "detach"):
             raise
     # f works on one number at a time (math.sin, code with `if x > 0`): call it
     # point by point. Same answers, slower; the complex step is used only if f
     # accepts Python complex numbers.
-    return _derivative_impl(_pointwise(f), x, **options)
+    g = _pointwise(f)
+    return _flag_kinks(g, x, _derivative_impl(g, x, **options), options)
+
+
+def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
+    """Status -6 where the one-sided derivatives (n = 1) or one-sided second
+    differences (n = 2) disagree: at a kink the symmetric estimate (|x| at 0
+    gives 0, max(x,0)^2 at 0 gives f'' = 1) is no derivative, however well it
+    converged. NumPy inputs; 4 more evaluations per converged point."""
+    n = options["n"]
+    if n > 2 or not isinstance(x, (int, float, np.ndarray, np.generic)):
+        return res
+    f = _resolve_f(f)[0]
+    xa = np.asarray(x)
+    if xa.dtype.kind not in "fiu":
+        return res
+    xu = xa.astype(np.result_type(xa.dtype, np.float32)).reshape(-1)
+    status = np.asarray(res.status).reshape(-1)
+    df = np.asarray(res.df, dtype=float).reshape(-1)
+    cand = np.flatnonzero((status == 0) & np.isfinite(xu))
+    if cand.size == 0:
+        return res
+    eps = float(np.finfo(xu.dtype).eps)
+    xc = xu[cand]
+    scale = np.maximum(np.abs(xc), 1.0)
+    h = eps ** (1 / 3 if n == 1 else 1 / 4) * scale
+    h = (xc + h) - xc
+    P = np.stack([xc, xc + h, xc + 2 * h, xc - h, xc - 2 * h])
+    try:
+        with np.errstate(all="ignore"):
+            raw = np.asarray(_to_numpy(_call(f, P)))
+    except (DfdxError, TypeError, ValueError):
+        return res
+    if raw.shape != P.shape or raw.dtype.kind not in "fiu":
+        return res
+    if raw.dtype.kind == "f":  # f's own rounding (a float32 model at float64 x)
+        eps = max(eps, float(np.finfo(raw.dtype).eps))
+    V = raw.astype(float)
+    f0, f1, f2, g1, g2 = V
+    with np.errstate(all="ignore"):
+        if n == 1:
+            right = (-3 * f0 + 4 * f1 - f2) / (2 * h)
+            left = (3 * f0 - 4 * g1 + g2) / (2 * h)
+            rel = 1e-4
+            rnd = 16 * eps * np.abs(V).sum(axis=0) / h
+        else:
+            right = (f0 - 2 * f1 + f2) / h**2
+            left = (f0 - 2 * g1 + g2) / h**2
+            rel = 5e-2
+            rnd = 16 * eps * np.abs(V).sum(axis=0) / h**2
+        size = np.maximum(np.maximum(np.abs(left), np.abs(right)), np.abs(df[cand]))
+        tol = rel * size + 100 * rnd + (options["atol"] or 0.0)
+        kink = np.abs(right - left) > tol
+    if not kink.any():
+        return res
+    new_status = status.copy()
+    new_status[cand[kink]] = -6
+    shape = np.shape(res.status)
+    st = new_status.reshape(shape) if shape else int(new_status[0])
+    nfev = np.asarray(res.nfev) + 5 if np.ndim(res.nfev) else int(res.nfev) + 5
+    return dataclasses.replace(res, status=st, nfev=nfev)
 
 
 derivative.__doc__ = _derivative_impl.__doc__
