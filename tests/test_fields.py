@@ -160,5 +160,5 @@ def test_point_outside_the_window_is_refused():
 
 
 def test_output_to_missing_directory_is_a_dfdx_error(tmp_path):
-    with pytest.raises(DfdxError, match="cannot write"):
+    with pytest.raises(DfdxError, match="output folder does not exist"):
         plot_gradient_field("x*y", output=tmp_path / "missing" / "a.png")

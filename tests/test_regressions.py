@@ -336,3 +336,64 @@ def test_overflowing_function_leaks_no_warning():
 def test_ragged_jacobian_output_is_a_clear_error():
     with pytest.raises(dfdx.DfdxError):
         dfdx.jacobian(lambda v: [v[0], [v[1], v[0]]], [1.0, 2.0])
+
+
+# -- files are written atomically -------------------------------------------
+
+
+def _failing_writer(monkeypatch, after_bytes=4096):
+    """Make file writes fail part-way, as on a full disk (ENOSPC)."""
+    import errno
+    import io
+    import os
+
+    real_fdopen = os.fdopen
+
+    class Full(io.RawIOBase):
+        def __init__(self, fh):
+            self.fh, self.n = fh, 0
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            if self.n + len(b) > after_bytes:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            self.n += len(b)
+            return self.fh.write(b)
+
+        def fileno(self):
+            return self.fh.fileno()
+
+        def close(self):
+            self.fh.close()
+            super().close()
+
+    def fdopen(fd, mode="r", *args, **kwargs):
+        fh = real_fdopen(fd, mode, *args, **kwargs)
+        return io.BufferedWriter(Full(fh)) if "w" in mode else fh
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png", ".pdf"])
+def test_full_disk_leaves_the_old_file_intact_and_no_fragment(
+    tmp_path, monkeypatch, suffix
+):
+    target = tmp_path / f"fig{suffix}"
+    dfdx.plot_function("x^2", output=target)
+    good = target.read_bytes()
+    _failing_writer(monkeypatch)
+    with pytest.raises(dfdx.DfdxError, match="No space left"):
+        dfdx.plot_function("sin(x)", output=target)
+    assert target.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+def test_full_disk_for_graph_svg_and_gradient_field(tmp_path, monkeypatch):
+    _failing_writer(monkeypatch, after_bytes=100)
+    with pytest.raises(dfdx.DfdxError, match="No space left"):
+        dfdx.trace("x*y", at=[1, 2]).to_svg(tmp_path / "g.svg")
+    with pytest.raises(dfdx.DfdxError, match="No space left"):
+        dfdx.plot_gradient_field("x*y", output=tmp_path / "f.png")
+    assert list(tmp_path.iterdir()) == []

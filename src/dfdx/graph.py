@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -444,13 +443,9 @@ class ComputationGraph:
             fig.savefig(buf, format="svg", metadata={"Date": None})
         svg = buf.getvalue()
         if path is not None:
-            try:
-                with open(path, "w", encoding="utf-8") as fh:
-                    fh.write(svg)
-            except OSError as exc:
-                raise DfdxError(
-                    f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}"
-                ) from None
+            from ._files import atomic_write
+
+            atomic_write(path, lambda fh: fh.write(svg.encode("utf-8")))
         return svg
 
     def _repr_svg_(self) -> str:

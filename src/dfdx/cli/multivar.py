@@ -193,12 +193,10 @@ def _graph(args) -> int:
         if args.output.lower().endswith(".svg"):
             g.to_svg(args.output)
         else:
-            try:
-                g.figure().savefig(args.output, dpi=150)
-            except OSError as exc:
-                raise DfdxError(
-                    f"cannot write {args.output!r}: {exc.strerror or exc}"
-                ) from None
+            from .._files import atomic_write
+
+            fig = g.figure()
+            atomic_write(args.output, lambda fh: fig.savefig(fh, format="png", dpi=150))
     if args.json:
         data = g.to_dict()
         data["gradient"] = grads

@@ -69,10 +69,14 @@ def _save(fig, path: str) -> None:
     with matplotlib.rc_context({"svg.hashsalt": "dfdx"}):
         ext = os.path.splitext(path)[1].lower()
         meta = {"Date": None} if ext in (".svg", ".pdf") else {}
-        try:
-            fig.savefig(path, metadata=meta, bbox_inches="tight")
-        except OSError as exc:
-            raise DfdxError(f"cannot write {path!r}: {exc.strerror or exc}") from None
+        from .._files import atomic_write
+
+        atomic_write(
+            path,
+            lambda fh: fig.savefig(
+                fh, format=ext.lstrip("."), metadata=meta, bbox_inches="tight"
+            ),
+        )
 
 
 def _finite(a):

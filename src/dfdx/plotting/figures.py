@@ -42,14 +42,25 @@ def save_figure(fig_or_ax, output) -> Path:
     if ext == ".pdf":
         metadata["CreationDate"] = None
         metadata.pop("Date")
-    try:
-        with (
-            matplotlib.rc_context({"svg.hashsalt": "dfdx", "svg.fonttype": "path"}),
-            np.errstate(all="ignore"),
-        ):
-            fig.savefig(path, metadata=metadata, bbox_inches="tight", dpi=150)
-    except (ValueError, OverflowError) as exc:  # extreme ranges in matplotlib
-        raise DfdxError(f"could not draw the figure: {exc}") from exc
+    from .._files import atomic_write
+
+    def write(fh):
+        try:
+            with (
+                matplotlib.rc_context({"svg.hashsalt": "dfdx", "svg.fonttype": "path"}),
+                np.errstate(all="ignore"),
+            ):
+                fig.savefig(
+                    fh,
+                    format=ext[1:],
+                    metadata=metadata,
+                    bbox_inches="tight",
+                    dpi=150,
+                )
+        except (ValueError, OverflowError) as exc:  # extreme ranges in matplotlib
+            raise DfdxError(f"could not draw the figure: {exc}") from exc
+
+    atomic_write(path, write)
     return path
 
 
