@@ -1,5 +1,6 @@
 """Side-by-side benchmark of dfdx.numeric against scipy.differentiate,
-numdifftools, jacobi and derivkit, on the open suite; writes RESULTS.md.
+numdifftools, jacobi and derivkit, on the open suite; prints the tables, and
+writes RESULTS.md only when run with --write.
 
 Run from the repository root:  python benchmarks/bench_numeric.py
 (uses ``src/`` on sys.path, so the checkout is measured, not an installed copy).
@@ -377,8 +378,12 @@ def main():
             + "<!-- NOTES -->"
             + old.split("<!-- NOTES -->", 1)[1]
         )
-    out.write_text(text)
     print(text)
+    if "--write" in sys.argv[1:]:
+        out.write_text(text)
+        print(f"wrote {out.name}")
+    else:
+        print("(printed only; run with --write to update RESULTS.md)")
 
 
 if __name__ == "__main__":

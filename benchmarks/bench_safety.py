@@ -1,7 +1,8 @@
 """How fast hostile or heavy input is answered (parser limits, SymPy work bounds).
 
 Run from the repository root:  python benchmarks/bench_safety.py
-It replaces the section between the SAFETY markers of benchmarks/RESULTS.md
+With --write it replaces the section between the SAFETY markers of
+benchmarks/RESULTS.md
 (kept below the numeric benchmark's NOTES marker, so both scripts can rerun).
 Each case runs in this process; the time is the worst of 3 runs. Target (issue
 2): every parser refusal within a second.
@@ -10,6 +11,7 @@ Each case runs in this process; the time is the worst of 3 runs. Target (issue
 from __future__ import annotations
 
 import time
+import sys
 from pathlib import Path
 
 import dfdx
@@ -96,8 +98,12 @@ def main() -> None:
         text = before + section + after
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
     print(section)
+    if "--write" in sys.argv[1:]:
+        RESULTS.write_text(text, encoding="utf-8")
+        print(f"wrote {RESULTS.name}")
+    else:
+        print("(printed only; run with --write to update RESULTS.md)")
 
 
 if __name__ == "__main__":
