@@ -10,8 +10,8 @@ Each case runs in this process; the time is the worst of 3 runs. Target (issue
 
 from __future__ import annotations
 
-import time
 import sys
+import time
 from pathlib import Path
 
 import dfdx
