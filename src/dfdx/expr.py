@@ -901,9 +901,12 @@ class _Builder:
 def _float_to_sympy(source: str, value: float):
     """A decimal literal as an exact SymPy Rational (0.1 means 1/10)."""
     try:
-        return sympy.Rational(source)
+        exact = sympy.Rational(source)
     except (TypeError, ValueError):
         return sympy.Float(value)
+    if has_huge_numbers(exact):  # 1e308, 1e-300: a float, not a 300-digit integer
+        return sympy.Float(value)
+    return exact
 
 
 # ---------------------------------------------------------------------------
@@ -962,6 +965,26 @@ def _numpy_printer():
 
         def _print_Subs(self, expr):
             raise DfdxError(f"cannot evaluate {_short(expr)}: an unevaluated Subs")
+
+        def _print_Piecewise(self, expr):
+            # SymPy's printer runs simplify_logic on conditions holding an ITE,
+            # which can factor huge integers for minutes; rewrite ITE plainly
+            from sympy.logic.boolalg import ITE
+
+            def plain(cond):
+                return cond.replace(
+                    ITE,
+                    lambda a, b, c: sympy.Or(
+                        sympy.And(a, b), sympy.And(sympy.Not(a), c)
+                    ),
+                )
+
+            exprs = ",".join(self._print(arg.expr) for arg in expr.args)
+            conds = ",".join(self._print(plain(arg.cond)) for arg in expr.args)
+            return (
+                f"{self._module_format(self._module + '.select')}([{conds}], "
+                f"[{exprs}], default={self._print(sympy.nan)})"
+            )
 
         def _print_log(self, expr):
             arg = expr.args[0]
@@ -1120,7 +1143,10 @@ class Expression:
     # -- evaluation --------------------------------------------------------
     def _compiled(self):
         if self._func is None:
-            self._func = lambdify_numpy(self._symbols, self.sympy)
+            from ._timelimit import time_limit
+
+            with time_limit(None, "prepare the expression for evaluation"):
+                self._func = lambdify_numpy(self._symbols, self.sympy)
         return self._func
 
     def __call__(self, *args, **kwargs):
@@ -1313,6 +1339,22 @@ _FLOAT_MAX = sympy.Float(float(np.finfo(float).max))
 _MAX_EXACT_TOWER = 1
 
 
+#: Digits beyond which a number in an expression keeps SymPy's polynomial
+#: algorithms (gcd, series, simplify) away: their big-integer arithmetic on
+#: such numbers runs in C and cannot be stopped by a time limit.
+HUGE_DIGITS = 40
+
+
+def has_huge_numbers(expr, digits: int = HUGE_DIGITS) -> bool:
+    """Whether `expr` contains a rational with more than `digits` digits in its
+    numerator or denominator (1e308 as 10**308, 1e-300)."""
+    bits = digits * 3.33
+    for atom in expr.atoms(sympy.Rational):
+        if max(abs(atom.p).bit_length(), abs(atom.q).bit_length()) > bits:
+            return True
+    return False
+
+
 def _tower_depth(expr) -> int:
     """How deeply exp, powers and hyperbolic functions nest in `expr`."""
     growth = (sympy.exp, sympy.Pow, sympy.sinh, sympy.cosh, sympy.factorial)
@@ -1470,7 +1512,7 @@ def _check_real_and_finite(result: sympy.Expr, text: str) -> None:
 
 def _short(value) -> str:
     text = sympy.sstr(value)
-    if len(text) > 40:
+    if len(text) > 40 or (value.is_Float and len(text) > 12):
         if value.is_Number:
             return "about " + sympy.sstr(sympy.Float(value, 3))
         return text[:37] + "..."

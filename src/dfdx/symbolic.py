@@ -22,6 +22,7 @@ from .expr import (
     Expression,
     as_expression,
     call_real,
+    has_huge_numbers,
     is_expression_like,
     number_value,
     relu,
@@ -92,7 +93,7 @@ SIMPLIFY_SECONDS = 2.0
 def _tidy(expr: sympy.Expr) -> sympy.Expr:
     """A readable form: the simpler of the raw and the simplified result
     (simplify is skipped for large expressions; see SIMPLIFY_LIMIT)."""
-    if expr.count_ops() > SIMPLIFY_LIMIT:
+    if expr.count_ops() > SIMPLIFY_LIMIT or has_huge_numbers(expr):
         return expr
     try:
         with time_limit(SIMPLIFY_SECONDS, "simplify the derivative"):
@@ -265,6 +266,8 @@ def _exact(value):
 
 
 def _symbolic_limit(e, t):
+    if has_huge_numbers(e):  # SymPy's series would grind through huge integers
+        return None
     try:
         value = sympy.limit(e, t, 0, "+")
     except (NotImplementedError, ValueError, TypeError, AttributeError):

@@ -1,0 +1,220 @@
+"""The hostile-input battery: random expression trees, junk strings, extreme
+options, many threads and a full disk. Every call must return or raise a
+DfdxError (never another exception) within the time limit, and the CLI must
+answer in one line with exit code 2 (never a traceback), in a child process
+killed if it hangs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dfdx
+from dfdx.expr import FUNCTIONS
+
+LIMIT = 2.0  # seconds per operation in this battery
+EXAMPLES = 60  # random expressions (each through several operations)
+
+
+@pytest.fixture(autouse=True)
+def _short_limit():
+    old = dfdx.set_time_limit(LIMIT)
+    yield
+    dfdx.set_time_limit(old)
+
+
+_ONE_ARG = [f for f in FUNCTIONS if f not in ("max", "min", "norm", "logsumexp")]
+_LEAVES = st.sampled_from(
+    ["x", "y", "0", "1", "2", "0.5", "1e308", "1e-308", "pi", "e", "1000", "-3"]
+)
+
+
+def _tree(depth: int = 0):
+    if depth >= 4:
+        return _LEAVES
+    sub = st.deferred(lambda: _tree(depth + 1))
+    return st.one_of(
+        _LEAVES,
+        st.builds(lambda f, a: f"{f}({a})", st.sampled_from(_ONE_ARG), sub),
+        st.builds(
+            lambda f, a, b: f"{f}({a}, {b})",
+            st.sampled_from(["max", "min", "norm", "logsumexp"]),
+            sub,
+            sub,
+        ),
+        st.builds(
+            lambda a, op, b: f"({a}) {op} ({b})",
+            sub,
+            st.sampled_from(["+", "-", "*", "/", "^"]),
+            sub,
+        ),
+    )
+
+
+def _survives(call):
+    """Run `call`; a DfdxError is a fine answer, anything else fails. Returns
+    the seconds it took."""
+    start = time.monotonic()
+    try:
+        call()
+    except dfdx.DfdxError:
+        pass
+    return time.monotonic() - start
+
+
+HOSTILE = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+@HOSTILE
+@given(text=_tree(), a=st.sampled_from([0.0, 1.0, -1.0, 1e300, 1e-300, 3.7]))
+def test_random_expressions_never_crash_and_never_hang(text, a):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dfdx.NotationWarning)
+        try:
+            e = dfdx.parse(text)
+        except dfdx.DfdxError:
+            return
+        slowest = 0.0
+        slowest = max(
+            slowest, _survives(lambda: e(x=a, y=a) if len(e.variables) > 1 else e(a))
+        )
+        wrt = e.variables[0] if e.variables else None
+        slowest = max(
+            slowest,
+            _survives(
+                lambda: dfdx.diff(e, wrt)(**{v: a for v in dfdx.diff(e, wrt).variables})
+            ),
+        )
+        slowest = max(slowest, _survives(lambda: str(dfdx.explain(e, wrt))))
+        if len(e.variables) == 1:
+            slowest = max(slowest, _survives(lambda: dfdx.tangent_line(e, at=a)))
+            slowest = max(slowest, _survives(lambda: str(dfdx.limit_table(e, a))))
+        if e.variables:
+            point = {v: a for v in e.variables}
+            slowest = max(
+                slowest, _survives(lambda: dfdx.trace(e, at=point).backward())
+            )
+            slowest = max(slowest, _survives(lambda: dfdx.gradient(e)))
+    # each operation has its own LIMIT; allow the watchdog's slack
+    assert slowest < LIMIT + 3
+
+
+@HOSTILE
+@given(text=st.text(max_size=60))
+def test_junk_strings_parse_or_raise_parse_error(text):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dfdx.NotationWarning)
+        assert _survives(lambda: dfdx.parse(text)) < LIMIT + 3
+
+
+@HOSTILE
+@given(
+    x=st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(-(10**30), 10**30),
+        st.none(),
+        st.text(max_size=5),
+    ),
+    h=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.none()),
+    n=st.one_of(st.integers(-5, 10), st.floats(), st.none()),
+    method=st.sampled_from(
+        ["auto", "richardson", "complex", "central", "forward", "backward", "bogus"]
+    ),
+)
+def test_numeric_options_with_extreme_values(x, h, n, method):
+    kwargs = {"method": method}
+    if h is not None:
+        kwargs["step"] = h
+    if n is not None:
+        kwargs["n"] = n
+    _survives(lambda: dfdx.derivative(np.sin, x, **kwargs))
+    _survives(lambda: dfdx.limit_table("sin(x)", x, h=h if h is not None else 0.1))
+    _survives(lambda: dfdx.diff("sin(x)", n=n if n is not None else 1))
+
+
+def test_eight_threads_of_slow_operations_all_answer():
+    slow = [
+        lambda: dfdx.from_definition("tan(x)^tan(x)"),
+        lambda: dfdx.diff("exp(exp(exp(exp(x))))", n=20),
+        lambda: dfdx.tangent_line("(sin(x)+cos(x))^999", at=1),
+        lambda: dfdx.chain_rule("u = (x+y+z+w)^1000; x = a", wrt="a"),
+    ]
+    results: list = []
+
+    def work(call):
+        results.append(_survives(call))
+
+    threads = [threading.Thread(target=work, args=(slow[i % 4],)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 8
+    assert max(results) < LIMIT + 10  # 8 threads share 2 cores and one GIL
+
+
+CLI_CASES = [
+    ["diff", "abs(x)", "-n", "2", "--at", "1"],
+    ["diff", "exp(exp(exp(exp(x))))", "--at", "10"],
+    ["diff", "x^x^x^x^x^x", "--steps"],
+    ["diff", "(x+1)^1000", "-n", "50", "--at", "1"],
+    ["diff", "x\udcff"],
+    ["diff", "x^2", "--at", "x=1,x=2"],
+    ["diff", "x^2", "--wrt", "__class__"],
+    ["diff", "9**9**9**9"],
+    ["diff", "(" * 100 + "x" + ")" * 100],
+    ["diff", "x" * 100000],
+    ["diff", "max(" + ",".join(f"x{i}" for i in range(300)) + ")"],
+    ["limit", "exp(x)", "--at", "-inf"],
+    ["limit", "tan(x)", "--at", "pi/2"],
+    ["limit", "x", "--at", "1", "--steps", "1000000"],
+    ["tangent", "1/x", "--at", "0"],
+    ["tangent", "x^2", "--at", "1e308"],
+    ["grad", "x*y", "--at", "x=nan,y=1"],
+    ["graph", "v2*x + v1", "--at", "v1=1.5,v2=-1,x=2"],
+    ["plot", "x^2", "-o", "/nonexistent/folder/a.png"],
+    ["plot", "x^2", "-o", "a.exe"],
+    ["chain", "u = ", "--wrt", "a"],
+    ["exercises", "99"],
+    ["nonsense-command"],
+    ["--json"],
+]
+
+
+@pytest.mark.parametrize("argv", CLI_CASES, ids=[" ".join(a)[:40] for a in CLI_CASES])
+def test_cli_hostile_input_one_line_exit_2_or_success(argv, tmp_path):
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONIOENCODING="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "dfdx", *argv],
+        cwd=tmp_path,
+        capture_output=True,
+        env=env,
+        timeout=60,  # the kill timer: a hang fails the test
+    )
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode in (0, 2), err
+    assert "Traceback" not in err
+    if proc.returncode == 2:
+        lines = [ln for ln in err.splitlines() if not ln.startswith("dfdx: note:")]
+        assert (
+            len(lines) == 1
+            and lines[0].startswith(("dfdx: error:", "usage:"))
+            or (lines and lines[-1].startswith("dfdx: error:"))
+        ), err
