@@ -273,6 +273,7 @@ def test_zero_to_the_x():
     # 0^x is 0 for x > 0: its derivative there is 0, not "undefined everywhere"
     d = dfdx.diff("0^x")
     assert d(2.0) == 0.0
+    assert math.isnan(d(-1.0))  # undefined where 0^x is (simplify kept the domain)
 
 
 def test_limit_table_marks_rows_that_do_not_converge():

@@ -100,7 +100,15 @@ def _tidy(expr: sympy.Expr) -> sympy.Expr:
             simple = sympy.simplify(expr)
     except (RecursionError, TypeError, ValueError, AttributeError, DfdxError):
         return expr
+    if _partial_domain(expr) and not _partial_domain(simple):
+        return expr  # simplify dropped "undefined elsewhere" (0^x's domain x > 0)
     return simple if sympy.count_ops(simple) < sympy.count_ops(expr) else expr
+
+
+def _partial_domain(expr) -> bool:
+    """Whether `expr` has a Piecewise with no branch for the remaining inputs
+    (undefined there, as 0^u is for u <= 0)."""
+    return any(p.args[-1].cond is not sympy.true for p in expr.atoms(sympy.Piecewise))
 
 
 @bounded("differentiate")
