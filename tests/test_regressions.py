@@ -403,3 +403,17 @@ def test_full_disk_for_graph_svg_and_gradient_field(tmp_path, monkeypatch):
     with pytest.raises(dfdx.DfdxError, match="No space left"):
         dfdx.plot_gradient_field("x*y", output=tmp_path / "f.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_values_starting_with_minus(tmp_path, capsys):
+    """`--at -pi/2` is one value; `--xlim -4 4` stays two (a join of the first
+    value broke options with two values)."""
+    from dfdx.cli import main
+
+    assert main(["tangent", "x^2", "--at", "-pi/2"]) == 0
+    assert "x = -1.5708" in capsys.readouterr().out
+    out = tmp_path / "tan.png"
+    assert main(["plot", "tan(x)", "--xlim", "-4", "4", "-o", str(out)]) == 0
+    assert out.stat().st_size > 0
+    assert main(["limit", "exp(x)", "--at", "-inf"]) == 2
+    assert "must be finite: '-inf'" in capsys.readouterr().err

@@ -361,7 +361,7 @@ def _rewrite(
             col = None
         raise ParseError(msg, text, col) from None
 
-    tokens = _unglue(tokens, text, functions, notes)
+    tokens = _unglue(tokens, notes)
     _refuse_ambiguous(tokens, text)
     # names used as plain variables somewhere (not directly before '('): only
     # those make 'x(x+1)' a product; 'f(x)' with f nowhere else is an unknown
@@ -439,7 +439,7 @@ _LOG_BASE = re.compile(r"(log|ln)_?\{?(\d+)\}?")
 _NO_TOKEN = tokenize.TokenInfo(tokenize.ENDMARKER, "", (1, -9), (1, -9), "")
 
 
-def _unglue(tokens, text: str, functions, notes: list[str] | None):
+def _unglue(tokens, notes: list[str] | None):
     """Split names that are products written without '*' (2xy, ax, πx, xe).
 
     * π glued to anything is the constant times the rest (``2πx``);
@@ -455,14 +455,8 @@ def _unglue(tokens, text: str, functions, notes: list[str] | None):
     if not names:
         return tokens
     known = set(_FUNCTION_TABLE) | set(CONSTANTS) | GREEK | set(keyword.kwlist)
-    following = {}
-    for i, t in enumerate(tokens):
-        if t.type == tokenize.NAME:
-            nxt = next(
-                (u for u in tokens[i + 1 :] if u.type not in (tokenize.NL,)),
-                _NO_TOKEN,
-            )
-            following[id(t)] = nxt
+    sig = [t for t in tokens if t.type != tokenize.NL]
+    following = {id(t): nxt for t, nxt in zip(sig, [*sig[1:], _NO_TOKEN])}
     standalone = {
         t.string
         for t in names
@@ -946,7 +940,9 @@ _NUMPY_HELPERS: dict[str, Callable] = {
 }
 
 
-def _numpy_printer():
+@functools.lru_cache(maxsize=1)
+def _numpy_printer_class():
+    """The NumPy printer class for lambdify_numpy (defined once)."""
     from sympy.printing.numpy import NumPyPrinter
 
     class Printer(NumPyPrinter):
@@ -993,7 +989,11 @@ def _numpy_printer():
                 return f"_dfdx_logsumexp({inner})"
             return super()._print_log(expr)
 
-    return Printer(
+    return Printer
+
+
+def _numpy_printer():
+    return _numpy_printer_class()(
         {
             "fully_qualified_modules": False,
             "inline": True,
@@ -1393,11 +1393,9 @@ def _rough_value(value) -> complex:
         if depth > 200:
             raise RecursionError
         if node.is_Number or node in (sympy.pi, sympy.E, sympy.I):
-            return (
-                np.complex128(complex(node))
-                if not node.is_Float or abs(node) < _FLOAT_MAX
-                else np.complex128(math.inf)
-            )
+            if node.is_Float and abs(node) >= _FLOAT_MAX:
+                return np.complex128(math.inf)
+            return np.complex128(complex(node))
         if not isinstance(node, sympy.Expr):
             raise LookupError(node)
         args = [walk(a, depth + 1) for a in node.args]

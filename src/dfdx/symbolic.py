@@ -154,7 +154,10 @@ def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
         )
     real, back = real_symbols(e.sympy)
     rsym = next((r for r in back if r.name == sym.name), sym)
-    d = sympy.diff(real, rsym, int(n))
+    # one order at a time: the (n-1)-th derivative is kept for the values at
+    # jumps (see with_jump_values) without differentiating twice
+    below = sympy.diff(real, rsym, int(n) - 1) if n > 1 else real
+    d = sympy.diff(below, rsym)
     if d.has(sympy.nan, sympy.zoo):
         raise UndefinedError(
             f"the derivative of {e} with respect to {sym.name} is undefined "
@@ -168,10 +171,8 @@ def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
         )
     d = _tidy(d).xreplace(back)
     result = Expression(d)
-    below = (
-        e if n == 1 else Expression(sympy.diff(real, rsym, int(n) - 1).xreplace(back))
-    )
-    return result.with_jump_values(functools.partial(_exact_slope, below, sym.name))
+    lower = e if n == 1 else Expression(below.xreplace(back))
+    return result.with_jump_values(functools.partial(_exact_slope, lower, sym.name))
 
 
 def _exact_slope(f: Expression, wrt: str, point: dict) -> float:

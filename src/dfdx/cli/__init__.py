@@ -236,7 +236,8 @@ def _attach_negative_values(argv: list[str], parser) -> list[str]:
     while stack:
         p = stack.pop()
         for action in p._actions:
-            options.update(action.option_strings)
+            if action.nargs is None:  # options that take exactly one value
+                options.update(action.option_strings)
             if isinstance(action, argparse._SubParsersAction):
                 stack.extend(action.choices.values())
     out: list[str] = []
@@ -252,6 +253,7 @@ def _attach_negative_values(argv: list[str], parser) -> list[str]:
             and nxt.startswith("-")
             and not nxt.startswith("--")
             and nxt not in options
+            and not re.fullmatch(r"-\d+|-\d*\.\d+", nxt)  # argparse takes these
         ):
             out.append(f"{arg}={nxt}")
             i += 2
