@@ -57,6 +57,10 @@ _EXPORTS = {
     "ChainRule": "chain",
     "trace": "graph",
     "ComputationGraph": "graph",
+    # checking autodiff gradients (PyTorch, JAX)
+    "check_grad": "gradcheck",
+    "GradCheckReport": "gradcheck",
+    "GradCheckError": "gradcheck",
     # figures
     "plot_function": "plotting.figures",
     "plot_tangent": "plotting.figures",
@@ -93,6 +97,7 @@ if TYPE_CHECKING:  # pragma: no cover
         UndefinedError,
     )
     from .expr import Expression, parse
+    from .gradcheck import GradCheckError, GradCheckReport, check_grad
     from .graph import ComputationGraph, trace
     from .limits import LimitTable, limit_table, numerical_lim
     from .multivariate import (

@@ -105,6 +105,7 @@ class Target:
         self.notes: list[str] = []
         self.nfev = 0
         self.amplification = 1.0  # forward rounding in the user dtype, in eps
+        self.changed = 0.0  # sum |v*y| over the outputs the last call changed
         self.ad64: list[np.ndarray] | None = (
             None  # float64 autodiff, low precision only
         )
@@ -125,6 +126,12 @@ class Target:
     def g(self) -> float:
         self.nfev += 1
         return self._g()
+
+    def noise(self) -> float:
+        """Rounding of the last g() relative to g0: eps times the size of
+        the outputs that call changed (unchanged outputs are bit-identical),
+        plus the float64 sum that makes g of all outputs."""
+        return self.eps_eval * self.changed + 4 * _EPS["float64"] * self.scale
 
     def g_element(self, k: int, j: int, value: float) -> float:
         """g with element j of tensor k set to value (restored afterwards)."""
@@ -337,9 +344,15 @@ def _torch_target(fn, inputs, params, rng) -> Target:
                     drift[0] += float(
                         ((y_user[n] - yk.to(torch.float64)) * vk).abs().sum()
                     )
+                    if n == 0:
+                        y0.clear()
+                    y0.append(yk.clone())
+                else:  # the outputs this call changed carry its rounding
+                    absum += float(torch.where(yk != y0[n], prod.abs(), 0.0).sum())
         return total, absum, [str(yk.dtype).replace("torch.", "") for yk in ys]
 
     drift = [0.0]
+    y0: list = []
     model, cast, ptensors = build(torch.float64)
     try:
         g0, absum, out_dtypes = g_of(model, cast, first=True)
@@ -417,7 +430,8 @@ def _torch_target(fn, inputs, params, rng) -> Target:
 
     def _g():
         try:
-            return g_of(model, cast)[0]
+            g, t.changed, _ = g_of(model, cast)
+            return g
         except DfdxError:
             raise
         except Exception as exc:
@@ -515,6 +529,7 @@ def _jax_target(fn, inputs, rng) -> Target:
     v64 = [np.asarray(v, dtype=np.float64) for v in vs]
     y_user = [np.asarray(o, dtype=np.float64) for o in leaves]
     drift = [0.0]
+    y0: list = []
     current = [b.copy() for b in t.base]
     dtypes = [np.dtype(inputs[i].dtype) for i in chosen]
 
@@ -546,6 +561,11 @@ def _jax_target(fn, inputs, rng) -> Target:
             if first:
                 absum += float(np.sum(np.abs(a * vk)))
                 drift[0] += float(np.sum(np.abs((y_user[n] - a) * vk)))
+                if n == 0:
+                    y0.clear()
+                y0.append(a)
+            else:
+                absum += float(np.sum(np.where(a != y0[n], np.abs(a * vk), 0.0)))
         return total, absum, [str(np.dtype(yk.dtype)) for yk in ys]
 
     use64 = True
@@ -601,8 +621,10 @@ def _jax_target(fn, inputs, rng) -> Target:
         try:
             if use64:
                 with jax.enable_x64(True):
-                    return g_of(True)[0]
-            return g_of(False)[0]
+                    g, t.changed, _ = g_of(True)
+            else:
+                g, t.changed, _ = g_of(False)
+            return g
         except DfdxError:
             raise
         except Exception as exc:

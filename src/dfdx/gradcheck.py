@@ -534,23 +534,25 @@ def check_grad(
 def _judge(units: _Units, t: Target, rtol: float, atol: float):
     """Verdict, numerical value, error, tolerance and one-sided derivatives
     per unit (directions split at kinks are replaced by their parts)."""
-    gscale = t.scale + abs(t.g0)
-
-    def rnd_of(h):  # rounding of g, in derivative units
-        return 8 * t.eps_eval * gscale / h
-
     def user(num):
         return atol + rtol * np.abs(num)
 
+    rnd_by_unit: dict[int, float] = {}
     results: dict[int, tuple] = {}
     if isinstance(units, _Elements):
         n, ad, h = units.count, units.ad, units.h
         sp, sm = units.steps(h), units.steps(-h)
-        rp = np.array([units.residual_at(i, sp[i]) for i in range(n)])
-        rm = np.array([units.residual_at(i, sm[i]) for i in range(n)])
+        rp, rm = np.empty(n), np.empty(n)
+        noise = np.empty(n)
+        for i in range(n):
+            rp[i] = units.residual_at(i, sp[i])
+            noise[i] = t.noise()
+            rm[i] = units.residual_at(i, sm[i])
+            noise[i] += t.noise()
         with np.errstate(all="ignore"):
             E1 = (rp - rm) / (sp - sm)
-        rnd = rnd_of(h)
+            rnd = noise / np.abs(sp - sm)  # rounding of E1
+        rnd_by_unit.update(enumerate(rnd.tolist()))
         tol1 = (
             _ACCEPT_REL * np.maximum(np.abs(ad), np.abs(ad + E1))
             + 8 * rnd
@@ -581,11 +583,13 @@ def _judge(units: _Units, t: Target, rtol: float, atol: float):
         while work:
             i = work.pop(0)
             hi = float(units.h[i])
-            rnd_i = rnd_of(hi)
             rp_i, sp_i = units.residual(i, hi)
+            noise_i = t.noise()
             rm_i, sm_i = units.residual(i, -hi)
+            noise_i += t.noise()
             with np.errstate(all="ignore"):
                 e1 = (rp_i - rm_i) / (sp_i - sm_i)
+            rnd_i = rnd_by_unit[i] = noise_i / abs(sp_i - sm_i)
             a = float(units.ad[i])
             tol1 = (
                 _ACCEPT_REL * max(abs(a), abs(a + e1))
@@ -609,7 +613,7 @@ def _judge(units: _Units, t: Target, rtol: float, atol: float):
     confirm.sort(key=lambda i: -abs(results[i][1]) / max(results[i][3], 1e-300))
     if t.eval_dtype == "float64":
         for i in confirm[:_CONFIRM_MAX]:
-            out = _confirm(units, i, rnd_of(float(units.h[i])), user)
+            out = _confirm(units, i, rnd_by_unit[i], user)
             if out is not None:
                 results[i] = (*out, np.nan, np.nan)
     keep = sorted(results)
