@@ -251,9 +251,17 @@ def _torch_target(fn, inputs, params, rng) -> Target:
         if o.is_complex():
             raise DfdxError(f"{fname} returns a complex tensor; check real outputs")
     vs = []
+    masked = 0
     for o in outs:
         z = torch.from_numpy(rng.standard_normal(tuple(o.shape)))
-        vs.append(z.to(o.dtype) if o.dim() else torch.ones((), dtype=o.dtype))
+        v = z.to(o.dtype) if o.dim() else torch.ones((), dtype=o.dtype)
+        bad = ~torch.isfinite(o.detach())
+        if bool(bad.any()):  # outputs that are inf/nan here carry no gradient
+            v = torch.where(bad, torch.zeros_like(v), v)
+            masked += int(bad.sum())
+        vs.append(v)
+    if masked:
+        _note_masked(t.notes, masked, sum(int(np.prod(v.shape)) for v in vs))
     wrt = [leaves[i] for i in chosen_inputs] + [p for _, p in named_params]
     diff_outs = [(o, v) for o, v in zip(outs, vs, strict=True) if o.requires_grad]
     grads: tuple
@@ -338,12 +346,13 @@ def _torch_target(fn, inputs, params, rng) -> Target:
                         f"{tuple(vk.shape)}"
                     )
                 prod = yk.to(torch.float64) * vk
+                if masked:
+                    prod = torch.where(vk != 0, prod, 0.0)
                 total += float(prod.sum())
                 if first:
                     absum += float(prod.abs().sum())
-                    drift[0] += float(
-                        ((y_user[n] - yk.to(torch.float64)) * vk).abs().sum()
-                    )
+                    gap = (y_user[n] - yk.to(torch.float64)) * vk
+                    drift[0] += float(torch.where(vk != 0, gap, 0.0).abs().sum())
                     if n == 0:
                         y0.clear()
                     y0.append(yk.clone())
@@ -456,6 +465,24 @@ def _torch_rounder(dtype):
     return rnd
 
 
+def _x64(jax):
+    """A context in which JAX makes float64 arrays (the name moved in 0.7)."""
+    if hasattr(jax, "enable_x64"):
+        return jax.enable_x64(True)
+    from jax.experimental import enable_x64  # jax < 0.7
+
+    return enable_x64()
+
+
+def _note_masked(notes: list, count: int, total: int) -> None:
+    if count == total:
+        raise DfdxError("fn is not finite at the inputs (every output is inf or nan)")
+    notes.append(
+        f"{count} output element{'s are' if count > 1 else ' is'} not finite at the "
+        "inputs and left out of the check"
+    )
+
+
 def _as_float64(a):
     return np.asarray(a, dtype=np.float64)
 
@@ -506,10 +533,17 @@ def _jax_target(fn, inputs, rng) -> Target:
             f"{fname} must return floating arrays, got {type(out).__name__}"
         )
     vs = []
+    masked = 0
     for o in leaves:
         shape = tuple(o.shape)
         z = rng.standard_normal(shape) if shape else np.ones(())
+        bad = ~np.isfinite(np.asarray(o, dtype=np.float64))
+        if bad.any():
+            z = np.where(bad, 0.0, z)
+            masked += int(bad.sum())
         vs.append(jnp.asarray(z, dtype=o.dtype))
+    if masked:
+        _note_masked(t.notes, masked, sum(int(np.prod(v.shape)) for v in vs))
     try:
         grads = vjp(jax.tree_util.tree_unflatten(tree, vs))
     except Exception as exc:
@@ -557,20 +591,24 @@ def _jax_target(fn, inputs, rng) -> Target:
                 raise DfdxError(
                     f"{fname} returned shape {a.shape}, expected {vk.shape}"
                 )
-            total += float(np.sum(a * vk))
+            prod = a * vk
+            if masked:
+                prod = np.where(vk != 0, prod, 0.0)
+            total += float(np.sum(prod))
             if first:
-                absum += float(np.sum(np.abs(a * vk)))
-                drift[0] += float(np.sum(np.abs((y_user[n] - a) * vk)))
+                absum += float(np.sum(np.abs(prod)))
+                gap = np.where(vk != 0, (y_user[n] - a) * vk, 0.0)
+                drift[0] += float(np.sum(np.abs(gap)))
                 if n == 0:
                     y0.clear()
                 y0.append(a)
             else:
-                absum += float(np.sum(np.where(a != y0[n], np.abs(a * vk), 0.0)))
+                absum += float(np.sum(np.where(a != y0[n], np.abs(prod), 0.0)))
         return total, absum, [str(np.dtype(yk.dtype)) for yk in ys]
 
     use64 = True
     try:
-        with jax.enable_x64(True):
+        with _x64(jax):
             g0, absum, out_dtypes = g_of(True, first=True)
         if any(d != "float64" for d in out_dtypes):
             raise DfdxError(f"returned {', '.join(sorted(set(out_dtypes)))} output")
@@ -592,7 +630,7 @@ def _jax_target(fn, inputs, rng) -> Target:
     t.g0, t.scale, t.nfev = g0, absum, 1
     if use64 and t.eps_ad > _EPS["float64"]:
         try:
-            with jax.enable_x64(True):
+            with _x64(jax):
                 args64 = [
                     jnp.asarray(np.asarray(a, dtype=np.float64)) if floating(a) else a
                     for a in inputs
@@ -620,7 +658,7 @@ def _jax_target(fn, inputs, rng) -> Target:
     def _g():
         try:
             if use64:
-                with jax.enable_x64(True):
+                with _x64(jax):
                     g, t.changed, _ = g_of(True)
             else:
                 g, t.changed, _ = g_of(False)

@@ -486,6 +486,8 @@ def check_grad(
         raise DfdxError(f"seed must be an integer, got {seed!r}")
     start = time.perf_counter()
     target = make_target(backend, fn, inputs, params=params, seed=seed)
+    if not math.isfinite(target.g0):
+        raise DfdxError("fn is not finite at the inputs; nothing to check")
     # a function whose value changes between identical calls cannot be checked
     t0 = time.perf_counter()
     again = target.g()
@@ -497,8 +499,6 @@ def check_grad(
             f"{again!r}): randomness such as dropout? call module.eval() or fix "
             "the seed inside fn"
         )
-    if not math.isfinite(target.g0):
-        raise DfdxError("fn is not finite at the inputs; nothing to check")
     rng = np.random.default_rng(seed + 1)
     units: _Units = (
         _Elements(target) if mode == "full" else _Directions(target, probes, rng)
@@ -534,6 +534,7 @@ def check_grad(
 def _judge(units: _Units, t: Target, rtol: float, atol: float):
     """Verdict, numerical value, error, tolerance and one-sided derivatives
     per unit (directions split at kinks are replaced by their parts)."""
+
     def user(num):
         return atol + rtol * np.abs(num)
 
