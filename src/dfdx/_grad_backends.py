@@ -91,7 +91,7 @@ class Target:
     nfev : calls of the function made for the reference
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.names: list[str] = []
         self.shapes: list[tuple] = []
         self.dtypes: list[str] = []

@@ -56,6 +56,7 @@ def register(sub, common) -> None:
         examples=(
             '  dfdx diff "3x^2 - 4x"\n'
             '  dfdx diff "x^3 - 1/x" --at 1\n'
+            '  dfdx diff "sigmoid(w*x + b)" --wrt w --at w=0.5,x=2,b=-0.5 --check\n'
             '  dfdx diff "x1^2 * x2" --wrt x2 --at x1=1,x2=3\n'
             '  dfdx diff "sin(x)" -n 2\n'
             '  dfdx diff "exp(-x^2) log(x)" --steps\n'
@@ -69,6 +70,12 @@ def register(sub, common) -> None:
     p.add_argument("--at", help="evaluate there: a number, or x1=1,x2=2")
     p.add_argument(
         "--steps", action="store_true", help="explain the derivative rule by rule"
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="with --at: the limit, the rules, the numerical engine and autodiff "
+        "side by side (exit 1 if one disagrees)",
     )
     p.add_argument(
         "--lang",
@@ -215,6 +222,13 @@ def run_diff(args) -> int:
             )
     if value is not None and not math.isfinite(value):
         _refuse_non_finite(d, point, args.at)
+    check = None
+    if args.check:
+        if args.at is None or args.order != 1:
+            raise DfdxError("--check compares first derivatives at a point: give --at")
+        from ..agree import agree
+
+        check = agree(e, point, wrt=wrt)
     if args.json:
         print_json(
             {
@@ -225,9 +239,10 @@ def run_diff(args) -> int:
                 "latex": d.latex,
                 "at": args.at,
                 "value": value,
+                **({"check": check.to_dict()} if check is not None else {}),
             }
         )
-        return 0
+        return 0 if check is None or check.agree else 1
     label = f"d/d{wrt}" if len(e.variables) <= 1 else f"∂/∂{wrt}"
     if args.order > 1:
         label = label.replace("d/d", f"d^{args.order}/d").replace(
@@ -238,6 +253,10 @@ def run_diff(args) -> int:
     print(f"{label} {shown} = {d}")
     if value is not None:
         print(f"at {args.at}: {value:.15g}")
+    if check is not None:
+        print()
+        print(check)
+        return 0 if check.agree else 1
     return 0
 
 
