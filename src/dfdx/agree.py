@@ -152,7 +152,6 @@ def _float(value) -> float | None:
     return out if math.isfinite(out) else None
 
 
-@bounded("compare the ways to the derivative")
 def agree(expr, at, *, wrt=None, h: float = 1e-5) -> Agreement:
     """The limit, the rules, the numerical engine and autodiff side by side.
 
@@ -184,6 +183,20 @@ def agree(expr, at, *, wrt=None, h: float = 1e-5) -> Agreement:
     >>> bool(a)
     True
     """
+    # the frameworks are imported before the time limit starts: an import is
+    # slow the first time and must never be interrupted half-way
+    frameworks: dict[str, object] = {}
+    for backend in ("torch", "jax"):
+        if importlib.util.find_spec(backend) is not None:
+            try:
+                frameworks[backend] = importlib.import_module(backend)
+            except Exception as exc:  # a broken installation: say so, go on
+                frameworks[backend] = exc
+    return _agree(expr, at, wrt, h, frameworks)
+
+
+@bounded("compare the ways to the derivative")
+def _agree(expr, at, wrt, h, frameworks) -> Agreement:
     e = as_expression(expr)
     if isinstance(h, bool) or not isinstance(h, (int, float)) or not (0 < h < 1):
         raise DfdxError(f"h must be a number between 0 and 1, got {h!r}")
@@ -224,7 +237,7 @@ def agree(expr, at, *, wrt=None, h: float = 1e-5) -> Agreement:
         )
     )
     rows.append(_engine_row(e, names, point, exact))
-    rows += _autodiff_rows(e, names, point, exact, notes)
+    rows += _autodiff_rows(e, names, point, exact, notes, frameworks)
     judged = [r.agrees for r in rows if r.agrees is not None]
     verdict = None if kink else all(judged)
     return Agreement(
@@ -348,7 +361,7 @@ def _engine_row(e, names, point, exact) -> AgreementRow:
     )
 
 
-def _autodiff_rows(e, names, point, exact, notes) -> list[AgreementRow]:
+def _autodiff_rows(e, names, point, exact, notes, frameworks) -> list[AgreementRow]:
     rows = []
     tol = tuple(1e-12 * max(1.0, abs(x or 0.0)) + 1e-300 for x in exact)
 
@@ -371,11 +384,14 @@ def _autodiff_rows(e, names, point, exact, notes) -> list[AgreementRow]:
     except DfdxError as exc:
         notes.append(f"backward pass: {exc}")
     for backend in ("torch", "jax"):
-        if importlib.util.find_spec(backend) is None:
+        label = "PyTorch" if backend == "torch" else "JAX"
+        if backend not in frameworks:
             notes.append(
-                f"autodiff with {'PyTorch' if backend == 'torch' else 'JAX'} skipped: "
-                f"pip install 'dfdx[{backend}]'"
+                f"autodiff with {label} skipped: pip install 'dfdx[{backend}]'"
             )
+            continue
+        if isinstance(frameworks[backend], Exception):
+            notes.append(f"autodiff with {label} skipped: import failed")
             continue
         try:
             values = _autodiff(backend, e, names, point)
@@ -432,5 +448,5 @@ def _autodiff(backend: str, e: Expression, names, point) -> list:
         idx = [i for i, v in enumerate(e.variables) if v in names]
         grads = jax.grad(
             lambda *a: jnp.asarray(fn(*a), dtype=jnp.float64), argnums=idx
-        )(*args)
+        )(*jargs)
         return [_float(g) for g in grads]
