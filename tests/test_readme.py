@@ -5,11 +5,13 @@ import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_readme_examples_run_and_print_what_the_readme_says(tmp_path, monkeypatch):
+    pytest.importorskip("torch", reason="the README's check_grad examples need PyTorch")
     monkeypatch.chdir(tmp_path)  # examples write figures into the current folder
     # a code fence ends an example's expected output, as a blank line would
     text = re.sub(r"(?m)^```.*$", "", README.read_text(encoding="utf-8"))
