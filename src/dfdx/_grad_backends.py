@@ -101,7 +101,9 @@ class Target:
         self.eps_eval = _EPS["float64"]
         self.eval_dtype = "float64"
         self.scale = 0.0
-        self.g0 = 0.0
+        self.g0 = 0.0  # g is measured from the base outputs: 0 there
+        self.value = 0.0  # <v, fn(θ)> at the base point
+        self.dsum = 0.0  # sum |v*(y - y0)| of the last call (its float64 sum)
         self.notes: list[str] = []
         self.nfev = 0
         self.amplification = 1.0  # forward rounding in the user dtype, in eps
@@ -128,10 +130,10 @@ class Target:
         return self._g()
 
     def noise(self) -> float:
-        """Rounding of the last g() relative to g0: eps times the size of
-        the outputs that call changed (unchanged outputs are bit-identical),
-        plus the float64 sum that makes g of all outputs."""
-        return self.eps_eval * self.changed + 4 * _EPS["float64"] * self.scale
+        """Rounding of the last g(): eps times the size of the outputs that
+        call changed (unchanged outputs are bit-identical and add exact zeros),
+        plus the float64 sum of the changes."""
+        return self.eps_eval * self.changed + 4 * _EPS["float64"] * self.dsum
 
     def g_element(self, k: int, j: int, value: float) -> float:
         """g with element j of tensor k set to value (restored afterwards)."""
@@ -345,22 +347,35 @@ def _torch_target(fn, inputs, params, rng) -> Target:
                         f"{fname} returned shape {tuple(yk.shape)}, expected "
                         f"{tuple(vk.shape)}"
                     )
-                prod = yk.to(torch.float64) * vk
-                if masked:
-                    prod = torch.where(vk != 0, prod, 0.0)
-                total += float(prod.sum())
+                y64 = yk.to(torch.float64)
                 if first:
+                    prod = y64 * vk
+                    if masked:
+                        prod = torch.where(vk != 0, prod, 0.0)
+                    total += float(prod.sum())
                     absum += float(prod.abs().sum())
-                    gap = (y_user[n] - yk.to(torch.float64)) * vk
+                    gap = (y_user[n] - y64) * vk
                     drift[0] += float(torch.where(vk != 0, gap, 0.0).abs().sum())
                     if n == 0:
                         y0.clear()
-                    y0.append(yk.clone())
-                else:  # the outputs this call changed carry its rounding
-                    absum += float(torch.where(yk != y0[n], prod.abs(), 0.0).sum())
+                    y0.append(y64.clone())
+                else:
+                    # g relative to the base outputs: unchanged outputs add
+                    # exact zeros, so the sum has no rounding from them
+                    moved = y64 - y0[n]
+                    dprod = moved * vk
+                    if masked:
+                        dprod = torch.where(vk != 0, dprod, 0.0)
+                    total += float(dprod.sum())
+                    sizes = torch.where(moved != 0, (y64 * vk).abs(), 0.0)
+                    if masked:
+                        sizes = torch.where(vk != 0, sizes, 0.0)
+                    absum += float(sizes.sum())
+                    dsum[0] += float(dprod.abs().sum())
         return total, absum, [str(yk.dtype).replace("torch.", "") for yk in ys]
 
     drift = [0.0]
+    dsum = [0.0]
     y0: list = []
     model, cast, ptensors = build(torch.float64)
     try:
@@ -387,7 +402,7 @@ def _torch_target(fn, inputs, params, rng) -> Target:
             )
     t.eval_dtype = eval_dtype
     t.eps_eval = _EPS.get(eval_dtype, _EPS["float16"])
-    t.g0, t.scale = g0, absum
+    t.value, t.scale = g0, absum  # g is measured from here on (g0 = 0)
     if eval_dtype == "float64" and t.eps_ad > _EPS["float64"]:
         # autodiff of the float64 copy: the size of autodiff's own rounding
         try:
@@ -439,7 +454,9 @@ def _torch_target(fn, inputs, params, rng) -> Target:
 
     def _g():
         try:
+            dsum[0] = 0.0
             g, t.changed, _ = g_of(model, cast)
+            t.dsum = dsum[0]
             return g
         except DfdxError:
             raise
@@ -563,6 +580,7 @@ def _jax_target(fn, inputs, rng) -> Target:
     v64 = [np.asarray(v, dtype=np.float64) for v in vs]
     y_user = [np.asarray(o, dtype=np.float64) for o in leaves]
     drift = [0.0]
+    dsum = [0.0]
     y0: list = []
     current = [b.copy() for b in t.base]
     dtypes = [np.dtype(inputs[i].dtype) for i in chosen]
@@ -591,19 +609,28 @@ def _jax_target(fn, inputs, rng) -> Target:
                 raise DfdxError(
                     f"{fname} returned shape {a.shape}, expected {vk.shape}"
                 )
-            prod = a * vk
-            if masked:
-                prod = np.where(vk != 0, prod, 0.0)
-            total += float(np.sum(prod))
             if first:
+                prod = a * vk
+                if masked:
+                    prod = np.where(vk != 0, prod, 0.0)
+                total += float(np.sum(prod))
                 absum += float(np.sum(np.abs(prod)))
                 gap = np.where(vk != 0, (y_user[n] - a) * vk, 0.0)
                 drift[0] += float(np.sum(np.abs(gap)))
                 if n == 0:
                     y0.clear()
                 y0.append(a)
-            else:
-                absum += float(np.sum(np.where(a != y0[n], np.abs(prod), 0.0)))
+            else:  # relative to the base outputs, as for PyTorch
+                moved = a - y0[n]
+                dprod = moved * vk
+                if masked:
+                    dprod = np.where(vk != 0, dprod, 0.0)
+                total += float(np.sum(dprod))
+                sizes = np.where(moved != 0, np.abs(a * vk), 0.0)
+                if masked:
+                    sizes = np.where(vk != 0, sizes, 0.0)
+                absum += float(np.sum(sizes))
+                dsum[0] += float(np.sum(np.abs(dprod)))
         return total, absum, [str(np.dtype(yk.dtype)) for yk in ys]
 
     use64 = True
@@ -627,7 +654,7 @@ def _jax_target(fn, inputs, rng) -> Target:
                 f"{fname} cannot be evaluated in float64 ({why}); the reference is "
                 f"computed in {ev}, with steps and tolerances scaled to it"
             )
-    t.g0, t.scale, t.nfev = g0, absum, 1
+    t.value, t.scale, t.nfev = g0, absum, 1  # g is measured from here on
     if use64 and t.eps_ad > _EPS["float64"]:
         try:
             with _x64(jax):
@@ -657,11 +684,13 @@ def _jax_target(fn, inputs, rng) -> Target:
 
     def _g():
         try:
+            dsum[0] = 0.0
             if use64:
                 with _x64(jax):
                     g, t.changed, _ = g_of(True)
             else:
                 g, t.changed, _ = g_of(False)
+            t.dsum = dsum[0]
             return g
         except DfdxError:
             raise

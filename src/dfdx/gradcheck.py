@@ -15,7 +15,7 @@ in ``mode='directional'``) is judged, everything on the residual
    error of autodiff and an estimate of the numerical error; within twice that
    estimate (plus rounding) the unit passes.
 3. Otherwise the one-sided derivatives from the same four values: when they
-   disagree it is a kink (checked again at steps 64 and 4096 times smaller, so
+   disagree it is a kink (checked again at steps 64, 64², 64³, 64⁴ times smaller, so
    a kink merely *near* θ is not mistaken for one at θ), and autodiff passes if
    it lies between them (a valid subgradient).
 4. Remaining failures are confirmed with dfdx's own Richardson engine
@@ -43,9 +43,10 @@ __all__ = ["check_grad", "GradCheckReport", "GradCheckError", "GradCheckRow"]
 _VERDICTS = ("ok", "kink", "FAIL", "inconclusive")
 _ACCEPT_REL = 1e-8  # stage-1 agreement that accepts a unit at once
 _CONFIRM_MAX = 16  # failing units confirmed with the full engine
-_REFINE = (1 / 64, 1 / 4096)  # smaller steps that tell a kink at θ from one near it
+# smaller steps that tell a kink at θ from one near it (while rounding allows)
+_REFINE = tuple(64.0**-k for k in range(1, 5))
 _SHOW = 10
-_SPLITS = 64  # halvings of directions that cross several kinks
+_SPLITS = 16  # halvings of directions that cross several kinks
 
 
 class GradCheckError(DfdxError):
@@ -229,6 +230,7 @@ class _Units:
         self.hscale = np.zeros(0)  # magnitude scale of the step (for the engine)
         self.allow = np.zeros(0)  # autodiff's rounding allowance
         self.ref = np.zeros(0)  # typical magnitude of the unit's derivative
+        self.notes: list[str] = []
 
     def residual(self, i: int, s: float) -> tuple[float, float]:
         """(r(s), the step actually taken) for unit i."""
@@ -486,17 +488,16 @@ def check_grad(
         raise DfdxError(f"seed must be an integer, got {seed!r}")
     start = time.perf_counter()
     target = make_target(backend, fn, inputs, params=params, seed=seed)
-    if not math.isfinite(target.g0):
+    if not math.isfinite(target.value):
         raise DfdxError("fn is not finite at the inputs; nothing to check")
     # a function whose value changes between identical calls cannot be checked
     t0 = time.perf_counter()
     again = target.g()
     per_call = max(time.perf_counter() - t0, 1e-7)
-    noise = 64 * target.eps_eval * (target.scale + abs(target.g0))
-    if not (again == target.g0 or abs(again - target.g0) <= noise):
+    if not (again == 0 or abs(again) <= 64 * target.noise()):
         raise DfdxError(
-            f"fn gave different values for the same input ({target.g0!r}, then "
-            f"{again!r}): randomness such as dropout? call module.eval() or fix "
+            "fn gave different values for the same input (<v, fn> moved by "
+            f"{again:.3g}): randomness such as dropout? call module.eval() or fix "
             "the seed inside fn"
         )
     rng = np.random.default_rng(seed + 1)
@@ -602,13 +603,19 @@ def _judge(units: _Units, t: Target, rtol: float, atol: float):
                 results[i] = ("ok", e1, 8 * rnd_i, tol1, np.nan, np.nan)
                 continue
             out = _stage2(units, t, i, hi, rnd_i, rp_i, rm_i, sp_i, sm_i, user)
-            if out[0] == "FAIL" and not np.isnan(out[4]) and splits < _SPLITS:
-                parts = units.split(i)  # type: ignore[attr-defined]
+            if out[0] == "FAIL" and not np.isnan(out[4]):
+                # several kinks along one direction: their subgradients may sit
+                # at different ends, so the interval test cannot convict it
+                parts = units.split(i) if splits < _SPLITS else []  # type: ignore[attr-defined]
                 if parts:
                     splits += 1
                     work[:0] = parts
                     continue
                 out = ("inconclusive", *out[1:])
+                units.notes.append(
+                    f"{units.label(i)[1]} crosses too many kinks to be judged: "
+                    "use mode='full' to check the elements one by one"
+                )
             results[i] = out
     confirm = [i for i, r in results.items() if r[0] == "FAIL" and np.isnan(r[4])]
     confirm.sort(key=lambda i: -abs(results[i][1]) / max(results[i][3], 1e-300))
@@ -684,7 +691,7 @@ def _stage2(units, t, i, h, rnd, rp, rm, sp, sm, user):
         if not kink2:  # smooth at θ: the kink was nearby
             ok = abs(R2) <= tol2
             return ("ok" if ok else "FAIL"), R2, est2 + 8 * rnd_h, tol2, np.nan, np.nan
-        R, est, tol, Rr, Rl = R2, est2, tol2, Rr2, Rl2
+    # the kink is at θ; the one-sided values of the first (least noisy) step
     lo, hi = min(Rr, Rl), max(Rr, Rl)
     ok = lo - tol <= 0.0 <= hi + tol
     return (
@@ -758,7 +765,7 @@ def _report(units, t, mode, keep, verdict, num, err, tol, left, right, seconds):
         f"{name} {tuple(shape)} {dt}"
         for name, shape, dt in zip(t.names, t.shapes, t.dtypes, strict=True)
     ]
-    notes = list(t.notes)
+    notes = list(t.notes) + units.notes
     if t.eval_dtype == "float64" and any(d != "float64" for d in t.dtypes):
         notes.append(
             "reference evaluated in float64; autodiff's own rounding in "
