@@ -364,3 +364,40 @@ def test_jax_backend():
     report = dfdx.check_grad(jnp.tanh, jnp.linspace(-2, 2, 20))
     assert report.passed
     assert any("reference evaluated in float64" in n for n in report.notes)
+
+
+def test_degenerate_inputs():
+    with pytest.raises(DfdxError, match="no elements"):
+        dfdx.check_grad(torch.sin, torch.zeros(0, dtype=torch.float64))
+    with pytest.raises(DfdxError, match="inf or nan"):
+        dfdx.check_grad(torch.sin, torch.tensor([float("nan")], dtype=torch.float64))
+    # a 0-d input is one element
+    assert (
+        sum(
+            dfdx.check_grad(
+                torch.sin, torch.tensor(0.5, dtype=torch.float64)
+            ).counts.values()
+        )
+        == 1
+    )
+    # inf/nan input elements are left out (said), the others are checked
+    x = torch.tensor([float("nan"), 1.0, float("inf"), -2.0], dtype=torch.float64)
+    for mode in ("full", "directional"):
+        report = dfdx.check_grad(torch.tanh, x, mode=mode)
+        assert report.passed, str(report)
+        assert any("2 input elements are inf or nan" in n for n in report.notes)
+    assert sum(dfdx.check_grad(torch.tanh, x).counts.values()) == 2
+    # an infinite autodiff value (sqrt at 0) is never "ok"
+    report = dfdx.check_grad(torch.sqrt, torch.tensor([0.0, 1.0], dtype=torch.float64))
+    assert report.status == "inconclusive"
+
+
+def test_no_warnings_on_extreme_values():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for mode in ("full", "directional"):
+            dfdx.check_grad(
+                torch.exp, torch.tensor([700.0, 1.0], dtype=torch.float64), mode=mode
+            )

@@ -358,7 +358,9 @@ def _torch_target(fn, inputs, params, rng) -> Target:
                     drift[0] += float(torch.where(vk != 0, gap, 0.0).abs().sum())
                     if n == 0:
                         y0.clear()
+                        size0.clear()
                     y0.append(y64.clone())
+                    size0.append(prod.abs())
                 else:
                     # g relative to the base outputs: unchanged outputs add
                     # exact zeros, so the sum has no rounding from them
@@ -366,17 +368,22 @@ def _torch_target(fn, inputs, params, rng) -> Target:
                     dprod = moved * vk
                     if masked:
                         dprod = torch.where(vk != 0, dprod, 0.0)
-                    total += float(dprod.sum())
-                    sizes = torch.where(moved != 0, (y64 * vk).abs(), 0.0)
-                    if masked:
-                        sizes = torch.where(vk != 0, sizes, 0.0)
-                    absum += float(sizes.sum())
-                    dsum[0] += float(dprod.abs().sum())
+                    sums = torch.stack(
+                        [
+                            dprod.sum(),
+                            dprod.abs().sum(),
+                            ((moved != 0) * size0[n]).sum(),
+                        ]
+                    ).tolist()  # one synchronisation for the three sums
+                    total += sums[0]
+                    dsum[0] += sums[1]
+                    absum += sums[2]
         return total, absum, [str(yk.dtype).replace("torch.", "") for yk in ys]
 
     drift = [0.0]
     dsum = [0.0]
     y0: list = []
+    size0: list = []  # |v * y| at the base point, per output element
     model, cast, ptensors = build(torch.float64)
     try:
         g0, absum, out_dtypes = g_of(model, cast, first=True)
@@ -436,7 +443,7 @@ def _torch_target(fn, inputs, params, rng) -> Target:
     if eval_dtype == "float64" and absum > 0:
         t.amplification = max(1.0, drift[0] / (absum * t.eps_ad))
     t.nfev = 1
-    flats = [p.view(-1) if p.is_contiguous() else None for p in ptensors]
+    flats: list = [p.view(-1) if p.is_contiguous() else None for p in ptensors]
     for k, p in enumerate(ptensors):
         if flats[k] is None:  # a non-contiguous parameter: make it contiguous
             p.set_(p.contiguous())
@@ -444,7 +451,21 @@ def _torch_target(fn, inputs, params, rng) -> Target:
         dt = p.dtype
         t._round.append(_torch_rounder(dt))
 
+    # CPU tensors NumPy can view are written through the view (an element
+    # write costs 0.1 µs there, against several µs through tensor indexing)
+    views = [
+        f.numpy()
+        if f.device.type == "cpu"
+        and f.dtype in (torch.float64, torch.float32, torch.float16)
+        else None
+        for f in flats
+    ]
+
     def _set(k, idx, values):
+        view = views[k]
+        if view is not None:
+            view[idx] = values
+            return
         flat = flats[k]
         with torch.no_grad():
             if isinstance(idx, slice):

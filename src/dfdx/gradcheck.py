@@ -244,25 +244,29 @@ class _Elements(_Units):
     def __init__(self, target: Target):
         super().__init__(target)
         t = target
-        self.k = np.concatenate(
+        k_all = np.concatenate(
             [np.full(b.size, k, dtype=np.int64) for k, b in enumerate(t.base)]
         )
-        self.j = np.concatenate([np.arange(b.size, dtype=np.int64) for b in t.base])
-        self.count = int(self.k.size)
+        j_all = np.concatenate([np.arange(b.size, dtype=np.int64) for b in t.base])
         x = np.concatenate(t.base)
-        self.x = x
-        self.ad = np.concatenate(t.ad)
-        self.hscale = np.maximum(np.abs(x), 1.0)
+        keep = np.isfinite(x)  # inf/nan inputs cannot be stepped: left out
+        self.k, self.j, self.x = k_all[keep], j_all[keep], x[keep]
+        self.count = int(self.k.size)
+        self.ad = np.concatenate(t.ad)[keep]
+        self.hscale = np.maximum(np.abs(self.x), 1.0)
         self.h = t.eps_eval ** (1 / 3) * self.hscale
-        rms = np.concatenate([np.full(a.size, _rms(a)) for a in t.ad])
+        rms_k = [_rms(a) for a in t.ad]
+        rms = np.array([rms_k[k] for k in self.k]) if self.count else np.zeros(0)
         self.ref = np.maximum(np.abs(self.ad), rms)
         unit = t.eps_ad * t.amplification
-        self.allow = 8 * unit * (np.abs(self.ad) + rms)
-        if t.ad64 is not None:
-            # rounding measured against float64 autodiff (capped: a bug specific
-            # to the low-precision code is not excused beyond 64 eps * rms)
-            drift = np.abs(self.ad - np.concatenate(t.ad64))
-            self.allow = self.allow + np.minimum(2 * drift, 64 * unit * rms)
+        with np.errstate(all="ignore"):
+            self.allow = 8 * unit * (np.abs(self.ad) + rms)
+            if t.ad64 is not None:
+                # rounding measured against float64 autodiff (capped: a bug
+                # specific to the low-precision code is not excused beyond
+                # 64 eps * rms)
+                drift = np.abs(self.ad - np.concatenate(t.ad64)[keep])
+                self.allow = self.allow + np.minimum(2 * drift, 64 * unit * rms)
 
     def steps(self, s: np.ndarray) -> np.ndarray:
         """Representable x + s per unit, as actual steps (never 0)."""
@@ -331,7 +335,9 @@ class _Directions(_Units):
                 if only is not None and k != only:
                     u.append(np.zeros(b.size))
                 else:
-                    u.append(rng.standard_normal(b.size) * np.maximum(np.abs(b), 1.0))
+                    finite = np.isfinite(b)
+                    scale = np.where(finite, np.maximum(np.abs(b), 1.0), 0.0)
+                    u.append(rng.standard_normal(b.size) * scale)
             return u
 
         for p in range(probes):
@@ -344,6 +350,10 @@ class _Directions(_Units):
                 self._add(f"random direction within {t.names[k]}", random_dir(k))
 
     def _add(self, label: str, u: list[np.ndarray]) -> int:
+        with np.errstate(all="ignore"):
+            return self._add_unchecked(label, u)
+
+    def _add_unchecked(self, label: str, u: list[np.ndarray]) -> int:
         t = self.t
         self.dirs.append((label, u))
         self.ad_l.append(sum(float(a @ uk) for a, uk in zip(t.ad, u, strict=True)))
@@ -394,10 +404,11 @@ class _Directions(_Units):
     def residual(self, i: int, s: float) -> tuple[float, float]:
         t = self.t
         _, u = self.dirs[i]
-        deltas = [
-            t.representable(k, b + s * uk) - b
-            for k, (b, uk) in enumerate(zip(t.base, u, strict=True))
-        ]
+        with np.errstate(invalid="ignore"):
+            deltas = [
+                np.where(uk != 0, t.representable(k, b + s * uk) - b, 0.0)
+                for k, (b, uk) in enumerate(zip(t.base, u, strict=True))
+            ]
         lin = sum(float(a @ d) for a, d in zip(t.ad, deltas, strict=True))
         return t.g_shifted(deltas) - lin, s
 
@@ -407,7 +418,12 @@ class _Directions(_Units):
 
 
 def _rms(a: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(a * a))) if a.size else 0.0
+    """Root mean square of the finite entries, without overflow."""
+    a = a[np.isfinite(a)]
+    top = float(np.max(np.abs(a))) if a.size else 0.0
+    if top == 0.0:
+        return 0.0
+    return top * float(np.sqrt(np.mean((a / top) ** 2)))
 
 
 # --------------------------------------------------------------------------
@@ -500,6 +516,22 @@ def check_grad(
             f"{again:.3g}): randomness such as dropout? call module.eval() or fix "
             "the seed inside fn"
         )
+    sizes = [b.size for b in target.base]
+    if sum(sizes) == 0:
+        raise DfdxError("nothing to check: the checked inputs have no elements")
+    bad = sum(int(np.count_nonzero(~np.isfinite(b))) for b in target.base)
+    if bad == sum(sizes):
+        raise DfdxError("nothing to check: every checked input element is inf or nan")
+    if bad:
+        target.notes.append(
+            f"{bad} input element{'s are' if bad > 1 else ' is'} inf or nan and "
+            "left out of the check"
+        )
+        # their autodiff values take no part in directional projections
+        target.ad = [
+            np.where(np.isfinite(b), a, 0.0)
+            for a, b in zip(target.ad, target.base, strict=True)
+        ]
     rng = np.random.default_rng(seed + 1)
     units: _Units = (
         _Elements(target) if mode == "full" else _Directions(target, probes, rng)
