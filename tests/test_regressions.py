@@ -417,3 +417,22 @@ def test_cli_values_starting_with_minus(tmp_path, capsys):
     assert out.stat().st_size > 0
     assert main(["limit", "exp(x)", "--at", "-inf"]) == 2
     assert "must be finite: '-inf'" in capsys.readouterr().err
+
+
+def test_public_names_stay_functions_after_their_modules_are_imported():
+    """A submodule named like a public function would replace it on the
+    package once imported (dfdx.agree was the module dfdx/agree.py)."""
+    import importlib
+    import pkgutil
+    import types
+
+    import dfdx
+
+    for info in pkgutil.walk_packages(dfdx.__path__, "dfdx."):
+        if info.name.startswith("dfdx.cli") or info.name == "dfdx.__main__":
+            continue
+        importlib.import_module(info.name)
+    for name in dfdx.__all__:
+        if name in ("d2l", "__version__"):
+            continue
+        assert not isinstance(getattr(dfdx, name), types.ModuleType), name

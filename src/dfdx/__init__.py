@@ -61,8 +61,8 @@ _EXPORTS = {
     "check_grad": "gradcheck",
     "GradCheckReport": "gradcheck",
     "GradCheckError": "gradcheck",
-    "agree": "agree",
-    "Agreement": "agree",
+    "agree": "agreement",
+    "Agreement": "agreement",
     # figures
     "plot_function": "plotting.figures",
     "plot_tangent": "plotting.figures",
@@ -84,7 +84,7 @@ __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._timelimit import get_time_limit, set_time_limit
-    from .agree import Agreement, agree
+    from .agreement import Agreement, agree
     from .chain import ChainRule, chain_rule
     from .definition import (
         Derivation,

@@ -226,7 +226,7 @@ def run_diff(args) -> int:
     if args.check:
         if args.at is None or args.order != 1:
             raise DfdxError("--check compares first derivatives at a point: give --at")
-        from ..agree import agree
+        from ..agreement import agree
 
         check = agree(e, point, wrt=wrt)
     if args.json:

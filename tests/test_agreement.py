@@ -62,15 +62,24 @@ def test_agree_against_sympy(text, point):
     _ = names
 
 
-def test_autodiff_columns_when_torch_is_installed():
-    pytest.importorskip("torch")
+@pytest.mark.parametrize("backend,label", [("torch", "PyTorch"), ("jax", "JAX")])
+def test_autodiff_columns_when_installed(backend, label):
+    pytest.importorskip(backend)
     a = dfdx.agree(
         "sigmoid(w*x + b) + relu(x) + softplus(b)", at={"w": 0.5, "x": 2, "b": -0.5}
     )
-    torch_row = next(r for r in a.rows if r.method == "autodiff (PyTorch)")
-    for value, want in zip(torch_row.values, a.exact, strict=True):
+    row = next(r for r in a.rows if r.method == f"autodiff ({label})")
+    for value, want in zip(row.values, a.exact, strict=True):
         assert value == pytest.approx(want, rel=1e-13)
     assert a.agree
+    assert not [n for n in a.notes if backend in n]
+
+
+def test_agree_is_the_function_after_any_import_order():
+    import importlib
+
+    importlib.import_module("dfdx.agreement")
+    assert callable(dfdx.agree) and callable(dfdx.check_grad)
 
 
 def test_variables_named_like_framework_functions():
