@@ -157,3 +157,21 @@ def test_inner_fallback_then_outer_limit_still_holds():
 def test_set_time_limit_validates(bad):
     with pytest.raises(dfdx.DfdxError, match="seconds must be"):
         dfdx.set_time_limit(bad)
+
+
+def test_process_with_an_active_profiler_exits():
+    """Python 3.11 hangs at exit when PyThreadState_SetAsyncExc(tid, NULL)
+    was called under an active profiler: a limit that did not fire must not
+    call it (it used to, on every exit from a limited block)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import cProfile, dfdx\n"
+        "pr = cProfile.Profile(); pr.enable()\n"
+        "print(dfdx.diff('3x^2 - 4x'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "6*x - 4"

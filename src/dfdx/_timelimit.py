@@ -74,13 +74,14 @@ class TimeUp(BaseException):
 
 
 class _Frame:
-    __slots__ = ("own_deadline", "deadline", "next_shot", "owner")
+    __slots__ = ("own_deadline", "deadline", "next_shot", "owner", "fired")
 
     def __init__(self, own_deadline: float, deadline: float, owner):
         self.own_deadline = own_deadline
         self.deadline = deadline
         self.next_shot = deadline
         self.owner = owner
+        self.fired = False  # TimeUp was injected for this frame
 
 
 _lock = threading.Lock()
@@ -125,6 +126,7 @@ def _watch() -> None:
                     in_gc = tid in _in_gc and now < top.deadline + GC_GRACE_SECONDS
                     if now >= top.next_shot and not in_gc:
                         _inject(tid)
+                        top.fired = True
                         top.next_shot = now + RETRY_SECONDS
                     wake_at = min(wake_at, max(top.next_shot, now + 0.005))
                 else:
@@ -213,13 +215,20 @@ class time_limit:
         an exception not yet delivered. Returns whether a frame is left below."""
         with _lock:
             stack = _stacks.get(self._tid, [])
+            fired = False
             if self._frame in stack:
-                del stack[stack.index(self._frame) :]
+                at = stack.index(self._frame)
+                fired = any(f.fired for f in stack[at:])
+                del stack[at:]
             below = bool(stack)
             if not stack:
                 _stacks.pop(self._tid, None)
             self._done = True
-            _clear(self._tid)
+            # only when something was injected: the C call is not free, and
+            # under an active profiler (cProfile, sys.setprofile) Python 3.11
+            # hangs at exit after PyThreadState_SetAsyncExc(tid, NULL)
+            if fired:
+                _clear(self._tid)
         return below
 
     def __exit__(self, kind, exc, tb):

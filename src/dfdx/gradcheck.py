@@ -538,6 +538,11 @@ def check_grad(
     )
     planned = 2 * units.count
     budget = get_time_limit() - (time.perf_counter() - start)
+    if planned * per_call > budget and planned > 16:
+        # one timing can be a cold start or a busy moment: time a second call
+        t0 = time.perf_counter()
+        target.g()
+        per_call = min(per_call, max(time.perf_counter() - t0, 1e-7))
     if planned * per_call > budget:
         raise DfdxError(
             f"a {mode} check needs about {planned} calls of fn ({per_call * 1e3:.2g} ms "
