@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: Longest expression text accepted, in characters.
-MAX_LENGTH = 2000
+MAX_LENGTH = 20_000
 #: Deepest nesting of parentheses and operators accepted.
 MAX_DEPTH = 60
 #: Largest absolute integer exponent accepted on a symbolic base.
@@ -1066,7 +1066,9 @@ class Expression:
 
     __slots__ = (
         "sympy",
-        "text",
+        "_text",
+        "_str",
+        "_latex",
         "variables",
         "notes",
         "_symbols",
@@ -1078,7 +1080,11 @@ class Expression:
         if not isinstance(expr, sympy.Basic):
             raise TypeError("Expression wraps a SymPy expression; use dfdx.parse(text)")
         self.sympy = expr
-        self.text = text if text is not None else sympy.sstr(expr)
+        # printed on first use and cached: printing a 300-operation derivative
+        # costs more than computing it
+        self._text = text
+        self._str: str | None = None
+        self._latex: str | None = None
         syms = sorted(
             (s for s in expr.free_symbols if isinstance(s, sympy.Symbol)),
             key=lambda s: _natural_key(s.name),
@@ -1094,8 +1100,15 @@ class Expression:
         self._at_jumps: tuple[Callable, Callable] | None = None
 
     # -- display -----------------------------------------------------------
+    @property
+    def text(self) -> str:
+        """The text it was parsed from (or its SymPy form)."""
+        return self._text if self._text is not None else str(self)
+
     def __str__(self) -> str:
-        return sympy.sstr(self.sympy)
+        if self._str is None:
+            self._str = sympy.sstr(self.sympy)
+        return self._str
 
     def __repr__(self) -> str:
         return f"Expression({str(self)!r})"
@@ -1103,7 +1116,9 @@ class Expression:
     @property
     def latex(self) -> str:
         """The LaTeX form, without dollar signs."""
-        return sympy.latex(self.sympy)
+        if self._latex is None:
+            self._latex = sympy.latex(self.sympy)
+        return self._latex
 
     def _repr_latex_(self) -> str:
         return f"${self.latex}$"
@@ -1205,7 +1220,7 @@ class Expression:
         )
         if not args:
             return self
-        other = Expression(self.sympy, self.text)
+        other = Expression(self.sympy, self._text)
         other.notes = self.notes
         other._at_jumps = (lambdify_numpy(self._symbols, sympy.Tuple(*args)), exact_at)
         return other

@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 #: Most variables a symbolic gradient, Jacobian or Hessian is taken over.
-MAX_VARIABLES = 50
+MAX_VARIABLES = 256
 
 
 # ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
-from ._timelimit import bounded, time_limit
+from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import (
     Expression,
@@ -82,33 +82,11 @@ def _wrt_symbol(e: Expression, wrt: str | None, *, name: str = "wrt"):
     return e.symbol(wrt)
 
 
-#: Derivatives larger than this (SymPy operation count) are returned as
-#: differentiated, without simplify, which can take many seconds on them.
-SIMPLIFY_LIMIT = 60
-#: Longest simplify allowed on a derivative, in seconds (then the derivative is
-#: returned as differentiated).
-SIMPLIFY_SECONDS = 2.0
-
-
 def _tidy(expr: sympy.Expr) -> sympy.Expr:
-    """A readable form: the simpler of the raw and the simplified result
-    (simplify is skipped for large expressions; see SIMPLIFY_LIMIT)."""
-    if expr.count_ops() > SIMPLIFY_LIMIT or has_huge_numbers(expr):
-        return expr
-    try:
-        with time_limit(SIMPLIFY_SECONDS, "simplify the derivative"):
-            simple = sympy.simplify(expr)
-    except (RecursionError, TypeError, ValueError, AttributeError, DfdxError):
-        return expr
-    if _partial_domain(expr) and not _partial_domain(simple):
-        return expr  # simplify dropped "undefined elsewhere" (0^x's domain x > 0)
-    return simple if sympy.count_ops(simple) < sympy.count_ops(expr) else expr
+    """A readable form (see :func:`dfdx.simplify.tidy`)."""
+    from .simplify import tidy
 
-
-def _partial_domain(expr) -> bool:
-    """Whether `expr` has a Piecewise with no branch for the remaining inputs
-    (undefined there, as 0^u is for u <= 0)."""
-    return any(p.args[-1].cond is not sympy.true for p in expr.atoms(sympy.Piecewise))
+    return tidy(expr)
 
 
 @bounded("differentiate")
