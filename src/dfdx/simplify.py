@@ -15,6 +15,8 @@ differences.
 
 from __future__ import annotations
 
+import math
+
 import sympy
 
 from ._timelimit import time_limit
@@ -133,27 +135,94 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     )
 
 
+_SAMPLE_VALUES = (0.37, 1.21, 2.3, -0.71, -1.9, 0.05, 3.7, -2.6, 0.83, -0.29)
+
+
+def _sample_points(symbols, points: int):
+    for i, v in enumerate(_SAMPLE_VALUES[:points]):
+        yield [v + 0.13 * j * (-1) ** i for j in range(len(symbols))]
+
+
+def _compare(va, vb) -> int:
+    """1 equal, 0 no evidence (undefined or not real there), -1 different."""
+    if va is None or vb is None:
+        return 0
+    try:
+        za, zb = complex(va), complex(vb)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    if not all(math.isfinite(z.real) and math.isfinite(z.imag) for z in (za, zb)):
+        return 0
+    if any(abs(z.imag) > 1e-12 * max(1.0, abs(z)) for z in (za, zb)):
+        return 0  # outside the real domain, where dfdx does not compare
+    return 1 if abs(za - zb) <= 1e-12 * max(1.0, abs(za)) else -1
+
+
+def _mpmath_functions():
+    """Functions of dfdx and SymPy that mpmath lacks, for 30-digit sampling."""
+    import mpmath
+
+    def heaviside(u, h0=0.5):
+        return mpmath.mpf(1) if u > 0 else (mpmath.mpf(0) if u < 0 else h0)
+
+    return {
+        "sigmoid": lambda u: 1 / (1 + mpmath.exp(-u)),
+        "softplus": lambda u: mpmath.log(1 + mpmath.exp(u)),
+        "relu": lambda u: u if u > 0 else mpmath.mpf(0),
+        "Heaviside": heaviside,
+        "sign": mpmath.sign,
+        "DiracDelta": lambda u: mpmath.mpf(0) if u != 0 else mpmath.nan,
+    }
+
+
+def _samples_mpmath(ra, rb, symbols, points):
+    """The 30-digit comparison with both forms compiled once (mpmath); None
+    when a form cannot be compiled or evaluated that way."""
+    import mpmath
+
+    try:
+        fa = sympy.lambdify(symbols, ra, modules=[_mpmath_functions(), "mpmath"])
+        fb = sympy.lambdify(symbols, rb, modules=[_mpmath_functions(), "mpmath"])
+    except Exception:  # a printer gap: the slow path decides
+        return None
+    seen = 0
+    with mpmath.workdps(30):
+        for values in _sample_points(symbols, points):
+            args = [mpmath.mpf(v) for v in values]
+            try:
+                va, vb = fa(*args), fb(*args)
+            except (ZeroDivisionError, ValueError, OverflowError, ArithmeticError):
+                continue  # undefined there: no evidence
+            except (NameError, TypeError, AttributeError):
+                return None
+            verdict = _compare(va, vb)
+            if verdict < 0:
+                return -1
+            seen += verdict
+    return seen
+
+
 def _samples(ra, rb, points: int = 8):
     """How many sample points (30 digits) ra and rb were compared at, or -1 if
     they differ at one."""
     symbols = sorted((ra - rb).free_symbols, key=lambda s: s.name)
+    if not has_huge_numbers(ra - rb):
+        fast = _samples_mpmath(ra, rb, symbols, points)
+        if fast is not None:
+            return fast
     seen = 0
-    values = (0.37, 1.21, 2.3, -0.71, -1.9, 0.05, 3.7, -2.6, 0.83, -0.29)[:points]
-    for i, v in enumerate(values):
-        point = {
-            s: sympy.Float(v + 0.13 * j * (-1) ** i, 30) for j, s in enumerate(symbols)
-        }
+    for values in _sample_points(symbols, points):
+        point = {s: sympy.Float(v, 30) for s, v in zip(symbols, values, strict=True)}
         with sympy.evaluate(False):  # no exact powers of Floats while substituting
             at_a, at_b = ra.xreplace(point), rb.xreplace(point)
         kind_a, va = number_value(at_a, 30)
         kind_b, vb = number_value(at_b, 30)
         if kind_a != "finite" or kind_b != "finite":
             continue  # undefined or beyond float range there: no evidence
-        if any(abs(z.imag) > 1e-12 * max(1.0, abs(z)) for z in (va, vb)):
-            continue  # outside the real domain, where dfdx does not compare
-        if abs(va - vb) > 1e-12 * max(1.0, abs(va)):
+        verdict = _compare(va, vb)
+        if verdict < 0:
             return -1
-        seen += 1
+        seen += verdict
     return seen
 
 
