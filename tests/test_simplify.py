@@ -86,3 +86,39 @@ def test_a_large_equal_pair_is_decided_quickly():
     t = time.perf_counter()
     assert same_value(a, b) in ("symbolic", "numeric")
     assert time.perf_counter() - t < 5  # bounded, not a timing target
+
+
+_SMOOTH_UNARY = [sympy.sin, sympy.tanh, sympy.exp, lambda u: sympy.log(1 + u**2)]
+
+
+def _smooth(depth: int):
+    p, q = sympy.symbols("p q")  # plain symbols, as dfdx.parse makes them
+    leaves = st.sampled_from([p, q, sympy.Integer(3), sympy.Rational(-1, 2)])
+    if depth == 0:
+        return leaves
+    sub = _smooth(depth - 1)
+    return st.one_of(
+        leaves,
+        st.builds(lambda a, b: a + b, sub, sub),
+        st.builds(lambda a, b: a * b, sub, sub),
+        st.builds(lambda a: a**2, sub),
+        st.builds(lambda f, a: f(a), st.sampled_from(_SMOOTH_UNARY), sub),
+    )
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_smooth(4))
+def test_plain_symbol_fast_path_gives_the_careful_path_s_form(e):
+    """dfdx.diff differentiates smooth forms with plain symbols when the
+    result is large; the careful path (real symbols) must give the same."""
+    import dfdx
+    from dfdx.symbolic import real_symbols
+
+    p = sympy.Symbol("p")
+    if p not in e.free_symbols:
+        return
+    ours = dfdx.diff(dfdx.Expression(e), "p").sympy
+    real, back = real_symbols(e)
+    rp = next(r for r in back if r.name == "p")
+    careful = tidy(sympy.diff(real, rp)).xreplace(back)
+    assert ours == careful

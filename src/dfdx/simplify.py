@@ -23,14 +23,15 @@ from ._timelimit import time_limit
 from .errors import DfdxError
 from .expr import has_huge_numbers, number_value
 
-__all__ = ["tidy", "same_value", "FULL_SIMPLIFY_OPS", "TIDY_OPS"]
+__all__ = ["tidy", "same_value", "at_most", "FULL_SIMPLIFY_OPS", "TIDY_NODES"]
 
 #: Forms with at most this many operations also get SymPy's full simplify
 #: (bounded by FULL_SIMPLIFY_SECONDS).
 FULL_SIMPLIFY_OPS = 30
 FULL_SIMPLIFY_SECONDS = 1.0
-#: Forms with more operations than this are returned as they are.
-TIDY_OPS = 60
+#: Forms with more nodes than this (about 60 operations) are returned as they
+#: are.
+TIDY_NODES = 150
 #: Each cheap rewrite gets this long.
 REWRITE_SECONDS = 0.25
 
@@ -47,6 +48,15 @@ _FAILURES = (
 
 def _ops(e) -> int:
     return sympy.count_ops(e)
+
+
+def at_most(expr, limit: int) -> bool:
+    """Whether expr has at most `limit` nodes (stops counting past it: cheap
+    on any size, unlike count_ops)."""
+    for count, _ in enumerate(sympy.preorder_traversal(expr), 1):
+        if count > limit:
+            return False
+    return True
 
 
 def _try(fn, e, seconds=REWRITE_SECONDS):
@@ -78,7 +88,7 @@ def _rewrites(e, n: int):
     """Cheap identities, cheapest first; the costly ones only on small forms.
     (Measured on the derivatives of network losses, 80 to 550 operations: no
     rewrite shortened one, and each cost 2 to 15 times the differentiation;
-    hence TIDY_OPS.)"""
+    hence TIDY_NODES.)"""
     yield sympy.factor_terms
     yield sympy.powsimp
     yield _together
@@ -112,8 +122,10 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     form itself, SymPy's simplify (small forms only) and cheap rewrites (larger
     forms). Never slower than about a second; equal to `expr` everywhere
     `expr` is defined."""
+    if not at_most(expr, TIDY_NODES) or has_huge_numbers(expr):
+        return expr
     n = _ops(expr)
-    if n > TIDY_OPS or has_huge_numbers(expr):
+    if n <= 2:  # 6*x - 4 is as short as it gets
         return expr
     candidates = [expr]
     if n <= FULL_SIMPLIFY_OPS and _transcendental(expr):

@@ -26,7 +26,10 @@ from .expr import (
     is_expression_like,
     number_value,
     relu,
+    sigmoid,
+    softplus,
 )
+from .simplify import TIDY_NODES, at_most
 
 __all__ = [
     "diff",
@@ -53,7 +56,15 @@ _NONSMOOTH = (
 
 
 def real_symbols(expr: sympy.Expr) -> tuple[sympy.Expr, dict]:
-    """`expr` with each plain symbol replaced by a real one; and the way back."""
+    """`expr` with each plain symbol replaced by a real one; and the way back.
+    Memoised: rebuilding a network's loss with real symbols costs more than
+    differentiating it, and explain, diff and gradient all ask for it."""
+    real, back = _real_symbols(expr)
+    return real, dict(back)
+
+
+@functools.lru_cache(maxsize=128)
+def _real_symbols(expr: sympy.Expr) -> tuple[sympy.Expr, tuple]:
     forward = {}
     back = {}
     for s in expr.free_symbols:
@@ -61,7 +72,53 @@ def real_symbols(expr: sympy.Expr) -> tuple[sympy.Expr, dict]:
             r = sympy.Symbol(s.name, real=True)
             forward[s] = r
             back[r] = s
-    return expr.xreplace(forward), back
+    return expr.xreplace(forward), tuple(back.items())
+
+
+#: Functions whose derivative does not depend on whether their argument is
+#: known to be real (no Abs, sign, Max/Min, Piecewise, floor: those use the
+#: real-symbol path).
+_SMOOTH = (
+    sympy.sin,
+    sympy.cos,
+    sympy.tan,
+    sympy.cot,
+    sympy.sec,
+    sympy.csc,
+    sympy.sinh,
+    sympy.cosh,
+    sympy.tanh,
+    sympy.coth,
+    sympy.sech,
+    sympy.csch,
+    sympy.exp,
+    sympy.log,
+    sympy.asin,
+    sympy.acos,
+    sympy.atan,
+    sympy.asinh,
+    sympy.acosh,
+    sympy.atanh,
+    sympy.erf,
+    sigmoid,
+    softplus,
+)
+
+
+def _smooth_everywhere(expr) -> bool:
+    """Whether expr is built from +, *, integer powers and the _SMOOTH
+    functions only (fractional powers, |x|, max... take the careful path)."""
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Function):
+            if not isinstance(node, _SMOOTH):
+                return False
+        elif isinstance(node, sympy.Pow):
+            if not node.exp.is_Integer:
+                return False
+        elif not isinstance(node, (sympy.Add, sympy.Mul, sympy.Symbol, sympy.Number)):
+            if not node.is_number:
+                return False
+    return True
 
 
 def _wrt_symbol(e: Expression, wrt: str | None, *, name: str = "wrt"):
@@ -130,6 +187,16 @@ def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
             f"wrt={wrt!r} is not a variable of {e} (variables: "
             f"{', '.join(e.variables)}){e.cancel_hint([wrt])}"
         )
+    if n == 1 and _smooth_everywhere(e.sympy):
+        # tanh, exp, sigmoid, powers...: the derivative is the same with plain
+        # or real symbols, and a large one is returned as differentiated, so
+        # the round trip through real symbols (rebuilding every node twice,
+        # most of the time of a network loss) is skipped
+        d = sympy.diff(e.sympy, sym)
+        if not d.has(sympy.nan, sympy.zoo, sympy.Derivative) and not at_most(
+            d, TIDY_NODES
+        ):
+            return Expression(d)
     real, back = real_symbols(e.sympy)
     rsym = next((r for r in back if r.name == sym.name), sym)
     # one order at a time: the (n-1)-th derivative is kept for the values at
