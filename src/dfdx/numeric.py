@@ -120,9 +120,10 @@ class DerivativeResult:
         An *estimate* of ``|df - exact|`` (truncation plus rounding); not a bound.
     nfev : int or ndarray of int
         Function evaluations used: per point for :func:`derivative`, in total
-        (points of R^n at which ``f`` was evaluated) for the others.
+        (points of R^n at which ``f`` was evaluated) for the others. Arrays use
+        the smallest integer type that holds them, int16 at least.
     status : int or ndarray of int
-        0 converged; negative codes in :data:`STATUS_MESSAGES`.
+        0 converged; negative codes in :data:`STATUS_MESSAGES` (arrays: int8).
     method : str
         The method that produced ``df`` (``'complex+richardson'`` when ``auto``
         used both, at different points).
@@ -876,12 +877,29 @@ def _call_complex(f, z):
         return None
 
 
+def _small_ints(a, smallest=np.int8):
+    """Per-point counts and codes in the smallest integer type that holds them
+    (int8 status, int16 nfev: 30 MB instead of 160 MB at 1e7 points)."""
+    a = np.asarray(a)
+    if a.size <= 1 or a.dtype.kind not in "iu":
+        return a
+    types = (np.int8, np.int16, np.int32)
+    for t in types[types.index(smallest) :]:
+        info = np.iinfo(t)
+        if a.min() >= info.min and a.max() <= info.max:
+            return a.astype(t, copy=False)
+    return a
+
+
 def _finalise(xp, is_np, shape, df, err, status, nfev, method, kind, n, dtype):
     df = xp.reshape(df, shape)
     err = xp.reshape(err if err.dtype == dtype else xp.astype(err, dtype), shape)
-    status = status.reshape(shape)
+    status = _small_ints(status.reshape(shape))
     nfev = (
-        np.asarray(nfev).reshape(shape) if np.size(nfev) == math.prod(shape) else nfev
+        # counts get at least int16: a user's nfev * 100 must not wrap around
+        _small_ints(np.asarray(nfev).reshape(shape), np.int16)
+        if np.size(nfev) == math.prod(shape)
+        else nfev
     )
     if is_np and df.ndim == 0:
         df, err = df[()], err[()]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import sympy
 
 from ._timelimit import time_limit
@@ -197,14 +198,31 @@ def _samples_mpmath(ra, rb, symbols, points):
         fb = sympy.lambdify(symbols, rb, modules=[_mpmath_functions(), "mpmath"])
     except Exception:  # a printer gap: the slow path decides
         return None
+    # a float screen first: where either form overflows float64 (an exp
+    # tower), 30-digit arithmetic could need unbounded memory and time
+    from .expr import lambdify_numpy
+
+    try:
+        ga, gb = lambdify_numpy(symbols, ra), lambdify_numpy(symbols, rb)
+    except DfdxError:
+        return None
     seen = 0
     with mpmath.workdps(30):
         for values in _sample_points(symbols, points):
+            try:
+                with np.errstate(all="ignore"):
+                    rough = [complex(g(*values)) for g in (ga, gb)]
+            except Exception:  # the float form cannot say: no evidence
+                continue
+            if not all(np.isfinite(z) and abs(z) < 1e300 for z in rough):
+                continue
             args = [mpmath.mpf(v) for v in values]
             try:
                 va, vb = fa(*args), fb(*args)
             except (ZeroDivisionError, ValueError, OverflowError, ArithmeticError):
                 continue  # undefined there: no evidence
+            except MemoryError:
+                continue
             except (NameError, TypeError, AttributeError):
                 return None
             verdict = _compare(va, vb)
