@@ -1022,7 +1022,7 @@ def lambdify_numpy(symbols, expr):
             expr,
             modules=_lambdify_modules(),
             printer=_numpy_printer(),
-            dummify=True,
+            dummify=False,  # the arguments already have private names
         )
     except DfdxError:
         raise
