@@ -436,3 +436,12 @@ def test_public_names_stay_functions_after_their_modules_are_imported():
         if name in ("d2l", "__version__"):
             continue
         assert not isinstance(getattr(dfdx, name), types.ModuleType), name
+
+
+def test_long_flat_sum_is_refused_for_its_length_not_its_nesting():
+    # 20 000 characters hold a 3 000-term sum, more than Python's parser nests
+    with pytest.raises(dfdx.ParseError, match="too many operators in a row"):
+        dfdx.parse("+".join(["x1"] * 3000))
+    import sympy
+
+    assert dfdx.parse("+".join(["x1"] * 1500)).sympy == 1500 * sympy.Symbol("x1")

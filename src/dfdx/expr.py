@@ -1330,12 +1330,12 @@ def _parse(text: str, undefined_functions: bool) -> Expression:
         col = old_cols[max(i, 0)] if old_cols else None
         raise ParseError("invalid syntax", text, col) from None
     except (RecursionError, MemoryError):
-        raise ParseError("nested too deeply", text) from None
+        raise ParseError(_too_deep(src), text) from None
     builder = _Builder(text, new_offsets, old_cols, {}, undefined_functions, src)
     try:
         result = builder.build(tree.body)
     except RecursionError:
-        raise ParseError("nested too deeply", text) from None
+        raise ParseError(_too_deep(src), text) from None
     if not isinstance(result, sympy.Expr):
         raise ParseError("not a mathematical expression", text)
     if result.has(sympy.zoo, sympy.nan):
@@ -1358,6 +1358,19 @@ _MAX_EXACT_TOWER = 1
 #: algorithms (gcd, series, simplify) away: their big-integer arithmetic on
 #: such numbers runs in C and cannot be stopped by a time limit.
 HUGE_DIGITS = 40
+
+
+def _too_deep(src: str) -> str:
+    """Why Python's parser ran out of depth: brackets, or a long flat chain of
+    operators (x + x + ... nests one level per term)."""
+    operators = sum(src.count(op) for op in "+-*/")
+    if operators > 1000:
+        return (
+            f"too many operators in a row for the parser ({operators}; a sum or "
+            "product of about 2 000 terms is the most it takes): split it into "
+            "several expressions"
+        )
+    return "nested too deeply"
 
 
 def has_huge_numbers(expr, digits: int = HUGE_DIGITS) -> bool:
