@@ -764,3 +764,32 @@ def test_scalar_only_errors_that_are_not_about_arrays_still_raise():
 
     with pytest.raises(DfdxError, match="something else entirely"):
         derivative(broken, 1.0)
+
+
+def test_hessian_streams_its_points_in_bounded_blocks(monkeypatch):
+    """The stencil points of a Hessian are O(n^3) numbers; they are made and
+    passed to f in blocks, so the largest array is bounded (not a timing)."""
+    import dfdx.numeric as numeric
+
+    n = 40
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((n, n))
+    A = A + A.T
+    largest = []
+
+    def f(p):  # vectorized: p has shape (n, k)
+        largest.append(p.size)
+        return 0.5 * np.einsum("ik,ij,jk->k", p, A, p) + np.sum(np.sin(p), axis=0)
+
+    x = rng.standard_normal(n) * 0.3
+    whole = hessian(f, x, vectorized=True)  # every point in one call
+    assert max(largest) == n * (1 + 3 * n * (n + 1))
+    monkeypatch.setattr(numeric, "_HESSIAN_BLOCK", 4096)
+    largest.clear()
+    res = hessian(f, x, vectorized=True)
+    assert max(largest) <= 4096 + n  # one block: at most _HESSIAN_BLOCK numbers
+    assert res.nfev == sum(s // n for s in largest) == 1 + 3 * n * (n + 1)
+    np.testing.assert_allclose(res.df, A - np.diag(np.sin(x)), atol=1e-7)
+    # f's own rounding depends on the block shape (einsum): equal to ~1e-12
+    np.testing.assert_allclose(res.df, whole.df, rtol=1e-10, atol=1e-10)
+    np.testing.assert_array_equal(res.status, whole.status)

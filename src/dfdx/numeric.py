@@ -89,6 +89,7 @@ _LADDER = 8  # steps per stage
 _EPS64 = float(np.finfo(np.float64).eps)
 _CHECK_RTOL = 1e-6  # agreement needed between complex step and real check
 _CHUNK = 1 << 15  # elements per chunk of elementwise bookkeeping on large arrays
+_HESSIAN_BLOCK = 1 << 22  # numbers per block of Hessian stencil points (32 MB)
 
 # quotient stencils: (offset multiples, weights); D(h) = sum(w f(x + k h)) / h^n
 _CENTRAL = {
@@ -1713,30 +1714,47 @@ def hessian(
     s = xp.where(ax * math.sqrt(eps) > 1, ax * math.sqrt(eps), 1.0)
     iu, ju = np.triu_indices(nvar, 1)
     eye = xp.eye(nvar, dtype=dtype)
-    cols = [xa[:, None]]
-    hs = []
-    for lev in range(levels):
-        h = (xa + h0 * 0.5**lev * s) - xa
-        hs.append(h)
-        D = eye * h[None, :]  # column i: h_i e_i
-        cols += [xa[:, None] + D, xa[:, None] - D]
-        if iu.size:
-            Dt = xp.permute_dims(D, (1, 0))
-            Dij = xp.take(Dt, xp.asarray(iu), axis=0) + xp.take(
-                Dt, xp.asarray(ju), axis=0
-            )
-            Dij = xp.permute_dims(Dij, (1, 0))
-            cols += [xa[:, None] + Dij, xa[:, None] - Dij]
-    P = xp.concat(cols, axis=1)
-    with np.errstate(all="ignore"):
-        V = F(P)
-    if V.shape[0] != 1:
-        raise DfdxError(f"f must return a scalar for hessian, got {V.shape[0]} values")
-    if xp.isdtype(V.dtype, "complex floating"):
-        raise DfdxError("f returned complex values for real input")
-    V = _to_numpy(xp.astype(V[0], dtype)).astype(
-        np.float64 if eps < 1e-10 else np.float32
+    hs = [(xa + h0 * 0.5**lev * s) - xa for lev in range(levels)]
+    # the stencil points, in blocks of at most _HESSIAN_BLOCK numbers: all of
+    # them at once would be O(n^3) memory (24 GB at n = 1000)
+    width = max(1, _HESSIAN_BLOCK // nvar)
+
+    def blocks():
+        yield xa[:, None]
+        for h in hs:
+            D = eye * h[None, :]  # column i: h_i e_i
+            yield xa[:, None] + D
+            yield xa[:, None] - D
+            for sign in (1, -1):
+                for a in range(0, iu.size, width):
+                    cols_i = xp.asarray(iu[a : a + width])
+                    cols_j = xp.asarray(ju[a : a + width])
+                    Dij = xp.take(D, cols_i, axis=1) + xp.take(D, cols_j, axis=1)
+                    yield xa[:, None] + Dij if sign > 0 else xa[:, None] - Dij
+
+    total = 1 + levels * (2 * nvar + 2 * iu.size)
+    # small problems: one call of f with every point (as before)
+    stream = (
+        blocks()
+        if nvar * total > _HESSIAN_BLOCK
+        else [xp.concat(list(blocks()), axis=1)]
     )
+    parts = []
+    for P in stream:
+        with np.errstate(all="ignore"):
+            Vb = F(P)
+        if Vb.shape[0] != 1:
+            raise DfdxError(
+                f"f must return a scalar for hessian, got {Vb.shape[0]} values"
+            )
+        if xp.isdtype(Vb.dtype, "complex floating"):
+            raise DfdxError("f returned complex values for real input")
+        parts.append(
+            _to_numpy(xp.astype(Vb[0], dtype)).astype(
+                np.float64 if eps < 1e-10 else np.float32
+            )
+        )
+    V = np.concatenate(parts)
     f0 = V[0]
     npair = iu.size
     per = 2 * nvar + 2 * npair
@@ -1802,7 +1820,7 @@ def hessian(
             dj = d[jump]
             err[dj, dj] = np.maximum(err[dj, dj], g_small[jump] / 2)
             status[dj, dj] = np.where(status[dj, dj] == 0, -1, status[dj, dj])
-    nfev = int(P.shape[1])
+    nfev = int(V.size)
     df = Hc.astype(_to_numpy(xa).dtype)
     err = err.astype(df.dtype)
     if not is_np:
