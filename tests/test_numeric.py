@@ -677,7 +677,9 @@ def test_validation_multivariate():
         gradient(np.sum, [1.0, np.nan])
     with pytest.raises(DfdxError, match="f must return a scalar for gradient, got 2"):
         gradient(lambda p: p, [1.0, 2.0])
-    with pytest.raises(DfdxError, match="vectorized must be True or False, got 1"):
+    with pytest.raises(
+        DfdxError, match="vectorized must be True, False or 'auto', got 1"
+    ):
         jacobian(lambda p: p, [1.0], vectorized=1)
     with pytest.raises(DfdxError, match=r"with vectorized=True, f gets shape \(n, k\)"):
         jacobian(lambda p: np.ones((2, 2, 2)), [1.0, 2.0], vectorized=True)
@@ -793,3 +795,40 @@ def test_hessian_streams_its_points_in_bounded_blocks(monkeypatch):
     # f's own rounding depends on the block shape (einsum): equal to ~1e-12
     np.testing.assert_allclose(res.df, whole.df, rtol=1e-10, atol=1e-10)
     np.testing.assert_array_equal(res.status, whole.status)
+
+
+def test_vectorized_auto_batches_only_functions_that_take_batches():
+    def rosen(x):
+        return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2, axis=0)
+
+    x = np.array([0.3, -0.2, 0.8])
+    calls = []
+
+    def counted(fn):
+        def inner(p):
+            calls.append(np.shape(p))
+            return fn(p)
+
+        return inner
+
+    # a batched-ready function: batched calls after the probe
+    calls.clear()
+    auto = hessian(counted(rosen), x, vectorized="auto")
+    assert any(len(c) == 2 and c[1] > x.size + 1 for c in calls)
+    np.testing.assert_allclose(auto.df, hessian(rosen, x, vectorized=True).df)
+    # functions that would be silently wrong with batches fall back to points
+    for fn in (
+        lambda p: np.sum(p**2),  # a scalar for any input
+        lambda p: float(np.dot(p, p)),  # refuses 2-D input
+        lambda p: (
+            np.sum(p**2, axis=-1)
+            if p.ndim == 1
+            else np.sum(p**2, axis=-1)[: p.shape[1]]
+        ),
+    ):
+        calls.clear()
+        res = gradient(counted(fn), x, vectorized="auto")
+        np.testing.assert_allclose(res.df, 2 * x, rtol=1e-9)
+        assert all(len(c) == 1 for c in calls[3:])  # after the probe: one point a time
+    with pytest.raises(DfdxError, match="True, False or 'auto'"):
+        gradient(rosen, x, vectorized="yes")

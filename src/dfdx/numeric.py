@@ -1487,11 +1487,48 @@ def _multi_setup(f, x, vectorized, name):
         raise DfdxError(
             f"numeric.{name} differentiates callables; for expressions use dfdx.{name}"
         )
-    if not isinstance(vectorized, bool):
-        raise DfdxError(f"vectorized must be True or False, got {vectorized!r}")
+    if not isinstance(vectorized, bool) and vectorized != "auto":
+        raise DfdxError(f"vectorized must be True, False or 'auto', got {vectorized!r}")
     xp, is_np, xa = _point(x)
+    if vectorized == "auto":
+        vectorized = _takes_batches(fn, xp, xa)
     F = _make_F(fn, xp, vectorized)
     return fn, xp, is_np, xa, F
+
+
+def _takes_batches(f, xp, xa) -> bool:
+    """vectorized='auto': one batched call of f with n + 1 points (so that no
+    axis length equals n by accident), kept only if it returns one value (or
+    one column) per point and agrees exactly... to rounding with f called on
+    two of those points one at a time. Any doubt: point by point."""
+    n = xa.shape[0]
+    k = n + 1
+    offsets = xp.asarray(np.linspace(-0.25, 0.25, k), dtype=xa.dtype)
+    P = xa[:, None] + offsets[None, :] * (xp.abs(xa)[:, None] + 1)
+    try:
+        with np.errstate(all="ignore"):
+            batch = _to_numpy(f(P))
+            singles = [_to_numpy(f(P[:, j])) for j in (0, k - 1)]
+    except Exception:  # f does not take a batch (or fails): the per-point path says
+        return False
+    batch = np.asarray(batch)
+    if batch.dtype.kind not in "fiu":
+        return False
+    if batch.shape == (k,):
+        batch = batch[None, :]
+    if batch.ndim != 2 or batch.shape[1] != k:
+        return False
+    for j, single in zip((0, k - 1), singles, strict=True):
+        single = np.asarray(single, dtype=float).reshape(-1)
+        if single.shape != (batch.shape[0],):
+            return False
+        col = batch[:, j].astype(float)
+        scale = np.maximum(np.abs(single), 1.0)
+        if not np.all(
+            (np.abs(col - single) <= 1e-12 * scale) | (np.isnan(col) & np.isnan(single))
+        ):
+            return False
+    return True
 
 
 def _jac_engine(F, xp, xa, dtype, q, rtol, atol, step, max_stages):
@@ -1530,7 +1567,7 @@ def jacobian(
     f: Callable,
     x,
     *,
-    vectorized: bool = False,
+    vectorized: bool | str = False,
     method: str = "auto",
     step: float | None = None,
     rtol: float | None = None,
@@ -1547,8 +1584,10 @@ def jacobian(
         shape ``(n, k)``, variables along the first axis, and returns ``(m, k)``.
     x : array_like or tensor, shape (n,)
         The point.
-    vectorized : bool, optional
-        See `f`. Default False.
+    vectorized : bool or 'auto', optional
+        See `f`. Default False. ``'auto'`` makes one batched call of `f` with
+        n + 1 points and uses batches only if that call returns one value per
+        point, equal (to 1e-12) to `f` called on two of them one at a time.
     method, step, rtol, atol, max_stages
         As in :func:`derivative`; every coordinate is differentiated like a
         point of :func:`derivative`.
@@ -1578,7 +1617,7 @@ def gradient(
     f: Callable,
     x,
     *,
-    vectorized: bool = False,
+    vectorized: bool | str = False,
     method: str = "auto",
     step: float | None = None,
     rtol: float | None = None,
@@ -1594,8 +1633,10 @@ def gradient(
         or with shape ``(n, k)`` when ``vectorized=True`` (returns ``(k,)``).
     x : array_like or tensor, shape (n,)
         The point.
-    vectorized : bool, optional
-        See `f`. Default False.
+    vectorized : bool or 'auto', optional
+        See `f`. Default False. ``'auto'`` makes one batched call of `f` with
+        n + 1 points and uses batches only if that call returns one value per
+        point, equal (to 1e-12) to `f` called on two of them one at a time.
     method, step, rtol, atol, max_stages
         As in :func:`derivative`.
 
@@ -1654,7 +1695,7 @@ def hessian(
     f: Callable,
     x,
     *,
-    vectorized: bool = False,
+    vectorized: bool | str = False,
     method: str = "auto",
     step: float | None = None,
     rtol: float | None = None,
@@ -1674,8 +1715,10 @@ def hessian(
         ``(n, k)`` when ``vectorized=True`` (returns ``(k,)``).
     x : array_like or tensor, shape (n,)
         The point.
-    vectorized : bool, optional
-        See `f`. Default False.
+    vectorized : bool or 'auto', optional
+        See `f`. Default False. ``'auto'`` makes one batched call of `f` with
+        n + 1 points and uses batches only if that call returns one value per
+        point, equal (to 1e-12) to `f` called on two of them one at a time.
     method : {'auto', 'richardson', 'central'}, optional
         ``'auto'`` and ``'richardson'``: the extrapolated result;
         ``'central'``: the plain stencil at one step (``n**2 + n + 1`` points;
