@@ -114,12 +114,15 @@ class Target:
         self.backend = ""
         self._round: list[Callable[[np.ndarray], np.ndarray]] = []
 
-    # the backend supplies these two
-    def _set(self, k: int, idx, values) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    # the backend's two operations, given by connect(): write values into
+    # checked tensor k (an element index or a slice), and evaluate g
+    _set: Callable[[int, Any, Any], None]
+    _g: Callable[[], float]
 
-    def _g(self) -> float:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def connect(
+        self, write: Callable[[int, Any, Any], None], evaluate: Callable[[], float]
+    ):
+        self._set, self._g = write, evaluate
 
     def representable(self, k: int, values: np.ndarray) -> np.ndarray:
         """values rounded to what tensor k can hold in the reference dtype."""
@@ -484,8 +487,7 @@ def _torch_target(fn, inputs, params, rng) -> Target:
         except Exception as exc:
             raise _fn_error(fn, exc, "at a perturbed input") from exc
 
-    t._set = _set  # type: ignore[method-assign]
-    t._g = _g  # type: ignore[method-assign]
+    t.connect(_set, _g)
     return t
 
 
@@ -718,6 +720,5 @@ def _jax_target(fn, inputs, rng) -> Target:
         except Exception as exc:
             raise _fn_error(fn, exc, "at a perturbed input") from exc
 
-    t._set = _set  # type: ignore[method-assign]
-    t._g = _g  # type: ignore[method-assign]
+    t.connect(_set, _g)
     return t

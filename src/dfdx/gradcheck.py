@@ -27,6 +27,7 @@ epsilon; ``rtol``/``atol`` are *added* to it.
 
 from __future__ import annotations
 
+import abc
 import html
 import math
 import time
@@ -219,7 +220,7 @@ class GradCheckReport:
 # --------------------------------------------------------------------------
 # units: what is perturbed, and the residual r(s) along it
 # --------------------------------------------------------------------------
-class _Units:
+class _Units(abc.ABC):
     """Arrays over units, and the residual r(s) for unit i."""
 
     def __init__(self, target: Target):
@@ -232,12 +233,13 @@ class _Units:
         self.ref = np.zeros(0)  # typical magnitude of the unit's derivative
         self.notes: list[str] = []
 
+    @abc.abstractmethod
     def residual(self, i: int, s: float) -> tuple[float, float]:
         """(r(s), the step actually taken) for unit i."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def label(self, i: int) -> tuple[str, tuple | str]:
-        raise NotImplementedError
+        """(input name, index or direction label) of unit i, for the report."""
 
 
 class _Elements(_Units):
