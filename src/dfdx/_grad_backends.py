@@ -115,14 +115,14 @@ class Target:
         self._round: list[Callable[[np.ndarray], np.ndarray]] = []
 
     # the backend's two operations, given by connect(): write values into
-    # checked tensor k (an element index or a slice), and evaluate g
+    # checked tensor k (an element index or a slice), and evaluate
+    # (g, size of the outputs that changed, sum |v * (y - y0)|)
     _set: Callable[[int, Any, Any], None]
-    _g: Callable[[], float]
+    _g: Callable[[], tuple[float, float, float]]
+    _fn: Any
 
-    def connect(
-        self, write: Callable[[int, Any, Any], None], evaluate: Callable[[], float]
-    ):
-        self._set, self._g = write, evaluate
+    def connect(self, write, evaluate, fn) -> None:
+        self._set, self._g, self._fn = write, evaluate, fn
 
     def representable(self, k: int, values: np.ndarray) -> np.ndarray:
         """values rounded to what tensor k can hold in the reference dtype."""
@@ -130,7 +130,13 @@ class Target:
 
     def g(self) -> float:
         self.nfev += 1
-        return self._g()
+        try:
+            value, self.changed, self.dsum = self._g()
+        except DfdxError:
+            raise
+        except Exception as exc:
+            raise _fn_error(self._fn, exc, "at a perturbed input") from exc
+        return value
 
     def noise(self) -> float:
         """Rounding of the last g(): eps times the size of the outputs that
@@ -477,17 +483,11 @@ def _torch_target(fn, inputs, params, rng) -> Target:
                 flat[idx] = float(values)
 
     def _g():
-        try:
-            dsum[0] = 0.0
-            g, t.changed, _ = g_of(model, cast)
-            t.dsum = dsum[0]
-            return g
-        except DfdxError:
-            raise
-        except Exception as exc:
-            raise _fn_error(fn, exc, "at a perturbed input") from exc
+        dsum[0] = 0.0
+        g, changed, _ = g_of(model, cast)
+        return g, changed, dsum[0]
 
-    t.connect(_set, _g)
+    t.connect(_set, _g, fn)
     return t
 
 
@@ -706,19 +706,13 @@ def _jax_target(fn, inputs, rng) -> Target:
         current[k][idx] = values
 
     def _g():
-        try:
-            dsum[0] = 0.0
-            if use64:
-                with _x64(jax):
-                    g, t.changed, _ = g_of(True)
-            else:
-                g, t.changed, _ = g_of(False)
-            t.dsum = dsum[0]
-            return g
-        except DfdxError:
-            raise
-        except Exception as exc:
-            raise _fn_error(fn, exc, "at a perturbed input") from exc
+        dsum[0] = 0.0
+        if use64:
+            with _x64(jax):
+                g, changed, _ = g_of(True)
+        else:
+            g, changed, _ = g_of(False)
+        return g, changed, dsum[0]
 
-    t.connect(_set, _g)
+    t.connect(_set, _g, fn)
     return t
