@@ -25,11 +25,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import gradcheck_zoo  # noqa: E402
+from _results import write_section  # noqa: E402
 
 import dfdx  # noqa: E402
-from dfdx._files import atomic_write  # noqa: E402
 
-RESULTS = HERE / "RESULTS.md"
 START, END = "<!-- GRADCHECK -->", "<!-- /GRADCHECK -->"
 FULL_AT_LARGE = {  # the cases run in full mode at 100 000 elements (minutes each)
     "elementwise, gradient off by 1e-06",
@@ -141,17 +140,7 @@ def main() -> None:
                     rows.append((n, checker, name, kind, *run(fn, inputs)))
     section = render(rows, has_jax, quick)
     print(section)
-    if "--write" in sys.argv[1:]:
-        text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-        if START in text and END in text:
-            before, rest = text.split(START, 1)
-            text = before + section + rest.split(END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-        atomic_write(RESULTS, lambda fh: fh.write(text.encode("utf-8")))
-        print(f"wrote {RESULTS.name}")
-    else:
-        print("(printed only; run with --write to update RESULTS.md)")
+    write_section(section, START, END)
 
 
 def _median(values) -> str:

@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 import numdifftools as nd  # noqa: E402
 import scipy  # noqa: E402
 import scipy.special as sc  # noqa: E402
+from _results import write_text  # noqa: E402
 from scipy import differentiate as sd  # noqa: E402
 
 import dfdx  # noqa: E402
@@ -379,11 +380,7 @@ def main():
             + old.split("<!-- NOTES -->", 1)[1]
         )
     print(text)
-    if "--write" in sys.argv[1:]:
-        out.write_text(text)
-        print(f"wrote {out.name}")
-    else:
-        print("(printed only; run with --write to update RESULTS.md)")
+    write_text(text, out)
 
 
 if __name__ == "__main__":

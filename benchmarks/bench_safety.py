@@ -10,13 +10,12 @@ Each case runs in this process; the time is the worst of 3 runs. Target (issue
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
+
+from _results import write_section
 
 import dfdx
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- SAFETY -->", "<!-- /SAFETY -->"
 
 PARSER_CASES = [
@@ -91,19 +90,8 @@ def main() -> None:
         END,
     ]
     section = "\n".join(lines)
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
     print(section)
-    if "--write" in sys.argv[1:]:
-        RESULTS.write_text(text, encoding="utf-8")
-        print(f"wrote {RESULTS.name}")
-    else:
-        print("(printed only; run with --write to update RESULTS.md)")
+    write_section(section, START, END)
 
 
 if __name__ == "__main__":

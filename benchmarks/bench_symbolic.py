@@ -28,15 +28,13 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import sympy
+from _results import write_section
 from sympy.core.cache import clear_cache
 
 import dfdx
-from dfdx._files import atomic_write
 
-RESULTS = Path(__file__).resolve().with_name("RESULTS.md")
 START, END = "<!-- SYMBOLIC -->", "<!-- /SYMBOLIC -->"
 
 
@@ -145,17 +143,7 @@ def main() -> None:
     dfdx.set_time_limit(old)
     section = render(rows, cli, base)
     print(section)
-    if "--write" in sys.argv[1:]:
-        text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-        if START in text and END in text:
-            before, rest = text.split(START, 1)
-            text = before + section + rest.split(END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-        atomic_write(RESULTS, lambda fh: fh.write(text.encode("utf-8")))
-        print(f"wrote {RESULTS.name}")
-    else:
-        print("(printed only; run with --write to update RESULTS.md)")
+    write_section(section, START, END)
 
 
 def render(rows, cli, base) -> str:
