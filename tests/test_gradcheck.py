@@ -278,8 +278,8 @@ def test_raise_on_failure():
     "kwargs,match",
     [
         ({"mode": "fast"}, "mode must be"),
-        ({"rtol": -1.0}, "rtol must be finite and >= 0"),
-        ({"atol": float("nan")}, "atol must be finite"),
+        ({"rtol": -1.0}, "rtol must be a non-negative finite number, got -1.0"),
+        ({"atol": float("nan")}, "atol must be a non-negative finite number, got nan"),
         ({"probes": 0}, "probes must be an integer"),
         ({"backend": "tensorflow"}, "backend must be"),
         ({"seed": 1.5}, "seed must be an integer"),

@@ -38,6 +38,7 @@ import numpy as np
 from ._grad_backends import Target, make_target
 from ._timelimit import bounded, get_time_limit
 from .errors import DfdxError
+from .numeric import _check_positive
 
 __all__ = ["check_grad", "GradCheckReport", "GradCheckError", "GradCheckRow"]
 
@@ -431,14 +432,6 @@ def _rms(a: np.ndarray) -> float:
 # --------------------------------------------------------------------------
 # the check
 # --------------------------------------------------------------------------
-def _number(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise DfdxError(f"{name} must be a number, got {value!r}")
-    if not (math.isfinite(value) and value >= 0):
-        raise DfdxError(f"{name} must be finite and >= 0, got {value!r}")
-    return float(value)
-
-
 @bounded("check gradients")
 def check_grad(
     fn,
@@ -498,8 +491,8 @@ def check_grad(
     """
     if mode not in ("full", "directional"):
         raise DfdxError(f"mode must be 'full' or 'directional', got {mode!r}")
-    rtol = _number("rtol", rtol)
-    atol = _number("atol", atol)
+    rtol = _check_positive("rtol", rtol, allow_none=False, allow_zero=True)
+    atol = _check_positive("atol", atol, allow_none=False, allow_zero=True)
     if isinstance(probes, bool) or not isinstance(probes, int) or not 1 <= probes <= 16:
         raise DfdxError(f"probes must be an integer from 1 to 16, got {probes!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):

@@ -24,7 +24,14 @@ from ._timelimit import time_limit
 from .errors import DfdxError
 from .expr import has_huge_numbers, number_value
 
-__all__ = ["tidy", "same_value", "at_most", "FULL_SIMPLIFY_OPS", "TIDY_NODES"]
+__all__ = [
+    "tidy",
+    "same_value",
+    "at_most",
+    "FULL_SIMPLIFY_OPS",
+    "TIDY_NODES",
+    "TRIG_FUNCTIONS",
+]
 
 #: Forms with at most this many operations also get SymPy's full simplify
 #: (bounded by FULL_SIMPLIFY_SECONDS).
@@ -68,21 +75,25 @@ def _try(fn, e, seconds=REWRITE_SECONDS):
         return None
 
 
+#: Trigonometric and hyperbolic functions (trigsimp's domain).
+TRIG_FUNCTIONS = (
+    sympy.sin,
+    sympy.cos,
+    sympy.tan,
+    sympy.cot,
+    sympy.sec,
+    sympy.csc,
+    sympy.sinh,
+    sympy.cosh,
+    sympy.tanh,
+    sympy.coth,
+    sympy.sech,
+    sympy.csch,
+)
+
+
 def _has_trig(e) -> bool:
-    return bool(
-        e.atoms(
-            sympy.sin,
-            sympy.cos,
-            sympy.tan,
-            sympy.cot,
-            sympy.sec,
-            sympy.csc,
-            sympy.sinh,
-            sympy.cosh,
-            sympy.tanh,
-            sympy.coth,
-        )
-    )
+    return bool(e.atoms(*TRIG_FUNCTIONS))
 
 
 def _rewrites(e, n: int):

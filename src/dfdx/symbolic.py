@@ -29,7 +29,7 @@ from .expr import (
     sigmoid,
     softplus,
 )
-from .simplify import TIDY_NODES, at_most
+from .simplify import TIDY_NODES, TRIG_FUNCTIONS, at_most
 
 __all__ = [
     "diff",
@@ -79,18 +79,7 @@ def _real_symbols(expr: sympy.Expr) -> tuple[sympy.Expr, tuple]:
 #: known to be real (no Abs, sign, Max/Min, Piecewise, floor: those use the
 #: real-symbol path).
 _SMOOTH = (
-    sympy.sin,
-    sympy.cos,
-    sympy.tan,
-    sympy.cot,
-    sympy.sec,
-    sympy.csc,
-    sympy.sinh,
-    sympy.cosh,
-    sympy.tanh,
-    sympy.coth,
-    sympy.sech,
-    sympy.csch,
+    *TRIG_FUNCTIONS,
     sympy.exp,
     sympy.log,
     sympy.asin,
