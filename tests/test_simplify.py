@@ -77,15 +77,12 @@ def test_same_value_verdicts():
     assert same_value(relu(x), x) == "different"
 
 
-def test_a_large_equal_pair_is_decided_quickly():
-    import time
-
+def test_a_large_equal_pair_is_found_equal_and_a_large_slip_is_not():
     terms = [sympy.tanh(k * x + y) for k in range(1, 30)]
     a = sympy.diff(sum(terms) ** 2, x)
     b = sympy.expand(a, deep=False)
-    t = time.perf_counter()
     assert same_value(a, b) in ("symbolic", "numeric")
-    assert time.perf_counter() - t < 5  # bounded, not a timing target
+    assert same_value(a, b * (1 + sympy.Rational(1, 10**9))) == "different"
 
 
 _SMOOTH_UNARY = [sympy.sin, sympy.tanh, sympy.exp, lambda u: sympy.log(1 + u**2)]
