@@ -445,3 +445,84 @@ def test_long_flat_sum_is_refused_for_its_length_not_its_nesting():
     import sympy
 
     assert dfdx.parse("+".join(["x1"] * 1500)).sympy == 1500 * sympy.Symbol("x1")
+
+
+# --- issue 9: network-sized expressions -------------------------------------
+
+
+def _mlp_loss(n_in: int, n_hidden: int) -> str:
+    xs = [f"x{i + 1}" for i in range(n_in)] if n_in > 1 else ["x"]
+    hidden = []
+    for j in range(1, n_hidden + 1):
+        z = " + ".join(
+            f"w{j}*{x}" if n_in == 1 else f"w{j}_{i + 1}*{x}" for i, x in enumerate(xs)
+        )
+        hidden.append(f"v{j}*tanh({z} + b{j})")
+    return f"(sigmoid({' + '.join(hidden)} + c) - t)^2"
+
+
+def test_explain_of_a_28_op_loss_never_reaches_full_simplify(monkeypatch):
+    # was: the 2 s simplify time limit expired on every explain of this loss
+    import sympy
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("sympy.simplify called on a 28-operation loss")
+
+    monkeypatch.setattr(sympy, "simplify", refuse)
+    loss = dfdx.parse(_mlp_loss(1, 5))
+    text = dfdx.explain(loss, "w1").to_text()
+    assert "Simplify: the rule form equals dfdx.diff's form" in text
+    d = dfdx.diff(loss, "b3")
+    assert d(**dict.fromkeys(loss.variables, 0.3)) == pytest.approx(
+        float(
+            sympy.diff(loss.sympy, sympy.Symbol("b3")).subs(
+                {sympy.Symbol(v): 0.3 for v in loss.variables}
+            )
+        ),
+        rel=1e-12,
+    )
+
+
+def test_expression_text_is_printed_on_first_use_only():
+    # was: Expression.__init__ always ran sympy.sstr (8.5 of 11.9 s of a gradient)
+    d = dfdx.diff(_mlp_loss(1, 5), "w1")
+    assert d._str is None and d._latex is None
+    text = str(d)
+    assert d._str == text and d.text == text
+
+
+def test_differentiating_a_polynomial_does_not_import_sympy_physics():
+    # was: sympy.simplify imported sympy.physics.units (0.3 s) for 6*x - 4
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dfdx\n"
+        "print(dfdx.diff('3x^2 - 4x'), 'sympy.physics' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.split() == ["6*x", "-", "4", "False"], out.stderr
+
+
+def test_a_4_32_1_network_loss_parses_and_its_gradient_has_every_weight():
+    # was: the 2 000-character limit refused a 4-28-1 loss; gradients stopped at 50
+    # variables, so no 4-16-1 network had a gradient
+    text = _mlp_loss(4, 32)
+    assert len(text) > 1800
+    loss = dfdx.parse(text)
+    assert len(loss.variables) == 4 + 4 * 32 + 32 + 32 + 1 + 1
+    small = dfdx.parse(_mlp_loss(4, 16))
+    weights = [v for v in small.variables if not v.startswith("x") and v != "t"]
+    g = dfdx.gradient(small, wrt=weights)
+    assert len(g.components) == len(weights) == 97
+
+
+def test_per_point_status_and_nfev_use_small_integer_types():
+    # was: int64 per point (320 MB of bookkeeping at 1e7 points)
+    import numpy as np
+
+    res = dfdx.derivative(np.sin, np.linspace(0.0, 1.0, 1000))
+    assert res.status.dtype == np.int8 and res.nfev.dtype == np.int16
+    assert int(res.nfev.max()) == 3 and (res.status == 0).all()
