@@ -26,7 +26,17 @@ Robustness:
   bare ``except`` does not let the work run on;
 * no exception is raised while the garbage collector runs in that thread
   (``gc.callbacks``), where Python would only print and drop it, unless the
-  thread stays in the collector for :data:`GC_GRACE_SECONDS`;
+  thread stays in the collector for :data:`GC_GRACE_SECONDS`; dfdx's marker
+  callbacks are kept first ('start') and last ('stop') in ``gc.callbacks``, so
+  callbacks other libraries add later (Hypothesis, profilers) run inside the
+  protected span;
+* a copy that still lands where Python can only report it (a ``__del__``, a
+  weakref or gc callback entered between injection and delivery) is dropped
+  without a word: ``sys.unraisablehook`` is wrapped by a filter that passes on
+  everything but the private :class:`TimeUp`, and has the watchdog raise that
+  again within 5 ms instead of :data:`RETRY_SECONDS` (a block that spends
+  nearly all its time inside finalizers can still outlast its limit: no
+  in-process mechanism can deliver an exception there);
 * leaving the block clears an exception not yet delivered, under the same lock
   the watchdog injects with, so none arrives after the block; the private
   :class:`TimeUp` never leaves the outermost limit;
@@ -44,6 +54,7 @@ import functools
 import gc
 import math
 import os
+import sys
 import threading
 import time
 
@@ -94,14 +105,69 @@ _watchdog_pid = -1
 _set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
 
 
-def _gc_callback(phase, info):
+def _gc_started(phase, info):
     if phase == "start":
         _in_gc.add(threading.get_ident())
-    else:
+
+
+def _gc_stopped(phase, info):
+    if phase == "stop":
         _in_gc.discard(threading.get_ident())
 
 
-gc.callbacks.append(_gc_callback)
+def _keep_gc_markers_outermost() -> None:
+    """Put the 'start' marker first and the 'stop' marker last in gc.callbacks
+    (other libraries append callbacks after dfdx is imported)."""
+    callbacks = gc.callbacks
+    if callbacks and callbacks[0] is _gc_started and callbacks[-1] is _gc_stopped:
+        return
+    with _lock:
+        while _gc_started in callbacks:
+            callbacks.remove(_gc_started)
+        while _gc_stopped in callbacks:
+            callbacks.remove(_gc_stopped)
+        callbacks.insert(0, _gc_started)
+        callbacks.append(_gc_stopped)
+
+
+class _QuietTimeUp:
+    """sys.unraisablehook filter: drop a TimeUp Python could only report (the
+    watchdog raises it again), pass everything else to the hook it wraps."""
+
+    __slots__ = ("wrapped",)
+
+    def __init__(self, wrapped):
+        self.wrapped = wrapped
+
+    def __call__(self, unraisable):
+        if unraisable.exc_type is TimeUp or isinstance(unraisable.exc_value, TimeUp):
+            _deliver_again()
+            return
+        self.wrapped(unraisable)
+
+
+def _deliver_again() -> None:
+    """A TimeUp was dropped in a finalizer or callback of this thread: have the
+    watchdog raise it again in 5 ms rather than RETRY_SECONDS. (Raising it from
+    here would land in this hook and be dropped again; the lock is only tried,
+    since the drop may have happened while this thread holds it.)"""
+    if not _lock.acquire(blocking=False):
+        return
+    try:
+        stack = _stacks.get(threading.get_ident())
+        if stack and stack[-1].fired:
+            stack[-1].next_shot = min(stack[-1].next_shot, time.monotonic() + 0.005)
+    finally:
+        _lock.release()
+    _wake.set()
+
+
+def _keep_unraisable_filter() -> None:
+    if not isinstance(sys.unraisablehook, _QuietTimeUp):
+        sys.unraisablehook = _QuietTimeUp(sys.unraisablehook)
+
+
+_keep_gc_markers_outermost()
 
 
 def _inject(tid: int) -> None:
@@ -198,6 +264,8 @@ class time_limit:
 
     def __enter__(self):
         _ensure_watchdog()
+        _keep_gc_markers_outermost()
+        _keep_unraisable_filter()
         tid = threading.get_ident()
         self._tid = tid
         own = time.monotonic() + self.seconds
