@@ -161,7 +161,8 @@ def test_call_errors(call, message):
         ("1e400", "number too large", 0),
         ("x = 1", "invalid syntax", None),
         ("x;y", "invalid syntax", 1),
-        ("2 3", "invalid syntax", 2),
+        ("2 3", "a number after a number needs '*'", 2),
+        ("x 2", "a number after a name needs '*' (write x*2)", 2),
         ("x # comment", "comments ('#') are not allowed", 2),
     ],
 )

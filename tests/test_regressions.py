@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+import sympy
 
 import dfdx
 
@@ -166,10 +167,22 @@ def test_ambiguous_notation_is_refused_showing_both_readings(text, both):
         assert reading in str(info.value)
 
 
-@pytest.mark.parametrize("text", ["log_2 x", "log_2(x)", "log_10(x)"])
-def test_log_with_subscript_base_is_refused_with_the_spelling(text):
-    with pytest.raises(dfdx.ParseError, match=r"write log\(x, \d+\)"):
-        dfdx.parse(text)
+def test_log_with_subscript_base_without_parentheses_is_refused_with_the_spelling():
+    with pytest.raises(dfdx.ParseError, match=r"write log\(x, 2\)"):
+        dfdx.parse("log_2 x")
+
+
+@pytest.mark.parametrize(
+    "text, base",
+    [("log_2(x)", 2), ("log_10(x)", 10), ("log2(x)", 2), ("log10(x)", 10)],
+)
+def test_log_with_a_written_base_is_that_logarithm(text, base):
+    """Issue 10: log_2(x) is textbook notation with one reading (it was refused
+    by issue 8's rule, which now applies only without parentheses)."""
+    x = sympy.Symbol("x")
+    assert sympy.simplify(dfdx.parse(text).sympy - sympy.log(x, base)) == 0
+    with pytest.raises(dfdx.ParseError, match="log base must be"):
+        dfdx.parse("log_1(x)")
 
 
 def test_unambiguous_forms_still_parse():

@@ -42,6 +42,9 @@ _EXPORTS = {
     "exercises": "solutions",
     "Exercise": "solutions",
     "Exercises": "solutions",
+    # checking a learner's answer
+    "check_answer": "answers",
+    "AnswerCheck": "answers",
     # several variables, the chain rule, backpropagation
     "partial": "multivariate",
     "gradient": "multivariate",
@@ -85,6 +88,7 @@ __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 if TYPE_CHECKING:  # pragma: no cover
     from ._timelimit import get_time_limit, set_time_limit
     from .agreement import Agreement, agree
+    from .answers import AnswerCheck, check_answer
     from .chain import ChainRule, chain_rule
     from .definition import (
         Derivation,

@@ -412,6 +412,18 @@ def _rewrite(
                 )
         elif tok.type == tokenize.OP and string in ")]}":
             depth -= 1
+        if (
+            prev is not None
+            and tok.type == tokenize.NUMBER
+            and (_is_value_name(prev) or prev.type == tokenize.NUMBER)
+        ):
+            raise ParseError(
+                f"'{prev.string} {tok.string}': a number after "
+                f"{'a name' if prev.type == tokenize.NAME else 'a number'} needs "
+                f"'*' (write {prev.string}*{tok.string})",
+                text,
+                tok.start[1],
+            )
         if prev is not None and _implicit_product(prev, tok, functions, plain):
             out.append("*")
             new_offsets.append(pos)
@@ -554,7 +566,11 @@ def _refuse_ambiguous(tokens, text: str) -> None:
         prev = sig[i - 1] if i else _NO_TOKEN
         glued = nxt.start == t.end
         log_base = _LOG_BASE.fullmatch(t.string)
-        if t.type == tokenize.NAME and log_base:
+        if (
+            t.type == tokenize.NAME
+            and log_base
+            and not (glued and nxt.string == "(" and log_base.group(1) == "log")
+        ):
             base = log_base.group(2)
             raise ParseError(
                 f"{t.string!r} is not a function here; for the base-{base} "
@@ -860,6 +876,19 @@ class _Builder:
                 node,
             )
         args = [self.build(a, depth) for a in node.args]
+        log_base = _LOG_BASE.fullmatch(name)
+        if name not in _FUNCTION_TABLE and log_base and log_base.group(1) == "log":
+            # log_2(x), log2(x), log10(x): the logarithm to that base
+            if len(args) != 1:
+                self.fail(f"{name}() takes 1 argument, got {len(args)}", node)
+            if args[0].is_zero:
+                self.fail("log(0) is undefined", node)
+            base = int(log_base.group(2))
+            if base < 2:
+                self.fail(
+                    f"log base must be a positive number other than 1, got {base}", node
+                )
+            return sympy.log(args[0], base)
         if name not in _FUNCTION_TABLE:
             if self.undefined_functions and name not in CONSTANTS:
                 return sympy.Function(name)(*args)

@@ -129,6 +129,13 @@ def _partial_domain(expr) -> bool:
     return any(p.args[-1].cond is not sympy.true for p in expr.atoms(sympy.Piecewise))
 
 
+def _new_constants(form, expr) -> bool:
+    """Whether `form` brings in pi that `expr` does not have: simplify's
+    harmonic form sin(x) + cos(x) -> sqrt(2)*sin(x + pi/4) is shorter in
+    operations but no learner would recognise it."""
+    return form.has(sympy.pi) and not expr.has(sympy.pi)
+
+
 def tidy(expr: sympy.Expr) -> sympy.Expr:
     """A readable form of `expr`: the shortest (in SymPy operations) of the
     form itself, SymPy's simplify (small forms only) and cheap rewrites (larger
@@ -145,12 +152,12 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
         # simplify (and its import of sympy.physics) only where it can do more.
         # On a tie its form is kept (the forms dfdx has always shown).
         simple = _try(sympy.simplify, expr, FULL_SIMPLIFY_SECONDS)
-        if simple is not None:
+        if simple is not None and not _new_constants(simple, expr):
             candidates.append(simple)
     if len(candidates) == 1:  # no simplify: the cheap rewrites
         for rewrite in _rewrites(expr, n):
             out = _try(rewrite, expr)
-            if out is not None:
+            if out is not None and not _new_constants(out, expr):
                 candidates.append(out)
     partial = _partial_domain(expr)
     kept = [c for c in candidates if not partial or _partial_domain(c)]
@@ -246,7 +253,9 @@ def _samples_mpmath(ra, rb, symbols, points):
 def _samples(ra, rb, points: int = 8):
     """How many sample points (30 digits) ra and rb were compared at, or -1 if
     they differ at one."""
-    symbols = sorted((ra - rb).free_symbols, key=lambda s: s.name)
+    # every symbol of either form (not of their difference: 2x + 5 - 2x
+    # has none, yet both forms need x to be evaluated)
+    symbols = sorted(ra.free_symbols | rb.free_symbols, key=lambda s: s.name)
     if not has_huge_numbers(ra - rb):
         fast = _samples_mpmath(ra, rb, symbols, points)
         if fast is not None:

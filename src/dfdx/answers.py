@@ -1,0 +1,947 @@
+"""Check a learner's derivative, and name the slip when it is wrong.
+
+:func:`check_answer` decides whether an answer equals the true derivative
+(symbolically where SymPy can show it, otherwise at 30 digits on sample points
+of the common real domain, and it says which), accepting every equivalent form.
+When the answer is wrong it differentiates the expression again with each of
+the usual slips (a rule applied the way learners misapply it, at one place or
+everywhere) and reports the slip whose result equals the answer, the step of
+:func:`dfdx.explain` where the answer departs, and a point where the two differ.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+
+from ._timelimit import bounded
+from .errors import DfdxError
+from .expr import Expression, as_expression, lambdify_numpy, parse
+from .i18n import check_lang
+from .simplify import same_value
+from .symbolic import _wrt_symbol, real_symbols
+
+__all__ = ["check_answer", "AnswerCheck", "SLIPS"]
+
+#: The named slips: id -> (English, Chinese) description.
+SLIPS: dict[str, tuple[str, str]] = {
+    "chain_inner": (
+        "forgot the chain rule's inner derivative: d/dx f(g(x)) = "
+        "f′(g(x))·g′(x), and the factor g′(x) is missing",
+        "链式法则漏乘了内层函数的导数：d/dx f(g(x)) = f′(g(x))·g′(x)，缺少因子 g′(x)",
+    ),
+    "log_no_inner": (
+        "the derivative of ln u was written 1/u without the factor u′: "
+        "d/dx ln u = u′/u",
+        "把 ln u 的导数写成了 1/u，漏乘 u′：d/dx ln u = u′/u",
+    ),
+    "product_as_derivatives": (
+        "the product rule was written as f′·g′; it is (f·g)′ = f′·g + f·g′",
+        "把乘法法则写成了 f′·g′；正确的是 (f·g)′ = f′·g + f·g′",
+    ),
+    "product_missing_term": (
+        "a term of the product rule is missing: (f·g)′ = f′·g + f·g′ has a "
+        "term for each factor",
+        "乘法法则少了一项：(f·g)′ = f′·g + f·g′，每个因子都对应一项",
+    ),
+    "quotient_swapped": (
+        "the quotient rule's numerator has its terms swapped (a sign error): "
+        "(f/g)′ = (f′·g − f·g′)/g²",
+        "除法法则分子的两项写反了（符号错误）：(f/g)′ = (f′·g − f·g′)/g²",
+    ),
+    "quotient_no_square": (
+        "the quotient rule's denominator is not squared: (f/g)′ = (f′·g − f·g′)/g²",
+        "除法法则的分母没有平方：(f/g)′ = (f′·g − f·g′)/g²",
+    ),
+    "quotient_as_derivatives": (
+        "the quotient rule was written as f′/g′; it is (f/g)′ = (f′·g − f·g′)/g²",
+        "把除法法则写成了 f′/g′；正确的是 (f/g)′ = (f′·g − f·g′)/g²",
+    ),
+    "power_not_lowered": (
+        "the power rule's exponent was not lowered: d/dx xⁿ = n·xⁿ⁻¹, not n·xⁿ",
+        "幂法则的指数没有减 1：d/dx xⁿ = n·xⁿ⁻¹，而不是 n·xⁿ",
+    ),
+    "power_exponent_raised": (
+        "the power rule's exponent was raised instead of lowered: "
+        "d/dx xⁿ = n·xⁿ⁻¹, not n·xⁿ⁺¹",
+        "幂法则的指数加了 1 而不是减 1：d/dx xⁿ = n·xⁿ⁻¹，而不是 n·xⁿ⁺¹",
+    ),
+    "power_rule_on_exponential": (
+        "the power rule was applied to a variable exponent: d/dx aˣ = aˣ·ln a "
+        "and d/dx eˣ = eˣ, not x·aˣ⁻¹",
+        "把幂法则用在了变量指数上：d/dx aˣ = aˣ·ln a，d/dx eˣ = eˣ，而不是 x·aˣ⁻¹",
+    ),
+    "exponential_rule_on_power": (
+        "the variable base was treated as a constant: for f(x)^g(x) use "
+        "logarithmic differentiation, d/dx xˣ = xˣ·(ln x + 1)",
+        "把变量底数当成了常数：f(x)^g(x) 要用对数求导法，d/dx xˣ = xˣ·(ln x + 1)",
+    ),
+    "exponential_missing_log": (
+        "the factor ln a is missing: d/dx aˣ = aˣ·ln a (only eˣ is its own derivative)",
+        "漏掉了因子 ln a：d/dx aˣ = aˣ·ln a（只有 eˣ 的导数是它自身）",
+    ),
+    "trig_sign": (
+        "sign error in a trigonometric derivative: d/dx sin x = cos x, "
+        "d/dx cos x = −sin x",
+        "三角函数求导的符号错了：d/dx sin x = cos x，d/dx cos x = −sin x",
+    ),
+    "constant_nonzero": (
+        "a constant term was differentiated as non-zero: the derivative of a "
+        "constant is 0",
+        "常数项的导数不是 0：常数的导数是 0",
+    ),
+    "partial_not_held": (
+        "the other variables were not held constant: in a partial derivative "
+        "every other variable is a constant",
+        "没有把其他变量当作常数：求偏导数时其他变量都是常数",
+    ),
+    "wrong_variable": (
+        "this is the derivative with respect to another variable",
+        "这是对另一个变量的导数",
+    ),
+}
+
+# slips whose 'everywhere' form means nothing (dropping every term is 0)
+_SITE_ONLY = {"product_missing_term"}
+# most places a slip is tried one at a time
+_MAX_SITES = 12
+_TRIG = (sympy.sin, sympy.cos, sympy.tan, sympy.cot, sympy.sec, sympy.csc)
+
+_WORDS = {
+    "correct_symbolic": ("correct: equal to the derivative", "正确：与导数相等"),
+    "correct_numeric": (
+        "correct: equal to the derivative to 30 digits at {n} sample points "
+        "(not shown symbolically)",
+        "正确：在 {n} 个采样点上与导数相等（30 位有效数字；未能符号化证明）",
+    ),
+    "correct_value": ("correct: the value is {v}", "正确：数值是 {v}"),
+    "correct_rounded": (
+        "correct to the {k} significant digits given (the value is {v})",
+        "在所给的 {k} 位有效数字内正确（准确值为 {v}）",
+    ),
+    "wrong": ("wrong", "错误"),
+    "unknown": (
+        "cannot decide: the answer and the derivative are defined together at "
+        "too few real points to compare",
+        "无法判断：答案与导数同时有定义的实数点太少，无法比较",
+    ),
+    "expected": ("expected", "正确答案"),
+    "answer": ("your answer", "你的答案"),
+    "likely": ("likely mistake", "可能的错误"),
+    "no_slip": (
+        "not one of the usual slips; compare with the steps (dfdx diff --steps)",
+        "不属于常见错误；请对照求导步骤（dfdx diff --steps）",
+    ),
+    "step": ("it departs at step {label}: {rule}", "从第 {label} 步开始出错：{rule}"),
+    "differs": (
+        "at {point}: your answer gives {a}, the derivative {e}",
+        "在 {point} 处：你的答案得 {a}，导数为 {e}",
+    ),
+    "component": ("∂/∂{v}", "∂/∂{v}"),
+}
+
+
+def _w(key: str, lang: str, **kw) -> str:
+    text = _WORDS[key][0 if lang == "en" else 1]
+    return text.format(**kw) if kw else text
+
+
+# ---------------------------------------------------------------------------
+# Differentiation with one slip
+# ---------------------------------------------------------------------------
+
+
+class _Slipper:
+    """Differentiate like the rules of :func:`dfdx.explain`, but with `slip`
+    applied at its `target`-th place (every place when `target` is None).
+    With no slip the result equals ``sympy.diff``."""
+
+    def __init__(self, x, slip: str | None = None, target: int | None = None):
+        self.x = x
+        self.slip = slip
+        self.target = target
+        self.sites = 0
+        self.fired_at = None
+        self.others_vary = slip == "partial_not_held"
+
+    def fire(self, slip: str, node) -> bool:
+        if slip != self.slip:
+            return False
+        k = self.sites
+        self.sites += 1
+        if self.target is None or self.target == k:
+            if self.fired_at is None:
+                self.fired_at = node
+            return True
+        return False
+
+    def _varies(self, e) -> bool:
+        if self.others_vary:
+            return bool(e.free_symbols)
+        return e.has(self.x)
+
+    def d(self, e):
+        if e.is_Symbol:
+            if e == self.x:
+                return sympy.S.One
+            if self.others_vary:
+                self.fire("partial_not_held", e)
+                return sympy.S.One
+            return sympy.S.Zero
+        if not self._varies(e):
+            return sympy.S.Zero
+        if e.is_Add:
+            parts = []
+            for term in e.args:
+                if not self._varies(term):
+                    if self.fire("constant_nonzero", term):
+                        parts.append(term)
+                    continue
+                parts.append(self.d(term))
+            return sympy.Add(*parts)
+        if e.is_Mul:
+            return self._mul(e)
+        if e.is_Pow:
+            return self._pow(e)
+        if isinstance(e, sympy.exp):
+            return self._exp(e)
+        if isinstance(e, sympy.log) and len(e.args) == 1:
+            u = e.args[0]
+            du = self.d(u)
+            if u != self.x and self.fire("log_no_inner", e):
+                return 1 / u
+            return du / u
+        if isinstance(e, sympy.Function) and len(e.args) == 1:
+            u = e.args[0]
+            du = self.d(u)
+            t = sympy.Dummy("t", real=True)
+            outer = sympy.diff(e.func(t), t).xreplace({t: u})
+            if isinstance(e, _TRIG) and self.fire("trig_sign", e):
+                outer = -outer
+            if u != self.x and self.fire("chain_inner", e):
+                return outer
+            return outer * du
+        return sympy.diff(e, self.x)  # no rule with a named slip
+
+    def _mul(self, e):
+        const, rest = e.as_independent(
+            *(e.free_symbols if self.others_vary else {self.x})
+        )
+        if const != 1:
+            return const * self.d(rest)
+        factors = rest.args if rest.is_Mul else (rest,)
+        if len(factors) == 1:
+            return self.d(factors[0])
+        den = [
+            f.base ** (-f.exp)
+            for f in factors
+            if f.is_Pow and f.exp.is_number and f.exp.is_negative
+        ]
+        num = [
+            f
+            for f in factors
+            if not (f.is_Pow and f.exp.is_number and f.exp.is_negative)
+        ]
+        if den and num:
+            u, v = sympy.Mul(*num), sympy.Mul(*den)
+            du, dv = self.d(u), self.d(v)
+            if self.fire("quotient_swapped", e):
+                return (u * dv - du * v) / v**2
+            if self.fire("quotient_no_square", e):
+                return (du * v - u * dv) / v
+            if self.fire("quotient_as_derivatives", e):
+                return du / dv if dv != 0 else sympy.nan
+            return (du * v - u * dv) / v**2
+        # f·(the rest), as explain() splits a product
+        u, v = factors[0], sympy.Mul(*factors[1:])
+        du, dv = self.d(u), self.d(v)
+        terms = []
+        if not self.fire("product_missing_term", e):
+            terms.append(du * v)
+        if not self.fire("product_missing_term", e):
+            terms.append(u * dv)
+        if self.fire("product_as_derivatives", e):
+            return du * dv
+        return sympy.Add(*terms)
+
+    def _pow(self, e):
+        b, p = e.base, e.exp
+        vb, vp = self._varies(b), self._varies(p)
+        if vb and not vp:
+            db = self.d(b)
+            if self.fire("power_not_lowered", e):
+                return p * b**p * db
+            if self.fire("power_exponent_raised", e):
+                return p * b ** (p + 1) * db
+            if b != self.x and self.fire("chain_inner", e):
+                return p * b ** (p - 1)
+            return p * b ** (p - 1) * db
+        if vp and not vb:
+            dp = self.d(p)
+            if self.fire("power_rule_on_exponential", e):
+                return p * b ** (p - 1) * dp
+            if b != sympy.E and self.fire("exponential_missing_log", e):
+                return b**p * dp
+            if p != self.x and self.fire("chain_inner", e):
+                return b**p * sympy.log(b)
+            return b**p * sympy.log(b) * dp
+        db, dp = self.d(b), self.d(p)
+        if self.fire("power_rule_on_exponential", e):
+            return p * b ** (p - 1) * db
+        if self.fire("exponential_rule_on_power", e):
+            return b**p * sympy.log(b) * dp
+        return e * (dp * sympy.log(b) + p * db / b)
+
+    def _exp(self, e):
+        u = e.args[0]
+        du = self.d(u)
+        if self.fire("power_rule_on_exponential", e):
+            return u * sympy.exp(u - 1) * du
+        if u != self.x and self.fire("chain_inner", e):
+            return e
+        return e * du
+
+
+def _slipped(f, x):
+    """(slip, node where it was made or None, derivative) for every slip, at
+    each place it applies (up to _MAX_SITES) and everywhere at once."""
+    for slip in SLIPS:
+        if slip == "wrong_variable":
+            continue
+        every = _Slipper(x, slip)
+        g = every.d(f)
+        if every.sites == 0:
+            continue
+        if every.sites == 1:
+            yield slip, every.fired_at, g
+            continue
+        for k in range(min(every.sites, _MAX_SITES)):
+            one = _Slipper(x, slip, k)
+            g_one = one.d(f)
+            yield slip, one.fired_at, g_one
+        if slip not in _SITE_ONLY:
+            yield slip, None, g
+
+
+# ---------------------------------------------------------------------------
+# Comparing forms
+# ---------------------------------------------------------------------------
+
+_NICE = (1.0, 2.0, -1.0, 0.5, 3.0, -2.0, 1.5, -0.5, 0.25, 4.0, -3.0, 0.75)
+
+
+def _grid(symbols):
+    """Sample points (one array per symbol) over both signs."""
+    k = len(symbols)
+    base = np.array([*_NICE, 0.37, 1.21, 2.3, -0.71, -1.9, 3.7, -2.6, 0.83])
+    return [np.roll(base, -j) for j in range(k)]
+
+
+def _values(symbols, e, grid):
+    try:
+        fn = lambdify_numpy(symbols, e)
+        with np.errstate(all="ignore"):
+            out = np.asarray(fn(*grid), dtype=complex)
+    except Exception:  # cannot evaluate in floats: no screen
+        return None
+    return np.broadcast_to(out, grid[0].shape if grid else (len(_NICE),))
+
+
+def _agree_on_grid(va, vb) -> bool:
+    """Same at every grid point where both are finite and real (at least 3)."""
+    if va is None or vb is None:
+        return False
+    ok = (
+        np.isfinite(va)
+        & np.isfinite(vb)
+        & (np.abs(va.imag) <= 1e-12 * np.maximum(1, np.abs(va)))
+        & (np.abs(vb.imag) <= 1e-12 * np.maximum(1, np.abs(vb)))
+    )
+    if ok.sum() < 3:
+        return False
+    a, b = va[ok].real, vb[ok].real
+    return bool(np.all(np.abs(a - b) <= 1e-9 * np.maximum(1, np.abs(a))))
+
+
+def _value_30(e, point: dict):
+    """e at point to 30 digits, as a real SymPy Float, or None."""
+    try:
+        with sympy.evaluate(False):
+            at = e.xreplace({s: sympy.Float(v, 30) for s, v in point.items()})
+        v = sympy.N(at, 30)
+    except Exception:
+        return None
+    if not v.is_number or v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return None
+    re_, im = v.as_real_imag()
+    if abs(im) > 1e-20 * max(1, abs(re_)):
+        return None
+    return sympy.Float(re_, 30)
+
+
+def _counterexample(a, b, symbols) -> dict | None:
+    """A simple point where a and b are both real and differ."""
+    grid = _grid(symbols)
+    for i in range(len(grid[0]) if grid else 1):
+        point = {s: float(g[i]) for s, g in zip(symbols, grid, strict=True)}
+        va, vb = _value_30(a, point), _value_30(b, point)
+        if va is None or vb is None:
+            continue
+        if abs(va - vb) > 1e-20 * max(1, abs(vb)):
+            return {
+                "at": {s.name: v for s, v in point.items()},
+                "answer": float(va),
+                "expected": float(vb),
+            }
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The result
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerCheck:
+    """The verdict on one answer.
+
+    Attributes
+    ----------
+    correct : bool or None
+        True when the answer equals the derivative, False when it differs
+        somewhere on the common real domain, None when dfdx cannot decide.
+    how : str
+        ``'symbolic'`` (the difference simplifies to 0), ``'numeric'`` (equal
+        to 30 digits at every sample point, not shown symbolically), ``'value'``
+        (a number checked with ``at=``), ``'rounded'`` (a decimal equal to the
+        value rounded to the digits given), ``'different'`` or ``'unknown'``.
+    mistake : str or None
+        The id of the named slip (see :data:`SLIPS`) whose result equals the
+        answer, when wrong and one matches.
+    mistake_text : str or None
+        That slip described in :attr:`lang`.
+    step : str or None
+        Where in :func:`dfdx.explain`'s steps the answer departs
+        (``'1.2 Chain rule: d/dx sin(x**2)'``), when the slip has one place.
+    expected : Expression
+        The derivative (or its value at `at`).
+    answer : Expression
+    counterexample : dict or None
+        ``{'at': {name: value}, 'answer': a, 'expected': e}``: a point where
+        the answer and the derivative differ.
+    parts : tuple of AnswerCheck
+        For a gradient answer, one check per component (in :attr:`variables`
+        order); empty otherwise.
+    """
+
+    expression: Expression
+    answer: Expression | tuple[Expression, ...]
+    expected: Expression | tuple[Expression, ...]
+    wrt: str
+    n: int
+    correct: bool | None
+    how: str
+    mistake: str | None = None
+    step: str | None = None
+    counterexample: dict | None = None
+    at: float | None = None
+    digits: int | None = None
+    lang: str = "en"
+    parts: tuple[AnswerCheck, ...] = ()
+    variables: tuple[str, ...] = ()
+    _samples: int = field(default=0, repr=False)
+
+    def __bool__(self) -> bool:
+        return self.correct is True
+
+    @property
+    def mistake_text(self) -> str | None:
+        if self.mistake is None:
+            return None
+        return SLIPS[self.mistake][0 if self.lang == "en" else 1]
+
+    def _verdict(self) -> str:
+        if self.correct is None:
+            return _w("unknown", self.lang)
+        if self.correct is False:
+            return _w("wrong", self.lang)
+        if self.how == "numeric":
+            return _w("correct_numeric", self.lang, n=self._samples)
+        if self.how == "value":
+            return _w("correct_value", self.lang, v=_show(self.expected))
+        if self.how == "rounded":
+            return _w(
+                "correct_rounded", self.lang, k=self.digits, v=_show(self.expected)
+            )
+        return _w("correct_symbolic", self.lang)
+
+    def to_text(self) -> str:
+        lang = self.lang
+        if self.parts:
+            head = f"∇({self.expression}) — {self._verdict()}"
+            lines = [head]
+            for v, part in zip(self.variables, self.parts, strict=True):
+                head, *rest = part.to_text().split("\n")
+                verdict = head.split("): ", 1)[-1]
+                lines.append(f"  {_w('component', lang, v=v)}: {verdict}")
+                lines.extend("  " + line for line in rest)
+            return "\n".join(lines)
+        order = "" if self.n == 1 else f"^{self.n}"
+        d = "∂" if len(self.expression.variables) > 1 else "d"
+        lhs = f"{d}{order}/{d}{self.wrt}{order} ({self.expression})"
+        if self.at is not None:
+            lhs += f" at {self.wrt} = {_show_number(self.at)}"
+        lines = [f"{lhs}: {self._verdict()}"]
+        if self.correct is not True:
+            lines.append(f"  {_w('answer', lang)}: {self.answer}")
+            lines.append(f"  {_w('expected', lang)}: {self.expected}")
+        if self.correct is False:
+            if self.mistake is not None:
+                lines.append(f"  {_w('likely', lang)}: {self.mistake_text}")
+                if self.step is not None:
+                    label, _, rule = self.step.partition(" ")
+                    lines.append(f"  {_w('step', lang, label=label, rule=rule)}")
+            elif self.at is None:
+                lines.append(f"  {_w('no_slip', lang)}")
+            if self.counterexample is not None:
+                c = self.counterexample
+                point = ", ".join(
+                    f"{k} = {_show_number(v)}" for k, v in c["at"].items()
+                )
+                lines.append(
+                    "  "
+                    + _w(
+                        "differs",
+                        lang,
+                        point=point,
+                        a=_show_number(c["answer"]),
+                        e=_show_number(c["expected"]),
+                    )
+                )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(self.to_text())}</pre>"
+
+    def to_dict(self) -> dict:
+        def text(v):
+            return [str(p) for p in v] if isinstance(v, tuple) else str(v)
+
+        out = {
+            "expression": str(self.expression),
+            "answer": text(self.answer),
+            "expected": text(self.expected),
+            "wrt": self.wrt,
+            "n": self.n,
+            "correct": self.correct,
+            "how": self.how,
+            "mistake": self.mistake,
+            "mistake_text": self.mistake_text,
+            "step": self.step,
+            "counterexample": self.counterexample,
+            "at": self.at,
+        }
+        if self.parts:
+            out["variables"] = list(self.variables)
+            out["parts"] = [p.to_dict() for p in self.parts]
+        return out
+
+
+def _show_number(v: float) -> str:
+    return f"{float(v):.10g}"
+
+
+def _one(e: Expression | tuple[Expression, ...]) -> Expression:
+    if isinstance(e, tuple):  # a gradient's parts are single checks
+        raise TypeError("expected one expression")
+    return e
+
+
+def _show(e: Expression | tuple[Expression, ...]) -> str:
+    s = _one(e).sympy
+    if s.is_Rational or s.is_Integer:
+        return str(s)
+    try:
+        return f"{str(s)} ≈ {float(s):.10g}" if not s.is_Float else f"{float(s):.10g}"
+    except (TypeError, ValueError):
+        return str(s)
+
+
+# ---------------------------------------------------------------------------
+# check_answer
+# ---------------------------------------------------------------------------
+
+
+def _split_components(answer) -> list | None:
+    """A gradient answer: a list/tuple, or text with top-level commas (and
+    optional enclosing brackets). None for a single answer."""
+    if isinstance(answer, (list, tuple)):
+        return list(answer)
+    if not isinstance(answer, str):
+        return None
+    text = answer.strip()
+    if text[:1] in "([" and text[-1:] in ")]" and _closes_at_end(text):
+        inner = text[1:-1]
+    else:
+        inner = text
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(inner):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(inner[start:i])
+            start = i + 1
+    if not parts:
+        return None
+    parts.append(inner[start:])
+    return parts
+
+
+def _closes_at_end(text: str) -> bool:
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return False
+    return True
+
+
+def _significant_digits(text: str) -> int | None:
+    """Significant digits of a decimal written by the user ('0.333' -> 3);
+    None for an exact number."""
+    m = re.fullmatch(r"\s*[-+]?(\d*)\.(\d*)(?:[eE][-+]?\d+)?\s*", text)
+    if not m:
+        return None
+    digits = (m.group(1) + m.group(2)).lstrip("0")
+    return max(len(digits), 1)
+
+
+def _step_of(expr: Expression, wrt: str, node, back: dict, lang: str) -> str | None:
+    """'1.2 Chain rule: d/dx sin(x**2)' for the explain() step at `node`."""
+    from .steps import explain
+
+    try:
+        steps = explain(expr, wrt, lang=lang)
+    except DfdxError:
+        return None
+    target = node.xreplace(back)
+
+    def visit(step, path):
+        if step.expr.sympy == target and step.rule not in ("partial", "rewrite"):
+            return path, step
+        for i, child in enumerate(step.children, 1):
+            found = visit(child, [*path, i])
+            if found:
+                return found
+        return None
+
+    found = visit(steps.root, [1])
+    if not found:
+        return None
+    path, step = found
+    label = ".".join(map(str, path))
+    return f"{label} {step.name}: d/d{wrt} {step.expr}"
+
+
+@bounded("check the answer")
+def check_answer(
+    expr,
+    answer,
+    *,
+    wrt: str | Sequence[str] | None = None,
+    n: int = 1,
+    at=None,
+    lang: str = "en",
+) -> AnswerCheck:
+    """Check a learner's derivative of `expr`; name the slip when it is wrong.
+
+    Parameters
+    ----------
+    expr : str, Expression or sympy.Expr
+        The function differentiated, e.g. ``"sin(x^2)"``.
+    answer : str, Expression, number, or a list of them
+        The learner's derivative (any equivalent form is accepted). With
+        several variables and no `wrt`, a gradient: a list, or text with the
+        components separated by commas (``"2xy, x^2"``), in the order of
+        :attr:`Expression.variables` or of `wrt` when it is a list.
+    wrt : str or list of str, optional
+        The variable (required for a partial derivative of a function of
+        several variables), or the gradient's variables in order.
+    n : int, optional
+        Order of the derivative (default 1).
+    at : number, optional
+        Check a number: the derivative's value at ``wrt = at``. A decimal
+        answer is correct when it is the value rounded to the digits given.
+    lang : {'en', 'zh'}
+        Language of the verdict and the mistake.
+
+    Returns
+    -------
+    AnswerCheck
+        Truthy exactly when the answer is correct.
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> bool(dfdx.check_answer("x^2*sin(x)", "x*(2 sin(x) + x cos(x))"))
+    True
+    >>> r = dfdx.check_answer("sin(x^2)", "cos(x^2)")
+    >>> r.correct, r.mistake
+    (False, 'chain_inner')
+    >>> dfdx.check_answer("x^3", "3x^3").mistake
+    'power_not_lowered'
+    """
+    check_lang(lang)
+    e = as_expression(expr, name="expr")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 20:
+        raise DfdxError(f"n must be an integer from 1 to 20, got {n!r}")
+    n = int(n)
+    many = isinstance(wrt, (list, tuple))
+    components = _split_components(answer)
+    if many or (components is not None and wrt is None):
+        return _check_gradient(e, answer, components, wrt, n, at, lang)
+    if components is not None:
+        raise DfdxError(
+            f"answer has {len(components)} comma-separated parts but wrt={wrt!r} "
+            "asks for one derivative"
+        )
+    return _check_one(e, answer, wrt, n, at, lang)
+
+
+def _check_gradient(e, answer, components, wrt, n, at, lang) -> AnswerCheck:
+    names = tuple(wrt) if isinstance(wrt, (list, tuple)) else tuple(e.variables)
+    if components is None:
+        components = [answer]
+    if at is not None:
+        raise DfdxError("at= checks one derivative's value; give wrt= for it")
+    if len(components) != len(names):
+        raise DfdxError(
+            f"the gradient of {e} has {len(names)} components "
+            f"({', '.join(names) or 'none'}), the answer has {len(components)}"
+        )
+    parts = tuple(
+        _check_one(e, c, v, n, None, lang)
+        for c, v in zip(components, names, strict=True)
+    )
+    verdicts = [p.correct for p in parts]
+    correct = False if False in verdicts else (None if None in verdicts else True)
+    how = (
+        "different"
+        if correct is False
+        else ("unknown" if correct is None else "symbolic")
+    )
+    if correct and any(p.how == "numeric" for p in parts):
+        how = "numeric"
+    return AnswerCheck(
+        expression=e,
+        answer=tuple(_one(p.answer) for p in parts),
+        expected=tuple(_one(p.expected) for p in parts),
+        wrt=",".join(names),
+        n=n,
+        correct=correct,
+        how=how,
+        mistake=next((p.mistake for p in parts if p.mistake), None),
+        lang=lang,
+        parts=parts,
+        variables=names,
+        _samples=min((p._samples for p in parts), default=0),
+    )
+
+
+def _as_answer(answer, name: str = "answer") -> tuple[Expression, int | None]:
+    digits = None
+    if isinstance(answer, str):
+        digits = _significant_digits(answer)
+        return parse(answer), digits
+    if isinstance(answer, float):
+        digits = _significant_digits(repr(answer))
+    return as_expression(answer, name=name), digits
+
+
+def _check_one(e: Expression, answer, wrt, n, at, lang) -> AnswerCheck:
+    sym = _wrt_symbol(e, wrt)
+    a, digits = _as_answer(answer)
+    extra = sorted(set(a.variables) - set(e.variables) - {sym.name})
+    if extra:
+        raise DfdxError(
+            f"the answer uses {', '.join(extra)}, which "
+            f"{'is' if len(extra) == 1 else 'are'} not a variable of {e}"
+        )
+    if wrt is not None and e.variables and wrt not in e.variables:
+        raise DfdxError(
+            f"wrt={wrt!r} is not a variable of the expression "
+            f"(variables: {', '.join(e.variables)})"
+        )
+    real, back = real_symbols(e.sympy)
+    x = next((r for r in back if r.name == sym.name), sympy.Symbol(sym.name, real=True))
+    forward = {v: k for k, v in back.items()}
+    ra = a.sympy.xreplace(forward)
+    expected = sympy.diff(real, x, n)
+    base = dict(expression=e, answer=a, wrt=sym.name, n=n, lang=lang)
+    if at is not None:
+        return _check_value(real, ra, x, expected, at, digits, back, base)
+    verdict = same_value(ra, expected)
+    shown = Expression(_tidy(expected).xreplace(back))
+    symbols = sorted(expected.free_symbols | ra.free_symbols, key=lambda s: s.name)
+    if verdict in ("symbolic", "numeric"):
+        return AnswerCheck(
+            expected=shown,
+            correct=True,
+            how=verdict,
+            _samples=_count_samples(ra, expected, symbols),
+            **base,
+        )
+    if verdict == "unknown":
+        return AnswerCheck(expected=shown, correct=None, how="unknown", **base)
+    mistake, node = _find_slip(real, x, n, ra, symbols)
+    step = None
+    if node is not None and n == 1:
+        step = _step_of(e, sym.name, node, back, lang)
+    return AnswerCheck(
+        expected=shown,
+        correct=False,
+        how="different",
+        mistake=mistake,
+        step=step,
+        counterexample=_counterexample(ra, expected, symbols),
+        **base,
+    )
+
+
+def _tidy(expr):
+    from .simplify import tidy
+
+    return tidy(expr)
+
+
+def _count_samples(a, b, symbols) -> int:
+    grid = _grid(symbols)
+    va, vb = _values(symbols, a, grid), _values(symbols, b, grid)
+    if va is None or vb is None:
+        return 0
+    ok = (
+        np.isfinite(va)
+        & np.isfinite(vb)
+        & (np.abs(va.imag) < 1e-12)
+        & (np.abs(vb.imag) < 1e-12)
+    )
+    return int(ok.sum())
+
+
+def _candidates(real, x, n):
+    """(slip, node, derivative) for each slip, made at the last
+    differentiation (and, for n > 1, at the first one)."""
+    before = sympy.diff(real, x, n - 1) if n > 1 else real
+    yield from _slipped(before, x)
+    if n > 1:
+        for slip, node, g in _slipped(real, x):
+            yield slip, node, sympy.diff(g, x, n - 1)
+    for other in sorted(real.free_symbols - {x}, key=lambda s: s.name):
+        yield "wrong_variable", None, sympy.diff(real, other, n)
+
+
+def _find_slip(real, x, n, ra, symbols):
+    grid = _grid(symbols)
+    va = _values(symbols, ra, grid)
+    if va is None:
+        return None, None
+    seen = set()
+    for slip, node, g in _candidates(real, x, n):
+        if g in seen or g.has(sympy.nan):
+            continue
+        seen.add(g)
+        extra = g.free_symbols - set(symbols)
+        if extra:
+            continue
+        if _agree_on_grid(va, _values(symbols, g, grid)) and same_value(ra, g) in (
+            "symbolic",
+            "numeric",
+        ):
+            return slip, node
+    return None, None
+
+
+def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
+    if ra.free_symbols:
+        raise DfdxError(
+            f"with at= the answer must be a number, got {base['answer']} "
+            f"(variables: {', '.join(sorted(s.name for s in ra.free_symbols))})"
+        )
+    if isinstance(at, bool) or not isinstance(
+        at, (int, float, np.integer, np.floating)
+    ):
+        at = float(as_expression(at, name="at").sympy.evalf(30))
+    at = float(at)
+    if not math.isfinite(at):
+        raise DfdxError(f"at must be a finite number, got {at!r}")
+    others = real.free_symbols - {x}
+    if others:
+        raise DfdxError(
+            f"at= gives only {x.name}; the expression also has "
+            f"{', '.join(sorted(s.name for s in others))}"
+        )
+    point = {x: at}
+    want = _value_30(expected, point)
+    if want is None:
+        raise DfdxError(
+            f"the derivative is not defined (or not real) at {x.name} = {at:g}"
+        )
+    got = _value_30(ra, {})
+    if got is None:
+        raise DfdxError(f"the answer {base['answer']} is not a real number")
+    exact = Expression(_exact_value(expected, x, at))
+    if digits is None:
+        ok = bool(abs(got - want) <= sympy.Float(10, 30) ** -25 * max(1, abs(want)))
+        how = "value"
+    else:
+        scale = (
+            10 ** (math.floor(math.log10(abs(float(want)))) - digits + 1)
+            if want != 0
+            else 10**-digits
+        )
+        ok = bool(abs(float(got) - float(want)) <= 0.5 * scale * (1 + 1e-9))
+        how = "rounded"
+    counter = None
+    mistake = None
+    if not ok:
+        how = "different"
+        counter = {"at": {x.name: at}, "answer": float(got), "expected": float(want)}
+        for slip, _node, g in _candidates(real, x, base["n"]):
+            vg = _value_30(g, point)
+            if vg is not None and abs(vg - got) <= 1e-9 * max(1, abs(got)):
+                mistake = slip
+                break
+    return AnswerCheck(
+        expected=exact,
+        correct=ok,
+        how=how,
+        mistake=mistake,
+        counterexample=counter,
+        at=at,
+        digits=digits,
+        **base,
+    )
+
+
+def _exact_value(expected, x, at: float):
+    exact_at = sympy.Rational(repr(at)) if at != int(at) else sympy.Integer(int(at))
+    try:
+        v = expected.xreplace({x: exact_at})
+        return v if v.is_number else sympy.Float(expected.subs(x, at), 15)
+    except Exception:
+        return sympy.Float(expected.subs(x, at), 15)
