@@ -24,6 +24,9 @@ _EXPORTS = {
     "numerical_lim": "limits",
     "limit_table": "limits",
     "LimitTable": "limits",
+    "limit": "lim",
+    "LimitResult": "lim",
+    "LimitStep": "lim",
     # exact calculus
     "diff": "symbolic",
     "tangent_line": "symbolic",
@@ -106,6 +109,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .expr import Expression, parse
     from .gradcheck import GradCheckError, GradCheckReport, check_grad
     from .graph import ComputationGraph, trace
+    from .lim import LimitResult, LimitStep, limit
     from .limits import LimitTable, limit_table, numerical_lim
     from .multivariate import (
         MatrixRule,

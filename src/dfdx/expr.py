@@ -81,6 +81,10 @@ class sigmoid(sympy.Function):
     def eval(cls, arg):
         if arg.is_zero:
             return sympy.S.Half
+        if arg is sympy.oo:
+            return sympy.S.One
+        if arg is sympy.S.NegativeInfinity:
+            return sympy.S.Zero
         if arg.is_Float:
             return 1 / (1 + sympy.exp(-arg))
         return None
@@ -111,6 +115,10 @@ class softplus(sympy.Function):
     def eval(cls, arg):
         if arg.is_zero:
             return sympy.log(2)
+        if arg is sympy.oo:
+            return sympy.oo
+        if arg is sympy.S.NegativeInfinity:
+            return sympy.S.Zero
         if arg.is_Float:
             return sympy.log(1 + sympy.exp(arg))
         return None
@@ -231,7 +239,19 @@ _FUNCTION_TABLE: dict[str, tuple[Callable, tuple[int, int | None]]] = {
     "arcsin": (sympy.asin, (1, 1)),
     "arccos": (sympy.acos, (1, 1)),
     "arctan": (sympy.atan, (1, 1)),
+    "acot": (sympy.acot, (1, 1)),
+    "asec": (sympy.asec, (1, 1)),
+    "acsc": (sympy.acsc, (1, 1)),
+    "arccot": (sympy.acot, (1, 1)),
+    "arcsec": (sympy.asec, (1, 1)),
+    "arccsc": (sympy.acsc, (1, 1)),
     "sinh": (sympy.sinh, (1, 1)),
+    "coth": (sympy.coth, (1, 1)),
+    "sech": (sympy.sech, (1, 1)),
+    "csch": (sympy.csch, (1, 1)),
+    "arsinh": (sympy.asinh, (1, 1)),
+    "arcosh": (sympy.acosh, (1, 1)),
+    "artanh": (sympy.atanh, (1, 1)),
     "cosh": (sympy.cosh, (1, 1)),
     "tanh": (sympy.tanh, (1, 1)),
     "asinh": (sympy.asinh, (1, 1)),
@@ -251,6 +271,7 @@ _FUNCTION_TABLE: dict[str, tuple[Callable, tuple[int, int | None]]] = {
     "sign": (sympy.sign, (1, 1)),
     "sigmoid": (sigmoid, (1, 1)),
     "relu": (relu, (1, 1)),
+    "ReLU": (relu, (1, 1)),
     "softplus": (softplus, (1, 1)),
     "max": (sympy.Max, (2, None)),
     "min": (sympy.Min, (2, None)),
@@ -326,10 +347,6 @@ _UNICODE_SAME = str.maketrans(
 )
 # Characters that need rewriting by the user: what to write instead.
 _UNICODE_HINTS = {
-    "\u00b2": "write ^2 for a square",
-    "\u00b3": "write ^3 for a cube",
-    "\u221a": "write sqrt(...) for a square root",
-    "\u221b": "write cbrt(...) for a cube root",
     "\u2032": "write the function itself; use dfdx diff for derivatives",
     "\u221e": "infinity is not a number here",
 }
@@ -1347,10 +1364,17 @@ def _parse(text: str, undefined_functions: bool) -> Expression:
     lead = len(text) - len(text.lstrip())
     body = text[lead:].rstrip()
     notes: list[str] = []
-    src, new_offsets, old_cols = _rewrite(
-        body, None if undefined_functions else set(_FUNCTION_TABLE), notes
-    )
-    old_cols = [c + lead for c in old_cols]
+    from .notation import normalise
+
+    plain, plain_cols, notes = normalise(body, frozenset(_FUNCTION_TABLE))
+    try:
+        src, new_offsets, old_cols = _rewrite(
+            plain, None if undefined_functions else set(_FUNCTION_TABLE), notes
+        )
+    except ParseError as exc:  # columns of the rewritten text -> the user's
+        col = None if exc.column is None else plain_cols[min(exc.column, len(plain))]
+        raise ParseError(exc.message, body, col) from None
+    old_cols = [plain_cols[min(c, len(plain))] + lead for c in old_cols]
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError as exc:

@@ -130,10 +130,15 @@ def _partial_domain(expr) -> bool:
 
 
 def _new_constants(form, expr) -> bool:
-    """Whether `form` brings in pi that `expr` does not have: simplify's
-    harmonic form sin(x) + cos(x) -> sqrt(2)*sin(x + pi/4) is shorter in
-    operations but no learner would recognise it."""
-    return form.has(sympy.pi) and not expr.has(sympy.pi)
+    """Whether `form` brings in pi or a Piecewise that `expr` does not have:
+    simplify's harmonic form sin(x) + cos(x) -> sqrt(2)*sin(x + pi/4) is
+    shorter in operations but no learner would recognise it."""
+    if form.has(sympy.pi) and not expr.has(sympy.pi):
+        return True
+    # simplify(sign(x)/Abs(x)) is Piecewise((0, Eq(x, 0)), (1/x, True)): a value
+    # at x = 0, where the form is 0/0, undefined. A Piecewise that was not
+    # there before is never taken.
+    return form.has(sympy.Piecewise) and not expr.has(sympy.Piecewise)
 
 
 def tidy(expr: sympy.Expr) -> sympy.Expr:

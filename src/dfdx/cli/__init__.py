@@ -26,7 +26,9 @@ _EPILOG = """\
 examples:
   dfdx                                   walk the chapter's example (3x^2 - 4x at x = 1)
   dfdx limit "3x^2 - 4x" --at 1          difference quotients as h shrinks
+  dfdx lim "sin(x)/x" --at 0              the limit itself, with steps
   dfdx diff "x^3 - 1/x" --at 1           exact derivative and its value
+  dfdx check "sin(x^2)" "cos(x^2)"       check your derivative, name the slip
   dfdx tangent "x^3 - 1/x" --at 1        tangent line y = 4x - 4
   dfdx plot "x^3 - 1/x" --tangent-at 1 --xlim 0 3 -o g.svg
   dfdx diff "x^x" --steps --lang zh      the rules, step by step (English or 中文)

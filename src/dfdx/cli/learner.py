@@ -1,4 +1,5 @@
-"""``dfdx check``: judge a learner's derivative and name the slip."""
+"""``dfdx check`` (judge a learner's derivative, name the slip) and ``dfdx lim``
+(the limit of an expression, with steps)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,39 @@ exit code: 0 correct, 1 wrong, 3 cannot decide, 2 bad input.
 """
 
 
+_LIM_EXAMPLES = """\
+  dfdx lim "sin(x)/x" --at 0                  the standard limit, with steps
+  dfdx lim "(1+x)^(1/x)" --at 0               e
+  dfdx lim "abs(x)/x" --at 0                  one-sided limits differ
+  dfdx lim "exp(1/x)" --at 0 --side -         from the left only
+  dfdx lim "(3x^2+1)/(2x^2-x)" --at inf --lang zh
+
+exit code: 0 the limit exists (finite), 1 it is infinite or does not exist,
+3 it could not be found, 2 bad input. (dfdx limit is the chapter's table of
+difference quotients.)
+"""
+
+
 def register(sub, common) -> None:
+    p = add_command(
+        sub,
+        "lim",
+        help="the limit of an expression at a point (or at ±inf), with steps",
+        examples=_LIM_EXAMPLES,
+        parents=[common],
+    )
+    p.add_argument("expr", help="the function, e.g. 'sin(x)/x'")
+    p.add_argument("--at", required=True, help="the point: a number, pi/2, inf or -inf")
+    p.add_argument("--wrt", help="the variable (when there are several)")
+    p.add_argument(
+        "--side",
+        choices=("both", "+", "-"),
+        default="both",
+        help="two-sided (default), from the right (+) or from the left (-)",
+    )
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language")
+    p.set_defaults(handler=_lim)
+
     p = add_command(
         sub,
         "check",
@@ -52,3 +85,16 @@ def _check(args) -> int:
     if result.correct is None:
         return 3
     return 0 if result.correct else 1
+
+
+def _lim(args) -> int:
+    from ..lim import limit
+
+    result = limit(args.expr, args.at, wrt=args.wrt, side=args.side, lang=args.lang)
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(result.to_text())
+    if result.status == "unknown":
+        return 3
+    return 0 if result.exists else 1
