@@ -327,19 +327,26 @@ def test_more_curves_than_formats_are_all_drawn_cycling():
         "-",
         "--",
     ]
-    assert [to_hex(line.get_color()) for line in ax.lines] == [
+    assert [to_hex(line.get_color()) for line in ax.lines][:4] == [
         C0,
         "#bf00bf",
         "#008000",
         "#ff0000",
-        C1,
-        "#bf00bf",
     ]
+    # issue 11: d2l gave curve 6 exactly curve 2's look; a marker (and for a
+    # format without colour, a new colour) now tells them apart
+    looks = [
+        (line.get_linestyle(), to_hex(line.get_color()), line.get_marker())
+        for line in ax.lines
+    ]
+    assert len(set(looks)) == 6
+    assert looks[5][:2] == looks[1][:2] and looks[5][2] != looks[1][2]
 
 
 def test_single_format_string_and_empty_fmts():
     ax = d2l.plot([0, 1], [[0, 1], [1, 0]], fmts="r--")
-    assert styles(ax) == [("--", "#ff0000"), ("--", "#ff0000")]
+    assert styles(ax) == [("--", "#ff0000"), ("--", "#ff0000")]  # red, as asked
+    assert ax.lines[0].get_marker() != ax.lines[1].get_marker()  # yet distinct
     with pytest.raises(DfdxError, match="fmts is empty"):
         d2l.plot([0, 1], [0, 1], fmts=())
 

@@ -179,3 +179,11 @@ def test_cli(capsys):
     assert data["value"] == "0" and data["side"] == "-"
     assert main(["lim", "x", "--at", "foo"]) == 2
     assert "dfdx: error: at must be a number" in capsys.readouterr().err
+
+
+def test_samples_scale_with_the_point():
+    """1/x at 1e-300 was sampled at 1e-300 ± 1e-3, across the pole at 0, and
+    the check said 'disagrees' with the right value."""
+    r = dfdx.limit("1/x", 1e-300)
+    assert r.status == "finite" and r.checked == "agrees"
+    assert r.value == sympy.Integer(10) ** 300

@@ -267,8 +267,11 @@ def _sample(fn, a, direction: str, k: int, dps: int):
         elif a is -sympy.oo:
             t = -(mpmath.mpf(10) ** k)
         else:
-            h = mpmath.mpf(10) ** (-k)
-            t = mpmath.mpf(sympy.N(a, dps + 10)) + (h if direction == "+" else -h)
+            centre = mpmath.mpf(sympy.N(a, dps + 10))
+            # steps relative to |a| (1/x at a = 1e-300 must not be sampled
+            # across its pole at 0), absolute at a = 0
+            h = mpmath.mpf(10) ** (-k) * (abs(centre) if centre != 0 else 1)
+            t = centre + (h if direction == "+" else -h)
         try:
             v = mpmath.mpmathify(fn(t))
         except (ZeroDivisionError, ValueError, OverflowError, TypeError):

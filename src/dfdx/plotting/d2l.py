@@ -33,6 +33,7 @@ from itertools import cycle
 import matplotlib.pyplot as plt
 
 from ..errors import DfdxError
+from .legend import place_legend
 
 __all__ = ["plt", "use_svg_display", "set_figsize", "set_axes", "plot"]
 
@@ -130,7 +131,8 @@ def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
     axes.set_xlim(xlim)
     axes.set_ylim(ylim)
     if legend is not None and len(legend):
-        axes.legend(legend)
+        # where it covers no curve (d2l's 'best' often sits on one)
+        place_legend(axes, list(legend))
     axes.grid(True)
 
 
@@ -200,6 +202,30 @@ def _as_series(data, name):
     return series
 
 
+_COLOUR_LETTERS = set("bgrcmykw")
+_REPEAT_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+_REPEAT_COLOURS = ("#8c564b", "#17becf", "#bcbd22", "#7f7f7f", "#e377c2", "#ff7f0e")
+
+
+def _repeat_style(fmt: str, extra: int, n: int) -> dict:
+    """Style of the curve `extra` places past the last format:
+    d2l's cycle gives curve 6 the look of curve 2 (both 'm--'); here the dash
+    is kept, the colour too when the format names one, and a sparse marker
+    (and, for a format without a colour, a new colour) makes every curve differ."""
+    own = fmt[:1] if fmt[:1] in _COLOUR_LETTERS else None
+    rest = fmt[1:] if own else fmt
+    linestyle = next((ls for ls in ("--", "-.", ":", "-") if ls in rest), "-")
+    return {
+        "linestyle": linestyle,
+        # a colour the format names is kept (fmts="r--": all red); the marker
+        # tells the curves apart
+        "color": own or _REPEAT_COLOURS[extra % len(_REPEAT_COLOURS)],
+        "marker": _REPEAT_MARKERS[extra % len(_REPEAT_MARKERS)],
+        "markevery": max(1, n // 8),
+        "markersize": 4,
+    }
+
+
 def plot(
     X,
     Y=None,
@@ -233,8 +259,10 @@ def plot(
     xscale, yscale : str, default 'linear'
         Axis scales, e.g. ``'log'``.
     fmts : sequence of str, default ('-', 'm--', 'g-.', 'r:')
-        matplotlib format strings, used in turn; they cycle when there are
-        more curves than formats. A single string is one format.
+        matplotlib format strings, used in turn. With more curves than
+        formats they cycle with a marker added (and a new colour where the
+        format names none): d2l repeats them exactly, so its curve 6 looks like
+        curve 2. A single string is one format.
     figsize : tuple of float, default (3.5, 2.5)
         Default figure size, set through :func:`set_figsize` (it applies to
         figures created afterwards, as in d2l).
@@ -309,11 +337,12 @@ def plot(
     if axes is None:
         axes = plt.gca()
     axes.cla()
-    for x, y, fmt in zip(X, Y, cycle(fmts)):
+    for i, (x, y, fmt) in enumerate(zip(X, Y, cycle(fmts))):
         x, y = _plain_series(x), _plain_series(y)
-        if x is None:
-            axes.plot(y, fmt)
-        else:
-            axes.plot(x, y, fmt)
+        args = (y,) if x is None else (x, y)
+        if i < len(fmts):
+            axes.plot(*args, fmt)
+        else:  # past the formats: same dash, new colour and marker
+            axes.plot(*args, **_repeat_style(fmt, i - len(fmts), len(y)))
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
     return axes

@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import DfdxError
 from ..expr import as_expression
 from .figures import _check_lim
+from .legend import place_legend
 
 __all__ = ["plot_gradient_field", "plot_tangent_plane"]
 
@@ -224,7 +225,7 @@ def plot_gradient_field(
             zorder=6,
             label=f"∇f({_n(a)}, {_n(b)}) = [{_n(gx)}, {_n(gy)}]",
         )
-        ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+        place_legend(ax, fontsize=8, framealpha=0.9)
     ax.set_xlim(xlo, xhi)
     ax.set_ylim(ylo, yhi)
     ax.set_xlabel(vx)

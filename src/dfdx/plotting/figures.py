@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import DfdxError
 from ..expr import as_expression, is_expression_like
+from .legend import place_legend
 from .sampling import evaluate, sample
 
 __all__ = ["plot_function", "plot_tangent", "plot_error_vs_h", "save_figure"]
@@ -62,6 +63,19 @@ def save_figure(fig_or_ax, output) -> Path:
 
     atomic_write(path, write)
     return path
+
+
+def math_label(e, prefix: str = "") -> str:
+    """`prefix` and the expression typeset by mathtext (``$f(x) = x^{3}$``),
+    or the plain text when mathtext cannot draw its LaTeX."""
+    from matplotlib.mathtext import MathTextParser
+
+    text = f"${prefix}{e.latex}$"
+    try:
+        MathTextParser("path").parse(text)
+    except (ValueError, RuntimeError):
+        return f"{prefix}{e}"
+    return text
 
 
 def _function_and_label(f, name: str = "f"):
@@ -147,7 +161,7 @@ def plot_function(
     >>> import numpy as np, dfdx
     >>> ax = dfdx.plot_function("x^3 - 1/x", np.arange(0, 3, 0.1), tangent_at=1)
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
-    ['f(x) = x**3 - 1/x', 'Tangent line (x=1): y = 4x - 4', 'pole at x = 0']
+    ['$f(x) = x^{3} - \\frac{1}{x}$', 'Tangent line (x=1): y = 4x - 4', 'pole at x = 0']
     """
     func, label, var = _function_and_label(f)
     xlim = _check_lim(xlim, "xlim")
@@ -168,7 +182,9 @@ def plot_function(
         _check_drawable(s.y, label, s.ylim)
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize)
-    curve = f"f({var}) = {label}" if is_expression_like(f) else f"{label}({var})"
+    curve = (
+        math_label(func, f"f({var}) = ") if is_expression_like(f) else f"{label}({var})"
+    )
     ax.plot(s.x, s.y, "-", color="C0", label=curve)
     if tangent is not None:
         tx = np.array([s.x[0], s.x[-1]]) if xlim is None else np.array(xlim)
@@ -205,7 +221,7 @@ def plot_function(
         ax.set_ylim(s.ylim)
     ax.grid(True, alpha=0.4)
     if legend:
-        ax.legend(fontsize="small")
+        place_legend(ax, fontsize="small")
     if output is not None:
         save_figure(ax, output)
     return ax
@@ -324,22 +340,31 @@ def plot_error_vs_h(
     fx = float(evaluate(func, np.array([x]))[0])
     scale = max(abs(fx), abs(exact), 1e-300)
     roundoff = _EPS * scale / hs
-    ax.loglog(hs, roundoff, ":", color="0.4", label="round-off ~ eps·|f|/h (slope −1)")
-    # truncation guides anchored on the largest h
+    # guides drawn above the data, a factor 10 above it so they stay visible;
+    # h increases to the right, so each guide's slope is the one it names
+    ax.loglog(
+        hs,
+        10 * roundoff,
+        ":",
+        color="0.25",
+        linewidth=1.2,
+        zorder=4,
+        label="round-off ~ eps·|f|/h (slope −1)",
+    )
     for err, order, color in ((err_f, 1, "C0"), (err_c, 2, "C1")):
         finite = np.flatnonzero(np.isfinite(err))
         if finite.size:
             i = finite[0]
-            guide = err[i] * (hs / hs[i]) ** order
-            keep = guide > roundoff * 1e-2
+            guide = 10 * err[i] * (hs / hs[i]) ** order
+            keep = guide > roundoff
             ax.loglog(
                 hs[keep],
                 guide[keep],
                 "--",
                 color=color,
-                linewidth=0.8,
-                alpha=0.7,
-                label=f"truncation, slope {order}",
+                linewidth=1.2,
+                zorder=4,
+                label=f"truncation guide, slope {order}",
             )
     if marks is not None:
         scheme, mh, mv = marks
@@ -357,10 +382,10 @@ def plot_error_vs_h(
         )
     ax.set_xlabel("step h")
     ax.set_ylabel(f"|error| vs {reference}")
-    ax.invert_xaxis()
     ax.grid(True, which="major", alpha=0.4)
-    ax.set_title(title or f"{label} at {var} = {x:g}", fontsize="medium")
-    ax.legend(fontsize="x-small")
+    shown = math_label(func) if is_expression_like(f) else label
+    ax.set_title(title or f"{shown} at {var} = {x:g}", fontsize="medium")
+    place_legend(ax, fontsize="x-small")
     if output is not None:
         save_figure(ax, output)
     return ax
