@@ -97,3 +97,38 @@ def test_png_is_printable(tmp_path):
     with Image.open(path) as im:
         dpi = im.info.get("dpi", (0, 0))[0]
         assert round(dpi) >= 150
+
+
+def test_tangent_plane_point_and_arrow_are_drawn_above_the_surface(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "plane.png"
+    ax = dfdx.plot_tangent_plane("x^2 - y^2", at={"x": 1, "y": 0.5}, output=path)
+    assert ax.computed_zorder is False  # our order, not mplot3d's depth sort
+    surfaces = [c for c in ax.collections if c.__class__.__name__ == "Poly3DCollection"]
+    arrow = next(line for line in ax.lines if line.get_label().startswith("∇f"))
+    point = next(
+        c for c in ax.collections if c.__class__.__name__ == "Path3DCollection"
+    )
+    top = max(s.get_zorder() for s in surfaces)
+    assert arrow.get_zorder() > top and point.get_zorder() > top
+    with Image.open(path) as im:  # was 413 x 416 px at 100 dpi
+        assert round(im.info["dpi"][0]) >= 150 and min(im.size) >= 600
+
+
+@pytest.mark.parametrize("f", ["x^(1/3)", "cbrt(x)", "x^(2/3)", "sqrt(abs(x))"])
+def test_a_vertical_tangent_or_domain_edge_is_not_called_a_jump(f):
+    """dfdx plot "x^(1/3)" labelled a 'jump at x = 0': the bisection's gap
+    there shrinks like width^(1/3), it does not stay."""
+    ax = dfdx.plot_function(f, xlim=(-2, 2))
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not any("jump" in t for t in labels)
+
+
+@pytest.mark.parametrize(
+    "f, at", [("sign(x)", 0), ("x + sign(x)", 0), ("relu(x) + sign(x-1)", 1)]
+)
+def test_real_jumps_are_still_found(f, at):
+    ax = dfdx.plot_function(f, xlim=(-2, 2))
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"jump at x = {at}" in labels

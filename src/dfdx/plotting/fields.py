@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import DfdxError
 from ..expr import as_expression
-from .figures import _check_lim
+from .figures import _check_lim, save_figure
 from .legend import place_legend
 
 __all__ = ["plot_gradient_field", "plot_tangent_plane"]
@@ -62,22 +62,6 @@ def _check_output(output):
             f"output must end in .svg, .png or .pdf, got {os.path.basename(path)!r}"
         )
     return path
-
-
-def _save(fig, path: str) -> None:
-    import matplotlib
-
-    with matplotlib.rc_context({"svg.hashsalt": "dfdx"}):
-        ext = os.path.splitext(path)[1].lower()
-        meta = {"Date": None} if ext in (".svg", ".pdf") else {}
-        from .._files import atomic_write
-
-        atomic_write(
-            path,
-            lambda fh: fig.savefig(
-                fh, format=ext.lstrip("."), metadata=meta, bbox_inches="tight"
-            ),
-        )
 
 
 def _finite(a):
@@ -233,7 +217,7 @@ def plot_gradient_field(
     ax.set_aspect("equal", adjustable="box")
     ax.set_title(f"f({vx}, {vy}) = {e}: contours and gradient", fontsize=9)
     if path is not None:
-        _save(ax.figure, path)
+        save_figure(ax.figure, path)
     return ax
 
 
@@ -333,6 +317,9 @@ def plot_tangent_plane(
     ys = np.linspace(ylo, yhi, 61)
     X, Y = np.meshgrid(xs, ys)
     Z = _finite(np.broadcast_to(e(**{vx: X, vy: Y}), X.shape))
+    # draw in this order, not by mplot3d's depth sort, which hid the point and
+    # the gradient arrow behind the surface
+    ax.computed_zorder = False
     ax.plot_surface(
         X,
         Y,
@@ -343,6 +330,7 @@ def plot_tangent_plane(
         antialiased=True,
         rstride=2,
         cstride=2,
+        zorder=1,
     )
 
     def plane(x, y):
@@ -351,11 +339,19 @@ def plot_tangent_plane(
     px = np.linspace(a - size, a + size, 2)
     py = np.linspace(b - size, b + size, 2)
     PX, PY = np.meshgrid(px, py)
-    ax.plot_surface(PX, PY, plane(PX, PY), color="#f97316", alpha=0.8, linewidth=0)
+    ax.plot_surface(
+        PX, PY, plane(PX, PY), color="#f97316", alpha=0.8, linewidth=0, zorder=2
+    )
     ox = np.array([a - size, a + size, a + size, a - size, a - size])
     oy = np.array([b - size, b - size, b + size, b + size, b - size])
     ax.plot(
-        ox, oy, plane(ox, oy), color="#c2410c", linewidth=1.2, label="tangent plane"
+        ox,
+        oy,
+        plane(ox, oy),
+        color="#c2410c",
+        linewidth=1.2,
+        label="tangent plane",
+        zorder=3,
     )
     norm = math.hypot(gx, gy)
     if norm > 0:
@@ -368,8 +364,18 @@ def plot_tangent_plane(
             color="#dc2626",
             linewidth=2.2,
             label=f"∇f = [{_n(gx)}, {_n(gy)}] (steepest ascent)",
+            zorder=10,
         )
-    ax.scatter([a], [b], [fa], color="#dc2626", s=30, depthshade=False)
+    ax.scatter(
+        [a],
+        [b],
+        [fa],
+        color="#dc2626",
+        edgecolor="white",
+        s=40,
+        depthshade=False,
+        zorder=11,
+    )
     ax.set_xlabel(vx)
     ax.set_ylabel(vy)
     ax.set_zlabel("f")
@@ -380,5 +386,5 @@ def plot_tangent_plane(
     )
     ax.legend(loc="upper left", fontsize=7)
     if path is not None:
-        _save(ax.figure, path)
+        save_figure(ax.figure, path)
     return ax

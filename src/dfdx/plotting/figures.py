@@ -161,7 +161,7 @@ def plot_function(
     >>> import numpy as np, dfdx
     >>> ax = dfdx.plot_function("x^3 - 1/x", np.arange(0, 3, 0.1), tangent_at=1)
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
-    ['$f(x) = x^{3} - \\frac{1}{x}$', 'Tangent line (x=1): y = 4x - 4', 'pole at x = 0']
+    ['$f(x) = x^{3} - \\\\frac{1}{x}$', 'Tangent line (x=1): y = 4x - 4', 'pole at x = 0']
     """
     func, label, var = _function_and_label(f)
     xlim = _check_lim(xlim, "xlim")

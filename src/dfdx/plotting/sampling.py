@@ -105,9 +105,12 @@ def _classify(
     kind = np.zeros(a.shape, dtype=int)
     where = (a + b) / 2
     active = np.ones(a.shape, dtype=bool)
-    for _ in range(_BISECTIONS):
+    earlier = np.full(a.shape, np.inf)  # the gap 12 halvings before the end
+    for step in range(_BISECTIONS):
         if not active.any():
             break
+        if step == _BISECTIONS - 12:
+            earlier = np.abs(fb - fa)
         m = (a + b) / 2
         fm = _raw(f, m)
         bad = active & ~np.isfinite(fm)
@@ -128,7 +131,11 @@ def _classify(
     gap = np.abs(fb - fa)
     big = np.maximum(np.abs(fa), np.abs(fb))
     tol = 1e-6 * max(scale, 1e-300)
-    disc = active & (gap > tol) & (gap > 1e-9 * big)
+    # a jump keeps its gap as the bracket halves; a continuous steep function
+    # (a vertical tangent: x^(1/3) at 0) loses it, by 2^(-12/3) = 1/16 over 12
+    # halvings even for a cube root
+    settled = ~(gap < 0.5 * earlier)
+    disc = active & (gap > tol) & (gap > 1e-9 * big) & settled
     pole = disc & (big > 1e6 * max(scale, 1.0))
     kind[pole] = 1
     kind[disc & ~pole] = 2
