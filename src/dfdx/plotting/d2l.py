@@ -33,6 +33,7 @@ from itertools import cycle
 import matplotlib.pyplot as plt
 
 from ..errors import DfdxError
+from .fonts import prepare_text
 from .legend import place_legend
 
 __all__ = ["plt", "use_svg_display", "set_figsize", "set_axes", "plot"]
@@ -124,6 +125,7 @@ def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
     ('log', 'log', 'h')
     >>> d2l.plt.close(fig)
     """
+    prepare_text([str(xlabel or ""), str(ylabel or ""), *map(str, legend or ())])
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_xscale(xscale)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +18,7 @@ import numpy as np
 
 from ..errors import DfdxError
 from ..expr import as_expression, is_expression_like
+from .fonts import prepare_figure
 from .legend import place_legend
 from .sampling import evaluate, sample
 
@@ -45,12 +47,17 @@ def save_figure(fig_or_ax, output) -> Path:
         metadata.pop("Date")
     from .._files import atomic_write
 
+    missing = prepare_figure(fig)
+
     def write(fh):
         try:
             with (
                 matplotlib.rc_context({"svg.hashsalt": "dfdx", "svg.fonttype": "path"}),
                 np.errstate(all="ignore"),
+                warnings.catch_warnings(),
             ):
+                if missing:  # said once by prepare_text, not once per glyph
+                    warnings.filterwarnings("ignore", message="Glyph .* missing")
                 fig.savefig(
                     fh,
                     format=ext[1:],
@@ -220,6 +227,7 @@ def plot_function(
     elif s.ylim is not None:
         ax.set_ylim(s.ylim)
     ax.grid(True, alpha=0.4)
+    prepare_figure(ax.figure)
     if legend:
         place_legend(ax, fontsize="small")
     if output is not None:
@@ -385,6 +393,7 @@ def plot_error_vs_h(
     ax.grid(True, which="major", alpha=0.4)
     shown = math_label(func) if is_expression_like(f) else label
     ax.set_title(title or f"{shown} at {var} = {x:g}", fontsize="medium")
+    prepare_figure(ax.figure)
     place_legend(ax, fontsize="x-small")
     if output is not None:
         save_figure(ax, output)

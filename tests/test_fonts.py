@@ -1,0 +1,83 @@
+"""Chinese text in figures (issue 11, item 5): drawn with a CJK font when one
+is installed (CI installs fonts-wqy-microhei), one clear warning otherwise."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+import dfdx  # noqa: E402
+from dfdx import d2l  # noqa: E402
+from dfdx.plotting import fonts  # noqa: E402
+from dfdx.plotting.figures import save_figure  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _require_font():
+    if fonts.cjk_font() is None:
+        if os.environ.get("DFDX_REQUIRE_CJK"):
+            pytest.fail("CI installs a CJK font, yet none was found")
+        pytest.skip("no CJK font installed (CI installs fonts-wqy-microhei)")
+
+
+def _chinese_figure():
+    x = np.linspace(0, 3, 50)
+    ax = d2l.plot(
+        x, [np.sin(x), np.cos(x)], "自变量 x", "函数值", legend=["正弦", "余弦 −cos"]
+    )
+    ax.set_title("三角函数，负数 −1")
+    return ax
+
+
+def test_chinese_text_renders_without_missing_glyphs(tmp_path):
+    _require_font()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph would raise here
+        ax = _chinese_figure()
+        save_figure(ax, tmp_path / "zh.png")
+        save_figure(ax, tmp_path / "zh.svg")
+        dfdx.plot_function(
+            "x^2 - 1", xlim=(-2, 2), xlabel="横轴 x", output=tmp_path / "f.png"
+        )
+    family = fonts.cjk_font()
+    title = ax.title
+    assert family in title.get_fontfamily()
+    # Latin text and the minus sign keep the default font: it comes first
+    assert title.get_fontfamily()[0] != family
+
+
+def test_no_cjk_font_is_one_clear_warning(tmp_path, monkeypatch):
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_warned", False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        save_figure(_chinese_figure(), tmp_path / "a.png")
+        save_figure(_chinese_figure(), tmp_path / "b.png")
+    ours = [w for w in caught if issubclass(w.category, fonts.NoCJKFontWarning)]
+    assert len(ours) == 1
+    assert "apt-get install fonts-noto-cjk" in str(ours[0].message)
+    assert not [w for w in caught if "Glyph" in str(w.message)]
+
+
+def test_latin_only_figures_are_untouched(tmp_path):
+    before = list(matplotlib.rcParams["font.family"])
+    ax = dfdx.plot_function("sin(x)", xlim=(-3, 3))
+    save_figure(ax, tmp_path / "s.png")
+    assert list(matplotlib.rcParams["font.family"]) == before
+
+
+def test_has_cjk():
+    assert fonts.has_cjk("损失 loss") and fonts.has_cjk("データ")
+    assert not fonts.has_cjk("x² − 1, α, ∇f")
