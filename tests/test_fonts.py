@@ -81,3 +81,38 @@ def test_latin_only_figures_are_untouched(tmp_path):
 def test_has_cjk():
     assert fonts.has_cjk("损失 loss") and fonts.has_cjk("データ")
     assert not fonts.has_cjk("x² − 1, α, ∇f")
+
+
+def test_figures_in_chinese(tmp_path):
+    _require_font()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = dfdx.plot_tangent("x^3 - 1/x", 1, xlim=(-1, 3), lang="zh")
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend[1:] == ["切线（x=1）：y = 4x - 4", "极点 x = 0"]
+        table = dfdx.limit_table("exp(x)", 0.0, steps=4)
+        ax = table.plot(lang="zh", output=tmp_path / "e.png")
+        assert ax.get_xlabel() == "步长 h" and "精确值" in ax.get_ylabel()
+        assert "前向差分 (f(x+h) − f(x))/h" in [line.get_label() for line in ax.lines]
+    with pytest.raises(dfdx.DfdxError, match="lang must be"):
+        dfdx.plot_function("x", lang="fr")
+
+
+def test_cli_figures_in_chinese(tmp_path, capsys):
+    _require_font()
+    from dfdx.cli import main
+
+    out = tmp_path / "t.png"
+    assert main(["tangent", "x^2", "--at", "1", "-o", str(out), "--lang", "zh"]) == 0
+    assert out.stat().st_size > 0
+    out = tmp_path / "p.svg"
+    assert (
+        main(["plot", "tan(x)", "--xlim", "-4", "4", "-o", str(out), "--lang", "zh"])
+        == 0
+    )
+    assert out.read_text(encoding="utf-8").startswith("<?xml")
+    out = tmp_path / "e.png"
+    assert (
+        main(["limit", "exp(x)", "--at", "0", "--plot", str(out), "--lang", "zh"]) == 0
+    )
+    assert out.stat().st_size > 0

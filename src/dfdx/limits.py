@@ -245,7 +245,7 @@ class LimitTable:
         caption = html.escape(f"{self.function} at x = {self.x:g}") + f": {formula}"
         return f"<table><caption>{caption}</caption>{head}{''.join(body)}</table>"
 
-    def plot(self, *, ax=None, h_min: float = 1e-16, output=None):
+    def plot(self, *, ax=None, h_min: float = 1e-16, output=None, lang: str = "en"):
         """Log–log error against h for forward and central differences.
 
         The truncation error falls with slope 1 (forward) and 2 (central) until
@@ -260,6 +260,8 @@ class LimitTable:
             Smallest step drawn (default 1e-16).
         output : str or path, optional
             Save the figure there (format from the extension: svg, png, pdf).
+        lang : {'en', 'zh'}, optional
+            Language of the labels, legend and title.
 
         Returns
         -------
@@ -274,9 +276,12 @@ class LimitTable:
             h_max=max(self.h),
             h_min=h_min,
             marks=(self.scheme, self.h, self.values),
-            title=f"{self.function} at x = {self.x:g}",
+            title=f"{self.function} at x = {self.x:g}"
+            if lang == "en"
+            else f"{self.function}，x = {self.x:g} 处",
             ax=ax,
             output=output,
+            lang=lang,
         )
 
 

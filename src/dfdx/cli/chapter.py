@@ -47,6 +47,12 @@ def register(sub, common) -> None:
         metavar="FILE",
         help="also write the error-versus-h figure (.svg/.png/.pdf)",
     )
+    p.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the figure's labels and legend (default en)",
+    )
     p.set_defaults(handler=run_limit)
 
     p = add_command(
@@ -104,6 +110,12 @@ def register(sub, common) -> None:
     p.add_argument("expr", help="the function of one variable")
     p.add_argument("--at", type=parse_float, required=True, help="point of tangency")
     p.add_argument("-o", "--output", help="also plot f and the tangent to this file")
+    p.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the figure's labels and legend (default en)",
+    )
     p.set_defaults(handler=run_tangent)
 
     p = add_command(
@@ -135,6 +147,12 @@ def register(sub, common) -> None:
     p.add_argument("--tangent-at", type=parse_float, help="draw the tangent there")
     p.add_argument("--xlim", type=parse_float, nargs=2, metavar=("A", "B"))
     p.add_argument("--ylim", type=parse_float, nargs=2, metavar=("A", "B"))
+    p.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the figure's labels and legend (default en)",
+    )
     p.set_defaults(handler=run_plot)
 
 
@@ -157,7 +175,7 @@ def run_limit(args) -> int:
     )
     figure = None
     if args.plot:
-        table.plot(output=args.plot)
+        table.plot(output=args.plot, lang=args.lang)
         figure = args.plot
     if args.json:
         print_json(
@@ -296,7 +314,7 @@ def run_tangent(args) -> int:
     if args.output:
         from ..plotting.figures import plot_tangent
 
-        plot_tangent(args.expr, args.at, output=args.output)
+        plot_tangent(args.expr, args.at, output=args.output, lang=args.lang)
     if args.json:
         print_json(
             {
@@ -359,6 +377,7 @@ def run_plot(args) -> int:
         xlim=args.xlim,
         ylim=args.ylim,
         output=args.output,
+        lang=args.lang,
     )
     print(f"figure: {args.output}")
     return 0

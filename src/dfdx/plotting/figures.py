@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import DfdxError
 from ..expr import as_expression, is_expression_like
+from ..i18n import check_lang
 from .fonts import prepare_figure
 from .legend import place_legend
 from .sampling import evaluate, sample
@@ -70,6 +71,34 @@ def save_figure(fig_or_ax, output) -> Path:
 
     atomic_write(path, write)
     return path
+
+
+#: The words of the figures, in English and Chinese.
+_WORDS = {
+    "tangent": ("Tangent line ({var}={p}): {eq}", "切线（{var}={p}）：{eq}"),
+    "pole": ("pole at {var} = {p}", "极点 {var} = {p}"),
+    "jump": ("jump at {var} = {p}", "跳跃间断点 {var} = {p}"),
+    "forward": ("forward (f(x+h) − f(x))/h", "前向差分 (f(x+h) − f(x))/h"),
+    "central": ("central (f(x+h) − f(x−h))/2h", "中心差分 (f(x+h) − f(x−h))/2h"),
+    "roundoff": ("round-off ~ eps·|f|/h (slope −1)", "舍入误差 ~ eps·|f|/h（斜率 −1）"),
+    "truncation": ("truncation guide, slope {k}", "截断误差参考线，斜率 {k}"),
+    "rows": ("table rows ({scheme})", "表中各行（{scheme}）"),
+    "step": ("step h", "步长 h"),
+    "error": ("|error| vs {ref}", "|误差|（相对于{ref}）"),
+    "exact": ("exact", "精确值"),
+    "numerical": (
+        "numerical reference (error ≈ {e})",
+        "数值参考值（误差 ≈ {e}）",
+    ),
+    "at": ("{f} at {var} = {x}", "{f}，{var} = {x} 处"),
+    "forward_scheme": ("forward", "前向"),
+    "central_scheme": ("central", "中心"),
+    "backward_scheme": ("backward", "后向"),
+}
+
+
+def _w(key: str, lang: str, **kw) -> str:
+    return _WORDS[key][0 if lang == "en" else 1].format(**kw)
 
 
 def math_label(e, prefix: str = "") -> str:
@@ -131,6 +160,7 @@ def plot_function(
     xlabel: str | None = None,
     ylabel: str | None = None,
     figsize=(5.0, 3.5),
+    lang: str = "en",
 ):
     """Plot f, breaking the curve at poles, optionally with its tangent line.
 
@@ -158,6 +188,8 @@ def plot_function(
         Save the figure there (.svg, .png or .pdf).
     legend : bool, optional
         Draw a legend (default True).
+    lang : {'en', 'zh'}, optional
+        Language of the legend's words (tangent line, pole, jump).
 
     Returns
     -------
@@ -170,6 +202,7 @@ def plot_function(
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['$f(x) = x^{3} - \\\\frac{1}{x}$', 'Tangent line (x=1): y = 4x - 4', 'pole at x = 0']
     """
+    check_lang(lang)
     func, label, var = _function_and_label(f)
     xlim = _check_lim(xlim, "xlim")
     ylim = _check_lim(ylim, "ylim")
@@ -199,7 +232,9 @@ def plot_function(
             tx,
             tangent(tx),
             "m--",
-            label=f"Tangent line ({var}={_num(tangent.point)}): {tangent.equation()}",
+            label=_w(
+                "tangent", lang, var=var, p=_num(tangent.point), eq=tangent.equation()
+            ),
         )
         ax.plot([tangent.point], [tangent.value], "o", color="m", markersize=4)
     for p in s.poles:
@@ -208,7 +243,7 @@ def plot_function(
             color="0.5",
             linestyle=":",
             linewidth=1,
-            label=f"pole at {var} = {_num(p)}",
+            label=_w("pole", lang, var=var, p=_num(p)),
         )
     for j in s.jumps:
         ax.axvline(
@@ -216,7 +251,7 @@ def plot_function(
             color="0.7",
             linestyle=":",
             linewidth=0.8,
-            label=f"jump at {var} = {_num(j)}",
+            label=_w("jump", lang, var=var, p=_num(j)),
         )
     ax.set_xlabel(xlabel or var)
     ax.set_ylabel(ylabel or f"f({var})")
@@ -285,6 +320,7 @@ def plot_error_vs_h(
     title: str | None = None,
     ax=None,
     output=None,
+    lang: str = "en",
 ):
     """Log–log error of forward and central differences against h.
 
@@ -305,15 +341,18 @@ def plot_error_vs_h(
     marks : (scheme, h, values), optional
         Rows of a limit table to mark on the curve.
     ax, output : see :func:`plot_function`.
+    lang : {'en', 'zh'}, optional
+        Language of the labels, legend and title.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
+    check_lang(lang)
     if not (0 < h_min < h_max):
         raise DfdxError(f"need 0 < h_min < h_max, got h_min={h_min!r}, h_max={h_max!r}")
     func, label, var = _function_and_label(f)
-    reference = "exact"
+    reference = _w("exact", lang)
     if exact is None:
         if is_expression_like(f):
             from ..symbolic import derivative_at
@@ -331,7 +370,7 @@ def plot_error_vs_h(
                     "the error-versus-h plot needs one: pass exact="
                 )
             exact = float(res.df)
-            reference = f"numerical reference (error ≈ {float(res.error):.0e})"
+            reference = _w("numerical", lang, e=f"{float(res.error):.0e}")
     hs = np.geomspace(h_max, h_min, 121)
     with np.errstate(all="ignore"):
         fwd = (evaluate(func, x + hs) - evaluate(func, np.full_like(hs, x))) / hs
@@ -343,8 +382,8 @@ def plot_error_vs_h(
     err_c = np.where(err_c > 0, err_c, np.nan)
     if ax is None:
         fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    ax.loglog(hs, err_f, "-", color="C0", label="forward (f(x+h) − f(x))/h")
-    ax.loglog(hs, err_c, "-", color="C1", label="central (f(x+h) − f(x−h))/2h")
+    ax.loglog(hs, err_f, "-", color="C0", label=_w("forward", lang))
+    ax.loglog(hs, err_c, "-", color="C1", label=_w("central", lang))
     fx = float(evaluate(func, np.array([x]))[0])
     scale = max(abs(fx), abs(exact), 1e-300)
     roundoff = _EPS * scale / hs
@@ -357,7 +396,7 @@ def plot_error_vs_h(
         color="0.25",
         linewidth=1.2,
         zorder=4,
-        label="round-off ~ eps·|f|/h (slope −1)",
+        label=_w("roundoff", lang),
     )
     for err, order, color in ((err_f, 1, "C0"), (err_c, 2, "C1")):
         finite = np.flatnonzero(np.isfinite(err))
@@ -372,7 +411,7 @@ def plot_error_vs_h(
                 color=color,
                 linewidth=1.2,
                 zorder=4,
-                label=f"truncation guide, slope {order}",
+                label=_w("truncation", lang, k=order),
             )
     if marks is not None:
         scheme, mh, mv = marks
@@ -386,13 +425,15 @@ def plot_error_vs_h(
             "o",
             color=color,
             markersize=4,
-            label=f"table rows ({scheme})",
+            label=_w("rows", lang, scheme=_w(f"{scheme}_scheme", lang)),
         )
-    ax.set_xlabel("step h")
-    ax.set_ylabel(f"|error| vs {reference}")
+    ax.set_xlabel(_w("step", lang))
+    ax.set_ylabel(_w("error", lang, ref=reference))
     ax.grid(True, which="major", alpha=0.4)
     shown = math_label(func) if is_expression_like(f) else label
-    ax.set_title(title or f"{shown} at {var} = {x:g}", fontsize="medium")
+    ax.set_title(
+        title or _w("at", lang, f=shown, var=var, x=f"{x:g}"), fontsize="medium"
+    )
     prepare_figure(ax.figure)
     place_legend(ax, fontsize="x-small")
     if output is not None:
