@@ -268,3 +268,50 @@ def test_process_with_an_active_profiler_exits():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0 and out.stdout.strip() == "6*x - 4"
+
+
+def test_no_hang_under_a_tracer_after_a_limit_ran_out(tmp_path):
+    """CI hung in a Hypothesis test: after a limit had run out, the old exit
+    path called PyThreadState_SetAsyncExc(tid, NULL), which in Python 3.11
+    leaves the eval breaker signalled; under a tracer (Hypothesis's, coverage,
+    a profiler) the interpreter then spun on one instruction for ever. Run in a
+    subprocess, so a regression fails instead of hanging the suite."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = tmp_path / "tracer.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import time
+            import dfdx
+            from dfdx._timelimit import time_limit
+            from hypothesis.internal.scrutineer import Tracer
+
+            def spin(s):
+                end = time.monotonic() + s
+                while time.monotonic() < end:
+                    pass
+
+            def f():
+                return 1
+
+            for k in range(30):
+                try:
+                    with time_limit(0.01, "spin"):
+                        spin(0.02)
+                except dfdx.DfdxError:
+                    pass
+                with Tracer(should_trace=True):
+                    for i in range(1000):
+                        f()
+            print("ok")
+            """
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"

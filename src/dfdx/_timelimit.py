@@ -37,9 +37,13 @@ Robustness:
   again within 5 ms instead of :data:`RETRY_SECONDS` (a block that spends
   nearly all its time inside finalizers can still outlast its limit: no
   in-process mechanism can deliver an exception there);
-* leaving the block clears an exception not yet delivered, under the same lock
-  the watchdog injects with, so none arrives after the block; the private
-  :class:`TimeUp` never leaves the outermost limit;
+* leaving the block takes it off the watchdog's list under the same lock the
+  watchdog injects with, then lets an exception injected but not yet
+  delivered arrive inside ``__exit__`` (a Python call delivers it), so none
+  arrives after the block; the private :class:`TimeUp` never leaves the
+  outermost limit. ``PyThreadState_SetAsyncExc(tid, NULL)`` is never called:
+  in Python 3.11 it leaves the eval breaker signalled, which under a tracer
+  makes the interpreter spin;
 * nested limits: an inner deadline is never later than the outer one; the
   limit whose own time ran out reports it.
 
@@ -174,8 +178,8 @@ def _inject(tid: int) -> None:
     _set_async_exc(ctypes.c_ulong(tid), ctypes.py_object(TimeUp))
 
 
-def _clear(tid: int) -> None:
-    _set_async_exc(ctypes.c_ulong(tid), None)
+def _noop() -> None:
+    """A Python call: its first instruction delivers a pending TimeUp."""
 
 
 def _watch() -> None:
@@ -278,9 +282,10 @@ class time_limit:
         _wake.set()
         return self
 
-    def _disarm(self) -> bool:
-        """Take this block's frame (and any left above it) off the stack; clear
-        an exception not yet delivered. Returns whether a frame is left below."""
+    def _disarm(self) -> tuple[bool, bool]:
+        """Take this block's frame (and any left above it) off the stack, so
+        the watchdog injects nothing more for it. Returns whether a frame is
+        left below and whether a TimeUp was injected for this block."""
         with _lock:
             stack = _stacks.get(self._tid, [])
             fired = False
@@ -292,19 +297,23 @@ class time_limit:
             if not stack:
                 _stacks.pop(self._tid, None)
             self._done = True
-            # only when something was injected: the C call is not free, and
-            # under an active profiler (cProfile, sys.setprofile) Python 3.11
-            # hangs at exit after PyThreadState_SetAsyncExc(tid, NULL)
-            if fired:
-                _clear(self._tid)
-        return below
+        return below, fired
 
     def __exit__(self, kind, exc, tb):
         timed_out = kind is TimeUp
         below = True
         while not self._done:
             try:
-                below = self._disarm()
+                below, fired = self._disarm()
+                if fired:
+                    # a TimeUp injected but not yet delivered is delivered
+                    # here, inside this try, not after the block. (Never
+                    # PyThreadState_SetAsyncExc(tid, NULL): in Python 3.11 it
+                    # leaves the eval breaker signalled for good, and under a
+                    # tracer (Hypothesis, coverage, a profiler) the interpreter
+                    # then spins on one instruction: CI hung on it.)
+                    _noop()
+                    _noop()
             except TimeUp:
                 timed_out = True
         if not timed_out:
