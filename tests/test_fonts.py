@@ -116,3 +116,23 @@ def test_cli_figures_in_chinese(tmp_path, capsys):
         main(["limit", "exp(x)", "--at", "0", "--plot", str(out), "--lang", "zh"]) == 0
     )
     assert out.stat().st_size > 0
+
+
+def test_exercise_figure_follows_the_language(tmp_path, monkeypatch):
+    _require_font()
+    from dfdx.plotting import figures
+
+    seen = []
+    real = figures.plot_function
+
+    def spy(*args, **kwargs):
+        ax = real(*args, **kwargs)
+        seen.append([t.get_text() for t in ax.get_legend().get_texts()])
+        return ax
+
+    monkeypatch.setattr(figures, "plot_function", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = dfdx.exercises(6, lang="zh", outdir=tmp_path)
+    assert result.ok
+    assert seen and seen[0][1] == "切线（x=1）：y = 4x - 4"

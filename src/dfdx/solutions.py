@@ -402,7 +402,7 @@ def _ex6(lang, outdir):
         figure = os.path.join(os.fspath(outdir), "exercise6_tangent.svg")
         # the book's grid, which hits the pole at x = 0
         grid = np.arange(0, 3, 0.1)
-        ax = plot_function("x^3 - 1/x", grid, tangent_at=1, output=figure)
+        ax = plot_function("x^3 - 1/x", grid, tangent_at=1, output=figure, lang=lang)
         plt.close(ax.figure)
     return str(t), steps, checks, figure
 
