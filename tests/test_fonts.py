@@ -136,3 +136,16 @@ def test_exercise_figure_follows_the_language(tmp_path, monkeypatch):
         result = dfdx.exercises(6, lang="zh", outdir=tmp_path)
     assert result.ok
     assert seen and seen[0][1] == "切线（x=1）：y = 4x - 4"
+
+
+def test_field_figures_in_chinese():
+    _require_font()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = dfdx.plot_gradient_field("x^2 - y^2", at={"x": 1, "y": 0.5}, lang="zh")
+        assert ax.get_title().endswith("：等高线与梯度")
+        ax = dfdx.plot_tangent_plane("x^2 - y^2", at={"x": 1, "y": 0.5}, lang="zh")
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend == ["切平面", "∇f = [2, -1] (最速上升方向)"]
+        assert "切平面，切点 (1, 0.5)" in ax.get_title()
+        ax.figure.canvas.draw()  # the Chinese glyphs are found

@@ -353,6 +353,7 @@ def run_plot(args) -> int:
                 xlim=args.xlim,
                 ylim=args.ylim,
                 output=args.output,
+                lang=args.lang,
             )
         else:
             plot_gradient_field(
@@ -361,6 +362,7 @@ def run_plot(args) -> int:
                 xlim=args.xlim,
                 ylim=args.ylim,
                 output=args.output,
+                lang=args.lang,
             )
         print(f"figure: {args.output}")
         return 0

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import DfdxError
 from ..expr import as_expression
+from ..i18n import check_lang
 from .figures import _check_lim, save_figure
 from .legend import place_legend
 
@@ -93,6 +94,18 @@ def _point(e, at):
     return values[e.variables[0]], values[e.variables[1]]
 
 
+_WORDS = {
+    "field": ("contours and gradient", "等高线与梯度"),
+    "plane": ("tangent plane", "切平面"),
+    "plane_at": ("tangent plane at", "切平面，切点"),
+    "ascent": ("steepest ascent", "最速上升方向"),
+}
+
+
+def _w(key: str, lang: str) -> str:
+    return _WORDS[key][0 if lang == "en" else 1]
+
+
 def plot_gradient_field(
     expr,
     *,
@@ -103,6 +116,7 @@ def plot_gradient_field(
     output=None,
     density: int = 15,
     levels: int = 15,
+    lang: str = "en",
 ):
     """Gradient arrows over the contour lines of a function of two variables.
 
@@ -124,6 +138,8 @@ def plot_gradient_field(
         Arrows per side (3 to 60, default 15).
     levels : int, optional
         Number of contour levels (2 to 100, default 15).
+    lang : {'en', 'zh'}, optional
+        Language of the title and legend.
 
     Returns
     -------
@@ -139,6 +155,7 @@ def plot_gradient_field(
     >>> (marked.U[0], marked.V[0])  # the gradient [2 x1, 4 x2] at (1, 1)
     (np.float64(2.0), np.float64(4.0))
     """
+    check_lang(lang)
     e = _two_variables(expr)
     path = _check_output(output)
     for name, v, lo, hi in (("density", density, 3, 60), ("levels", levels, 2, 100)):
@@ -215,7 +232,8 @@ def plot_gradient_field(
     ax.set_xlabel(vx)
     ax.set_ylabel(vy)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_title(f"f({vx}, {vy}) = {e}: contours and gradient", fontsize=9)
+    sep = ": " if lang == "en" else "："
+    ax.set_title(f"f({vx}, {vy}) = {e}{sep}{_w('field', lang)}", fontsize=9)
     if path is not None:
         save_figure(ax.figure, path)
     return ax
@@ -248,6 +266,7 @@ def plot_tangent_plane(
     ax=None,
     output=None,
     size: float | None = None,
+    lang: str = "en",
 ):
     """A surface z = f(x, y) with its tangent plane at a point.
 
@@ -270,6 +289,8 @@ def plot_tangent_plane(
     size : float, optional
         Half-width of the drawn tangent patch (default: a quarter of the
         window).
+    lang : {'en', 'zh'}, optional
+        Language of the title and legend.
 
     Returns
     -------
@@ -285,6 +306,7 @@ def plot_tangent_plane(
     >>> bool(abs(zs[0] - (2 + 2 * (xs[0] - 1) + 2 * (ys[0] - 1))) < 1e-12)
     True
     """
+    check_lang(lang)
     e = _two_variables(expr)
     path = _check_output(output)
     a, b = _point(e, at)
@@ -350,7 +372,7 @@ def plot_tangent_plane(
         plane(ox, oy),
         color="#c2410c",
         linewidth=1.2,
-        label="tangent plane",
+        label=_w("plane", lang),
         zorder=3,
     )
     norm = math.hypot(gx, gy)
@@ -363,7 +385,7 @@ def plot_tangent_plane(
             [fa, plane(ex, ey)],
             color="#dc2626",
             linewidth=2.2,
-            label=f"∇f = [{_n(gx)}, {_n(gy)}] (steepest ascent)",
+            label=f"∇f = [{_n(gx)}, {_n(gy)}] ({_w('ascent', lang)})",
             zorder=10,
         )
     ax.scatter(
@@ -380,7 +402,7 @@ def plot_tangent_plane(
     ax.set_ylabel(vy)
     ax.set_zlabel("f")
     ax.set_title(
-        f"f({vx}, {vy}) = {e}\ntangent plane at ({_n(a)}, {_n(b)}): "
+        f"f({vx}, {vy}) = {e}\n{_w('plane_at', lang)} ({_n(a)}, {_n(b)}): "
         f"z = {_n(fa)}{_term(gx, vx, a)}{_term(gy, vy, b)}",
         fontsize=8,
     )
