@@ -25,7 +25,7 @@ def test_gradient_field_arrows_are_the_exact_gradient():
     assert X.min() > -2 and X.max() < 2  # arrows inside the window
     assert ax.get_xlabel() == "x1" and ax.get_ylabel() == "x2"
     assert ax.get_xlim() == (-2.0, 2.0) and ax.get_ylim() == (-1.0, 1.0)
-    assert "3*x1**2 + 5*exp(x2)" in ax.get_title()
+    assert "$f(x1, x2) = 3 x_{1}^{2} + 5 e^{x_{2}}$" in ax.get_title()  # mathtext
 
 
 def test_gradient_field_has_contours_and_marks_the_point():

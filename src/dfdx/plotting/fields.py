@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import DfdxError
 from ..expr import as_expression
 from ..i18n import check_lang
-from .figures import _check_lim, save_figure
+from .figures import _check_lim, math_label, save_figure
 from .legend import place_legend
 
 __all__ = ["plot_gradient_field", "plot_tangent_plane"]
@@ -233,7 +233,9 @@ def plot_gradient_field(
     ax.set_ylabel(vy)
     ax.set_aspect("equal", adjustable="box")
     sep = ": " if lang == "en" else "："
-    ax.set_title(f"f({vx}, {vy}) = {e}{sep}{_w('field', lang)}", fontsize=9)
+    ax.set_title(
+        f"{math_label(e, f'f({vx}, {vy}) = ')}{sep}{_w('field', lang)}", fontsize=9
+    )
     if path is not None:
         save_figure(ax.figure, path)
     return ax
@@ -402,7 +404,7 @@ def plot_tangent_plane(
     ax.set_ylabel(vy)
     ax.set_zlabel("f")
     ax.set_title(
-        f"f({vx}, {vy}) = {e}\n{_w('plane_at', lang)} ({_n(a)}, {_n(b)}): "
+        f"{math_label(e, f'f({vx}, {vy}) = ')}\n{_w('plane_at', lang)} ({_n(a)}, {_n(b)}): "
         f"z = {_n(fa)}{_term(gx, vx, a)}{_term(gy, vy, b)}",
         fontsize=8,
     )
