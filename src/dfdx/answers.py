@@ -11,6 +11,7 @@ everywhere) and reports the slip whose result equals the answer, the step of
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ import sympy
 from ._timelimit import bounded
 from .errors import DfdxError
 from .expr import Expression, as_expression, lambdify_numpy, parse
-from .i18n import check_lang
+from .i18n import check_lang, localise
 from .simplify import same_value
 from .symbolic import _wrt_symbol, real_symbols
 
@@ -146,9 +147,7 @@ _WORDS = {
 }
 
 
-def _w(key: str, lang: str, **kw) -> str:
-    text = _WORDS[key][0 if lang == "en" else 1]
-    return text.format(**kw) if kw else text
+_w = functools.partial(localise, _WORDS)
 
 
 # ---------------------------------------------------------------------------
@@ -463,7 +462,7 @@ class AnswerCheck:
     def mistake_text(self) -> str | None:
         if self.mistake is None:
             return None
-        return SLIPS[self.mistake][0 if self.lang == "en" else 1]
+        return localise(SLIPS, self.mistake, self.lang)
 
     def _verdict(self) -> str:
         if self.correct is None:

@@ -9,6 +9,7 @@ the derivative of an inverse function.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ from ._timelimit import bounded
 from ._timelimit import time_limit as _time_limit
 from .errors import DfdxError
 from .expr import as_expression
-from .i18n import check_lang
+from .i18n import check_lang, localise
 from .symbolic import (
     _STEPS,
     _check_point,
@@ -154,8 +155,7 @@ _T = {
 }
 
 
-def _t(key: str, lang: str, **kw) -> str:
-    return _T[key][lang].format(**kw)
+_t = functools.partial(localise, _T)
 
 
 # ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ __all__ = [
     "check_lang",
     "msg",
     "rule_name",
+    "localise",
 ]
 
 #: Languages the explanations are written in.
@@ -318,3 +319,11 @@ def msg(key: str, lang: str) -> str:
 def rule_name(rule: str, lang: str) -> str:
     """The localised name of rule id `rule`."""
     return RULE_NAMES[rule][lang]
+
+
+def localise(table: dict, key: str, lang: str, **fields) -> str:
+    """Entry `key` of a module's word table in `lang`, its placeholders
+    filled. An entry is ``{"en": ..., "zh": ...}`` or an ``(en, zh)`` pair."""
+    entry = table[key]
+    text = entry[lang] if isinstance(entry, dict) else entry[LANGS.index(lang)]
+    return text.format(**fields)

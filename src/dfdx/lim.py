@@ -13,6 +13,7 @@ the chapter; this module is the limit of an expression, ``dfdx lim``.)
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import mpmath
@@ -21,7 +22,7 @@ import sympy
 from ._timelimit import bounded
 from .errors import DfdxError
 from .expr import Expression, as_expression, parse
-from .i18n import check_lang
+from .i18n import check_lang, localise
 from .symbolic import _wrt_symbol, real_symbols
 
 __all__ = ["limit", "LimitResult", "LimitStep"]
@@ -93,8 +94,7 @@ _TEXT = {
 _SIDE_WORDS = {"-": ("left", "左"), "+": ("right", "右")}
 
 
-def _t(key: str, lang: str, **kw) -> str:
-    return _TEXT[key][0 if lang == "en" else 1].format(**kw)
+_t = functools.partial(localise, _TEXT)
 
 
 @dataclass(frozen=True)
@@ -316,6 +316,7 @@ def _tame(guards, a, direction: str, k: int) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=16)  # the domain test and the check share them
 def _samples(f, x, a, direction: str):
     """f at points approaching a from one side, nearest last: each at 50 and
     100 digits, kept only where the two agree (1 - cos(x) at x = 1e-30 loses
@@ -338,7 +339,7 @@ def _samples(f, x, a, direction: str):
         out.append(hi)
     if not out and complex_:
         return "complex"
-    return out
+    return tuple(out)
 
 
 def _check(f, x, a, direction: str, value) -> str:

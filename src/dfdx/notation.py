@@ -58,11 +58,18 @@ def normalise(
     one past the end) and the notes on conventions applied.
     """
     notes: list[str] = []
+    start = 0
+    m = _LHS.match(text)
+    if m:  # y = x^2, f(x) = x^2: the right-hand side
+        notes.append(
+            f"read {text.strip()!r} as its right-hand side {text[m.end() :].strip()!r}"
+        )
+        start = m.end()
     out = _Out()
-    _characters(text, 0, len(text), out, notes)
+    _characters(text, start, len(text), out)
     first, cols = out.text(), out.cols
     second = _Out()
-    _tokens(first, cols, text, functions, second, notes)
+    _tokens(first, cols, text, frozenset(functions), second)
     end = len(text)
     return second.text(), [*second.cols, end], notes
 
@@ -89,19 +96,11 @@ def _group(text: str, i: int, end: int, open_: str, close: str) -> int:
     raise ParseError(f"unbalanced '{open_}'", text, i)
 
 
-def _characters(text: str, i: int, end: int, out: _Out, notes: list[str]) -> None:
-    if i == 0:
-        m = _LHS.match(text, 0, end)
-        if m:  # y = x^2, f(x) = x^2: the right-hand side
-            notes.append(
-                f"read {text[:end].strip()!r} as its right-hand side "
-                f"{text[m.end() : end].strip()!r}"
-            )
-            i = m.end()
+def _characters(text: str, i: int, end: int, out: _Out) -> None:
     while i < end:
         ch = text[i]
         if ch == "\\":
-            i = _latex(text, i, end, out, notes)
+            i = _latex(text, i, end, out)
             continue
         if ch in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺":
             m = _SUPER_RUN.match(text, i, end)
@@ -115,7 +114,7 @@ def _characters(text: str, i: int, end: int, out: _Out, notes: list[str]) -> Non
             continue
         if ch in "√∛∜":
             name = {"√": "sqrt", "∛": "cbrt", "∜": "root4"}[ch]
-            i = _root(text, i, end, name, out, notes)
+            i = _root(text, i, end, name, out)
             continue
         if ch == "σ":
             out.add("sigmoid", i)
@@ -124,13 +123,13 @@ def _characters(text: str, i: int, end: int, out: _Out, notes: list[str]) -> Non
         if ch == "_" and i + 1 < end and text[i + 1] == "{":  # log_{2}: log_2
             j = _group(text, i + 1, end, "{", "}")
             out.add("_", i)
-            _characters(text, i + 2, j - 1, out, notes)
+            _characters(text, i + 2, j - 1, out)
             i = j
             continue
         if ch == "{" and out.chars and out.chars[-1] in "^*":  # x^{2}, e^{2x}
             j = _group(text, i, end, "{", "}")
             out.add("(", i)
-            _characters(text, i + 1, j - 1, out, notes)
+            _characters(text, i + 1, j - 1, out)
             out.add(")", j - 1)
             i = j
             continue
@@ -138,7 +137,7 @@ def _characters(text: str, i: int, end: int, out: _Out, notes: list[str]) -> Non
         i += 1
 
 
-def _root(text: str, i: int, end: int, name: str, out: _Out, notes: list[str]) -> int:
+def _root(text: str, i: int, end: int, name: str, out: _Out) -> int:
     """√x, √(x+1), √{x}, ∛x: the root of the next group or name/number."""
     j = i + 1
     while j < end and text[j] == " ":
@@ -155,16 +154,16 @@ def _root(text: str, i: int, end: int, name: str, out: _Out, notes: list[str]) -
         k = m.end()
     if name == "root4":
         out.add("(", i)
-        _characters(text, j, k, out, notes)
+        _characters(text, j, k, out)
         out.add(")^(1/4)", k - 1)
     else:
         out.add(f"{name}(", i)
-        _characters(text, j, k, out, notes)
+        _characters(text, j, k, out)
         out.add(")", k - 1)
     return k
 
 
-def _latex(text: str, i: int, end: int, out: _Out, notes: list[str]) -> int:
+def _latex(text: str, i: int, end: int, out: _Out) -> int:
     m = re.compile(r"\\([A-Za-z]+|.)").match(text, i, end)
     if not m:
         raise ParseError("a lone backslash", text, i)
@@ -183,9 +182,9 @@ def _latex(text: str, i: int, end: int, out: _Out, notes: list[str]) -> int:
             parts.append((j + 1, k - 1))
             j = k
         out.add("((", i)
-        _characters(text, parts[0][0], parts[0][1], out, notes)
+        _characters(text, parts[0][0], parts[0][1], out)
         out.add(")/(", parts[1][0] - 1)
-        _characters(text, parts[1][0], parts[1][1], out, notes)
+        _characters(text, parts[1][0], parts[1][1], out)
         out.add("))", j - 1)
         return j
     if cmd == "sqrt":
@@ -199,13 +198,13 @@ def _latex(text: str, i: int, end: int, out: _Out, notes: list[str]) -> int:
         k = _group(text, j, end, "{", "}")
         if index is None:
             out.add("sqrt(", i)
-            _characters(text, j + 1, k - 1, out, notes)
+            _characters(text, j + 1, k - 1, out)
             out.add(")", k - 1)
         else:
             out.add("((", i)
-            _characters(text, j + 1, k - 1, out, notes)
+            _characters(text, j + 1, k - 1, out)
             out.add(")^(1/(", index[0])
-            _characters(text, index[0], index[1], out, notes)
+            _characters(text, index[0], index[1], out)
             out.add(")))", k - 1)
         return k
     if cmd in _LATEX_OPS:
@@ -264,7 +263,7 @@ class _Emitter:
 
 
 def _tokens(
-    text: str, cols: list[int], source: str, functions, out: _Out, notes
+    text: str, cols: list[int], source: str, functions: frozenset[str], out: _Out
 ) -> None:
     sig = [t for t in _scan(text) if t[0] != "space"]
     em = _Emitter(text, cols, out)
@@ -272,7 +271,6 @@ def _tokens(
     def fail(message: str, pos: int):
         raise ParseError(message, source, em.col(pos))
 
-    funcs = set(functions)
     bars: list[tuple[int, str]] = []
     prev = None
     k = 0
@@ -295,7 +293,7 @@ def _tokens(
                 prev = ("other", "(", pos)
             k += 1
             continue
-        if kind == "name" and s in funcs and nxt is not None and nxt[1] == "|":
+        if kind == "name" and s in functions and nxt is not None and nxt[1] == "|":
             # ln|x|: the function of |x|
             em.copy_to(pos + len(s))
             em.done = nxt[2] + 1
@@ -304,9 +302,9 @@ def _tokens(
             prev = ("other", "(", nxt[2])
             k += 2
             continue
-        if kind == "name" and s in funcs and nxt is not None and nxt[1] != "(":
+        if kind == "name" and s in functions and nxt is not None and nxt[1] != "(":
             em.copy_to(pos)
-            k = _bare_function(sig, k, s, em, fail, notes)
+            k = _bare_function(sig, k, s, em, fail, functions)
             prev = ("other", ")", pos)
             continue
         if (
@@ -332,7 +330,7 @@ def _tokens(
         fail("'|' is not closed: write |x| for the absolute value", bars[-1][0])
 
 
-def _bare_function(sig, k: int, name: str, em: _Emitter, fail, notes) -> int:
+def _bare_function(sig, k: int, name: str, em: _Emitter, fail, functions) -> int:
     """sin^2(x), sin^2 x, sin x, ln x: returns the index after the call."""
     n = len(sig)
     pos = sig[k][2]
@@ -385,7 +383,7 @@ def _bare_function(sig, k: int, name: str, em: _Emitter, fail, notes) -> int:
         em.new(f")^{power}", sig[m][2])
         return m + 1
     arg = sig[j]
-    if arg[0] not in ("name", "num") or arg[1] in _known_functions():
+    if arg[0] not in ("name", "num") or arg[1] in functions:
         if power:
             fail(f"'{name}^{power}' needs an argument: {name}^{power}(x)", pos)
         return plain()
@@ -393,7 +391,7 @@ def _bare_function(sig, k: int, name: str, em: _Emitter, fail, notes) -> int:
     if follow is not None and (
         follow[0] in ("pow", "num")
         or follow[1] in ("(", ".")
-        or (follow[0] == "name" and follow[1] not in _known_functions())
+        or (follow[0] == "name" and follow[1] not in functions)
     ):
         stop = follow[2] + len(follow[1])
         if follow[0] == "pow" and j + 2 < n:
@@ -417,9 +415,3 @@ def _bare_function(sig, k: int, name: str, em: _Emitter, fail, notes) -> int:
     em.new(arg[1], arg[2])
     em.new(")" + (f")^{power}" if power else ""), arg[2] + len(arg[1]) - 1)
     return j + 1
-
-
-def _known_functions() -> set[str]:
-    from .expr import FUNCTIONS
-
-    return set(FUNCTIONS)

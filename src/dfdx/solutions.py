@@ -9,6 +9,7 @@ the plotting exercise, a figure written to ``outdir``.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import numpy as np
 
 from ._timelimit import bounded
 from .errors import DfdxError
-from .i18n import check_lang
+from .i18n import check_lang, localise
 
 __all__ = ["exercises", "Exercise", "Exercises", "EDITIONS"]
 
@@ -135,8 +136,7 @@ _WORDS = {
 }
 
 
-def _w(key: str, lang: str, **kw) -> str:
-    return _WORDS[key][lang].format(**kw)
+_w = functools.partial(localise, _WORDS)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,15 @@ def add_command(sub, name: str, *, help: str, examples: str, parents=(), **kw):
     )
 
 
+def add_lang(p, what: str = "the output") -> None:
+    """The --lang option (en, zh), choices from dfdx.i18n.LANGS."""
+    from ..i18n import LANGS
+
+    p.add_argument(
+        "--lang", choices=LANGS, default="en", help=f"language of {what} (default en)"
+    )
+
+
 def parse_float(text: str) -> float:
     """argparse type: a finite float, or a constant expression such as ``pi/2``
     (parsed safely), with a clear message otherwise."""

@@ -7,7 +7,7 @@ import math
 import os
 from pathlib import Path
 
-from . import add_command, parse_float, parse_point, print_json
+from . import add_command, add_lang, parse_float, parse_point, print_json
 
 CHAPTER_F = "3*x**2 - 4*x"
 
@@ -47,12 +47,7 @@ def register(sub, common) -> None:
         metavar="FILE",
         help="also write the error-versus-h figure (.svg/.png/.pdf)",
     )
-    p.add_argument(
-        "--lang",
-        choices=("en", "zh"),
-        default="en",
-        help="language of the figure's labels and legend (default en)",
-    )
+    add_lang(p, "the figure's labels and legend")
     p.set_defaults(handler=run_limit)
 
     p = add_command(
@@ -83,12 +78,7 @@ def register(sub, common) -> None:
         help="with --at: the limit, the rules, the numerical engine and autodiff "
         "side by side (exit 1 if one disagrees)",
     )
-    p.add_argument(
-        "--lang",
-        choices=("en", "zh"),
-        default="en",
-        help="language of the steps (default en)",
-    )
+    add_lang(p, "the steps")
     p.add_argument(
         "--format",
         choices=("text", "markdown", "latex", "html"),
@@ -110,12 +100,7 @@ def register(sub, common) -> None:
     p.add_argument("expr", help="the function of one variable")
     p.add_argument("--at", type=parse_float, required=True, help="point of tangency")
     p.add_argument("-o", "--output", help="also plot f and the tangent to this file")
-    p.add_argument(
-        "--lang",
-        choices=("en", "zh"),
-        default="en",
-        help="language of the figure's labels and legend (default en)",
-    )
+    add_lang(p, "the figure's labels and legend")
     p.set_defaults(handler=run_tangent)
 
     p = add_command(
@@ -147,12 +132,7 @@ def register(sub, common) -> None:
     p.add_argument("--tangent-at", type=parse_float, help="draw the tangent there")
     p.add_argument("--xlim", type=parse_float, nargs=2, metavar=("A", "B"))
     p.add_argument("--ylim", type=parse_float, nargs=2, metavar=("A", "B"))
-    p.add_argument(
-        "--lang",
-        choices=("en", "zh"),
-        default="en",
-        help="language of the figure's labels and legend (default en)",
-    )
+    add_lang(p, "the figure's labels and legend")
     p.set_defaults(handler=run_plot)
 
 

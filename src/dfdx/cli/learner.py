@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import UsageError, add_command, parse_float, print_json
+from . import UsageError, add_command, add_lang, parse_float, print_json
 
 _CHECK_EXAMPLES = """\
   dfdx check "sin(x^2)" "cos(x^2)"            wrong: the chain rule's inner derivative
@@ -47,7 +47,7 @@ def register(sub, common) -> None:
         default="both",
         help="two-sided (default), from the right (+) or from the left (-)",
     )
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language")
+    add_lang(p)
     p.set_defaults(handler=_lim)
 
     p = add_command(
@@ -66,7 +66,7 @@ def register(sub, common) -> None:
     p.add_argument(
         "--at", type=parse_float, help="check a number: the derivative's value there"
     )
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language")
+    add_lang(p)
     p.set_defaults(handler=_check)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from . import add_command, parse_point, print_json
+from . import add_command, add_lang, parse_point, print_json
 
 _GRAD_EXAMPLES = """\
   dfdx grad "3x1^2 + 5exp(x2)"                     exact gradient [6*x1, 5*exp(x2)]
@@ -68,7 +68,7 @@ def register(sub, common) -> None:
         "definitions", help="'u = ...; x = ...; ...' (the first defines the output)"
     )
     p.add_argument("--wrt", required=True, help="the input to differentiate by")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language")
+    add_lang(p)
     p.set_defaults(handler=_chain)
 
     p = add_command(

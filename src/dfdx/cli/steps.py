@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import add_command, print_json
+from . import add_command, add_lang, print_json
 
 _EXAMPLES = """\
   dfdx exercises                      all ten exercises (1.0 edition numbering)
@@ -29,7 +29,7 @@ def register(sub, common) -> None:
         help="numbering: the 1.0 edition (10 exercises, default) or the 0.17 and "
         "Chinese editions (4)",
     )
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language")
+    add_lang(p)
     p.add_argument(
         "--outdir",
         default=".",

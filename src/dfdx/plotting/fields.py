@@ -8,6 +8,7 @@ adjusted so the longest arrow fits one grid cell).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from ..errors import DfdxError
 from ..expr import as_expression
-from ..i18n import check_lang
+from ..i18n import check_lang, localise
 from .figures import _check_lim, math_label, save_figure
 from .legend import place_legend
 
@@ -102,8 +103,7 @@ _WORDS = {
 }
 
 
-def _w(key: str, lang: str) -> str:
-    return _WORDS[key][0 if lang == "en" else 1]
+_w = functools.partial(localise, _WORDS)
 
 
 def plot_gradient_field(

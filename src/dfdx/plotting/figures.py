@@ -7,6 +7,7 @@ through their data, and saves to ``output`` (SVG, PNG or PDF by extension).
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import warnings
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..errors import DfdxError
 from ..expr import as_expression, is_expression_like
-from ..i18n import check_lang
+from ..i18n import check_lang, localise
 from .fonts import prepare_figure
 from .legend import place_legend
 from .sampling import evaluate, sample
@@ -97,8 +98,7 @@ _WORDS = {
 }
 
 
-def _w(key: str, lang: str, **kw) -> str:
-    return _WORDS[key][0 if lang == "en" else 1].format(**kw)
+_w = functools.partial(localise, _WORDS)
 
 
 def math_label(e, prefix: str = "") -> str:
