@@ -8,11 +8,11 @@ import json
 import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import dfdx
 from dfdx.answers import SLIPS, _Slipper
 from dfdx.cli import main
+from strategies import expressions
 
 WRONG = [
     ("sin(x^2)", "cos(x^2)", "chain_inner"),
@@ -296,9 +296,6 @@ def test_cli(capsys):
 # --- the slip-free differentiator is sympy.diff --------------------------------
 
 X = sympy.Symbol("x", real=True)
-_LEAVES = st.sampled_from(
-    [X, X, sympy.Integer(2), sympy.Integer(3), sympy.Rational(1, 2)]
-)
 _UNARY = [
     sympy.sin,
     sympy.cos,
@@ -310,29 +307,20 @@ _UNARY = [
 ]
 
 
-def _extend(children):
-    unary = st.tuples(st.sampled_from(_UNARY), children).map(lambda t: t[0](t[1]))
-    binary = st.tuples(st.sampled_from("+-*/"), children, children).map(
-        lambda t: {
-            "+": lambda a, b: a + b,
-            "-": lambda a, b: a - b,
-            "*": lambda a, b: a * b,
-            "/": lambda a, b: a / b if b != 0 else a,
-        }[t[0]](t[1], t[2])
-    )
-    power = st.tuples(
-        children, st.sampled_from([2, 3, -1, sympy.Rational(1, 2), X])
-    ).map(lambda t: t[0] ** t[1])
-    return st.one_of(unary, binary, power)
-
-
 @settings(
     max_examples=300,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-@given(st.recursive(_LEAVES, _extend, max_leaves=5).filter(lambda e: e.has(X)))
+@given(
+    expressions(
+        [X, X, sympy.Integer(2), sympy.Integer(3), sympy.Rational(1, 2)],
+        _UNARY,
+        [2, 3, -1, sympy.Rational(1, 2), X],
+        max_leaves=5,
+    ).filter(lambda e: e.has(X))
+)
 def test_the_rules_without_a_slip_are_sympy_diff(e):
     got = _Slipper(X).d(e)
     assert sympy.simplify(got - sympy.diff(e, X)) == 0

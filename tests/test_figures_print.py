@@ -21,17 +21,23 @@ def _close():
     plt.close("all")
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: dfdx.plot_function("tan(x)", xlim=(-4, 4)),
-        lambda: dfdx.plot_function("x^3 - 1/x", xlim=(-3, 3)),
-        lambda: dfdx.plot_tangent("x^3 - 1/x", at=1, xlim=(0, 3)),
-        lambda: dfdx.plot_gradient_field("x^2 - y^2", at={"x": 1, "y": 0.5}),
-        lambda: plot_error_vs_h("sin(x)", 1.0),
-        lambda: plot_error_vs_h("exp(x)", 0.0),
-    ],
-)
+LEGEND_CASES = {
+    # issue 11's examples: "dfdx plot tan(x) --xlim -4 4" and the gradient
+    # fields had the legend over the curve / the arrows
+    "plot tan(x) --xlim -4 4": lambda: dfdx.plot_function("tan(x)", xlim=(-4, 4)),
+    "gradient field x^2 - y^2 at (1, 0.5)": lambda: dfdx.plot_gradient_field(
+        "x^2 - y^2", at={"x": 1, "y": 0.5}
+    ),
+    "x^3 - 1/x on [-3, 3]": lambda: dfdx.plot_function("x^3 - 1/x", xlim=(-3, 3)),
+    "tangent of x^3 - 1/x at 1": lambda: dfdx.plot_tangent(
+        "x^3 - 1/x", at=1, xlim=(0, 3)
+    ),
+    "error vs h, sin at 1": lambda: plot_error_vs_h("sin(x)", 1.0),
+    "error vs h, exp at 0": lambda: plot_error_vs_h("exp(x)", 0.0),
+}
+
+
+@pytest.mark.parametrize("make", LEGEND_CASES.values(), ids=LEGEND_CASES.keys())
 def test_legends_cover_no_data(make):
     ax = make()
     ax.figure.canvas.draw()

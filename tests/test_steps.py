@@ -17,6 +17,7 @@ from dfdx.errors import DfdxError
 from dfdx.expr import relu, sigmoid, softplus
 from dfdx.i18n import FORMULAS, MESSAGES, RULE_NAMES
 from dfdx.steps import explain
+from strategies import expressions
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -85,30 +86,12 @@ _UNARY = [
     lambda u: 2**u,
     lambda u: sympy.log(u, 2),
 ]
-_LEAVES = st.sampled_from(
-    [X, X, X, sympy.Integer(2), sympy.Integer(3), sympy.Rational(1, 2)]
-)
-
-
-def _extend(children):
-    unary = st.tuples(st.sampled_from(_UNARY), children).map(lambda t: t[0](t[1]))
-    binary = st.tuples(st.sampled_from(["+", "-", "*", "/"]), children, children).map(
-        lambda t: {
-            "+": lambda a, b: a + b,
-            "-": lambda a, b: a - b,
-            "*": lambda a, b: a * b,
-            "/": lambda a, b: a / b if b != 0 else a,
-        }[t[0]](t[1], t[2])
-    )
-    power = st.tuples(children, st.sampled_from([2, 3, -1, sympy.Rational(1, 2)])).map(
-        lambda t: t[0] ** t[1]
-    )
-    return st.one_of(unary, binary, power)
-
-
-_EXPRS = st.recursive(_LEAVES, _extend, max_leaves=4).filter(
-    lambda e: e.has(X) and not e.has(sympy.zoo, sympy.nan, sympy.oo)
-)
+_EXPRS = expressions(
+    [X, X, X, sympy.Integer(2), sympy.Integer(3), sympy.Rational(1, 2)],
+    _UNARY,
+    [2, 3, -1, sympy.Rational(1, 2)],
+    max_leaves=4,
+).filter(lambda e: e.has(X) and not e.has(sympy.zoo, sympy.nan, sympy.oo))
 
 
 @settings(

@@ -182,25 +182,15 @@ def test_other_unraisable_errors_still_reach_the_hook():
             raise ValueError("broken finalizer")
 
     def work():
-        with time_limit(5, "nothing"):
-            pass  # installs dfdx's filter in front of the current hook
         import sys
 
-        hook = sys.unraisablehook
-        assert type(hook).__name__ == "_QuietTimeUp"
+        with time_limit(5, "nothing"):
+            pass  # installs dfdx's filter in front of the current hook
+        assert type(sys.unraisablehook).__name__ == "_QuietTimeUp"
         b = Broken()
         del b
 
-    import sys
-
-    reported: list = []
-    old = sys.unraisablehook
-    sys.unraisablehook = lambda u: reported.append(u.exc_type)
-    try:
-        work()
-    finally:
-        sys.unraisablehook = old
-    assert reported == [ValueError]
+    assert _reported_while(work) == [ValueError]
 
 
 def test_nothing_is_left_behind_after_many_calls():
