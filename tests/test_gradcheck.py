@@ -4,8 +4,6 @@ right element, dtypes and modules are handled, bad input is refused."""
 from __future__ import annotations
 
 import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +13,7 @@ from dfdx.errors import DfdxError
 
 torch = pytest.importorskip("torch", reason="PyTorch (the torch extra) not installed")
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import gradcheck_zoo  # noqa: E402
+import gradcheck_zoo  # noqa: E402  (benchmarks/, on pytest's pythonpath)
 
 TORCH_CASES = gradcheck_zoo.torch_cases()
 

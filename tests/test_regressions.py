@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import sympy
+from bench_symbolic import mlp_loss
 
 import dfdx
 
@@ -463,17 +464,6 @@ def test_long_flat_sum_is_refused_for_its_length_not_its_nesting():
 # --- issue 9: network-sized expressions -------------------------------------
 
 
-def _mlp_loss(n_in: int, n_hidden: int) -> str:
-    xs = [f"x{i + 1}" for i in range(n_in)] if n_in > 1 else ["x"]
-    hidden = []
-    for j in range(1, n_hidden + 1):
-        z = " + ".join(
-            f"w{j}*{x}" if n_in == 1 else f"w{j}_{i + 1}*{x}" for i, x in enumerate(xs)
-        )
-        hidden.append(f"v{j}*tanh({z} + b{j})")
-    return f"(sigmoid({' + '.join(hidden)} + c) - t)^2"
-
-
 def test_explain_of_a_28_op_loss_never_reaches_full_simplify(monkeypatch):
     # was: the 2 s simplify time limit expired on every explain of this loss
     import sympy
@@ -482,7 +472,7 @@ def test_explain_of_a_28_op_loss_never_reaches_full_simplify(monkeypatch):
         raise AssertionError("sympy.simplify called on a 28-operation loss")
 
     monkeypatch.setattr(sympy, "simplify", refuse)
-    loss = dfdx.parse(_mlp_loss(1, 5))
+    loss = dfdx.parse(mlp_loss(1, 5))
     text = dfdx.explain(loss, "w1").to_text()
     assert "Simplify: the rule form equals dfdx.diff's form" in text
     d = dfdx.diff(loss, "b3")
@@ -498,7 +488,7 @@ def test_explain_of_a_28_op_loss_never_reaches_full_simplify(monkeypatch):
 
 def test_expression_text_is_printed_on_first_use_only():
     # was: Expression.__init__ always ran sympy.sstr (8.5 of 11.9 s of a gradient)
-    d = dfdx.diff(_mlp_loss(1, 5), "w1")
+    d = dfdx.diff(mlp_loss(1, 5), "w1")
     assert d._str is None and d._latex is None
     text = str(d)
     assert d._str == text and d.text == text
@@ -522,11 +512,11 @@ def test_differentiating_a_polynomial_does_not_import_sympy_physics():
 def test_a_4_32_1_network_loss_parses_and_its_gradient_has_every_weight():
     # was: the 2 000-character limit refused a 4-28-1 loss; gradients stopped at 50
     # variables, so no 4-16-1 network had a gradient
-    text = _mlp_loss(4, 32)
+    text = mlp_loss(4, 32)
     assert len(text) > 1800
     loss = dfdx.parse(text)
     assert len(loss.variables) == 4 + 4 * 32 + 32 + 32 + 1 + 1
-    small = dfdx.parse(_mlp_loss(4, 16))
+    small = dfdx.parse(mlp_loss(4, 16))
     weights = [v for v in small.variables if not v.startswith("x") and v != "t"]
     g = dfdx.gradient(small, wrt=weights)
     assert len(g.components) == len(weights) == 97
