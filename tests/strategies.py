@@ -29,4 +29,30 @@ def expressions(leaves, unary, powers, max_leaves: int):
     return st.recursive(st.sampled_from(leaves), extend, max_leaves=max_leaves)
 
 
-__all__ = ["expressions"]
+def texts(leaves, functions, powers, max_leaves: int):
+    """Random expression text as a learner types it: `leaves` combined by
+    calls of `functions`, + - * / (each operand bracketed or not) and the
+    powers in `powers` (text such as "^2")."""
+
+    def operand(children):
+        return st.tuples(children, st.booleans()).map(
+            lambda t: f"({t[0]})" if t[1] else t[0]
+        )
+
+    def extend(children):
+        call = st.tuples(st.sampled_from(functions), children).map(
+            lambda t: f"{t[0]}({t[1]})"
+        )
+        binary = st.tuples(
+            operand(children), st.sampled_from(["+", "-", "*", "/"]), operand(children)
+        ).map(" ".join)
+        power = st.tuples(children, st.sampled_from(powers)).map(
+            lambda t: f"({t[0]}){t[1]}"
+        )
+        negated = operand(children).map(lambda t: f"-{t}")
+        return st.one_of(call, binary, power, negated)
+
+    return st.recursive(st.sampled_from(leaves), extend, max_leaves=max_leaves)
+
+
+__all__ = ["expressions", "texts"]

@@ -193,7 +193,10 @@ def test_steps_one_node_at_a_time():
 
 
 def test_negative_local_derivative_in_parentheses():
-    g = trace("-x*y", at=[1.0, 2.0])
+    g = trace("-x*y", at=[1.0, 2.0])  # typed: (-x)·y
+    text = [str(s) for s in g.steps()]
+    assert text[-1].endswith("= 2·(-1) = -2")
+    g = trace("x*(-y)", at=[1.0, 2.0])
     text = [str(s) for s in g.steps()]
     assert text[-1].endswith("= 1·(-2) = -2")
 

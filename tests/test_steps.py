@@ -419,15 +419,23 @@ def test_min_of_three_says_where_two_smallest_tie():
     assert "（最小的两个参数相等）" in zh
 
 
+def test_abs_cubed_as_typed_is_the_chain_rule():
+    # issue 10 item 3: the rules follow the typed form |x|^3, not SymPy's x**2*|x|
+    steps = explain("abs(x)^3")
+    assert steps.rules[:2] == ("chain", "power")
+    _check_all(steps)
+
+
 def test_abs_cubed_rewrite_is_a_stated_step():
     # SymPy turns |x|**3 into x**2*|x| for real x; the tree used to switch silently
-    steps = explain("abs(x)^3")
+    # (a SymPy expression has no typed form: the rules follow SymPy's)
+    steps = explain(sympy.Abs(sympy.Symbol("x")) ** 3)
     assert steps.root.rule == "rewrite" and steps.root.children[0].rule == "product"
     assert steps.root.reason == (
         "For real x, SymPy writes Abs(x)**3 as x**2*Abs(x), the same function; "
         "differentiate that form."
     )
-    zh = explain("abs(x)^3", lang="zh").root
+    zh = explain(sympy.Abs(sympy.Symbol("x")) ** 3, lang="zh").root
     assert zh.name == "等价变形" and "写成与之相等的 x**2*Abs(x)" in zh.reason
     _check_all(steps)
     x = sympy.Symbol("x", real=True)
@@ -437,9 +445,13 @@ def test_abs_cubed_rewrite_is_a_stated_step():
 
 
 def test_exp_power_rewrite_is_a_stated_step():
-    steps = explain("exp(2x)^x")
+    x = sympy.Symbol("x")
+    steps = explain(sympy.exp(2 * x) ** x)  # SymPy's form: exp(2*x**2) for real x
     assert steps.rules[:2] == ("rewrite", "chain")
     _check_all(steps)
+    typed = explain("exp(2x)^x")  # as typed: a variable base to a variable power
+    assert typed.rules[0] == "log_diff"
+    _check_all(typed)
 
 
 def test_simplify_line_says_how_equality_was_checked():

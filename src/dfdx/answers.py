@@ -22,7 +22,7 @@ import sympy
 
 from ._timelimit import bounded
 from .errors import DfdxError
-from .expr import Expression, as_expression, lambdify_numpy, parse
+from .expr import Expression, as_expression, lambdify_numpy, parse, replace_written
 from .i18n import check_lang, localise
 from .simplify import same_value
 from .symbolic import _wrt_symbol, real_symbols
@@ -492,7 +492,7 @@ class AnswerCheck:
             return "\n".join(lines)
         order = "" if self.n == 1 else f"^{self.n}"
         d = "∂" if len(self.expression.variables) > 1 else "d"
-        lhs = f"{d}{order}/{d}{self.wrt}{order} ({self.expression})"
+        lhs = f"{d}{order}/{d}{self.wrt}{order} ({self.expression.written_text})"
         if self.at is not None:
             lhs += f" at {self.wrt} = {_show_number(self.at)}"
         lines = [f"{lhs}: {self._verdict()}"]
@@ -638,7 +638,7 @@ def _step_of(expr: Expression, wrt: str, node, back: dict, lang: str) -> str | N
         steps = explain(expr, wrt, lang=lang)
     except DfdxError:
         return None
-    target = node.xreplace(back)
+    target = replace_written(node, back)
 
     def visit(step, path):
         if step.expr.sympy == target and step.rule not in ("partial", "rewrite"):
@@ -807,7 +807,14 @@ def _check_one(e: Expression, answer, wrt, n, at, lang) -> AnswerCheck:
         )
     if verdict == "unknown":
         return AnswerCheck(expected=shown, correct=None, how="unknown", **base)
-    mistake, node = _find_slip(real, x, n, ra, symbols)
+    written = e.written
+    if written is not e.sympy:  # the slips follow the typed form (x*x: product)
+        forward.update(
+            {s: sympy.Symbol(s.name, real=True) for s in written.free_symbols}
+        )
+        back.update({v: k for k, v in forward.items()})
+        written = replace_written(written, forward)
+    mistake, node = _find_slip(written, x, n, ra, symbols)
     step = None
     if node is not None and n == 1:
         step = _step_of(e, sym.name, node, back, lang)

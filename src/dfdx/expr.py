@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 import sympy
+from sympy.printing.str import StrPrinter
 
 from ._timelimit import bounded
 from .errors import DfdxError, NotationWarning, ParseError
@@ -711,8 +712,11 @@ class _Builder:
         symbols: dict[str, sympy.Symbol],
         undefined_functions: bool,
         src: str = "",
+        written: bool = False,
     ):
         self.text = text
+        # build the tree as written (evaluate=False) instead of SymPy's form
+        self.written = written
         # the rewritten Python source the AST was parsed from (for float literals)
         self._src = src
         self.new_offsets = new_offsets
@@ -797,7 +801,7 @@ class _Builder:
     def _UnaryOp(self, node, depth):
         operand = self.build(node.operand, depth)
         if isinstance(node.op, ast.USub):
-            return -operand
+            return _negated(operand) if self.written else -operand
         if isinstance(node.op, ast.UAdd):
             return operand
         op = "not" if isinstance(node.op, ast.Not) else "~"
@@ -827,6 +831,16 @@ class _Builder:
 
     def _apply(self, node, left, right):
         op = type(node.op)
+        if op is ast.Div and right.is_zero:
+            self.fail("division by zero", node, node.left.end_col_offset)
+        # (numbers stay numbers: 1/3, sqrt(2)/2 and pi/2 are constants as typed)
+        if self.written and not (left.is_number and right.is_number):
+            if op is ast.Pow:
+                # (the evaluated parse, always first, applied the limits)
+                if left is sympy.E:
+                    return sympy.exp(right, evaluate=False)
+                return sympy.Pow(left, right, evaluate=False)
+            return _written_op(op, left, right)
         if op is ast.Add:
             return left + right
         if op is ast.Sub:
@@ -834,8 +848,6 @@ class _Builder:
         if op is ast.Mult:
             return left * right
         if op is ast.Div:
-            if right.is_zero:
-                self.fail("division by zero", node, node.left.end_col_offset)
             return left / right
         return self._power(left, right, node)
 
@@ -932,10 +944,136 @@ class _Builder:
                     f"log base must be a positive number other than 1, got {base}",
                     node,
                 )
+        if builder is _log and len(args) == 1:
+            builder = sympy.log
         try:
+            if (
+                self.written
+                and (isinstance(builder, type) or builder in _ROOTS)
+                and not all(a.is_number for a in args)
+            ):
+                return builder(*args, evaluate=False)
             return builder(*args)
         except (TypeError, ValueError) as exc:  # e.g. max(2, nan): not comparable
             self.fail(f"{name}() cannot take these arguments ({exc})", node)
+
+
+_ROOTS = (sympy.sqrt, sympy.cbrt)
+
+
+class _TypedPrinter(StrPrinter):
+    """SymPy's text with the names of the parser (abs, max, min, e), so that
+    the text parses back to the same tree."""
+
+    def _print_Abs(self, expr):
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_Max(self, expr):
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Min(self, expr):
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Exp1(self, expr):
+        return "e"
+
+    def _print_Mul(self, expr):
+        if _is_negation(expr):  # -a as typed: -(x*y), -(-x), -x**2
+            a = expr.args[1]
+            inner = self._print(a)
+            if a.is_Add or a.is_Mul or inner.startswith("-"):
+                inner = f"({inner})"
+            return "-" + inner
+        if expr.is_number:  # a constant, evaluated as SymPy writes it
+            return super()._print_Mul(expr)
+        # the factors in the order typed; a·b⁻¹ as a/b
+        out = []
+        for i, f in enumerate(expr.args):
+            divide = f.is_Pow and f.exp is sympy.S.NegativeOne
+            g = f.base if divide else f
+            text = self._print(g)
+            if (
+                g.is_Add
+                or (divide and (g.is_Mul or g.is_Pow))
+                or ((divide or i > 0) and (text.startswith("-") or "/" in text))
+            ):
+                text = f"({text})"
+            if divide:
+                out.append(("1" if i == 0 else "") + "/" + text)
+            else:
+                out.append(("*" if i > 0 else "") + text)
+        return "".join(out)
+
+
+def _negated(a):
+    """-a as written: a number, a product with its number negated (x - 4x
+    is x + (-4)·x), or -1·a."""
+    if a.is_number:
+        return -a
+    if a.is_Mul and a.args[0].is_Number and a.args[0] != -1:
+        return sympy.Mul(-a.args[0], *a.args[1:], evaluate=False)
+    return sympy.Mul(sympy.S.NegativeOne, a, evaluate=False)
+
+
+def _is_negation(a) -> bool:
+    return a.is_Mul and len(a.args) == 2 and a.args[0] == -1
+
+
+def _written_op(op, left, right):
+    """left op right as written: sums and products flattened (a + b + c is
+    one sum, as the learner reads it), a - b as a + (-b), a/b as a·b⁻¹."""
+    if op is ast.Add or op is ast.Sub:
+        if op is ast.Sub:
+            right = _negated(right)
+        parts = [t for a in (left, right) for t in (a.args if a.is_Add else (a,))]
+        return sympy.Add(*_merge_numbers(parts, sympy.Add), evaluate=False)
+    if op is ast.Div:
+        right = sympy.Pow(right, sympy.S.NegativeOne, evaluate=False)
+        if left == 1:
+            return right
+    parts = [
+        f
+        for a in (left, right)
+        for f in (a.args if a.is_Mul and not _is_negation(a) else (a,))
+    ]
+    return sympy.Mul(*_merge_numbers(parts, sympy.Mul), evaluate=False)
+
+
+def _merge_numbers(parts, op):
+    """Neighbouring numbers combined, as 2*2*x reads (2*2 is 4 before x)."""
+    out = []
+    for p in parts:
+        if out and out[-1].is_number and p.is_number:
+            out[-1] = op(out[-1], p)
+        else:
+            out.append(p)
+    return out
+
+
+def replace_written(expr, mapping: dict):
+    """`expr` with the subtrees in `mapping` replaced and nothing else
+    re-evaluated (``xreplace`` would turn a written ``x*x`` into ``x**2``)."""
+    memo: dict = {}
+
+    def visit(e):
+        if e in mapping:
+            return mapping[e]
+        if not e.args:
+            return e
+        if e in memo:
+            return memo[e]
+        args = [visit(a) for a in e.args]
+        if all(a is b for a, b in zip(args, e.args, strict=True)):
+            out = e
+        else:
+            try:
+                out = e.func(*args, evaluate=False)
+            except TypeError:  # a node without an evaluate flag
+                out = e.func(*args)
+        memo[e] = out
+        return out
+
+    return visit(expr)
 
 
 def _float_to_sympy(source: str, value: float):
@@ -1120,6 +1258,7 @@ class Expression:
         "_symbols",
         "_func",
         "_at_jumps",
+        "_source",
     )
 
     def __init__(self, expr, text: str | None = None):
@@ -1144,6 +1283,8 @@ class Expression:
         # derivative whose formula is not its value where sign/delta/step
         # switch; see with_jump_values
         self._at_jumps: tuple[Callable, Callable] | None = None
+        # (text, undefined_functions) when parsed from text: see `written`
+        self._source: tuple[str, bool] | None = None
 
     # -- display -----------------------------------------------------------
     @property
@@ -1176,6 +1317,31 @@ class Expression:
 
     def __hash__(self) -> int:
         return hash(self.sympy)
+
+    @property
+    def written(self) -> sympy.Expr:
+        """The expression as it was typed, not simplified: ``x*x`` stays a
+        product, ``x/x`` a quotient, ``2(x+1)`` is not multiplied out and the
+        terms of a sum keep their order (a SymPy tree built with
+        ``evaluate=False``). :func:`dfdx.explain`, :func:`dfdx.trace` and
+        :func:`dfdx.check_answer` follow this form; values and derivatives
+        are those of :attr:`sympy`. Without a text it is :attr:`sympy`.
+
+        >>> from dfdx import parse
+        >>> f = parse("x*x")
+        >>> f.sympy, f.written
+        (x**2, x*x)
+        """
+        if self._source is None:
+            return self.sympy
+        return _written_tree(*self._source, self.sympy)
+
+    @property
+    def written_text(self) -> str:
+        """:attr:`written` as text, terms in the order they were typed."""
+        if self._source is None:
+            return str(self)
+        return _TypedPrinter({"order": "none"}).doprint(self.written)
 
     # -- symbols -----------------------------------------------------------
     def symbol(self, name: str) -> sympy.Symbol:
@@ -1342,6 +1508,34 @@ def _parse_cached(text: str, undefined_functions: bool) -> Expression:
 
 
 def _parse(text: str, undefined_functions: bool) -> Expression:
+    result, notes = _build(text, undefined_functions, written=False)
+    if not isinstance(result, sympy.Expr):
+        raise ParseError("not a mathematical expression", text)
+    if result.has(sympy.zoo, sympy.nan):
+        raise ParseError("expression is undefined everywhere (division by zero)", text)
+    _check_real_and_finite(result, text)
+    parsed = Expression(result, text.strip())
+    parsed.notes = tuple(notes)
+    parsed._source = (text, undefined_functions)
+    return parsed
+
+
+@functools.lru_cache(maxsize=256)
+def _written_tree(text: str, undefined_functions: bool, evaluated: sympy.Expr):
+    """The tree of `text` as written (see :attr:`Expression.written`), or
+    `evaluated` where the two could disagree."""
+    try:
+        tree, _ = _build(text, undefined_functions, written=True)
+    except ParseError:
+        return evaluated
+    if not isinstance(tree, sympy.Expr) or tree.doit(deep=True) != evaluated:
+        return evaluated  # e.g. a form SymPy evaluates in another order
+    return tree
+
+
+def _build(text: str, undefined_functions: bool, written: bool):
+    """The SymPy tree of `text` (unevaluated when `written`) and the notes on
+    how it was read."""
     depth = deepest = 0
     for ch in text:
         if ch in "([{":
@@ -1384,19 +1578,13 @@ def _parse(text: str, undefined_functions: bool) -> Expression:
         raise ParseError("invalid syntax", text, col) from None
     except (RecursionError, MemoryError):
         raise ParseError(_too_deep(src), text) from None
-    builder = _Builder(text, new_offsets, old_cols, {}, undefined_functions, src)
+    builder = _Builder(
+        text, new_offsets, old_cols, {}, undefined_functions, src, written=written
+    )
     try:
-        result = builder.build(tree.body)
+        return builder.build(tree.body), notes
     except RecursionError:
         raise ParseError(_too_deep(src), text) from None
-    if not isinstance(result, sympy.Expr):
-        raise ParseError("not a mathematical expression", text)
-    if result.has(sympy.zoo, sympy.nan):
-        raise ParseError("expression is undefined everywhere (division by zero)", text)
-    _check_real_and_finite(result, text)
-    parsed = Expression(result, text.strip())
-    parsed.notes = tuple(notes)
-    return parsed
 
 
 _FLOAT_MAX = sympy.Float(float(np.finfo(float).max))

@@ -28,7 +28,7 @@ import sympy
 
 from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
-from .expr import Expression, as_expression, number_value
+from .expr import Expression, as_expression, number_value, replace_written
 from .symbolic import _finite_number as _float
 from .symbolic import _fmt_number, at_kink
 
@@ -230,8 +230,8 @@ class ComputationGraph:
 
     def __str__(self) -> str:
         text = (
-            f"computation graph of {self.expression} at {_point_text(self.point)}\n"
-            + self.table()
+            f"computation graph of {self.expression.written_text} at "
+            f"{_point_text(self.point)}\n" + self.table()
         )
         return "\n".join([text, *(f"note: {n}" for n in self.notes)])
 
@@ -314,7 +314,7 @@ class ComputationGraph:
         ax.set_axis_off()
         ax.set_xlim(min(xs) - 1.1, max(xs) + 1.1)
         ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
-        title = f"f = {self.expression}   at {_point_text(self.point)}"
+        title = f"f = {self.expression.written_text}   at {_point_text(self.point)}"
         if len(title) > 100:
             title = title[:97] + "..."
         fig.suptitle(title, fontsize=10, y=1.0 - 0.1 / height, va="top")
@@ -517,22 +517,26 @@ def trace(expr, at) -> ComputationGraph:
     from .multivariate import _point
 
     e = as_expression(expr, name="expr")
-    if not e.variables:
+    # the graph of the typed form: x*x is a product with x used twice, not
+    # x**2; x/x is a quotient of x (whose value, 1, has no variable)
+    written = e.written
+    variables = Expression(written).variables
+    if not variables:
         raise DfdxError(f"expr {e} has no variables; there is nothing to trace")
-    point = _point(at, e.variables, e.variables, e)
-    point = {v: point[v] for v in e.variables}
-    real = {s: sympy.Symbol(s.name, real=True) for s in e._symbols}
-    root = e.sympy.xreplace(real)
+    point = _point(at, variables, variables, e)
+    point = {v: point[v] for v in variables}
+    real = {s: sympy.Symbol(s.name, real=True) for s in written.free_symbols}
+    root = replace_written(written, real)
 
     nodes: list[Node] = []
     edges: list[Edge] = []
     ids: dict[sympy.Expr, str] = {}
-    for s in sorted(real.values(), key=lambda s: e.variables.index(s.name)):
+    for s in sorted(real.values(), key=lambda s: variables.index(s.name)):
         ids[s] = s.name
         nodes.append(Node(s.name, "input", point[s.name], expr=s))
     counter = 0
     notes: list[str] = []
-    prefix = _node_prefix(e.variables)
+    prefix = _node_prefix(variables)
 
     def visit(node: sympy.Expr, depth: int = 0) -> str:
         nonlocal counter
@@ -574,7 +578,7 @@ def trace(expr, at) -> ComputationGraph:
             for d, c in zip(dummies, child_ids, strict=True)
         }
         value = _float(op_expr.xreplace(values).doit())
-        label = sympy.sstr(op_expr.xreplace(names))
+        label = sympy.sstr(replace_written(op_expr, names), order="none")
         where = ", ".join(
             f"{c} = {_num(by_id[c].value)}" for c in dict.fromkeys(child_ids)
         )

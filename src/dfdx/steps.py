@@ -24,6 +24,7 @@ from .expr import (
     Expression,
     as_expression,
     relu,
+    replace_written,
     sigmoid,
     softplus,
 )
@@ -201,11 +202,14 @@ class Steps:
 
     # -- renderers -------------------------------------------------------
     def _render(self, fmt) -> str:
+        written = self.expr.written
+        if written is not self.expr.sympy:
+            fmt.order = "none"
         title = fmt.words_template(
             msg("title", self.lang),
-            {"f": fmt.math(self.expr.sympy), "x": fmt.math(sympy.Symbol(self.wrt))},
+            {"f": fmt.expression(written), "x": fmt.math(sympy.Symbol(self.wrt))},
         )
-        final = fmt.derivative(self.expr.sympy, self.wrt, self.root.partial)
+        final = fmt.derivative(written, self.wrt, self.root.partial)
         parts = [fmt.title(title)]
         parts.append(fmt.tree(self.root, self.lang))
         if self.simplified:
@@ -277,6 +281,13 @@ def _num(path) -> str:
 class _TextFormat:
     def __init__(self, lang: str = "en"):
         self.colon = msg("colon", lang)
+        # 'none' prints the expressions being differentiated in the order they
+        # were typed (set by Steps for a written tree); results use SymPy's
+        self.order: str | None = None
+
+    def expression(self, e) -> str:
+        """The function being differentiated (the title)."""
+        return sympy.sstr(e, order=self.order)
 
     def math(self, e) -> str:
         if isinstance(e, sympy.Equality):
@@ -301,7 +312,7 @@ class _TextFormat:
 
     def derivative(self, e, wrt: str, partial: bool) -> str:
         op = f"∂/∂{wrt}" if partial else f"d/d{wrt}"
-        body = sympy.sstr(e)
+        body = sympy.sstr(e, order=self.order)
         if not (e.is_Atom or isinstance(e, sympy.Function)):
             body = f"({body})"
         return f"{op} {body}"
@@ -375,14 +386,14 @@ class _LatexPrinter(LatexPrinter):
     _print_sigmoid = _print_softplus = _print_relu = _own
 
 
-def _latex(e) -> str:
-    return _LatexPrinter().doprint(e)
+def _latex(e, order: str | None = None) -> str:
+    return _LatexPrinter({"order": order}).doprint(e)
 
 
-def _latex_derivative(e, wrt: str, partial: bool) -> str:
+def _latex_derivative(e, wrt: str, partial: bool, order: str | None = None) -> str:
     v = _latex(sympy.Symbol(wrt))
     op = rf"\frac{{\partial}}{{\partial {v}}}" if partial else rf"\frac{{d}}{{d{v}}}"
-    return rf"{op}\left({_latex(e)}\right)"
+    return rf"{op}\left({_latex(e, order)}\right)"
 
 
 class _LatexMath:
@@ -392,7 +403,10 @@ class _LatexMath:
         return _latex_formula(pair, partial)
 
     def derivative(self, e, wrt: str, partial: bool) -> str:
-        return _latex_derivative(e, wrt, partial)
+        return _latex_derivative(e, wrt, partial, self.order)  # type: ignore[attr-defined]
+
+    def expression(self, e) -> str:
+        return _latex(e, self.order)  # type: ignore[attr-defined]
 
 
 class _LatexFormat(_LatexMath, _TextFormat):
@@ -502,6 +516,9 @@ class _HtmlFormat(_TextFormat):
     def math(self, e) -> str:
         return "<code>" + html.escape(_TextFormat.math(self, e)) + "</code>"
 
+    def expression(self, e) -> str:
+        return "<code>" + html.escape(_TextFormat.expression(self, e)) + "</code>"
+
     def words(self, s: str) -> str:
         return html.escape(s)
 
@@ -577,13 +594,21 @@ def _split_template(template: str):
 
 
 class _Builder:
-    def __init__(self, lang: str, back: dict, taken: set[str]):
+    def __init__(self, lang: str, back: dict, taken: set[str], written: bool = False):
         self.lang = lang
         self.back = dict(back)
         self.taken = set(taken)
+        # the tree is the learner's written form: keep it as it is
+        self.written = written
+
+    def _back(self, e):
+        """`e` with the user's plain symbols again."""
+        if self.written:
+            return replace_written(e, self.back)
+        return e.xreplace(self.back)
 
     def _expression(self, e) -> Expression:
-        return Expression(sympy.sympify(e).xreplace(self.back))
+        return Expression(self._back(sympy.sympify(e)))
 
     def step(self, rule, f, result, var, children=(), /, message=None, **args) -> Step:
         return Step(
@@ -595,7 +620,7 @@ class _Builder:
             lang=self.lang,
             _message=message or rule,
             _args=tuple(
-                (k, v.xreplace(self.back) if isinstance(v, sympy.Basic) else v)
+                (k, self._back(v) if isinstance(v, sympy.Basic) else v)
                 for k, v in args.items()
             ),
         )
@@ -646,7 +671,7 @@ class _Builder:
         return self.step("sympy", f, sympy.diff(f, x), x, f=f)
 
     def d_add(self, f, x) -> Step:
-        terms = f.as_ordered_terms()
+        terms = f.args if self.written else f.as_ordered_terms()
         children = [self.d(t, x) for t in terms]
         result = sympy.Add(*[c.result.sympy for c in children]).xreplace(
             {v: k for k, v in self.back.items()}
@@ -664,7 +689,7 @@ class _Builder:
         rest = [a for a in f.args if a.has(x)]
         if const:
             c = sympy.Mul(*const)
-            g = sympy.Mul(*rest)
+            g = self._product(rest)
             child = self.d(g, x)
             result = c * self._real(child.result)
             logs = [
@@ -682,8 +707,8 @@ class _Builder:
         den = [a for a in rest if a.is_Pow and a.exp.is_number and a.exp.is_negative]
         num = [a for a in rest if a not in den]
         if den and num:
-            top = sympy.Mul(*num)
-            bottom = sympy.Mul(*[1 / a for a in den])
+            top = self._product(num)
+            bottom = self._product([self._reciprocal(a) for a in den])
             ct, cb = self.d(top, x), self.d(bottom, x)
             dt, db = self._real(ct.result), self._real(cb.result)
             result = (dt * bottom - top * db) / bottom**2
@@ -697,7 +722,7 @@ class _Builder:
                 f=top,
                 g=bottom,
             )
-        first, second = rest[0], sympy.Mul(*rest[1:])
+        first, second = rest[0], self._product(rest[1:])
         c1, c2 = self.d(first, x), self.d(second, x)
         result = self._real(c1.result) * second + first * self._real(c2.result)
         return self.step(
@@ -710,6 +735,16 @@ class _Builder:
             f=first,
             g=second,
         )
+
+    def _product(self, factors):
+        if self.written and len(factors) > 1:
+            return sympy.Mul(*factors, evaluate=False)
+        return sympy.Mul(*factors)
+
+    def _reciprocal(self, a):
+        if self.written and a.exp == -1:
+            return a.base
+        return 1 / a
 
     def d_pow(self, f, x) -> Step:
         base, expo = f.base, f.exp
@@ -876,15 +911,25 @@ def explain(expr, wrt: str | None = None, *, lang: str = "en") -> Steps:
             f"wrt={wrt!r} is not a variable of the expression "
             f"(variables: {', '.join(e.variables)})"
         )
-    real, back = real_symbols(e.sympy)
+    written = e.written
+    if written is e.sympy:
+        real, back = real_symbols(e.sympy)
+    else:
+        # the rules follow the learner's form (x*x: the product rule; x/x,
+        # whose value has no x, the quotient rule)
+        forward = {s: sympy.Symbol(s.name, real=True) for s in written.free_symbols}
+        real = replace_written(written, forward)
+        back = {v: k for k, v in forward.items()}
     x = next((r for r in back if r.name == sym.name), None)
     if x is None:
         x = sympy.Symbol(sym.name, real=True)
         back[x] = sym
-    builder = _Builder(lang, back, {s.name for s in real.free_symbols})
+    builder = _Builder(
+        lang, back, {s.name for s in real.free_symbols}, written is not e.sympy
+    )
     root = builder.d(real, x)
     rewritten = real.xreplace(back)
-    if rewritten != e.sympy:
+    if written is e.sympy and rewritten != e.sympy:
         # with real symbols SymPy rewrites some forms (|x|**3 -> x**2*|x|): say so
         root = Step(
             rule="rewrite",
