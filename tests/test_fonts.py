@@ -149,3 +149,28 @@ def test_field_figures_in_chinese():
         assert legend == ["切平面", "∇f = [2, -1] (最速上升方向)"]
         assert "切平面，切点 (1, 0.5)" in ax.get_title()
         ax.figure.canvas.draw()  # the Chinese glyphs are found
+
+
+def test_math_beside_chinese_words_draws_no_missing_glyph_boxes(tmp_path, caplog):
+    # mathtext draws the words outside $...$ of a text with its own fonts (no
+    # Chinese glyphs, only a logged "does not have a glyph"): a title such as
+    # "$e^{x}$，x = 0 处" showed boxes. Beside Chinese words the expression is
+    # written in plain Unicode.
+    _require_font()
+    from dfdx.plotting.figures import plot_error_vs_h
+
+    figures = [
+        plot_error_vs_h("exp(x)", 0.0, lang="zh").figure,
+        dfdx.plot_gradient_field("x^2 - y^2", at={"x": 1, "y": 0.5}, lang="zh").figure,
+        dfdx.plot_tangent_plane("3x^2 + y^2", at={"x": 1, "y": 0.5}, lang="zh").figure,
+        dfdx.animate_secants("exp(x)", at=0, h_values=[1, 1e-8], lang="zh").figure,
+    ]
+    with caplog.at_level("WARNING"):
+        for i, fig in enumerate(figures):
+            save_figure(fig, tmp_path / f"{i}.png")
+    assert not [r for r in caplog.records if "glyph" in r.getMessage()]
+    titles = [
+        t.get_text() for fig in figures for t in fig.findobj(matplotlib.text.Text)
+    ]
+    assert not [t for t in titles if "$" in t and fonts.has_cjk(t)]
+    assert any(t.startswith("exp(x)，x = 0 处") for t in titles)

@@ -74,6 +74,8 @@ _EXPORTS = {
     "plot_tangent": "plotting.figures",
     "plot_gradient_field": "plotting.fields",
     "plot_tangent_plane": "plotting.fields",
+    "animate_secants": "plotting.animation",
+    "SecantAnimation": "plotting.animation",
     # time limits
     "set_time_limit": "_timelimit",
     "get_time_limit": "_timelimit",

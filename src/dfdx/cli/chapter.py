@@ -1,5 +1,5 @@
-"""The chapter's commands: the walk-through, ``limit``, ``diff``, ``tangent`` and
-``plot``."""
+"""The chapter's commands: the walk-through, ``limit``, ``diff``, ``tangent``,
+``animate`` and ``plot``."""
 
 from __future__ import annotations
 
@@ -102,6 +102,37 @@ def register(sub, common) -> None:
     p.add_argument("-o", "--output", help="also plot f and the tangent to this file")
     add_lang(p, "the figure's labels and legend")
     p.set_defaults(handler=run_tangent)
+
+    p = add_command(
+        sub,
+        "animate",
+        help="secants closing on the tangent as h shrinks, on into round-off "
+        "(GIF, MP4 or HTML)",
+        examples=(
+            '  dfdx animate "x^2" --at 1 -o secants.gif\n'
+            '  dfdx animate "sin(x)" --at 1 --frames 16 --h-min 1e-12 -o s.html\n'
+            '  dfdx animate "exp(x)" --at 0 --lang zh -o 割线.gif'
+        ),
+    )
+    p.add_argument("expr", help="the function of one variable")
+    p.add_argument("--at", type=parse_float, required=True, help="point of tangency")
+    p.add_argument(
+        "-o", "--output", required=True, help="file (.gif, .mp4 with ffmpeg, .html)"
+    )
+    p.add_argument(
+        "--frames", type=int, default=31, help="number of frames (default 31)"
+    )
+    p.add_argument(
+        "--h-max", type=parse_float, default=1.0, help="first step (default 1)"
+    )
+    p.add_argument(
+        "--h-min", type=parse_float, default=1e-15, help="last step (default 1e-15)"
+    )
+    p.add_argument(
+        "--fps", type=parse_float, default=3.0, help="frames per second (default 3)"
+    )
+    add_lang(p, "the labels and titles")
+    p.set_defaults(handler=run_animate)
 
     p = add_command(
         sub,
@@ -313,6 +344,35 @@ def run_tangent(args) -> int:
     print(f"  f({t.point:g}) = {t.value:.15g}, slope f'({t.point:g}) = {t.slope:.15g}")
     if args.output:
         print(f"figure: {args.output}")
+    return 0
+
+
+def run_animate(args) -> int:
+    import numpy as np
+
+    from ..errors import DfdxError
+    from ..plotting.animation import MAX_FRAMES, animate_secants
+
+    if not 1 <= args.frames <= MAX_FRAMES:
+        raise DfdxError(f"--frames must be from 1 to {MAX_FRAMES}, got {args.frames}")
+    if not 0 < args.h_min <= args.h_max:
+        raise DfdxError(
+            f"need 0 < --h-min <= --h-max, got {args.h_min:g} and {args.h_max:g}"
+        )
+    hs = np.geomspace(args.h_max, args.h_min, args.frames)
+    a = animate_secants(
+        args.expr, args.at, h_values=hs, path=args.output, fps=args.fps, lang=args.lang
+    )
+    best = a.frames[a.best]
+    last = a.frames[-1]
+    print(
+        f"{args.output}: {len(a.frames)} frames, h from {a.frames[0].h:g} to "
+        f"{last.h:g}; f'({args.at:g}) = {a.slope:.15g}"
+    )
+    print(
+        f"  best h = {best.h:.2g} (error {best.error:.2g}); at h = {last.h:.2g} "
+        f"the quotient is {last.quotient:.15g} (error {last.error:.2g})"
+    )
     return 0
 
 

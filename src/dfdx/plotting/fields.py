@@ -234,7 +234,8 @@ def plot_gradient_field(
     ax.set_aspect("equal", adjustable="box")
     sep = ": " if lang == "en" else "："
     ax.set_title(
-        f"{math_label(e, f'f({vx}, {vy}) = ')}{sep}{_w('field', lang)}", fontsize=9
+        f"{math_label(e, f'f({vx}, {vy}) = ', lang)}{sep}{_w('field', lang)}",
+        fontsize=9,
     )
     if path is not None:
         save_figure(ax.figure, path)
@@ -404,7 +405,7 @@ def plot_tangent_plane(
     ax.set_ylabel(vy)
     ax.set_zlabel("f")
     ax.set_title(
-        f"{math_label(e, f'f({vx}, {vy}) = ')}\n{_w('plane_at', lang)} ({_n(a)}, {_n(b)}): "
+        f"{math_label(e, f'f({vx}, {vy}) = ', lang)}\n{_w('plane_at', lang)} ({_n(a)}, {_n(b)}): "
         f"z = {_n(fa)}{_term(gx, vx, a)}{_term(gy, vy, b)}",
         fontsize=8,
     )

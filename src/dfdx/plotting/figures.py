@@ -101,17 +101,38 @@ _WORDS = {
 _w = functools.partial(localise, _WORDS)
 
 
-def math_label(e, prefix: str = "") -> str:
+def math_label(e, prefix: str = "", lang: str = "en") -> str:
     """`prefix` and the expression typeset by mathtext (``$f(x) = x^{3}$``),
-    or the plain text when mathtext cannot draw its LaTeX."""
+    or the plain text when mathtext cannot draw its LaTeX.
+
+    `lang` is the language of the words around the label in the same text:
+    mathtext draws the text outside ``$...$`` with its own fonts, which have
+    no Chinese glyphs, so beside Chinese words the expression is written in
+    plain Unicode instead (``3⋅x² - 4⋅x``)."""
     from matplotlib.mathtext import MathTextParser
 
+    if lang != "en":
+        return prefix + _unicode_form(e)
     text = f"${prefix}{e.latex}$"
     try:
         MathTextParser("path").parse(text)
     except (ValueError, RuntimeError):
         return f"{prefix}{e}"
     return text
+
+
+def _unicode_form(e) -> str:
+    """One line of Unicode math (x², 3⋅x, √x); SymPy's text where the pretty
+    form needs several lines (fractions, exp)."""
+    import sympy
+
+    try:
+        pretty = sympy.pretty(e.sympy, use_unicode=True, wrap_line=False)
+    except Exception:  # a printer failure must not cost the figure  # noqa: BLE001
+        pretty = "\n"
+    if "\n" in pretty:
+        return str(e).replace("**", "^").replace("*", "⋅")
+    return pretty
 
 
 def _function_and_label(f, name: str = "f"):
@@ -430,7 +451,7 @@ def plot_error_vs_h(
     ax.set_xlabel(_w("step", lang))
     ax.set_ylabel(_w("error", lang, ref=reference))
     ax.grid(True, which="major", alpha=0.4)
-    shown = math_label(func) if is_expression_like(f) else label
+    shown = math_label(func, lang=lang) if is_expression_like(f) else label
     ax.set_title(
         title or _w("at", lang, f=shown, var=var, x=f"{x:g}"), fontsize="medium"
     )

@@ -1,0 +1,465 @@
+"""Secants closing on the tangent as h shrinks, frame by frame, on past the
+best h into the round-off regime (h down to 1e-15), beside the error-versus-h
+curve with the current h marked.
+
+Each frame's quotient is computed in double precision exactly as Python's
+``(f(x + h) - f(x)) / h``, so the animation shows what a computer does: the
+secant turns into the tangent until h ≈ 1e-8, then falls apart again.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..errors import DfdxError, UndefinedError
+from ..expr import is_expression_like
+from ..i18n import check_lang, localise
+from .figures import _function_and_label, _num, math_label, plot_function
+from .fonts import has_cjk, prepare_figure
+from .sampling import evaluate
+
+__all__ = ["animate_secants", "SecantAnimation", "SecantFrame"]
+
+#: The most frames one animation draws (each costs a figure render, about
+#: 0.15 s: 60 frames stay within ten seconds).
+MAX_FRAMES = 60
+_FORMATS = (".gif", ".mp4", ".html")
+
+_WORDS = {
+    "title": (
+        "Secants of {f} at {var} = {x}: slope → f′({x}) = {d}",
+        "{f} 在 {var} = {x} 处的割线：斜率 → f′({x}) = {d}",
+    ),
+    "frame": (
+        "h = {h}:  (f({var}+h) − f({var}))/h = {q}   |error| = {e}",
+        "h = {h}：(f({var}+h) − f({var}))/h = {q}   |误差| = {e}",
+    ),
+    "rounds": (
+        "h = {h}: {var} + h rounds to {var} in double precision, so the quotient is 0",
+        "h = {h}：在双精度下 {var} + h 舍入为 {var}，差商为 0",
+    ),
+    "undefined": (
+        "h = {h}: f({var} + h) is undefined, no secant",
+        "h = {h}：f({var} + h) 无定义，没有割线",
+    ),
+    "secant": ("secant through x and x + h", "过 x 与 x + h 的割线"),
+    "tangent": ("tangent, slope f′ = {d}", "切线，斜率 f′ = {d}"),
+    "points": ("(x, f(x)) and (x + h, f(x + h))", "(x, f(x)) 与 (x + h, f(x + h))"),
+    "curve": ("|error| of (f(x+h) − f(x))/h", "(f(x+h) − f(x))/h 的 |误差|"),
+    "frames": ("the frames' h", "各帧的 h"),
+    "now": ("this frame", "当前帧"),
+    "step": ("step h", "步长 h"),
+    "error": ("|error| vs exact f′", "|误差|（相对于精确 f′）"),
+    "roundoff": ("round-off ~ eps·|f|/h", "舍入误差 ~ eps·|f|/h"),
+    "numerical": (
+        "numerical f′ (error ≈ {e})",
+        "数值 f′（误差 ≈ {e}）",
+    ),
+}
+_w = functools.partial(localise, _WORDS)
+_EPS = float(np.finfo(float).eps)
+
+
+@dataclass(frozen=True)
+class SecantFrame:
+    """One frame: the secant through (x, f(x)) and (x + h, f(x + h)).
+
+    Attributes
+    ----------
+    h : float
+    x1 : float
+        ``x + h`` as the computer holds it (equal to x when h is below x's
+        resolution).
+    f0, f1 : float
+        f(x) and f(x + h).
+    quotient : float
+        ``(f(x + h) - f(x)) / h`` in double precision: the secant's slope
+        (NaN where f(x + h) is undefined).
+    error : float
+        ``|quotient - f′(x)|``.
+    """
+
+    h: float
+    x1: float
+    f0: float
+    f1: float
+    quotient: float
+    error: float
+
+
+class SecantAnimation:
+    """Secants for shrinking h beside the error-versus-h curve.
+
+    Attributes
+    ----------
+    frames : tuple of SecantFrame
+    at : float
+    slope : float
+        The exact f′(at) (or a numerical one for a callable, said in the
+        figure).
+    best : int
+        Index of the frame with the smallest error.
+    figure : matplotlib.figure.Figure
+        The figure, showing the frame last drawn.
+
+    Notes
+    -----
+    ``save(path)`` writes a GIF (Pillow), an MP4 (needs ffmpeg) or a
+    self-contained HTML page; in a notebook the animation displays itself with
+    play controls (``to_jshtml``).
+    """
+
+    def __init__(self, func, label, var, at, slope, reference, frames, xlim, lang):
+        self.frames: tuple[SecantFrame, ...] = tuple(frames)
+        self.at = at
+        self.slope = slope
+        self.lang = lang
+        self._var = var
+        errors = np.array([fr.error for fr in self.frames])
+        self.best = int(np.nanargmin(errors)) if np.isfinite(errors).any() else 0
+        fig = Figure(figsize=(10.5, 4.6), layout="constrained")
+        FigureCanvasAgg(fig)
+        self.figure = fig
+        ax_f, ax_e = fig.subplots(1, 2, width_ratios=(1.15, 1))
+        self.axes = (ax_f, ax_e)
+        plot_function(func, xlim=xlim, ax=ax_f, legend=False, lang=lang)
+        lo, hi = xlim
+        self._window = np.array([lo, hi])
+        f0 = self.frames[0].f0
+        ax_f.plot(
+            self._window,
+            f0 + slope * (self._window - at),
+            "--",
+            color="m",
+            linewidth=1.3,
+            zorder=4.5,  # dashed above the secant: both stay visible when they meet
+            label=_w("tangent", lang, d=f"{slope:.6g}"),
+        )
+        (self.secant_line,) = ax_f.plot(
+            [], [], "-", color="C3", linewidth=1.6, zorder=4, label=_w("secant", lang)
+        )
+        (self.points,) = ax_f.plot(
+            [], [], "o", color="C3", markersize=5, zorder=5, label=_w("points", lang)
+        )
+        self._title = ax_f.set_title("", fontsize="small")
+        shown = math_label(func, lang=lang) if is_expression_like(func) else label
+        fig.suptitle(
+            _w("title", lang, f=shown, var=var, x=_num(at), d=f"{slope:.6g}"),
+            fontsize="medium",
+        )
+        # the error-versus-h curve (h increasing to the right) and the frames
+        hs = np.geomspace(
+            max(fr.h for fr in self.frames), min(fr.h for fr in self.frames), 400
+        )
+        q = _quotients(func, at, hs, f0)
+        err = np.abs(q - slope)
+        ax_e.loglog(
+            hs, np.where(err > 0, err, np.nan), "-", color="C0", label=_w("curve", lang)
+        )
+        ax_e.loglog(
+            hs,
+            10 * _EPS * max(abs(f0), 1e-300) / hs,
+            ":",
+            color="0.3",
+            linewidth=1.1,
+            zorder=4,
+            label=_w("roundoff", lang),
+        )
+        fh = np.array([fr.h for fr in self.frames])
+        ax_e.loglog(
+            fh,
+            np.where(errors > 0, errors, np.nan),
+            "o",
+            color="C0",
+            markersize=3,
+            alpha=0.6,
+            label=_w("frames", lang),
+        )
+        (self.marker,) = ax_e.loglog(
+            [], [], "o", color="C3", markersize=9, zorder=6, label=_w("now", lang)
+        )
+        self.h_line = ax_e.axvline(fh[0], color="C3", linewidth=0.8, alpha=0.6)
+        ax_e.set_xlabel(_w("step", lang))
+        ax_e.set_ylabel(reference)
+        ax_e.grid(True, which="major", alpha=0.4)
+        for ax in (ax_f, ax_e):  # legends below the axes: they never cover data
+            ax.legend(
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.16),
+                ncols=2,
+                fontsize="x-small",
+                frameon=False,
+            )
+        prepare_figure(fig)
+        self.draw(0)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __repr__(self) -> str:
+        b = self.frames[self.best]
+        return (
+            f"SecantAnimation(at={self.at:g}, {len(self)} frames, h from "
+            f"{self.frames[0].h:g} to {self.frames[-1].h:g}; best h = {b.h:g}, "
+            f"error {b.error:.2g})"
+        )
+
+    def draw(self, i: int):
+        """Show frame `i` on :attr:`figure`; returns the artists it changed."""
+        fr = self.frames[i]
+        lang, var = self.lang, self._var
+        if math.isfinite(fr.quotient):
+            y = fr.f0 + fr.quotient * (self._window - self.at)
+            self.secant_line.set_data(self._window, y)
+            self.points.set_data([self.at, fr.x1], [fr.f0, fr.f1])
+        else:
+            self.secant_line.set_data([], [])
+            self.points.set_data([self.at], [fr.f0])
+        if not math.isfinite(fr.f1):
+            words = _w("undefined", lang, h=f"{fr.h:.0e}", var=var)
+        elif fr.x1 == self.at:
+            words = _w("rounds", lang, h=f"{fr.h:.0e}", var=var)
+        else:
+            words = _w(
+                "frame",
+                lang,
+                h=f"{fr.h:.1e}",
+                var=var,
+                q=f"{fr.quotient:.12g}",
+                e=f"{fr.error:.1e}",
+            )
+        self._title.set_text(words)
+        if has_cjk(words):
+            prepare_figure(self.figure)
+        if fr.error > 0 and math.isfinite(fr.error):
+            self.marker.set_data([fr.h], [fr.error])
+        else:  # an error of exactly 0 has no place on a log axis
+            self.marker.set_data([], [])
+        self.h_line.set_xdata([fr.h, fr.h])
+        return [self.secant_line, self.points, self._title, self.marker, self.h_line]
+
+    # -- output ------------------------------------------------------------
+    def _animation(self, fps: float):
+        from matplotlib.animation import FuncAnimation
+
+        return FuncAnimation(
+            self.figure,
+            self.draw,
+            frames=len(self.frames),
+            interval=1000 / fps,
+            repeat=False,
+        )
+
+    def to_jshtml(self, fps: float = 3) -> str:
+        """The animation as HTML with play controls (frames inlined as PNG)."""
+        _check_fps(fps)
+        return self._animation(fps).to_jshtml(fps=fps, default_mode="once")
+
+    def _repr_html_(self) -> str:
+        return self.to_jshtml()
+
+    def save(self, path, *, fps: float = 3, dpi: int = 100) -> Path:
+        """Write the animation: ``.gif`` (Pillow), ``.mp4`` (needs ffmpeg) or
+        ``.html`` (a self-contained page). The file appears whole or not at
+        all (written to a temporary file, then renamed)."""
+        from .._files import atomic_write
+
+        _check_fps(fps)
+        target = Path(os.fspath(path))
+        ext = target.suffix.lower()
+        if ext not in _FORMATS:
+            raise DfdxError(
+                f"the animation is written as {', '.join(_FORMATS)}; got {str(path)!r}"
+            )
+        if ext == ".mp4" and shutil.which("ffmpeg") is None:
+            raise DfdxError(
+                "writing .mp4 needs ffmpeg, which is not installed; write a .gif "
+                "or .html instead (or install ffmpeg)"
+            )
+        if ext == ".gif":
+            return atomic_write(target, lambda fh: self._write_gif(fh, fps, dpi))
+        if ext == ".html":
+            title = html.escape(self.figure.get_suptitle())
+            page = (
+                '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+                f"<title>{title}</title></head>\n<body>\n"
+                f"{self.to_jshtml(fps)}\n</body></html>\n"
+            )
+            return atomic_write(target, lambda fh: fh.write(page.encode("utf-8")))
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "secants.mp4")
+            self._animation(fps).save(out, writer="ffmpeg", fps=fps, dpi=dpi)
+            data = Path(out).read_bytes()
+        return atomic_write(target, lambda fh: fh.write(data))
+
+    def _write_gif(self, fh, fps: float, dpi: int) -> None:
+        from PIL import Image
+
+        self.figure.set_dpi(dpi)
+        images = []
+        for i in range(len(self.frames)):
+            self.draw(i)
+            self.figure.canvas.draw()
+            rgba = np.asarray(self.figure.canvas.buffer_rgba())
+            images.append(
+                Image.fromarray(rgba)
+                .convert("RGB")
+                .quantize(colors=128, dither=Image.Dither.NONE)
+            )
+        durations = [round(1000 / fps)] * len(images)
+        durations[-1] *= 4  # rest on the last frame before looping
+        images[0].save(
+            fh,
+            format="GIF",
+            save_all=True,
+            append_images=images[1:],
+            duration=durations,
+            loop=0,
+        )
+
+
+def _check_fps(fps) -> None:
+    if not isinstance(fps, (int, float)) or not (0.1 <= fps <= 60):
+        raise DfdxError(f"fps must be a number from 0.1 to 60, got {fps!r}")
+
+
+def _quotients(func, at: float, hs: np.ndarray, f0: float) -> np.ndarray:
+    """(f(at + h) − f(at))/h in double precision, NaN where f(at + h) is
+    undefined."""
+    with np.errstate(all="ignore"):
+        return (evaluate(func, at + hs) - f0) / hs
+
+
+def _h_values(h_values) -> np.ndarray:
+    if h_values is None:  # 1, 10^-0.5, ..., 1e-15: through the best h and past it
+        return 10.0 ** -np.arange(0, 15.25, 0.5)
+    try:
+        hs = np.asarray(h_values, dtype=float)
+    except (TypeError, ValueError):
+        raise DfdxError("h_values must be a sequence of positive numbers") from None
+    if hs.ndim != 1 or hs.size == 0:
+        raise DfdxError("h_values must be a non-empty sequence of positive numbers")
+    if hs.size > MAX_FRAMES:
+        raise DfdxError(
+            f"h_values has {hs.size} values; at most {MAX_FRAMES} frames are drawn"
+        )
+    if not (np.isfinite(hs).all() and (hs > 0).all()):
+        raise DfdxError("every h must be a finite positive number")
+    return hs
+
+
+def animate_secants(
+    f,
+    at,
+    *,
+    h_values=None,
+    path=None,
+    xlim=None,
+    fps: float = 3,
+    lang: str = "en",
+) -> SecantAnimation:
+    """Animate secants closing on the tangent as h shrinks, into round-off.
+
+    Parameters
+    ----------
+    f : str, Expression or callable
+        A function of one variable.
+    at : float
+        The point x where the tangent touches.
+    h_values : sequence of float, optional
+        The step of each frame. Default: 31 frames from h = 1 down to 1e-15
+        (half a decade each), past the best h (≈ 1e-8 for f of order 1) into
+        the regime where round-off ruins the quotient.
+    path : str or path, optional
+        Also write the animation there (.gif, .mp4 or .html).
+    xlim : (float, float), optional
+        The window of the left panel (default: `at` ± 1.5 × the largest h).
+    fps : float, optional
+        Frames per second of the written file (default 3).
+    lang : {'en', 'zh'}, optional
+
+    Returns
+    -------
+    SecantAnimation
+        ``.frames`` holds each frame's h, f values, quotient and error;
+        ``.save(path)``; notebooks show it with play controls.
+
+    Raises
+    ------
+    DfdxError
+        For a point where f is undefined or not differentiable (the message
+        says why), bad `h_values`, or an unknown output format.
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> a = dfdx.animate_secants("x^2", at=1)
+    >>> len(a.frames), a.frames[0].quotient, a.frames[a.best].h
+    (31, 3.0, 1e-08)
+    >>> a.frames[-1].quotient   # h = 1e-15: round-off, not 2
+    2.220446049250313
+    """
+    check_lang(lang)
+    from .figures import _check_lim
+
+    func, label, var = _function_and_label(f)
+    try:
+        x0 = float(at)
+    except (TypeError, ValueError):
+        raise DfdxError(f"at must be a number, got {at!r}") from None
+    if not math.isfinite(x0):
+        raise DfdxError(f"at must be finite, got {at!r}")
+    hs = _h_values(h_values)
+    f0 = float(evaluate(func, np.array([x0]))[0])
+    if not math.isfinite(f0):
+        raise UndefinedError(f"f is undefined at {var} = {x0:g}: there is no tangent")
+    reference = _w("error", lang)
+    if is_expression_like(f):
+        from ..symbolic import derivative_at
+
+        slope = float(derivative_at(func, x0)[1])
+    else:
+        from ..numeric import derivative
+
+        res = derivative(func, x0)
+        if res.status != 0 or not np.isfinite(float(res.df)):
+            raise DfdxError(
+                f"no reliable derivative of f at x = {x0:g} ({res.message}); "
+                "the secants need a tangent to close on"
+            )
+        slope = float(res.df)
+        reference = _w("numerical", lang, e=f"{float(res.error):.0e}")
+    xlim = _check_lim(xlim, "xlim")
+    if xlim is None:
+        half = 1.5 * max(float(hs.max()), 0.5)
+        xlim = (x0 - half, x0 + half)
+    x1 = x0 + hs
+    f1 = evaluate(func, x1)
+    with np.errstate(all="ignore"):
+        q = (f1 - f0) / hs
+    frames = [
+        SecantFrame(
+            h=float(h),
+            x1=float(a),
+            f0=f0,
+            f1=float(b),
+            quotient=float(c),
+            error=abs(float(c) - slope),
+        )
+        for h, a, b, c in zip(hs, x1, f1, q, strict=True)
+    ]
+    anim = SecantAnimation(func, label, var, x0, slope, reference, frames, xlim, lang)
+    if path is not None:
+        anim.save(path, fps=fps)
+    return anim

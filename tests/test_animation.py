@@ -1,0 +1,167 @@
+"""Issue 11 item 2: secants closing on the tangent, into the round-off regime."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pytest
+import sympy
+from PIL import Image
+
+import dfdx
+from dfdx.errors import DfdxError, NotDifferentiableError, UndefinedError
+
+
+@pytest.fixture(scope="module")
+def square():
+    return dfdx.animate_secants("x^2", at=1)
+
+
+def test_default_frames_run_from_1_to_1e_15_past_the_best_h(square):
+    hs = [fr.h for fr in square.frames]
+    assert len(hs) == 31 and hs[0] == 1.0 and hs[-1] == pytest.approx(1e-15)
+    assert square.slope == 2.0
+    best = square.frames[square.best]
+    assert 1e-9 <= best.h <= 1e-7 and best.error < 1e-7
+    # past the best h the error grows again: round-off, shown, not hidden
+    assert square.frames[-1].error > 1e3 * best.error
+
+
+def test_quotients_are_pythons_double_precision_quotients(square):
+    for fr in square.frames:
+        x1 = 1.0 + fr.h
+        assert fr.x1 == x1
+        assert fr.quotient == (x1 * x1 - 1.0) / fr.h  # x**2 exactly as Python
+    assert square.frames[-1].quotient == 2.220446049250313  # not 2
+
+
+def test_quotients_agree_with_exact_secant_slopes_where_round_off_is_small():
+    a = dfdx.animate_secants("sin(x)", at=1, h_values=[1, 0.1, 1e-3])
+    x, h = sympy.symbols("x h")
+    for fr in a.frames:
+        exact = ((sympy.sin(1 + h) - sympy.sin(1)) / h).subs(h, fr.h).evalf(50)
+        assert fr.quotient == pytest.approx(float(exact), rel=1e-10)
+        assert fr.error == pytest.approx(abs(float(exact) - math.cos(1)), rel=1e-6)
+
+
+def test_each_frames_drawn_secant_has_the_quotient_as_its_slope(square):
+    for i in (0, 5, square.best, len(square) - 1):
+        square.draw(i)
+        fr = square.frames[i]
+        xs, ys = (np.asarray(v, dtype=float) for v in square.secant_line.get_data())
+        slope = (ys[-1] - ys[0]) / (xs[-1] - xs[0])
+        assert slope == pytest.approx(fr.quotient, rel=1e-9)
+        px, py = (np.asarray(v, dtype=float) for v in square.points.get_data())
+        assert list(px) == [1.0, fr.x1] and list(py) == [fr.f0, fr.f1]
+        # the marker on the error curve sits at this frame's (h, error)
+        mx, my = square.marker.get_data()
+        assert list(mx) == [fr.h] and list(my) == [fr.error]
+        assert f"{fr.quotient:.12g}" in square.axes[0].get_title()
+
+
+def test_tangent_is_drawn_above_the_secant_and_legends_sit_outside_the_axes(square):
+    tangent = next(ln for ln in square.axes[0].lines if ln.get_linestyle() == "--")
+    assert tangent.get_zorder() > square.secant_line.get_zorder()
+    fig = square.figure
+    fig.canvas.draw()
+    for ax in square.axes:
+        legend = ax.get_legend().get_window_extent()
+        assert legend.y1 <= ax.get_window_extent().y0  # below the plot area
+
+
+def test_x_plus_h_that_rounds_to_x_is_said():
+    a = dfdx.animate_secants("x^2", at=1e6, h_values=[1.0, 1e-12])
+    assert a.frames[1].x1 == 1e6 and a.frames[1].quotient == 0.0
+    a.draw(1)
+    assert "rounds to x" in a.axes[0].get_title()
+
+
+def test_gif_has_one_image_per_frame_and_is_written_atomically(square, tmp_path):
+    out = tmp_path / "secants.gif"
+    square.save(out)
+    with Image.open(out) as im:
+        assert im.n_frames == len(square.frames)
+        assert im.size[0] >= 900
+    assert sorted(os.listdir(tmp_path)) == ["secants.gif"]
+
+
+def test_html_page_plays_offline(tmp_path):
+    a = dfdx.animate_secants("x^3", at=0.5, h_values=[1, 1e-4, 1e-12])
+    out = tmp_path / "s.html"
+    a.save(out)
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<title>" in page
+    assert page.count("data:image/png;base64") == 3
+    assert "http://" not in page.split("<body>")[0]
+    assert a._repr_html_().count("data:image/png;base64") == 3
+
+
+def test_formats_and_ffmpeg(square, tmp_path, monkeypatch):
+    with pytest.raises(DfdxError, match=r"\.gif, \.mp4, \.html"):
+        square.save(tmp_path / "s.png")
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    with pytest.raises(DfdxError, match="needs ffmpeg"):
+        square.save(tmp_path / "s.mp4")
+    assert not os.listdir(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"h_values": []}, "non-empty"),
+        ({"h_values": [0.1, -1]}, "finite positive"),
+        ({"h_values": [0.1, float("nan")]}, "finite positive"),
+        ({"h_values": np.full(61, 0.1)}, "at most 60"),
+        ({"h_values": "abc"}, "positive numbers"),
+        ({"fps": 0}, "fps"),
+        ({"xlim": (2, 1)}, "xlim"),
+    ],
+)
+def test_bad_arguments_are_refused(kwargs, message, tmp_path):
+    with pytest.raises(DfdxError, match=message):
+        dfdx.animate_secants("x^2", at=1, path=tmp_path / "a.gif", **kwargs)
+
+
+def test_no_tangent_no_animation():
+    with pytest.raises(UndefinedError):
+        dfdx.animate_secants("log(x)", at=-1)
+    with pytest.raises(NotDifferentiableError):
+        dfdx.animate_secants("abs(x)", at=0)
+    with pytest.raises(DfdxError, match="at must be finite"):
+        dfdx.animate_secants("x^2", at=float("inf"))
+
+
+def test_a_pole_inside_the_window_is_drawn_as_in_the_static_plots():
+    a = dfdx.animate_secants("tan(x)", at=1.2, h_values=[1, 0.1, 1e-8])
+    poles = [ln for ln in a.axes[0].lines if "pole" in ln.get_label()]
+    assert len(poles) == 1 and poles[0].get_xdata()[0] == pytest.approx(math.pi / 2)
+    assert a.frames[0].f1 == pytest.approx(math.tan(2.2))
+
+
+def test_a_callable_uses_a_numerical_reference():
+    a = dfdx.animate_secants(lambda t: t**3, at=2.0, h_values=[0.5, 1e-6])
+    assert a.slope == pytest.approx(12.0, rel=1e-9)
+    assert "numerical" in a.axes[1].get_ylabel()
+
+
+def test_chinese_frames():
+    a = dfdx.animate_secants("x^2", at=1, h_values=[1, 1e-8], lang="zh")
+    assert "割线" in a.figure.get_suptitle()
+    a.draw(1)
+    assert "误差" in a.axes[0].get_title()
+    a.figure.canvas.draw()  # no missing-glyph warning (warnings are errors)
+
+
+def test_cli_writes_the_gif(tmp_path, capsys):
+    from dfdx.cli import main
+
+    out = tmp_path / "s.gif"
+    assert main(["animate", "x^2", "--at", "1", "--frames", "7", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "7 frames" in text and "best h" in text
+    with Image.open(out) as im:
+        assert im.n_frames == 7
+    assert main(["animate", "x^2", "--at", "1", "-o", str(tmp_path / "s.png")]) == 2
+    assert "the animation is written as" in capsys.readouterr().err
