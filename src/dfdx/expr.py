@@ -977,6 +977,26 @@ class _TypedPrinter(StrPrinter):
     def _print_Exp1(self, expr):
         return "e"
 
+    def _print_Add(self, expr):
+        if expr.is_number:  # a constant, evaluated as SymPy writes it
+            return super()._print_Add(expr)
+        out = [self._print(expr.args[0])]
+        for t in expr.args[1:]:  # each term as typed: x - 4*x, x + -x*y
+            if _is_negation(t):
+                rest = t.args[1]
+            elif t.is_Number and t.is_negative:
+                rest = -t
+            elif t.is_Mul and t.args[0].is_Number and t.args[0].is_negative:
+                rest = sympy.Mul(-t.args[0], *t.args[1:], evaluate=False)
+            else:
+                out.append(" + " + self._print(t))
+                continue
+            text = self._print(rest)
+            if rest.is_Add or text.startswith("-"):
+                text = f"({text})"
+            out.append(" - " + text)
+        return "".join(out)
+
     def _print_Mul(self, expr):
         if _is_negation(expr):  # -a as typed: -(x*y), -(-x), -x**2
             a = expr.args[1]
@@ -1027,8 +1047,8 @@ def _written_op(op, left, right):
             right = _negated(right)
         parts = [t for a in (left, right) for t in (a.args if a.is_Add else (a,))]
         return sympy.Add(*_merge_numbers(parts, sympy.Add), evaluate=False)
-    if op is ast.Div:
-        right = sympy.Pow(right, sympy.S.NegativeOne, evaluate=False)
+    if op is ast.Div:  # (a number's reciprocal is a number: 1/sqrt(2))
+        right = sympy.Pow(right, sympy.S.NegativeOne, evaluate=right.is_number)
         if left == 1:
             return right
     parts = [
@@ -1334,14 +1354,18 @@ class Expression:
         """
         if self._source is None:
             return self.sympy
-        return _written_tree(*self._source, self.sympy)
+        tree = _written_tree(*self._source, self.sympy)
+        return self.sympy if tree is None else tree
 
     @property
     def written_text(self) -> str:
         """:attr:`written` as text, terms in the order they were typed."""
         if self._source is None:
             return str(self)
-        return _TypedPrinter({"order": "none"}).doprint(self.written)
+        tree = _written_tree(*self._source, self.sympy)
+        if tree is None:  # no typed tree: the text itself is the typed form
+            return self.text
+        return _TypedPrinter({"order": "none"}).doprint(tree)
 
     # -- symbols -----------------------------------------------------------
     def symbol(self, name: str) -> sympy.Symbol:
@@ -1523,13 +1547,13 @@ def _parse(text: str, undefined_functions: bool) -> Expression:
 @functools.lru_cache(maxsize=256)
 def _written_tree(text: str, undefined_functions: bool, evaluated: sympy.Expr):
     """The tree of `text` as written (see :attr:`Expression.written`), or
-    `evaluated` where the two could disagree."""
+    None where it could disagree with `evaluated`."""
     try:
         tree, _ = _build(text, undefined_functions, written=True)
     except ParseError:
-        return evaluated
+        return None
     if not isinstance(tree, sympy.Expr) or tree.doit(deep=True) != evaluated:
-        return evaluated  # e.g. a form SymPy evaluates in another order
+        return None  # e.g. 0^x, which the parser defines piecewise
     return tree
 
 
