@@ -287,7 +287,14 @@ def test_figure_text_shows_ops_values_gradients():
     g = trace("x*y + exp(x*y)", at={"x": 0.0, "y": 2.0})
     fig = g.figure()
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "v1 = x*y\nvalue 0" in texts  # before backward: no gradients
+    # before backward: gradients not yet computed, shown as such (never 0)
+    assert "v1 = x*y\nvalue 0\ngrad ?" in texts
+    assert "x\nvalue 0\ngrad ?" in texts
+    assert not any("grad 0" in t for t in texts)
+    legend = [t.get_text() for t in fig.texts]
+    assert any("? = not yet computed" in t for t in legend)
+    texts = [t.get_text() for t in g.figure(show_grad=False).axes[0].texts]
+    assert "v1 = x*y\nvalue 0" in texts
     g.backward()
     texts = [t.get_text() for t in g.figure().axes[0].texts]
     assert "v1 = x*y\nvalue 0\ngrad 2" in texts

@@ -292,24 +292,54 @@ class ComputationGraph:
         """A matplotlib Figure of the graph (no pyplot state is touched).
 
         Data flows left to right to the output; each box shows the
-        operation, the value and (after :meth:`backward`, or with
-        ``show_grad=True``) the gradient; each edge is labelled with its local
-        derivative.
+        operation, the value and the gradient (``grad ?`` until
+        :meth:`backward` has run: not yet computed, never a made-up 0; with
+        ``show_grad=True`` the backward pass is run first, with
+        ``show_grad=False`` there is no gradient line); each edge is labelled
+        with its local derivative.
         """
         from matplotlib.figure import Figure
-        from matplotlib.patches import FancyArrowPatch
 
-        if show_grad is None:
-            show_grad = any(n.grad is not None for n in self.nodes)
         if show_grad and any(n.grad is None for n in self.nodes):
             self.backward()
+        grads = None
+        if show_grad is not False:
+            grads = {n.id: n.grad for n in self.nodes}
+        fig = Figure(figsize=self._size(grads is not None, caption=False), dpi=100)
+        self._draw(fig, values=None, grads=grads)
+        return fig
+
+    def _size(self, grads: bool, caption: bool) -> tuple[float, float]:
+        xy = self._positions()
+        xs = {p[0] for p in xy.values()}
+        ys = [p[1] for p in xy.values()]
+        width = max(4.5, 2.0 * len(xs) + 0.4)
+        height = max(2.4, 0.85 * (max(ys) - min(ys)) + 1.9) + (0.3 if caption else 0)
+        return width, height
+
+    def _draw(
+        self,
+        fig,
+        *,
+        values: set | None,
+        grads: dict | None,
+        highlight: str | None = None,
+        caption: str | None = None,
+        widths: dict | None = None,
+    ) -> None:
+        """Draw the graph on `fig`: `values` the ids whose value is shown (all
+        when None, '?' for the others), `grads` id -> gradient or None (not yet
+        computed: '?'; no gradient line when `grads` is None), `highlight`
+        the node of this moment, `caption` a line under the title, `widths`
+        id -> the text width (in characters) to size each box by."""
+        from matplotlib.patches import FancyArrowPatch
+
         xy = self._positions()
         xs = sorted({p[0] for p in xy.values()})
         ys = [p[1] for p in xy.values()]
-        width = max(4.5, 2.0 * len(xs) + 0.4)
-        height = max(2.4, 0.85 * (max(ys) - min(ys)) + 1.9)
-        fig = Figure(figsize=(width, height), dpi=100)
-        top = 1.0 - 0.5 / height
+        width, height = fig.get_size_inches()
+        head = 0.5 + (0.3 if caption else 0.0)
+        top = 1.0 - head / height
         ax = fig.add_axes((0.0, 0.2 / height, 1.0, top - 0.2 / height))
         ax.set_axis_off()
         ax.set_xlim(min(xs) - 1.1, max(xs) + 1.1)
@@ -318,23 +348,41 @@ class ComputationGraph:
         if len(title) > 100:
             title = title[:97] + "..."
         fig.suptitle(title, fontsize=10, y=1.0 - 0.1 / height, va="top")
+        if caption:
+            fig.text(
+                0.5,
+                1.0 - 0.42 / height,
+                caption if len(caption) <= 130 else caption[:127] + "...",
+                ha="center",
+                va="top",
+                fontsize=8.5,
+                color="#b91c1c",
+            )
         legend = "red: local derivative ∂(node)/∂(input) on each edge"
-        if show_grad:
+        if grads is not None:
             legend += ";  grad = ∂f/∂node from the backward pass"
+            if any(g is None for g in grads.values()):
+                legend += " (? = not yet computed)"
         fig.text(0.01, 0.01, legend, fontsize=7, color="#6b7280")
         # data units per point, to size boxes from their text
         per_pt = (ax.get_xlim()[1] - ax.get_xlim()[0]) / (width * 72)
         half = {}
         for n in self.nodes:
             lines = [n.id if n.is_input else f"{n.id} = {_short(n.op)}"]
-            lines.append(f"value {_num(n.value)}")
-            if show_grad and n.grad is not None:  # all set by backward() above
-                lines.append(f"grad {_num(n.grad)}")
+            shown = values is None or n.id in values
+            lines.append(f"value {_num(n.value) if shown else '?'}")
+            if grads is not None:
+                g = grads.get(n.id)
+                lines.append(f"grad {'?' if g is None else _num(g)}")
             chars = max(len(t) for t in lines)
+            if widths is not None:  # a fixed box (monospace: pad with spaces)
+                chars = max(chars, widths[n.id])
+                lines = [t.center(chars) for t in lines]
             half[n.id] = (chars * 0.6 * 8 / 2 + 0.4 * 8) * per_pt
             face = "#dbeafe" if n.is_input else "#fef3c7"
             if n.id == self.output:
                 face = "#dcfce7"
+            lit = n.id == highlight
             ax.text(
                 *xy[n.id],
                 "\n".join(lines),
@@ -344,9 +392,9 @@ class ComputationGraph:
                 family="DejaVu Sans Mono",
                 bbox={
                     "boxstyle": "round,pad=0.4",
-                    "facecolor": face,
-                    "edgecolor": "#374151",
-                    "linewidth": 0.8,
+                    "facecolor": "#fecaca" if lit else face,
+                    "edgecolor": "#b91c1c" if lit else "#374151",
+                    "linewidth": 2.0 if lit else 0.8,
                 },
                 zorder=3,
             )
@@ -398,7 +446,19 @@ class ComputationGraph:
                 },
                 zorder=2,
             )
-        return fig
+
+    def animate(self, path=None, *, fps: float = 1.5):
+        """The forward pass then the backward pass, one node per frame: each
+        value appears as it is computed, then each gradient, the node of the
+        moment lit and the step written under the title (the text of
+        :meth:`steps`). Returns a :class:`dfdx.plotting.animation.GraphAnimation`;
+        with `path` also writes it (.gif, .mp4 with ffmpeg, or .html)."""
+        from .plotting.animation import GraphAnimation
+
+        anim = GraphAnimation(self)
+        if path is not None:
+            anim.save(path, fps=fps)
+        return anim
 
     def _positions(self) -> dict[str, tuple[float, float]]:
         """Layered layout: x by layer; within a layer, nodes ordered by the

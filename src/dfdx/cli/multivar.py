@@ -25,6 +25,7 @@ _GRAPH_EXAMPLES = """\
   dfdx graph "x1*x2 + exp(x1*x2)" --at x1=0,x2=2             nodes, values, gradients
   dfdx graph "x1*x2 + exp(x1*x2)" --at x1=0,x2=2 --steps     the backward pass
   dfdx graph "x1*x2 + exp(x1*x2)" --at x1=0,x2=2 -o graph.svg
+  dfdx graph "(sigmoid(w*x + b) - t)^2" --at w=0.5,x=2,b=-0.5,t=1 --animate bp.gif
 """
 
 
@@ -85,6 +86,12 @@ def register(sub, common) -> None:
     p.add_argument("--steps", action="store_true", help="print the backward pass")
     p.add_argument(
         "-o", "--output", metavar="FILE", help="draw the graph (.svg or .png)"
+    )
+    p.add_argument(
+        "--animate",
+        metavar="FILE",
+        help="the forward then the backward pass, one node per frame "
+        "(.gif, .mp4 with ffmpeg, or .html)",
     )
     p.set_defaults(handler=_graph)
 
@@ -185,10 +192,19 @@ def _graph(args) -> int:
         ext = os.path.splitext(args.output)[1].lower()
         if ext not in (".svg", ".png"):
             raise DfdxError(f"--output must end in .svg or .png, got {args.output!r}")
+    if args.animate:
+        from ..plotting.animation import check_animation_path
+
+        check_animation_path(args.animate)
     g = trace(args.expr, at=args.at)
     steps = list(g.steps())
     by_node = {s.node: s.grad for s in steps}  # the full pass sets every node
     grads = {n.id: by_node[n.id] for n in g.nodes if n.is_input}
+    anim = None
+    if args.animate:
+        from ..plotting.animation import GraphAnimation
+
+        anim = GraphAnimation(g)  # refuses a graph too large to animate
     if args.output:
         if args.output.lower().endswith(".svg"):
             g.to_svg(args.output)
@@ -197,9 +213,13 @@ def _graph(args) -> int:
 
             fig = g.figure()
             atomic_write(args.output, lambda fh: fig.savefig(fh, format="png", dpi=150))
+    if anim is not None:
+        anim.save(args.animate)
     if args.json:
         data = g.to_dict()
         data["gradient"] = grads
+        if args.animate:
+            data["animation_file"] = args.animate
         if args.steps:
             data["steps"] = [str(s) for s in steps]
         if args.output:
@@ -214,4 +234,6 @@ def _graph(args) -> int:
             print(f"  {s}")
     if args.output:
         print(f"wrote {args.output}")
+    if anim is not None:
+        print(f"wrote {args.animate}: {len(anim)} frames")
     return 0

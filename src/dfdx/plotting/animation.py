@@ -29,7 +29,7 @@ from .figures import _function_and_label, _num, math_label, plot_function
 from .fonts import has_cjk, prepare_figure
 from .sampling import evaluate
 
-__all__ = ["animate_secants", "SecantAnimation", "SecantFrame"]
+__all__ = ["animate_secants", "SecantAnimation", "SecantFrame", "GraphAnimation"]
 
 #: The most frames one animation draws (each costs a figure render, about
 #: 0.15 s: 60 frames stay within ten seconds).
@@ -98,7 +98,94 @@ class SecantFrame:
     error: float
 
 
-class SecantAnimation:
+class _Frames:
+    """Output shared by the animations: ``.figure`` shows frame i after
+    ``.draw(i)``; frames are written as GIF, MP4 or an HTML page."""
+
+    figure: Figure
+
+    def __len__(self) -> int:  # pragma: no cover - defined by subclasses
+        raise NotImplementedError
+
+    def draw(self, i: int):  # pragma: no cover - defined by subclasses
+        raise NotImplementedError
+
+    # -- output ------------------------------------------------------------
+    def _animation(self, fps: float):
+        from matplotlib.animation import FuncAnimation
+
+        return FuncAnimation(
+            self.figure,
+            self.draw,
+            frames=len(self),
+            interval=1000 / fps,
+            repeat=False,
+        )
+
+    def to_jshtml(self, fps: float = 3) -> str:
+        """The animation as HTML with play controls (frames inlined as PNG)."""
+        _check_fps(fps)
+        return self._animation(fps).to_jshtml(fps=fps, default_mode="once")
+
+    def _repr_html_(self) -> str:
+        return self.to_jshtml()
+
+    def save(self, path, *, fps: float = 3, dpi: int = 100) -> Path:
+        """Write the animation: ``.gif`` (Pillow), ``.mp4`` (needs ffmpeg) or
+        ``.html`` (a self-contained page). The file appears whole or not at
+        all (written to a temporary file, then renamed)."""
+        from .._files import atomic_write
+
+        _check_fps(fps)
+        target = check_animation_path(path)
+        ext = target.suffix.lower()
+        if ext == ".gif":
+            return atomic_write(target, lambda fh: self._write_gif(fh, fps, dpi))
+        if ext == ".html":
+            title = html.escape(self._title_text())
+            page = (
+                '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+                f"<title>{title}</title></head>\n<body>\n"
+                f"{self.to_jshtml(fps)}\n</body></html>\n"
+            )
+            return atomic_write(target, lambda fh: fh.write(page.encode("utf-8")))
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "animation.mp4")
+            self._animation(fps).save(out, writer="ffmpeg", fps=fps, dpi=dpi)
+            data = Path(out).read_bytes()
+        return atomic_write(target, lambda fh: fh.write(data))
+
+    def _write_gif(self, fh, fps: float, dpi: int) -> None:
+        from PIL import Image
+
+        self.figure.set_dpi(dpi)
+        images = []
+        for i in range(len(self)):
+            self.draw(i)
+            canvas = FigureCanvasAgg(self.figure)
+            canvas.draw()
+            rgba = np.asarray(canvas.buffer_rgba())
+            images.append(
+                Image.fromarray(rgba)
+                .convert("RGB")
+                .quantize(colors=128, dither=Image.Dither.NONE)
+            )
+        durations = [round(1000 / fps)] * len(images)
+        durations[-1] *= 4  # rest on the last frame before looping
+        images[0].save(
+            fh,
+            format="GIF",
+            save_all=True,
+            append_images=images[1:],
+            duration=durations,
+            loop=0,
+        )
+
+    def _title_text(self) -> str:
+        return self.figure.get_suptitle()
+
+
+class SecantAnimation(_Frames):
     """Secants for shrinking h beside the error-versus-h curve.
 
     Attributes
@@ -249,84 +336,21 @@ class SecantAnimation:
         self.h_line.set_xdata([fr.h, fr.h])
         return [self.secant_line, self.points, self._title, self.marker, self.h_line]
 
-    # -- output ------------------------------------------------------------
-    def _animation(self, fps: float):
-        from matplotlib.animation import FuncAnimation
 
-        return FuncAnimation(
-            self.figure,
-            self.draw,
-            frames=len(self.frames),
-            interval=1000 / fps,
-            repeat=False,
+def check_animation_path(path) -> Path:
+    """`path` as a Path, or a DfdxError for a format that cannot be written."""
+    target = Path(os.fspath(path))
+    ext = target.suffix.lower()
+    if ext not in _FORMATS:
+        raise DfdxError(
+            f"the animation is written as {', '.join(_FORMATS)}; got {str(path)!r}"
         )
-
-    def to_jshtml(self, fps: float = 3) -> str:
-        """The animation as HTML with play controls (frames inlined as PNG)."""
-        _check_fps(fps)
-        return self._animation(fps).to_jshtml(fps=fps, default_mode="once")
-
-    def _repr_html_(self) -> str:
-        return self.to_jshtml()
-
-    def save(self, path, *, fps: float = 3, dpi: int = 100) -> Path:
-        """Write the animation: ``.gif`` (Pillow), ``.mp4`` (needs ffmpeg) or
-        ``.html`` (a self-contained page). The file appears whole or not at
-        all (written to a temporary file, then renamed)."""
-        from .._files import atomic_write
-
-        _check_fps(fps)
-        target = Path(os.fspath(path))
-        ext = target.suffix.lower()
-        if ext not in _FORMATS:
-            raise DfdxError(
-                f"the animation is written as {', '.join(_FORMATS)}; got {str(path)!r}"
-            )
-        if ext == ".mp4" and shutil.which("ffmpeg") is None:
-            raise DfdxError(
-                "writing .mp4 needs ffmpeg, which is not installed; write a .gif "
-                "or .html instead (or install ffmpeg)"
-            )
-        if ext == ".gif":
-            return atomic_write(target, lambda fh: self._write_gif(fh, fps, dpi))
-        if ext == ".html":
-            title = html.escape(self.figure.get_suptitle())
-            page = (
-                '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-                f"<title>{title}</title></head>\n<body>\n"
-                f"{self.to_jshtml(fps)}\n</body></html>\n"
-            )
-            return atomic_write(target, lambda fh: fh.write(page.encode("utf-8")))
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "secants.mp4")
-            self._animation(fps).save(out, writer="ffmpeg", fps=fps, dpi=dpi)
-            data = Path(out).read_bytes()
-        return atomic_write(target, lambda fh: fh.write(data))
-
-    def _write_gif(self, fh, fps: float, dpi: int) -> None:
-        from PIL import Image
-
-        self.figure.set_dpi(dpi)
-        images = []
-        for i in range(len(self.frames)):
-            self.draw(i)
-            self.figure.canvas.draw()
-            rgba = np.asarray(self.figure.canvas.buffer_rgba())
-            images.append(
-                Image.fromarray(rgba)
-                .convert("RGB")
-                .quantize(colors=128, dither=Image.Dither.NONE)
-            )
-        durations = [round(1000 / fps)] * len(images)
-        durations[-1] *= 4  # rest on the last frame before looping
-        images[0].save(
-            fh,
-            format="GIF",
-            save_all=True,
-            append_images=images[1:],
-            duration=durations,
-            loop=0,
+    if ext == ".mp4" and shutil.which("ffmpeg") is None:
+        raise DfdxError(
+            "writing .mp4 needs ffmpeg, which is not installed; write a .gif "
+            "or .html instead (or install ffmpeg)"
         )
+    return target
 
 
 def _check_fps(fps) -> None:
@@ -463,3 +487,87 @@ def animate_secants(
     if path is not None:
         anim.save(path, fps=fps)
     return anim
+
+
+class GraphAnimation(_Frames):
+    """A computation graph's forward then backward pass, one node per frame
+    (see :meth:`dfdx.ComputationGraph.animate`).
+
+    Attributes
+    ----------
+    captions : tuple of str
+        Each frame's step: ``forward: v1 = x*y = 2``, then the lines of
+        :meth:`~dfdx.ComputationGraph.steps`.
+    states : tuple of (shown values, shown gradients, lit node)
+        What each frame shows: the ids whose value has been computed, the
+        gradients computed so far, and the node of the moment.
+    """
+
+    def __init__(self, graph):
+        from ..graph import _num
+
+        if 2 * len(graph.nodes) + 1 > MAX_FRAMES:
+            raise DfdxError(
+                f"the graph has {len(graph.nodes)} nodes: its animation would have "
+                f"{2 * len(graph.nodes) + 1} frames, more than {MAX_FRAMES} (graphs "
+                f"of up to {(MAX_FRAMES - 1) // 2} nodes); use .steps() or .to_svg()"
+            )
+        self.graph = graph
+        steps = list(graph.steps())  # sets every grad
+        final = {n.id: n.grad for n in graph.nodes}
+        states: list[tuple[frozenset, dict, str | None]] = []
+        captions: list[str] = []
+        done: list[str] = []
+        for n in graph.nodes:
+            done.append(n.id)
+            states.append((frozenset(done), {}, n.id))
+            if n.is_input:
+                captions.append(f"forward: input {n.id} = {_num(n.value)}")
+            else:
+                captions.append(f"forward: {n.id} = {n.op} = {_num(n.value)}")
+        everything = frozenset(done)
+        grads: dict[str, float] = {}
+        for st in steps:
+            grads = {**grads, st.node: st.grad}
+            states.append((everything, grads, st.node))
+            captions.append(f"backward: {st}")
+        states.append((everything, grads, None))
+        gradient = ", ".join(f"∂f/∂{k} = {_num(final[k])}" for k in graph.inputs)
+        captions.append(f"done: {gradient}")
+        self.states = tuple(states)
+        self.captions = tuple(captions)
+        # boxes sized by their final text, so that frames do not jump
+        self._widths = {
+            n.id: max(
+                len(n.id if n.is_input else f"{n.id} = {n.op}"[:18]),
+                len(f"value {_num(n.value)}"),
+                len(f"grad {_num(final[n.id])}"),
+            )
+            for n in graph.nodes
+        }
+        self.figure = Figure(figsize=graph._size(True, caption=True), dpi=100)
+        FigureCanvasAgg(self.figure)
+        self.draw(0)
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+    def __repr__(self) -> str:
+        return f"GraphAnimation({len(self.graph.nodes)} nodes, {len(self)} frames)"
+
+    def draw(self, i: int):
+        """Show frame `i` on :attr:`figure`."""
+        values, grads, lit = self.states[i]
+        self.figure.clear()
+        self.graph._draw(
+            self.figure,
+            values=set(values),
+            grads={n.id: grads.get(n.id) for n in self.graph.nodes},
+            highlight=lit,
+            caption=self.captions[i],
+            widths=self._widths,
+        )
+        return list(self.figure.get_children())
+
+    def _title_text(self) -> str:
+        return f"backpropagation: {self.graph.expression.written_text}"
