@@ -11,6 +11,7 @@ import math
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -71,6 +72,10 @@ def test_readme_console_example(command, expected, tmp_path):
         pytest.importorskip("jax", reason="the --check example shows JAX")
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONIOENCODING="utf-8")
     argv = shlex.split(command)[1:]
+    if "tests/fixtures/" in command:  # the README's example files, as in a checkout
+        shutil.copytree(
+            README.parent / "tests" / "fixtures", tmp_path / "tests" / "fixtures"
+        )
     proc = subprocess.run(
         [sys.executable, "-m", "dfdx", *argv],
         cwd=tmp_path,

@@ -63,6 +63,9 @@ _EXPORTS = {
     "ChainRule": "chain",
     "trace": "graph",
     "ComputationGraph": "graph",
+    # #@save: the marked code of notebooks as a module
+    "save_marked": "marked",
+    "SavedModule": "marked",
     # checking autodiff gradients (PyTorch, JAX)
     "check_grad": "gradcheck",
     "GradCheckReport": "gradcheck",

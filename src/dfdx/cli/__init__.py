@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 
 # modules (in this package) that each define register(subparsers, common)
-_COMMAND_MODULES = ("chapter", "multivar", "steps", "learner")
+_COMMAND_MODULES = ("chapter", "multivar", "steps", "learner", "save")
 
 _EPILOG = """\
 examples:
