@@ -250,8 +250,7 @@ def _check_imports(module_text: str, folder: Path) -> None:
         if "No module named 'd2l'" in last:
             hint = "; d2l='dfdx' (--d2l dfdx) imports dfdx's d2l drop-in instead"
         raise DfdxError(
-            f"the generated module does not import ({last}); nothing was "
-            f"written{hint}"
+            f"the generated module does not import ({last}); nothing was written{hint}"
         )
 
 
