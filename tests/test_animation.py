@@ -165,3 +165,15 @@ def test_cli_writes_the_gif(tmp_path, capsys):
         assert im.n_frames == 7
     assert main(["animate", "x^2", "--at", "1", "-o", str(tmp_path / "s.png")]) == 2
     assert "the animation is written as" in capsys.readouterr().err
+
+
+def test_to_gif_bytes_for_a_saved_notebook():
+    import io
+
+    a = dfdx.animate_secants("x^2", at=1, h_values=[1, 1e-4, 1e-12])
+    data = a.to_gif(fps=2, dpi=50)
+    assert data.startswith(b"GIF89a")
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.n_frames == 3 and im.size[0] == pytest.approx(10.5 * 50, abs=2)
+    with pytest.raises(DfdxError, match="fps"):
+        a.to_gif(fps=-1)

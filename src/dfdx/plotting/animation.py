@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import html
+import io
 import math
 import os
 import shutil
@@ -180,6 +181,14 @@ class _Frames:
             duration=durations,
             loop=0,
         )
+
+    def to_gif(self, fps: float = 3, dpi: int = 100) -> bytes:
+        """The animation as GIF bytes, e.g. for ``IPython.display.Image(data=...,
+        format='gif')``, which GitHub and VS Code show in a saved notebook."""
+        _check_fps(fps)
+        buf = io.BytesIO()
+        self._write_gif(buf, fps, dpi)
+        return buf.getvalue()
 
     def _title_text(self) -> str:
         return self.figure.get_suptitle()
