@@ -392,3 +392,122 @@ def test_kinks_are_noted_not_silently_subgradients():
     assert "note: " in str(g)
     assert dfdx.trace("relu(x) + abs(x)", at={"x": 0.5}).notes == ()
     assert g.to_dict()["notes"] == list(g.notes)
+
+
+def _crossings(g):
+    """Edges drawn under a box they do not touch: (edge, box) pairs, from the
+    drawn figure (box extents as rendered, edge polylines as routed)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.path import Path as MplPath
+
+    fig = g.figure()
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    to_data = ax.transData.inverted()
+    boxes = {}
+    for t in ax.texts:
+        gid = t.get_gid() or ""
+        if gid.startswith("node-"):
+            ext = t.get_bbox_patch().get_window_extent()
+            boxes[gid[5:]] = ext.transformed(to_data)
+    assert set(boxes) == {n.id for n in g.nodes}
+    lay = g._drawn_layout
+    sizes = g._box_sizes(None, True)
+    bad = []
+    for e, route in zip(g.edges, lay.routes):
+        pts = g._route_points(route, lay, sizes)
+        for a, b in zip(pts, pts[1:]):
+            seg = MplPath([a, b])
+            for nid, box in boxes.items():
+                if nid not in (e.child, e.parent) and seg.intersects_bbox(
+                    box, filled=True
+                ):
+                    bad.append((e.child, e.parent, nid))
+    return fig, bad
+
+
+@pytest.mark.parametrize(
+    "expr, at",
+    [
+        (  # a 2-2-1 network's loss, 27 nodes
+            "(sigmoid(w5*tanh(w1*x1 + w2*x2 + b1) + w6*tanh(w3*x1 + w4*x2 + b2) + b3) - t)^2",
+            dict(
+                w1=0.1,
+                w2=-0.2,
+                w3=0.3,
+                w4=0.4,
+                w5=0.5,
+                w6=-0.6,
+                b1=0.1,
+                b2=-0.1,
+                b3=0.2,
+                x1=1,
+                x2=2,
+                t=1,
+            ),
+        ),
+        # inputs used again many columns later: edges that skip columns
+        ("x + y*sin(sin(sin(sin(x*y)))) + exp(y)", dict(x=0.3, y=0.7)),
+        # 40 nodes
+        (" + ".join(f"sin({k}*x)" for k in range(1, 20)), dict(x=0.1)),
+    ],
+)
+def test_wide_graphs_have_no_edge_under_another_box_and_nothing_cut(expr, at):
+    g = trace(expr, at=at)
+    g.backward()
+    assert len(g.nodes) <= 40
+    fig, bad = _crossings(g)
+    assert bad == []
+    title = fig._suptitle.get_text().replace("\n", " ")
+    assert g.expression.written_text in title and "..." not in title
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert not any("…" in t for t in texts)
+    # every operation is shown whole (long ones wrap onto several lines)
+    for n in g.nodes:
+        head = n.id if n.is_input else f"{n.id} = {n.op}"
+        assert any(
+            t.replace("\n", "").replace(" ", "").startswith(head.replace(" ", ""))
+            for t in texts
+        )
+
+
+def test_edge_labels_do_not_cover_each_other():
+    g = trace(
+        "(sigmoid(w5*tanh(w1*x1 + w2*x2 + b1) + w6*tanh(w3*x1 + w4*x2 + b2) + b3) - t)^2",
+        at=dict(
+            w1=0.1,
+            w2=-0.2,
+            w3=0.3,
+            w4=0.4,
+            w5=0.5,
+            w6=-0.6,
+            b1=0.1,
+            b2=-0.1,
+            b3=0.2,
+            x1=1,
+            x2=2,
+            t=1,
+        ),
+    )
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = g.figure()
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    labels = [
+        t.get_window_extent(renderer) for t in fig.axes[0].texts if not t.get_gid()
+    ]
+    assert len(labels) == len(g.edges)
+    overlaps = [
+        (i, j)
+        for i in range(len(labels))
+        for j in range(i + 1, len(labels))
+        if labels[i].overlaps(labels[j])
+    ]
+    assert overlaps == []
+
+
+def test_a_crowded_graph_says_so():
+    g = trace(" + ".join(f"sin({k}*x)" for k in range(1, 25)), at={"x": 0.1})
+    assert len(g.nodes) > 40
+    legend = " ".join(t.get_text() for t in g.figure().texts)
+    assert f"{len(g.nodes)} nodes: beyond 40 the picture is crowded" in legend

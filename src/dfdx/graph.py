@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -36,6 +37,31 @@ __all__ = ["trace", "ComputationGraph", "Node", "Edge", "BackwardStep", "MAX_NOD
 
 #: Most nodes a traced graph may have.
 MAX_NODES = 200
+#: Above this many nodes the picture says that it is crowded.
+READABLE_NODES = 40
+
+# the picture, in inches: rows, gaps between columns, margins; the boxes' font
+_ROW = 0.95
+_GAP = 1.0
+#: level stretch of an edge beside a column, so that a steep edge keeps clear
+#: of the boxes next to the one it enters
+_STUB = 0.12
+_MARGIN = 0.3
+_FONT_PT = 8
+#: characters per line of an operation in a box (longer ones wrap)
+_WRAP = 22
+
+
+@dataclass(frozen=True)
+class _Layout:
+    xy: dict  # node id or waypoint -> (x, y) in inches
+    routes: list  # per edge: [child, waypoint..., parent]
+    half: dict  # column -> half width of its widest box
+    layer: dict  # node id -> column
+    width: float
+    height: float
+    top: float  # the drawing spans y in [-top, top]
+    head: float  # inches above it for the title (and caption)
 
 
 @dataclass
@@ -309,13 +335,110 @@ class ComputationGraph:
         self._draw(fig, values=None, grads=grads)
         return fig
 
-    def _size(self, grads: bool, caption: bool) -> tuple[float, float]:
-        xy = self._positions()
-        xs = {p[0] for p in xy.values()}
-        ys = [p[1] for p in xy.values()]
-        width = max(4.5, 2.0 * len(xs) + 0.4)
-        height = max(2.4, 0.85 * (max(ys) - min(ys)) + 1.9) + (0.3 if caption else 0)
-        return width, height
+    def _size(self, grads: bool, caption: bool, widths=None) -> tuple[float, float]:
+        lay = self._layout(self._box_sizes(widths, grads), caption)
+        return lay.width, lay.height
+
+    def _box_lines(self, n: Node, values, grads, widths=None) -> list[str]:
+        head = n.id if n.is_input else f"{n.id} = {n.op}"
+        # long operations wrap onto more lines: nothing is cut
+        lines = [head[i : i + _WRAP] for i in range(0, len(head), _WRAP)]
+        shown = values is None or n.id in values
+        lines.append(f"value {_num(n.value) if shown else '?'}")
+        if grads is not None:
+            g = grads.get(n.id)
+            lines.append(f"grad {'?' if g is None else _num(g)}")
+        if widths is not None:  # a fixed box (monospace: pad with spaces)
+            chars = max(max(len(t) for t in lines), widths[n.id])
+            lines = [t.center(chars) for t in lines]
+        return lines
+
+    def _box_sizes(self, widths, grads: bool) -> dict[str, tuple[float, float]]:
+        """Half width and half height of each box, in inches (from its text:
+        8 pt DejaVu Sans Mono, 0.6 em per character, 1.2 lines)."""
+        out = {}
+        for n in self.nodes:
+            lines = self._box_lines(n, None, {} if grads else None, widths)
+            chars = max(max(len(t) for t in lines), widths[n.id] if widths else 0)
+            pad = (0.4 * _FONT_PT + 1.5) / 72
+            out[n.id] = (
+                chars * 0.602 * _FONT_PT / 2 / 72 + pad,
+                len(lines) * 1.2 * _FONT_PT / 2 / 72 + pad,
+            )
+        return out
+
+    def _layout(self, sizes, caption: bool) -> _Layout:
+        """Columns by layer; an edge that skips columns passes through a free
+        slot of each column between (a waypoint), so that every slanted
+        stretch of an edge lies in a gap between columns, where there are no
+        boxes: no edge passes under a box it does not touch."""
+        layer = self.layers()
+        order: dict = {n.id: float(i) for i, n in enumerate(self.nodes)}
+        cols: dict[int, list] = {}
+        for n in self.nodes:
+            cols.setdefault(layer[n.id], []).append(n.id)
+        routes: list[list] = []  # each edge: [child, waypoint..., parent]
+        for k, e in enumerate(self.edges):
+            route: list = [e.child]
+            for c in range(layer[e.child] + 1, layer[e.parent]):
+                way = ("way", k, c)
+                cols[c].append(way)
+                order[way] = order[e.child] + 0.5
+                route.append(way)
+            route.append(e.parent)
+            routes.append(route)
+        succ: dict = {}
+        pred: dict = {}
+        for route in routes:
+            for a, b in zip(route, route[1:]):
+                succ.setdefault(a, []).append(b)
+                pred.setdefault(b, []).append(a)
+        last = max(cols)
+        rank = {key: float(i) for i, key in enumerate(cols[last])}
+
+        def sort(c, nbrs):
+            def key(k):
+                near = [rank[v] for v in nbrs.get(k, []) if v in rank]
+                return (sum(near) / len(near) if near else rank.get(k, 0.0), order[k])
+
+            cols[c].sort(key=key)
+            m = len(cols[c])
+            for i, k in enumerate(cols[c]):
+                rank[k] = i - (m - 1) / 2
+
+        for c in sorted(cols, reverse=True)[1:]:  # right to left, by users
+            sort(c, succ)
+        for c in sorted(cols)[1:]:  # then left to right, by inputs
+            sort(c, pred)
+        for c in sorted(cols, reverse=True)[1:]:
+            sort(c, succ)
+        half = {
+            c: max([sizes[k][0] for k in keys if isinstance(k, str)] or [0.1])
+            for c, keys in cols.items()
+        }
+        xs: dict[int, float] = {}
+        x = _MARGIN
+        for c in sorted(cols):
+            x += half[c]
+            xs[c] = x
+            x += half[c] + _GAP
+        width = max(4.5, x - _GAP + _MARGIN)
+        rows = max(len(keys) for keys in cols.values())
+        xy = {}
+        for c, keys in cols.items():
+            m = len(keys)
+            for i, k in enumerate(keys):
+                xy[k] = (xs[c], ((m - 1) / 2 - i) * _ROW)
+        top_y = (rows - 1) / 2 * _ROW + _ROW / 2
+        title_lines = len(self._title_lines(width))
+        head = 0.25 + 0.2 * title_lines + (0.3 if caption else 0.0)
+        height = 2 * top_y + head + 0.35
+        return _Layout(xy, routes, half, layer, width, height, top_y, head)
+
+    def _title_lines(self, width: float) -> list[str]:
+        title = f"f = {self.expression.written_text}   at {_point_text(self.point)}"
+        per_line = max(40, int(width * 72 / (10 * 0.55)))
+        return textwrap.wrap(title, per_line, break_on_hyphens=False) or [title]
 
     def _draw(
         self,
@@ -333,26 +456,24 @@ class ComputationGraph:
         the node of this moment, `caption` a line under the title, `widths`
         id -> the text width (in characters) to size each box by."""
         from matplotlib.patches import FancyArrowPatch
+        from matplotlib.path import Path as MplPath
 
-        xy = self._positions()
-        xs = sorted({p[0] for p in xy.values()})
-        ys = [p[1] for p in xy.values()]
+        sizes = self._box_sizes(widths, grads is not None)
+        lay = self._layout(sizes, caption is not None)
         width, height = fig.get_size_inches()
-        head = 0.5 + (0.3 if caption else 0.0)
-        top = 1.0 - head / height
-        ax = fig.add_axes((0.0, 0.2 / height, 1.0, top - 0.2 / height))
+        # one data unit is one inch in both directions: boxes are sized in inches
+        ax = fig.add_axes((0.0, 0.35 / height, 1.0, 2 * lay.top / height))
         ax.set_axis_off()
-        ax.set_xlim(min(xs) - 1.1, max(xs) + 1.1)
-        ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
-        title = f"f = {self.expression.written_text}   at {_point_text(self.point)}"
-        if len(title) > 100:
-            title = title[:97] + "..."
+        ax.set_xlim(0.0, width)
+        ax.set_ylim(-lay.top, lay.top)
+        self._drawn_layout = lay
+        title = "\n".join(self._title_lines(width))
         fig.suptitle(title, fontsize=10, y=1.0 - 0.1 / height, va="top")
         if caption:
             fig.text(
                 0.5,
-                1.0 - 0.42 / height,
-                caption if len(caption) <= 130 else caption[:127] + "...",
+                1.0 - (lay.head - 0.22) / height,
+                "\n".join(textwrap.wrap(caption, int(width * 72 / (8.5 * 0.55)))),
                 ha="center",
                 va="top",
                 fontsize=8.5,
@@ -363,33 +484,25 @@ class ComputationGraph:
             legend += ";  grad = ∂f/∂node from the backward pass"
             if any(g is None for g in grads.values()):
                 legend += " (? = not yet computed)"
+        if len(self.nodes) > READABLE_NODES:
+            legend += (
+                f".  {len(self.nodes)} nodes: beyond {READABLE_NODES} the picture is "
+                "crowded; .table() lists every node"
+            )
         fig.text(0.01, 0.01, legend, fontsize=7, color="#6b7280")
-        # data units per point, to size boxes from their text
-        per_pt = (ax.get_xlim()[1] - ax.get_xlim()[0]) / (width * 72)
-        half = {}
         for n in self.nodes:
-            lines = [n.id if n.is_input else f"{n.id} = {_short(n.op)}"]
-            shown = values is None or n.id in values
-            lines.append(f"value {_num(n.value) if shown else '?'}")
-            if grads is not None:
-                g = grads.get(n.id)
-                lines.append(f"grad {'?' if g is None else _num(g)}")
-            chars = max(len(t) for t in lines)
-            if widths is not None:  # a fixed box (monospace: pad with spaces)
-                chars = max(chars, widths[n.id])
-                lines = [t.center(chars) for t in lines]
-            half[n.id] = (chars * 0.6 * 8 / 2 + 0.4 * 8) * per_pt
             face = "#dbeafe" if n.is_input else "#fef3c7"
             if n.id == self.output:
                 face = "#dcfce7"
             lit = n.id == highlight
             ax.text(
-                *xy[n.id],
-                "\n".join(lines),
+                *lay.xy[n.id],
+                "\n".join(self._box_lines(n, values, grads, widths)),
                 ha="center",
                 va="center",
-                fontsize=8,
+                fontsize=_FONT_PT,
                 family="DejaVu Sans Mono",
+                gid=f"node-{n.id}",
                 bbox={
                     "boxstyle": "round,pad=0.4",
                     "facecolor": "#fecaca" if lit else face,
@@ -398,42 +511,37 @@ class ComputationGraph:
                 },
                 zorder=3,
             )
-        span = (xs[1] - xs[0]) if len(xs) > 1 else 1.0
-        to_display = ax.transData.transform
-        to_data = ax.transData.inverted().transform
-        for e in self.edges:
-            (x0, y0), (x1, y1) = xy[e.child], xy[e.parent]
-            start = (x0 + half[e.child] + 0.02, y0)
-            end = (x1 - half[e.parent] - 0.04, y1)
-            skips = round((x1 - x0) / span) > 1
-            rad = 0.0 if not skips else (-0.2 if y1 >= y0 else 0.2)
+        placed: list[tuple[float, float, float, float]] = []
+        for e, route in zip(self.edges, lay.routes, strict=True):
+            points = self._route_points(route, lay, sizes)
             ax.add_patch(
                 FancyArrowPatch(
-                    start,
-                    end,
+                    path=MplPath(points),
                     arrowstyle="-|>",
                     mutation_scale=10,
                     color="#6b7280",
                     linewidth=0.9,
-                    connectionstyle=f"arc3,rad={rad}",
-                    shrinkA=0,
-                    shrinkB=0,
                     zorder=1,
+                    gid=f"edge-{e.child}-{e.parent}",
                 )
             )
-            # the label sits on the curve, 40 % of the way along (matplotlib
-            # bends arc3 edges in display space: a quadratic Bezier)
-            (p0x, p0y), (p2x, p2y) = to_display([start, end])
-            cx = (p0x + p2x) / 2 + rad * (p2y - p0y)
-            cy = (p0y + p2y) / 2 - rad * (p2x - p0x)
-            t = 0.4
-            bx = (1 - t) ** 2 * p0x + 2 * t * (1 - t) * cx + t**2 * p2x
-            by = (1 - t) ** 2 * p0y + 2 * t * (1 - t) * cy + t**2 * p2y
-            lx, ly = to_data([(bx, by)])[0]
+            # the label on the last slanted stretch (a gap between two
+            # columns, where no box is), where it covers no other label
+            (ax0, ay0), (ax1, ay1) = points[-3], points[-2]
+            text = _num(e.local)
+            w, h = len(text) * 0.6 * 7 / 72 / 2 + 0.02, 7 * 1.2 / 72 / 2 + 0.01
+            for t in (0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6):
+                lx, ly = ax0 + t * (ax1 - ax0), ay0 + t * (ay1 - ay0)
+                if not any(
+                    abs(lx - px) < w + pw and abs(ly - py) < h + ph
+                    for px, py, pw, ph in placed
+                ):
+                    break
+            placed.append((lx, ly, w, h))
             ax.text(
                 lx,
                 ly,
-                _num(e.local),
+                text,
                 ha="center",
                 va="center",
                 fontsize=7,
@@ -447,6 +555,31 @@ class ComputationGraph:
                 zorder=2,
             )
 
+    def _route_points(self, route, lay, sizes) -> list[tuple[float, float]]:
+        """The polyline of an edge: out of the child's box to the edge of its
+        column, slanted across each gap, straight through the free slot of
+        each column it skips, into the parent's box."""
+        child, parent = route[0], route[-1]
+        (xc, yc), (xp, yp) = lay.xy[child], lay.xy[parent]
+        ccol, pcol = lay.layer[child], lay.layer[parent]
+        # each column is left and entered level, _STUB clear of its widest box
+        pts = [(xc + sizes[child][0], yc), (xc + lay.half[ccol] + _STUB, yc)]
+        for way in route[1:-1]:
+            x, y = lay.xy[way]
+            edge = lay.half[way[2]] + _STUB
+            pts += [(x - edge, y), (x + edge, y)]
+        pts += [
+            (xp - lay.half[pcol] - _STUB, yp),
+            (xp - sizes[parent][0] - 0.03, yp),
+        ]
+        out = [pts[0]]
+        for p in pts[1:]:
+            if abs(p[0] - out[-1][0]) > 1e-9 or abs(p[1] - out[-1][1]) > 1e-9:
+                out.append(p)
+        if len(out) == 2:  # a straight edge: its label needs a stretch
+            out.insert(1, ((out[0][0] + out[1][0]) / 2, out[0][1]))
+        return out
+
     def animate(self, path=None, *, fps: float = 1.5):
         """The forward pass then the backward pass, one node per frame: each
         value appears as it is computed, then each gradient, the node of the
@@ -459,38 +592,6 @@ class ComputationGraph:
         if path is not None:
             anim.save(path, fps=fps)
         return anim
-
-    def _positions(self) -> dict[str, tuple[float, float]]:
-        """Layered layout: x by layer; within a layer, nodes ordered by the
-        mean position of the nodes they connect to in the previous layers
-        (fewer crossings), ties by evaluation order."""
-        layer = self.layers()
-        per_layer: dict[int, list[Node]] = {}
-        for n in self.nodes:
-            per_layer.setdefault(layer[n.id], []).append(n)
-        users: dict[str, list[str]] = {n.id: [] for n in self.nodes}
-        for e in self.edges:
-            users[e.child].append(e.parent)
-        # order right to left: the output first, then each layer by its users
-        rank: dict[str, float] = {}
-        xy: dict[str, tuple[float, float]] = {}
-        for k in sorted(per_layer, reverse=True):
-            group = per_layer[k]
-            placed = [u for n in group for u in users[n.id] if u in rank]
-            if placed:
-                group = sorted(
-                    group,
-                    key=lambda n: (
-                        sum(rank[u] for u in users[n.id]) / len(users[n.id])
-                        if users[n.id]
-                        else 0.0
-                    ),
-                )
-            m = len(group)
-            for i, n in enumerate(group):
-                rank[n.id] = i - (m - 1) / 2
-                xy[n.id] = (k * 2.4, ((m - 1) / 2 - i) * 1.2)
-        return xy
 
     def to_svg(self, path=None) -> str:
         """The picture as SVG text (deterministic: same graph, same bytes);
@@ -510,10 +611,6 @@ class ComputationGraph:
 
     def _repr_svg_(self) -> str:
         return self.to_svg()
-
-
-def _short(op: str, limit: int = 18) -> str:
-    return op if len(op) <= limit else op[: limit - 1] + "…"
 
 
 def _point_text(point: dict[str, float]) -> str:

@@ -548,13 +548,15 @@ class GraphAnimation(_Frames):
         # boxes sized by their final text, so that frames do not jump
         self._widths = {
             n.id: max(
-                len(n.id if n.is_input else f"{n.id} = {n.op}"[:18]),
+                min(len(n.id if n.is_input else f"{n.id} = {n.op}"), 22),
                 len(f"value {_num(n.value)}"),
                 len(f"grad {_num(final[n.id])}"),
             )
             for n in graph.nodes
         }
-        self.figure = Figure(figsize=graph._size(True, caption=True), dpi=100)
+        self.figure = Figure(
+            figsize=graph._size(True, caption=True, widths=self._widths), dpi=100
+        )
         FigureCanvasAgg(self.figure)
         self.draw(0)
 
