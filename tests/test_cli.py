@@ -308,3 +308,19 @@ def test_negative_scientific_numbers_and_constants_as_arguments(capsys, args, ex
     code, out, err = run(capsys, *args)
     assert code == 0, err
     assert expected in out
+
+
+def test_the_walk_through_in_chinese(tmp_path, capsys):
+    from dfdx.cli import main
+
+    assert main(["--lang", "zh", "--outdir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("dfdx：《动手学深度学习》微积分一节，逐步演示")
+    assert "3. x = 1 处的切线\ny = 2x - 3" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dfdx-error-vs-h.svg",
+        "dfdx-tangent.svg",
+    ]
+    # the walk's --lang does not change a command's own --lang
+    assert main(["--lang", "zh", "diff", "x^2", "--steps"]) == 0
+    assert "Power rule" in capsys.readouterr().out

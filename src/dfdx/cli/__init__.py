@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"dfdx {__version__}")
     parser.add_argument(
+        "--lang",
+        dest="walk_lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the walk-through and its figures (default en)",
+    )
+    parser.add_argument(
         "--outdir",
         default=".",
         help="where the walk-through writes its figures (default: current folder)",

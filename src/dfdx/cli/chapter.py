@@ -425,32 +425,59 @@ def run_plot(args) -> int:
     return 0
 
 
+_WALK = {
+    "head": (
+        "dfdx: the calculus chapter of Dive into Deep Learning, worked through",
+        "dfdx：《动手学深度学习》微积分一节，逐步演示",
+    ),
+    "limit": (
+        "1. The derivative as a limit: (f(x + h) - f(x)) / h at x = 1",
+        "1. 导数是极限：x = 1 处的 (f(x + h) - f(x)) / h",
+    ),
+    "exact": ("2. The exact derivative", "2. 精确导数"),
+    "tangent": ("3. The tangent line at x = 1", "3. x = 1 处的切线"),
+    "figures": ("4. Figures", "4. 图"),
+    "fig_tangent": ("f and its tangent:    {path}", "f 及其切线：        {path}"),
+    "fig_error": ("error versus h:       {path}", "误差随 h 的变化：   {path}"),
+    "next": (
+        'Next: dfdx --help, e.g. dfdx limit "exp(x)" --at 0 --steps 16 --scheme central',
+        '下一步：dfdx --help，例如 dfdx diff "x^x" --steps --lang zh',
+    ),
+}
+
+
 def walk(args) -> int:
-    """The main job: the chapter's example, end to end."""
+    """The main job: the chapter's example, end to end (``--lang zh``: in
+    Chinese, figures included)."""
+    import functools
+
+    from ..i18n import localise
     from ..limits import limit_table
     from ..symbolic import diff, tangent_line
 
+    lang = getattr(args, "walk_lang", "en") or "en"
+    w = functools.partial(localise, _WALK)
     outdir = Path(getattr(args, "outdir", ".") or ".")
     if not outdir.is_dir():
         from ..errors import DfdxError
 
         raise DfdxError(f"--outdir: not a folder: {str(outdir)!r}")
     f = _expression(CHAPTER_F)
-    print("dfdx: the calculus chapter of Dive into Deep Learning, worked through")
+    print(w("head", lang))
     print()
     print(f"f(x) = {f}")
     print()
-    print("1. The derivative as a limit: (f(x + h) - f(x)) / h at x = 1")
+    print(w("limit", lang))
     table = limit_table(f, 1.0)
     print(table)
     print()
     d = diff(f)
-    print("2. The exact derivative")
+    print(w("exact", lang))
     print(f"f'(x) = {d}")
     print(f"f'(1) = {d(1.0):g}")
     print()
     t = tangent_line(f, 1.0)
-    print("3. The tangent line at x = 1")
+    print(w("tangent", lang))
     print(t.equation())
     print()
     import numpy as np
@@ -459,15 +486,19 @@ def walk(args) -> int:
 
     tangent_path = outdir / "dfdx-tangent.svg"
     error_path = outdir / "dfdx-error-vs-h.svg"
-    plot_tangent(f, 1.0, x=np.arange(0, 3, 0.1), output=tangent_path)
-    plot_error_vs_h(f, 1.0, marks=("forward", table.h, table.values), output=error_path)
-    print("4. Figures")
-    print(f"f and its tangent:    {os.fspath(tangent_path)}")
-    print(f"error versus h:       {os.fspath(error_path)}")
-    print()
-    print(
-        'Next: dfdx --help, e.g. dfdx limit "exp(x)" --at 0 --steps 16 --scheme central'
+    plot_tangent(f, 1.0, x=np.arange(0, 3, 0.1), output=tangent_path, lang=lang)
+    plot_error_vs_h(
+        f,
+        1.0,
+        marks=("forward", table.h, table.values),
+        output=error_path,
+        lang=lang,
     )
+    print(w("figures", lang))
+    print(w("fig_tangent", lang, path=os.fspath(tangent_path)))
+    print(w("fig_error", lang, path=os.fspath(error_path)))
+    print()
+    print(w("next", lang))
     return 0
 
 
