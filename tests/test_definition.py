@@ -183,7 +183,7 @@ def test_from_definition_validation():
             "f 在 x = -1 处没有定义，所以在那里不可微。",
         ),
         (
-            "x^(1/3)",
+            "x^(1/4)",  # an even root (x^(1/3) is the real cube root: vertical)
             0,
             "endpoint",
             None,
@@ -210,10 +210,10 @@ def test_sqrt_at_zero_left_side_not_real_says_so_in_chinese():
     assert "does not" not in zh and "inf" not in zh and "右导数" in zh
 
 
-def test_x_two_thirds_at_zero_only_right_side_is_real():
-    # x^(2/3) is x**(2/3) (principal root): not real for x < 0, as dfdx evaluates it
+def test_x_two_thirds_at_zero_is_a_cusp():
+    # x^(2/3) is the real (cube root)², real on both sides: a cusp (issue 10)
     r = dfdx.differentiable("x^(2/3)", at=0)
-    assert r.kind == "endpoint" and r.left is None and r.right == sympy.oo
+    assert r.kind == "cusp" and r.left == -sympy.oo and r.right == sympy.oo
 
 
 def test_acos_at_one_is_a_left_endpoint():

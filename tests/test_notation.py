@@ -11,7 +11,7 @@ import sympy
 from sympy import Abs, exp, log, sin, sqrt
 
 import dfdx
-from dfdx.expr import relu, sigmoid
+from dfdx.expr import real_root, relu, sigmoid
 
 x, y = sympy.symbols("x y")
 
@@ -25,7 +25,7 @@ READINGS = [
     ("x⁻¹", 1 / x),
     ("√x", sqrt(x)),
     ("√(x+1)", sqrt(x + 1)),
-    ("∛x", sympy.cbrt(x)),
+    ("∛x", real_root(x, 1, 3)),
     ("sin^2(x)", sin(x) ** 2),
     ("sin²(x)", sin(x) ** 2),
     ("sin² x", sin(x) ** 2),
@@ -38,7 +38,7 @@ READINGS = [
     ("2 sin x", 2 * sin(x)),
     ("e^x", exp(x)),
     ("e^{2x}", exp(2 * x)),
-    ("x^{1/3}", x ** sympy.Rational(1, 3)),
+    ("x^{1/3}", real_root(x, 1, 3)),
     ("log_2(x)", log(x, 2)),
     ("log_{2}(x)", log(x, 2)),
     ("log10(x)", log(x, 10)),
@@ -59,7 +59,7 @@ READINGS = [
     (r"\frac{1}{x}", 1 / x),
     (r"\frac{x^2 + 1}{x - 1}", (x**2 + 1) / (x - 1)),
     (r"\sqrt{x^2 + 1}", sqrt(x**2 + 1)),
-    (r"\sqrt[3]{x}", x ** sympy.Rational(1, 3)),
+    (r"\sqrt[3]{x}", real_root(x, 1, 3)),
     (r"\sin(x) \cdot x", x * sin(x)),
     (r"\left( x + 1 \right)^2", (x + 1) ** 2),
     (r"\ln x", log(x)),

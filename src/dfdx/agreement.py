@@ -407,10 +407,11 @@ def _autodiff_rows(e, names, point, exact, notes, frameworks) -> list[AgreementR
 
 def _elementary(body):
     """dfdx's own functions written with what every framework's printer knows."""
-    from .expr import relu, sigmoid, softplus
+    from .expr import real_form, relu, sigmoid, softplus
 
     return (
-        body.replace(sigmoid, lambda u: 1 / (1 + sympy.exp(-u)))
+        real_form(body)
+        .replace(sigmoid, lambda u: 1 / (1 + sympy.exp(-u)))
         .replace(softplus, lambda u: sympy.log(1 + sympy.exp(u)))
         .replace(relu, lambda u: sympy.Piecewise((u, u > 0), (0, True)))
     )

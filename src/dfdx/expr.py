@@ -206,11 +206,129 @@ def _np_relu(x):
     return np.maximum(x, 0)
 
 
+class real_root(sympy.Function):
+    r"""The real q-th root of b for an odd q, the textbook meaning of
+    ``b**(1/q)``:
+    ``x^(1/3)`` is -2 at x = -8 (SymPy's ``x**(1/3)`` is the complex principal
+    root there). ``real_root(b, p, q)`` is the real ``b**(p/q)``, kept as
+    ``real_root(b, 1, q)**p`` (``cbrt(x)**2``).
+
+    Only the parser makes it, from what was typed (``x^(1/3)``, ``cbrt(x)``,
+    ``root(x, 3)``), and it prints as ``cbrt(x)`` or ``root(x, 5)``: SymPy's
+    own rewrites (``sqrt(x)**(2/3)`` and
+    ``exp(log(x)/3)`` become ``x**(1/3)``) can never produce it, so a form
+    that is not real for x < 0 is never read as real there."""
+
+    nargs = 3
+
+    @classmethod
+    def eval(cls, b, p, q):
+        if not (p.is_Integer and q.is_Integer and q.is_positive and q % 2 == 1):
+            raise ValueError("real_root(b, p, q) needs integers p and odd q > 0")
+        r = sympy.Rational(p, q)
+        if r.is_Integer:
+            return b**r
+        if r != sympy.Rational(p, q) or sympy.igcd(int(p), int(q)) != 1:
+            return cls(b, r.p, r.q)
+        if b.is_zero:
+            return sympy.S.Zero if r.is_positive else sympy.S.ComplexInfinity
+        if p != 1:  # x^(2/3) = cbrt(x)**2 and x^(-2/3) = 1/cbrt(x)**2, exactly
+            return cls(b, 1, r.q) ** r.p
+        if b.is_negative:  # the real root of a negative number, exactly
+            return (-1) ** int(p) * (-b) ** r
+        if b.is_nonnegative:  # there the principal root is the real one
+            return b**r
+        return None
+
+    @property
+    def exponent(self) -> sympy.Rational:
+        return sympy.Rational(self.args[1], self.args[2])
+
+    def fdiff(self, argindex=1):
+        if argindex != 1:
+            raise sympy.ArgumentIndexError(self, argindex)
+        b, p, q = self.args
+        return self.exponent * real_root(b, p - q, q)  # eval: 1/... if p < q
+
+    def as_real_form(self):
+        """sign(b)·|b|^(p/q) for an odd p, |b|^(p/q) for an even one."""
+        b, p, q = self.args
+        body = sympy.Abs(b) ** self.exponent
+        return sympy.sign(b) * body if int(p) % 2 else body
+
+    def _eval_rewrite_as_Abs(self, b, p, q, **kwargs):
+        return self.as_real_form()
+
+    def _eval_evalf(self, prec):
+        return self.as_real_form()._eval_evalf(prec)
+
+    def _eval_is_extended_real(self):
+        b = self.args[0]
+        if b.is_extended_real and (self.exponent.is_positive or b.is_nonzero):
+            return True
+        return None
+
+    def _eval_as_leading_term(self, x, logx, cdir):
+        return self.as_real_form().as_leading_term(x, logx=logx, cdir=cdir)
+
+    def _eval_nseries(self, x, n, logx, cdir=0):
+        return self.as_real_form()._eval_nseries(x, n, logx, cdir)
+
+    def _sympystr(self, printer):
+        # cbrt(x), root(x, 5): never x**(1/3), which is SymPy's complex
+        # principal root (what exp(log(x)/3) becomes)
+        b, _, q = self.args
+        inner = printer._print(b)
+        return f"cbrt({inner})" if q == 3 else f"root({inner}, {q})"
+
+    def _latex(self, printer, exp=None):
+        b, _, q = self.args
+        tex = rf"\sqrt[{q}]{{{printer._print(b)}}}"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
+
+def _np_real_root(b, p, q):
+    b = np.asarray(b)
+    body = np.abs(b) ** (float(p) / float(q))
+    return np.sign(b) * body if int(p) % 2 else body
+
+
+def real_form(expr):
+    """`expr` with each :class:`real_root` written with sign and Abs (for
+    SymPy's limits and for printers that know only SymPy's functions)."""
+    if not expr.has(real_root):
+        return expr
+    return expr.replace(real_root, lambda b, p, q: real_root(b, p, q).as_real_form())
+
+
+def _odd_root(base, exponent):
+    """base^(p/q) with an odd q as the real root (x^(1/3) = -2 at x = -8), or
+    None: other exponents, and bases known to be nonnegative, keep SymPy's
+    power (the same there)."""
+    if not exponent.is_Rational or exponent.is_Integer or exponent.q % 2 == 0:
+        return None
+    if base.is_nonnegative:
+        return None
+    return real_root(base, exponent.p, exponent.q)
+
+
+def _root(x, n):
+    """root(x, n): the real n-th root for an odd n, the square-root-like
+    principal one (not real below 0) for an even n."""
+    if not (n.is_Integer and n.is_positive):
+        raise ValueError("root(x, n) needs a positive whole number n")
+    if n == 1:
+        return x
+    odd = _odd_root(x, sympy.Rational(1, n))
+    return odd if odd is not None else x ** sympy.Rational(1, n)
+
+
 #: NumPy implementations of the functions SymPy does not know, for lambdify.
 NUMPY_FUNCTIONS: dict[str, Callable] = {
     "sigmoid": _np_sigmoid,
     "softplus": _np_softplus,
     "relu": _np_relu,
+    "real_root": _np_real_root,
 }
 
 
@@ -267,7 +385,8 @@ _FUNCTION_TABLE: dict[str, tuple[Callable, tuple[int, int | None]]] = {
     "log2": (lambda x: sympy.log(x, 2), (1, 1)),
     "log10": (lambda x: sympy.log(x, 10), (1, 1)),
     "sqrt": (sympy.sqrt, (1, 1)),
-    "cbrt": (sympy.cbrt, (1, 1)),
+    "cbrt": (lambda u: _root(u, sympy.Integer(3)), (1, 1)),
+    "root": (_root, (2, 2)),
     "abs": (sympy.Abs, (1, 1)),
     "sign": (sympy.sign, (1, 1)),
     "sigmoid": (sigmoid, (1, 1)),
@@ -837,6 +956,9 @@ class _Builder:
         if self.written and not (left.is_number and right.is_number):
             if op is ast.Pow:
                 # (the evaluated parse, always first, applied the limits)
+                odd = _odd_root(left, right)
+                if odd is not None:
+                    return odd
                 if left is sympy.E:
                     return sympy.exp(right, evaluate=False)
                 return sympy.Pow(left, right, evaluate=False)
@@ -879,6 +1001,9 @@ class _Builder:
             # 0^u is 0 where u > 0 and undefined elsewhere (SymPy's 0**u has
             # the derivative 0**u*log(0), "undefined everywhere")
             return sympy.Piecewise((sympy.S.Zero, exponent > 0))
+        odd = _odd_root(base, exponent)
+        if odd is not None:
+            return odd
         return base**exponent
 
     def _Call(self, node, depth):
@@ -958,7 +1083,7 @@ class _Builder:
             self.fail(f"{name}() cannot take these arguments ({exc})", node)
 
 
-_ROOTS = (sympy.sqrt, sympy.cbrt)
+_ROOTS = (sympy.sqrt,)
 
 
 class _TypedPrinter(StrPrinter):

@@ -21,7 +21,7 @@ import sympy
 
 from ._timelimit import bounded
 from .errors import DfdxError
-from .expr import Expression, as_expression, parse
+from .expr import Expression, as_expression, parse, real_form
 from .i18n import check_lang, localise
 from .symbolic import _wrt_symbol, real_symbols
 
@@ -237,7 +237,7 @@ def _point(at) -> sympy.Expr:
 
 def _sympy_limit(f, x, a, direction: str):
     try:
-        v = sympy.limit(f, x, a, direction)
+        v = sympy.limit(real_form(f), x, a, direction)
     except (NotImplementedError, ValueError, TypeError, AttributeError):
         return None
     if isinstance(v, sympy.Limit) or v.has(sympy.Limit):
@@ -321,7 +321,7 @@ def _samples(f, x, a, direction: str):
     """f at points approaching a from one side, nearest last: each at 50 and
     100 digits, kept only where the two agree (1 - cos(x) at x = 1e-30 loses
     every digit to cancellation at 50). 'complex' when f is not real there."""
-    fn = sympy.lambdify(x, f, modules="mpmath")
+    fn = sympy.lambdify(x, real_form(f), modules="mpmath")
     growth = _growth_guards(f, x)
     out = []
     complex_ = 0

@@ -209,6 +209,10 @@ def _mpmath_functions():
         "Heaviside": heaviside,
         "sign": mpmath.sign,
         "DiracDelta": lambda u: mpmath.mpf(0) if u != 0 else mpmath.nan,
+        "real_root": lambda b, p, q: (
+            (mpmath.sign(b) if int(p) % 2 else 1)
+            * abs(b) ** (mpmath.mpf(int(p)) / int(q))
+        ),
     }
 
 

@@ -23,6 +23,7 @@ from .errors import DfdxError
 from .expr import (
     Expression,
     as_expression,
+    real_root,
     relu,
     replace_written,
     sigmoid,
@@ -652,6 +653,8 @@ class _Builder:
             return self.d_mul(f, x)
         if f.is_Pow:
             return self.d_pow(f, x)
+        if isinstance(f, real_root):
+            return self.d_real_root(f, x)
         if isinstance(f, sympy.log) and len(f.args) == 1:
             arg = f.args[0]
             if (
@@ -785,6 +788,23 @@ class _Builder:
         child = self.d(g, x)
         result = f * self._real(child.result)
         return self.step("log_diff", f, result, x, [child], f=f, g=g, x=x)
+
+    def d_real_root(self, f, x) -> Step:
+        """The power rule for a real root x^(p/q) (odd q), as for any power."""
+        base, p, q = f.args
+        if base != x:
+            return self.chain(f, base, lambda u: real_root(u, p, q), x)
+        n = f.exponent
+        return self.step(
+            "power",
+            f,
+            n * real_root(x, p - q, q),
+            x,
+            message="power_rational",
+            formula=("power", x.name),
+            n=n,
+            x=x,
+        )
 
     def d_function(self, f, x) -> Step:
         arg = f.args[0]

@@ -25,6 +25,7 @@ from .expr import (
     has_huge_numbers,
     is_expression_like,
     number_value,
+    real_form,
     relu,
     sigmoid,
     softplus,
@@ -312,7 +313,7 @@ def _symbolic_limit(e, t):
     if has_huge_numbers(e):  # SymPy's series would grind through huge integers
         return None
     try:
-        value = sympy.limit(e, t, 0, "+")
+        value = sympy.limit(real_form(e), t, 0, "+")
     except (NotImplementedError, ValueError, TypeError, AttributeError):
         return None
     if value in (sympy.oo, -sympy.oo) or _finite_number(value) is not None:
@@ -403,6 +404,9 @@ def derivative_at(expr, at, wrt: str | None = None):
             f"limit {_fmt_sym(limits[0])} from the left and {_fmt_sym(limits[1])} "
             "from the right"
         )
+    if left is not None and left == right and left in (sympy.oo, -sympy.oo):
+        # continuous there (checked above) with an infinite slope on both sides
+        sides += f": a vertical tangent, the line {sym.name} = {_fmt_number(at)}"
     raise NotDifferentiableError(
         f"f({sym.name}) = {e} is not differentiable at {label} ({sides})",
         left=left,
