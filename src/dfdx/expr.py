@@ -1086,6 +1086,24 @@ class _Builder:
 _ROOTS = (sympy.sqrt,)
 
 
+class _ExpressionPrinter(StrPrinter):
+    """SymPy's text, except for SymPy's complex principal odd root of a base
+    that may be negative (what exp(log(x)/3) becomes): printed as the
+    exp-log form it is, since "x**(1/3)" reads back as the real cube root."""
+
+    def _print_Pow(self, expr, rational=False):
+        e = expr.exp
+        if (
+            e.is_Rational
+            and not e.is_Integer
+            and e.q % 2 == 1
+            and expr.base.is_nonnegative is not True
+            and expr.base.free_symbols
+        ):
+            return f"exp({self._print(e)}*log({self._print(expr.base)}))"
+        return super()._print_Pow(expr, rational)
+
+
 class _TypedPrinter(StrPrinter):
     """SymPy's text with the names of the parser (abs, max, min, e), so that
     the text parses back to the same tree."""
@@ -1439,7 +1457,7 @@ class Expression:
 
     def __str__(self) -> str:
         if self._str is None:
-            self._str = sympy.sstr(self.sympy)
+            self._str = _ExpressionPrinter().doprint(self.sympy)
         return self._str
 
     def __repr__(self) -> str:
