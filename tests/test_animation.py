@@ -131,6 +131,9 @@ def test_no_tangent_no_animation():
         dfdx.animate_secants("abs(x)", at=0)
     with pytest.raises(DfdxError, match="at must be finite"):
         dfdx.animate_secants("x^2", at=float("inf"))
+    for bad in (True, "one", None, [1.0]):
+        with pytest.raises(DfdxError, match="at must be a number"):
+            dfdx.animate_secants("x^2", at=bad)
 
 
 def test_a_pole_inside_the_window_is_drawn_as_in_the_static_plots():

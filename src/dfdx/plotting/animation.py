@@ -444,15 +444,11 @@ def animate_secants(
     2.220446049250313
     """
     check_lang(lang)
+    from ..symbolic import _check_point
     from .figures import _check_lim
 
     func, label, var = _function_and_label(f)
-    try:
-        x0 = float(at)
-    except (TypeError, ValueError):
-        raise DfdxError(f"at must be a number, got {at!r}") from None
-    if not math.isfinite(x0):
-        raise DfdxError(f"at must be finite, got {at!r}")
+    x0 = _check_point(at, "at")  # the same rule as tangent_line: no bools
     hs = _h_values(h_values)
     f0 = float(evaluate(func, np.array([x0]))[0])
     if not math.isfinite(f0):
