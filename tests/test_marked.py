@@ -187,3 +187,11 @@ def test_the_learners_notebook_shape(tmp_path):
     sys.modules.pop("saved_calc", None)
     module = _load(out)
     assert callable(module.show_svg) and callable(module.figure_size)
+
+
+@pytest.mark.parametrize(
+    "sources, output", [(None, "m.py"), ([3], "m.py"), ([], "m.py"), ("a.py", None)]
+)
+def test_bad_arguments_are_clear_errors(sources, output, tmp_path):
+    with pytest.raises(DfdxError, match="sources|output"):
+        dfdx.save_marked(sources, output if output is None else tmp_path / output)

@@ -288,10 +288,16 @@ def save_marked(
         raise DfdxError(f"d2l must be 'keep' or 'dfdx', got {d2l!r}")
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
-    paths = [Path(os.fspath(s)) for s in sources]
+    try:
+        paths = [Path(os.fspath(s)) for s in sources]
+        target = Path(os.fspath(output))
+    except TypeError:
+        raise DfdxError(
+            "sources must be file paths (a path or a list of them) and output a "
+            f"path; got {sources!r} and {output!r}"
+        ) from None
     if not paths:
         raise DfdxError("no sources given")
-    target = Path(os.fspath(output))
     if target.suffix != ".py":
         raise DfdxError(f"output must be a .py file, got {str(output)!r}")
     if any(p.resolve() == target.resolve() for p in paths):
