@@ -12,13 +12,14 @@ changes only what changed. A notebook that raises is not written.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 import nbclient
 import nbformat
+
+from dfdx._files import atomic_write
 
 HERE = Path(__file__).resolve().parent
 NOTEBOOKS = ("calculus.ipynb", "calculus-zh.ipynb")
@@ -49,9 +50,7 @@ def build(path: Path) -> None:
         cell.setdefault("id", f"cell-{i}")  # stable ids: rebuilds diff cleanly
     nb.metadata.pop("widgets", None)
     text = nbformat.writes(nb) + "\n"
-    tmp_path = path.with_suffix(".ipynb.tmp")
-    tmp_path.write_text(text, encoding="utf-8")
-    os.replace(tmp_path, path)
+    atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
 def main(argv=None) -> int:

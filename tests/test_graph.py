@@ -394,6 +394,26 @@ def test_kinks_are_noted_not_silently_subgradients():
     assert g.to_dict()["notes"] == list(g.notes)
 
 
+# a 2-2-1 network's loss (27 nodes) and a point
+_NETWORK = (
+    "(sigmoid(w5*tanh(w1*x1 + w2*x2 + b1) + w6*tanh(w3*x1 + w4*x2 + b2) + b3) - t)^2"
+)
+_NETWORK_AT = dict(
+    w1=0.1,
+    w2=-0.2,
+    w3=0.3,
+    w4=0.4,
+    w5=0.5,
+    w6=-0.6,
+    b1=0.1,
+    b2=-0.1,
+    b3=0.2,
+    x1=1,
+    x2=2,
+    t=1,
+)
+
+
 def _crossings(g):
     """Edges drawn under a box they do not touch: (edge, box) pairs, from the
     drawn figure (box extents as rendered, edge polylines as routed)."""
@@ -411,8 +431,9 @@ def _crossings(g):
             ext = t.get_bbox_patch().get_window_extent()
             boxes[gid[5:]] = ext.transformed(to_data)
     assert set(boxes) == {n.id for n in g.nodes}
-    lay = g._drawn_layout
-    sizes = g._box_sizes(None, True)
+    grads = {n.id: n.grad for n in g.nodes}
+    sizes = g._box_sizes(None, grads, None)
+    lay = g._layout(sizes, False)
     bad = []
     for e, route in zip(g.edges, lay.routes):
         pts = g._route_points(route, lay, sizes)
@@ -430,24 +451,14 @@ def _crossings(g):
     "expr, at",
     [
         (  # a 2-2-1 network's loss, 27 nodes
-            "(sigmoid(w5*tanh(w1*x1 + w2*x2 + b1) + w6*tanh(w3*x1 + w4*x2 + b2) + b3) - t)^2",
-            dict(
-                w1=0.1,
-                w2=-0.2,
-                w3=0.3,
-                w4=0.4,
-                w5=0.5,
-                w6=-0.6,
-                b1=0.1,
-                b2=-0.1,
-                b3=0.2,
-                x1=1,
-                x2=2,
-                t=1,
-            ),
+            _NETWORK,
+            _NETWORK_AT,
         ),
         # inputs used again many columns later: edges that skip columns
         ("x + y*sin(sin(sin(sin(x*y)))) + exp(y)", dict(x=0.3, y=0.7)),
+        # inputs whose gradient is much longer than their value: boxes are
+        # sized by the text they show (they were sized by "grad ?")
+        ("(sigmoid(w*x) - t)^2 + w", dict(w=1, x=1, t=1)),
         # 40 nodes
         (" + ".join(f"sin({k}*x)" for k in range(1, 20)), dict(x=0.1)),
     ],
@@ -473,21 +484,8 @@ def test_wide_graphs_have_no_edge_under_another_box_and_nothing_cut(expr, at):
 
 def test_edge_labels_do_not_cover_each_other():
     g = trace(
-        "(sigmoid(w5*tanh(w1*x1 + w2*x2 + b1) + w6*tanh(w3*x1 + w4*x2 + b2) + b3) - t)^2",
-        at=dict(
-            w1=0.1,
-            w2=-0.2,
-            w3=0.3,
-            w4=0.4,
-            w5=0.5,
-            w6=-0.6,
-            b1=0.1,
-            b2=-0.1,
-            b3=0.2,
-            x1=1,
-            x2=2,
-            t=1,
-        ),
+        _NETWORK,
+        at=_NETWORK_AT,
     )
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 

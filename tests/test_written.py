@@ -133,6 +133,31 @@ def _value(e, point):
     return c.real if abs(c.imag) < 1e-20 else None
 
 
+_POINTS = ({x: 0.7, y: 1.3}, {x: 1.9, y: 0.4}, {x: 2.6, y: 2.2})
+
+
+def _parse_or_reject(text):
+    """The parsed text, or Hypothesis told to draw another (a refused text)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return dfdx.parse(text)
+        except DfdxError:
+            assume(False)
+
+
+def _compared(a, b, eps, text) -> int:
+    """At how many points of _POINTS `a` and `b` were compared at 30 digits
+    (both real there) and agreed to `eps`; fails where they differ."""
+    n = 0
+    for point in _POINTS:
+        va, vb = _value(a, point), _value(b, point)
+        if va is not None and vb is not None:
+            assert mpmath.almosteq(va, vb, rel_eps=eps, abs_eps=eps), (text, va, vb)
+            n += 1
+    return n
+
+
 @settings(
     max_examples=150,
     deadline=None,
@@ -140,51 +165,34 @@ def _value(e, point):
 )
 @given(_TEXTS)
 def test_rules_on_the_typed_form_give_sympys_derivative(text):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            f = dfdx.parse(text)
-        except DfdxError:
-            assume(False)
+    f = _parse_or_reject(text)
     assume(x in f.written.free_symbols)
     try:
         steps = dfdx.explain(f, "x")
     except DfdxError:  # a time limit on a monster: refused, not wrong
         assume(False)
-    rule_form = steps.root.result.sympy
-    reference = sympy.diff(f.sympy, x)
-    # SymPy's derivative of the evaluated form, compared at 30 digits
-    compared = 0
-    for point in ({x: 0.7, y: 1.3}, {x: 1.9, y: 0.4}, {x: 2.6, y: 2.2}):
-        a, b = _value(rule_form, point), _value(reference, point)
-        if a is None or b is None:
-            continue
-        compared += 1
-        assert mpmath.almosteq(a, b, rel_eps=1e-12, abs_eps=1e-12), (text, a, b)
+    # the rules' form against SymPy's derivative of the evaluated form
+    assume(_compared(steps.root.result.sympy, sympy.diff(f.sympy, x), 1e-12, text))
     # the typed tree has the value of the evaluated one
-    for point in ({x: 0.7, y: 1.3}, {x: 1.9, y: 0.4}):
-        a, b = _value(f.written, point), _value(f.sympy, point)
-        if a is not None and b is not None:
-            assert mpmath.almosteq(a, b, rel_eps=1e-12, abs_eps=1e-12), text
+    _compared(f.written, f.sympy, 1e-12, text)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(_TEXTS)
 def test_printing_the_typed_form_reparses_to_the_same_tree(text):
+    f = _parse_or_reject(text)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            f = dfdx.parse(text)
-        except DfdxError:
-            assume(False)
-        again = dfdx.parse(f.written_text)
+        again = dfdx.parse(f.written_text)  # must parse: a failure is a bug
     # the same function (SymPy's own form of a constant such as 0.5/(2 + sin 2)
     # depends on the order it was built in, so the values are compared)
-    for point in ({x: 0.7, y: 1.3}, {x: 1.9, y: 0.4}):
-        a, b = _value(again.sympy, point), _value(f.sympy, point)
-        assert (a is None) == (b is None), text
-        if a is not None:
-            assert mpmath.almosteq(a, b, rel_eps=1e-20, abs_eps=1e-20), text
+    for point in _POINTS:
+        assert (_value(again.sympy, point) is None) == (_value(f.sympy, point) is None)
+    _compared(again.sympy, f.sympy, 1e-20, text)
     if f.written is not f.sympy:
         assert _tree(again.written) == _tree(f.written), (text, f.written_text)
 

@@ -228,8 +228,6 @@ class real_root(sympy.Function):
         r = sympy.Rational(p, q)
         if r.is_Integer:
             return b**r
-        if r != sympy.Rational(p, q) or sympy.igcd(int(p), int(q)) != 1:
-            return cls(b, r.p, r.q)
         if b.is_zero:
             return sympy.S.Zero if r.is_positive else sympy.S.ComplexInfinity
         if p != 1:  # x^(2/3) = cbrt(x)**2 and x^(-2/3) = 1/cbrt(x)**2, exactly

@@ -331,12 +331,13 @@ class ComputationGraph:
         grads = None
         if show_grad is not False:
             grads = {n.id: n.grad for n in self.nodes}
-        fig = Figure(figsize=self._size(grads is not None, caption=False), dpi=100)
+        fig = Figure(figsize=self._size(grads, caption=False), dpi=100)
         self._draw(fig, values=None, grads=grads)
         return fig
 
-    def _size(self, grads: bool, caption: bool, widths=None) -> tuple[float, float]:
-        lay = self._layout(self._box_sizes(widths, grads), caption)
+    def _size(self, grads, caption: bool, widths=None) -> tuple[float, float]:
+        """The figure's size in inches for boxes showing `grads` (see _draw)."""
+        lay = self._layout(self._box_sizes(None, grads, widths), caption)
         return lay.width, lay.height
 
     def _box_lines(self, n: Node, values, grads, widths=None) -> list[str]:
@@ -353,13 +354,13 @@ class ComputationGraph:
             lines = [t.center(chars) for t in lines]
         return lines
 
-    def _box_sizes(self, widths, grads: bool) -> dict[str, tuple[float, float]]:
-        """Half width and half height of each box, in inches (from its text:
-        8 pt DejaVu Sans Mono, 0.6 em per character, 1.2 lines)."""
+    def _box_sizes(self, values, grads, widths) -> dict[str, tuple[float, float]]:
+        """Half width and half height of each box, in inches, from the text it
+        shows (8 pt DejaVu Sans Mono, 0.6 em per character, 1.2 lines)."""
         out = {}
         for n in self.nodes:
-            lines = self._box_lines(n, None, {} if grads else None, widths)
-            chars = max(max(len(t) for t in lines), widths[n.id] if widths else 0)
+            lines = self._box_lines(n, values, grads, widths)
+            chars = max(len(t) for t in lines)
             pad = (0.4 * _FONT_PT + 1.5) / 72
             out[n.id] = (
                 chars * 0.602 * _FONT_PT / 2 / 72 + pad,
@@ -458,7 +459,7 @@ class ComputationGraph:
         from matplotlib.patches import FancyArrowPatch
         from matplotlib.path import Path as MplPath
 
-        sizes = self._box_sizes(widths, grads is not None)
+        sizes = self._box_sizes(values, grads, widths)
         lay = self._layout(sizes, caption is not None)
         width, height = fig.get_size_inches()
         # one data unit is one inch in both directions: boxes are sized in inches
@@ -466,7 +467,6 @@ class ComputationGraph:
         ax.set_axis_off()
         ax.set_xlim(0.0, width)
         ax.set_ylim(-lay.top, lay.top)
-        self._drawn_layout = lay
         title = "\n".join(self._title_lines(width))
         fig.suptitle(title, fontsize=10, y=1.0 - 0.1 / height, va="top")
         if caption:

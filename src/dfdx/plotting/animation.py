@@ -9,6 +9,7 @@ secant turns into the tangent until h ≈ 1e-8, then falls apart again.
 
 from __future__ import annotations
 
+import abc
 import functools
 import html
 import io
@@ -99,17 +100,19 @@ class SecantFrame:
     error: float
 
 
-class _Frames:
+class _Frames(abc.ABC):
     """Output shared by the animations: ``.figure`` shows frame i after
     ``.draw(i)``; frames are written as GIF, MP4 or an HTML page."""
 
     figure: Figure
 
-    def __len__(self) -> int:  # pragma: no cover - defined by subclasses
-        raise NotImplementedError
+    @abc.abstractmethod
+    def __len__(self) -> int:
+        """The number of frames."""
 
-    def draw(self, i: int):  # pragma: no cover - defined by subclasses
-        raise NotImplementedError
+    @abc.abstractmethod
+    def draw(self, i: int):
+        """Show frame `i` on :attr:`figure`."""
 
     # -- output ------------------------------------------------------------
     def _animation(self, fps: float):
@@ -551,7 +554,7 @@ class GraphAnimation(_Frames):
             for n in graph.nodes
         }
         self.figure = Figure(
-            figsize=graph._size(True, caption=True, widths=self._widths), dpi=100
+            figsize=graph._size(final, caption=True, widths=self._widths), dpi=100
         )
         FigureCanvasAgg(self.figure)
         self.draw(0)

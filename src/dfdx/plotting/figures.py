@@ -122,17 +122,9 @@ def math_label(e, prefix: str = "", lang: str = "en") -> str:
 
 
 def _unicode_form(e) -> str:
-    """One line of Unicode math (x², 3⋅x, √x); SymPy's text where the pretty
-    form needs several lines (fractions, exp)."""
-    import sympy
-
-    try:
-        pretty = sympy.pretty(e.sympy, use_unicode=True, wrap_line=False)
-    except Exception:  # a printer failure must not cost the figure  # noqa: BLE001
-        pretty = "\n"
-    if "\n" in pretty:
-        return str(e).replace("**", "^").replace("*", "⋅")
-    return pretty
+    """The expression on one line, ^ for powers and ⋅ for products (SymPy's
+    pretty form puts exponents and fractions on lines of their own)."""
+    return str(e).replace("**", "^").replace("*", "⋅")
 
 
 def _function_and_label(f, name: str = "f"):
