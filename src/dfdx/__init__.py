@@ -79,6 +79,8 @@ _EXPORTS = {
     "plot_tangent_plane": "plotting.fields",
     "animate_secants": "plotting.animation",
     "SecantAnimation": "plotting.animation",
+    "explore": "plotting.explorer",
+    "Explorer": "plotting.explorer",
     # time limits
     "set_time_limit": "_timelimit",
     "get_time_limit": "_timelimit",
@@ -130,6 +132,8 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .numeric import DerivativeResult, derivative
     from .plotting import d2l
+    from .plotting.animation import SecantAnimation, animate_secants
+    from .plotting.explorer import Explorer, explore
     from .plotting.fields import plot_gradient_field, plot_tangent_plane
     from .plotting.figures import plot_function, plot_tangent
     from .solutions import Exercise, Exercises, exercises

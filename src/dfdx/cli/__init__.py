@@ -32,6 +32,7 @@ examples:
   dfdx tangent "x^3 - 1/x" --at 1        tangent line y = 4x - 4
   dfdx plot "x^3 - 1/x" --tangent-at 1 --xlim 0 3 -o g.svg
   dfdx animate "x^2" --at 1 -o secants.gif   the secant turning into the tangent
+  dfdx explore "x^3 - 2x" --at 1 -o page.html  move x0 and h in a browser page
   dfdx diff "x^x" --steps --lang zh      the rules, step by step (English or 中文)
   dfdx grad "3x1^2 + 5exp(x2)" --at x1=1,x2=0
   dfdx chain "u = x*y + z^2; x = a + b; y = a*b; z = a - b" --wrt a

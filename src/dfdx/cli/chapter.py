@@ -1,5 +1,5 @@
 """The chapter's commands: the walk-through, ``limit``, ``diff``, ``tangent``,
-``animate`` and ``plot``."""
+``animate``, ``explore`` and ``plot``."""
 
 from __future__ import annotations
 
@@ -133,6 +133,36 @@ def register(sub, common) -> None:
     )
     add_lang(p, "the labels and titles")
     p.set_defaults(handler=run_animate)
+
+    p = add_command(
+        sub,
+        "explore",
+        help="an offline HTML page: move x0 and h, watch the secant, the tangent, "
+        "the quotients and their errors",
+        examples=(
+            '  dfdx explore "x^3 - 2x" --at 1 -o explore.html\n'
+            '  dfdx explore "sin(x)/x" --at 2 --xlim -10 10 -o sinc.html\n'
+            '  dfdx explore "exp(x)" --at 0 --lang zh -o 导数.html'
+        ),
+    )
+    p.add_argument("expr", help="the function of one variable")
+    p.add_argument(
+        "--at", type=parse_float, default=0.0, help="the starting x0 (default 0)"
+    )
+    p.add_argument("-o", "--output", required=True, help="the page (.html)")
+    p.add_argument(
+        "--xlim",
+        nargs=2,
+        type=parse_float,
+        metavar=("LOW", "HIGH"),
+        help="the window (default x0 - 3 to x0 + 3)",
+    )
+    p.add_argument(
+        "--h", type=parse_float, default=0.5, help="the starting step (default 0.5)"
+    )
+    p.add_argument("--label", help="the function's name on the page")
+    add_lang(p, "the page's words")
+    p.set_defaults(handler=run_explore)
 
     p = add_command(
         sub,
@@ -373,6 +403,27 @@ def run_animate(args) -> int:
         f"  best h = {best.h:.2g} (error {best.error:.2g}); at h = {last.h:.2g} "
         f"the quotient is {last.quotient:.15g} (error {last.error:.2g})"
     )
+    return 0
+
+
+def run_explore(args) -> int:
+    from ..plotting.explorer import explore
+
+    page = explore(
+        args.expr,
+        at=args.at,
+        path=args.output,
+        xlim=args.xlim,
+        h=args.h,
+        label=args.label,
+        lang=args.lang,
+    )
+    print(f"{args.output}: an offline page (plotly.js inlined); open it in a browser")
+    print(f"  f in the browser:  {page.function_js}")
+    if page.derivative_js is None:
+        print("  f' cannot be computed in the browser; the page says so")
+    else:
+        print(f"  f' in the browser: {page.derivative_js}")
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -121,10 +122,19 @@ def math_label(e, prefix: str = "", lang: str = "en") -> str:
     return text
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
 def _unicode_form(e) -> str:
-    """The expression on one line, ^ for powers and ⋅ for products (SymPy's
-    pretty form puts exponents and fractions on lines of their own)."""
-    return str(e).replace("**", "^").replace("*", "⋅")
+    """The expression on one line: integer powers as superscripts (x³, x⁻²),
+    other powers with ^, ⋅ for products and − for minus (SymPy's pretty form
+    puts exponents and fractions on lines of their own)."""
+    text = re.sub(
+        r"\*\*(\d+|\(-\d+\))",
+        lambda m: m.group(1).strip("()").translate(_SUPERSCRIPT),
+        str(e),
+    )
+    return text.replace("**", "^").replace("*", "⋅").replace(" - ", " − ")
 
 
 def _function_and_label(f, name: str = "f"):

@@ -1,0 +1,355 @@
+"""The explorer page: generated JavaScript against Python, the page in a real
+headless Chromium (network blocked), injection, errors, the CLI.
+
+The browser tests need Playwright and a system Chromium (Debian's
+``chromium``; ``.ci/run`` installs it and sets DFDX_REQUIRE_BROWSER, which turns
+a missing browser into a failure instead of a skip).
+"""
+
+import json
+import math
+import os
+import shutil
+
+import numpy as np
+import pytest
+import sympy
+
+import dfdx
+from dfdx.cli import main
+from dfdx.errors import DfdxError, ParseError, UndefinedError
+from dfdx.jscode import HELPERS, javascript
+from dfdx.plotting.sampling import evaluate
+
+# Every function the parser knows, in at least one expression (38 in all).
+EXPRESSIONS = [
+    "x^3 - 2x",
+    "sin(x) + cos(2x)",
+    "tan(x/3)",
+    "cot(x) + sec(x/4)",
+    "csc(x + 0.1)",
+    "asin(x/3) + acos(x/4)",
+    "atan(x) + arctan(2x)",
+    "arcsin(x/5) - arccos(x/6)",
+    "acot(x) + arccot(x + 1)",
+    "asec(x) + arcsec(x - 3)",
+    "acsc(x) + arccsc(x + 4)",
+    "sinh(x) + cosh(x/2)",
+    "tanh(x) + coth(x)",
+    "sech(x) + csch(x)",
+    "asinh(x) + arsinh(2x) + arcsinh(x/3)",
+    "acosh(x) + arcosh(x + 2) + arccosh(x + 3)",
+    "atanh(x/3) + artanh(x/4) + arctanh(x/5)",
+    "exp(-x^2/2)",
+    "log(x) + ln(x + 1)",
+    "log2(x) + log10(x)",
+    "log(x, 3) + log(x + 5, 2)",
+    "sqrt(x^2 + 1) + sqrt(x)",
+    "cbrt(x) + root(x, 5)",
+    "x^(1/3) + x^(2/5)",
+    "abs(x) * x",
+    "sign(x) + abs(x - 1)",
+    "sigmoid(x) + sigmoid(-3x)",
+    "relu(x) + ReLU(1 - x)",
+    "softplus(x) + softplus(-40x)",
+    "max(x, x^2) + min(x, 1 - x)",
+    "max(x, 0.5, sin(x))",
+    "norm(x, 1)",
+    "norm(x, 2, x^2)",
+    "logsumexp(x, 2x, 800)",
+    "x^x",
+    "e^x * pi",
+    "1/(x^2 - 1)",
+    "x^-1.5 + 2^x",
+]
+POINTS = [-2.3, -0.7, -0.2, 0.3, 0.9, 1.7, 2.6]
+
+
+def _find_chromium():
+    for name in (os.environ.get("DFDX_CHROMIUM"), "chromium", "chromium-browser"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = _find_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if chromium is None or sync_playwright is None:
+        why = "no system Chromium" if chromium is None else "Playwright missing"
+        if os.environ.get("DFDX_REQUIRE_BROWSER"):
+            pytest.fail(f"{why}: the browser tests cannot run")
+        pytest.skip(why)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+class Page:
+    """A page opened from a file with every network request refused; records
+    requests, console errors and script errors."""
+
+    def __init__(self, browser, path):
+        self.context = browser.new_context(viewport={"width": 1200, "height": 1100})
+        self.requests, self.errors = [], []
+        self.context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith("file:")
+                else route.abort()
+            ),
+        )
+        self.page = self.context.new_page()
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on(
+            "console",
+            lambda m: self.errors.append(m.text) if m.type == "error" else None,
+        )
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.errors.append("dialog"), d.dismiss()))
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+
+    def value(self, id_):
+        return float(self.page.get_attribute(f"#{id_}", "data-value"))
+
+    def set_range(self, id_, value):
+        self.page.eval_on_selector(
+            f"#{id_}",
+            "(e, v) => { e.value = v; e.dispatchEvent(new Event('input')); }",
+            str(value),
+        )
+
+    def close(self):
+        self.context.close()
+
+
+def _close(a, b, rel=1e-12):
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= rel * max(abs(a), abs(b)) + 1e-300
+
+
+def _python_quotients(e, x0, h):
+    f0, f1, fm = evaluate(e, np.array([x0, x0 + h, x0 - h]))
+    return (f1 - f0) / h, (f1 - fm) / (2 * h)
+
+
+def test_generated_javascript_agrees_with_python(browser):
+    """f and f' of 38 expressions, every function the parser knows, at 7
+    points: the browser's values equal NumPy's to 1e-12 (NaN where NumPy has
+    NaN: outside the domain)."""
+    x = sympy.Symbol("x")
+    cases = []
+    for text in EXPRESSIONS:
+        e = dfdx.parse(text)
+        d = e.diff("x")
+        for expr in (e, d):
+            code = javascript(expr.sympy, [x])
+            cases.append((text, code, evaluate(expr, np.array(POINTS)).tolist()))
+    page = browser.new_page()
+    try:
+        got = page.evaluate(
+            """([helpers, cases, xs]) => {
+                const H = new Function("return " + helpers + ";")();
+                return cases.map(c => {
+                    const g = new Function("_dfdx", "_dfdx_arg0", "return (" + c + ");");
+                    return xs.map(x => { const v = g(H, x);
+                        return isFinite(v) ? v : null; });
+                });
+            }""",
+            [HELPERS, [c[1] for c in cases], POINTS],
+        )
+    finally:
+        page.close()
+    finite = 0
+    for (text, code, want), have in zip(cases, got):
+        for x0, a, b in zip(POINTS, want, have):
+            b = math.nan if b is None else b
+            assert _close(a, b), f"{text}: {code} at x = {x0}: Python {a!r}, JS {b!r}"
+            finite += math.isfinite(a)
+    assert finite > 400  # most points are inside the domains
+
+
+def test_the_page_in_a_browser_matches_python(browser, tmp_path):
+    path = tmp_path / "explore.html"
+    e = dfdx.parse("x^3 - 2x")
+    dfdx.explore(e, at=1, path=path)
+    p = Page(browser, path)
+    try:
+        assert p.value("x0-value") == 1 and p.value("h-value") == 0.5
+        assert p.value("exact") == 1.0  # 3x^2 - 2 at 1
+        for logh in ("-1", "-3", "-8", "-12", "-15"):
+            p.set_range("h-slider", logh)
+            h = 10.0 ** float(logh)
+            assert _close(p.value("h-value"), h)
+            h = p.value("h-value")
+            forward, central = _python_quotients(e, 1.0, h)
+            assert _close(p.value("forward"), forward), logh
+            assert _close(p.value("central"), central), logh
+            assert _close(p.value("forward-error"), abs(forward - 1.0)), logh
+        # h = 1e-15: round-off, as Python: the quotient is 1.11..., not 1
+        assert p.value("forward") == pytest.approx(1.1102230246251565, rel=1e-12)
+        # the x0 slider, moved from the keyboard as a user would
+        p.page.focus("#x0-slider")
+        p.page.keyboard.press("ArrowRight")
+        x0 = p.value("x0-value")
+        assert x0 == pytest.approx(1.02)
+        forward, central = _python_quotients(e, x0, 1e-15)
+        assert _close(p.value("forward"), forward)
+        assert _close(p.value("exact"), 3 * x0 * x0 - 2, rel=1e-15)
+        # the number box
+        p.page.fill("#x0-input", "-1.5")
+        p.page.press("#x0-input", "Enter")
+        assert p.value("x0-value") == -1.5
+        assert p.value("f0") == evaluate(e, np.array([-1.5]))[0]
+        # the derivative toggle shows f' (a second curve with data)
+        p.page.check("#show-derivative")
+        visible = p.page.evaluate("document.getElementById('plot-f').data[1].visible")
+        assert visible is True
+        p.page.screenshot(path=str(tmp_path / "explore.png"), full_page=True)
+        assert (tmp_path / "explore.png").stat().st_size > 10_000
+        assert p.errors == []
+        assert [u for u in p.requests if not u.startswith("file:")] == []
+    finally:
+        p.close()
+
+
+def test_dragging_along_the_curve_moves_x0(browser, tmp_path):
+    path = tmp_path / "drag.html"
+    e = dfdx.parse("sin(x)")
+    dfdx.explore(e, at=0, path=path, xlim=(-3, 3))
+    p = Page(browser, path)
+    try:
+        box = p.page.locator("#plot-f .nsewdrag").first.bounding_box()
+        y = box["y"] + box["height"] / 2
+        p.page.mouse.move(box["x"] + box["width"] * 0.5, y)
+        p.page.mouse.down()
+        p.page.mouse.move(box["x"] + box["width"] * 0.75, y, steps=8)
+        p.page.mouse.up()
+        x0 = p.value("x0-value")
+        assert 1.0 < x0 < 2.0  # three quarters across -3..3 is 1.5
+        assert p.value("f0") == pytest.approx(math.sin(x0), rel=1e-15)
+        assert _close(p.value("exact"), math.cos(x0))
+        assert p.errors == []
+    finally:
+        p.close()
+
+
+def test_a_kink_is_said_not_hidden(browser, tmp_path):
+    """relu at 0: the formula of f' gives Heaviside(0) = 0; the page does not
+    show that as the derivative, it says the derivative may not exist."""
+    path = tmp_path / "relu.html"
+    dfdx.explore("relu(x)", at=0, path=path)
+    p = Page(browser, path)
+    try:
+        assert math.isnan(p.value("exact"))
+        assert "kink" in p.page.text_content("#notes")
+        p.page.fill("#x0-input", "1")
+        p.page.press("#x0-input", "Enter")
+        assert p.value("exact") == 1.0 and p.page.text_content("#notes") == ""
+    finally:
+        p.close()
+
+
+HOSTILE = [
+    "</script><script>window.__pwned = 1</script>",
+    '"><img src=x onerror="window.__pwned = 1">',
+    "'; window.__pwned = 1; '",
+    "<!-- {f} {{ }} \u2028 & &amp;",
+]
+
+
+@pytest.mark.parametrize("label", HOSTILE)
+def test_hostile_labels_stay_text(browser, tmp_path, label):
+    path = tmp_path / "hostile.html"
+    page = dfdx.explore("x^2", at=1, label=label, path=path)
+    data = page.html.split('id="dfdx-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data and ">" not in data
+    assert json.loads(data)["label"] == label
+    p = Page(browser, path)
+    try:
+        assert p.page.evaluate("window.__pwned") is None
+        title = p.page.text_content("#title")
+        assert label in title
+        assert p.page.locator("img").count() == 0
+        assert p.errors == []
+    finally:
+        p.close()
+
+
+def test_chinese_page(browser, tmp_path):
+    path = tmp_path / "zh.html"
+    dfdx.explore("exp(x)", at=0, lang="zh", path=path)
+    p = Page(browser, path)
+    try:
+        assert p.page.evaluate("document.documentElement.lang") == "zh"
+        assert "探索" in p.page.text_content("#title")
+        assert "前向差商" in p.page.text_content("table")
+        assert p.value("exact") == 1.0
+        p.page.screenshot(path=str(tmp_path / "zh.png"), full_page=True)
+        assert p.errors == []
+    finally:
+        p.close()
+
+
+def test_expressions_cannot_carry_markup():
+    with pytest.raises(ParseError):
+        dfdx.explore("x</script><script>alert(1)</script>")
+    with pytest.raises(ParseError):
+        dfdx.explore('x + "<img onerror=1>"')
+
+
+def test_variable_names_do_not_reach_the_code():
+    """A variable called Math or constructor is renamed: the code keeps
+    JavaScript's Math."""
+    page = dfdx.explore("sin(Math) + Math^2", at=1)
+    assert page.function_js == "_dfdx.square(_dfdx_arg0) + Math.sin(_dfdx_arg0)"
+    code = javascript(dfdx.parse("constructor^3").sympy, [sympy.Symbol("constructor")])
+    assert code == "Math.pow(_dfdx_arg0, 3)"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"f": "x*y"}, "one variable"),
+        ({"f": math.sin}, "needs an expression"),
+        ({"f": "log(x)", "at": -1}, "undefined at x = -1"),
+        ({"f": "x^2", "at": 9, "xlim": (0, 2)}, "outside xlim"),
+        ({"f": "x^2", "h": 0}, "h must be from 1e-15 to 1"),
+        ({"f": "x^2", "h": True}, "h must be from 1e-15 to 1"),
+        ({"f": "x^2", "h": "big"}, "h must be a number"),
+        ({"f": "x^2", "at": True}, "at"),
+        ({"f": "x^2", "lang": "fr"}, "lang must be one of"),
+        ({"f": "x^2", "label": 3}, "label must be text"),
+        ({"f": "x^2", "path": "page.png"}, "an .html file"),
+        ({"f": "x^2", "xlim": (2, 1)}, "xlim"),
+        ({"f": "log(x)", "at": -2, "xlim": (-3, -1)}, "undefined"),
+    ],
+)
+def test_bad_input_is_refused(kwargs, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    f = kwargs.pop("f")
+    with pytest.raises((DfdxError, UndefinedError)) as info:
+        dfdx.explore(f, **kwargs)
+    assert message in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_explore(tmp_path, capsys):
+    out = tmp_path / "page.html"
+    code = main(["explore", "x^3 - 2x", "--at", "1", "-o", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "f' in the browser: 3*_dfdx.square(_dfdx_arg0) - 2" in printed
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    code = main(["explore", "x*y", "-o", str(tmp_path / "bad.html")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "one variable" in err
+    assert not (tmp_path / "bad.html").exists()
