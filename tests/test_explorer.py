@@ -331,6 +331,9 @@ def test_variable_names_do_not_reach_the_code():
         ({"f": "x^2", "path": "page.png"}, "an .html file"),
         ({"f": "x^2", "xlim": (2, 1)}, "xlim"),
         ({"f": "log(x)", "at": -2, "xlim": (-3, -1)}, "undefined"),
+        ({"f": "x^2", "at": 1e300}, "too narrow"),
+        ({"f": "x^2", "at": 1, "xlim": (1, 1 + 1e-14)}, "too narrow"),
+        ({"f": "x^2", "at": 0, "xlim": (-1e308, 1e308)}, "too wide"),
     ],
 )
 def test_bad_input_is_refused(kwargs, message, tmp_path, monkeypatch):
@@ -340,6 +343,13 @@ def test_bad_input_is_refused(kwargs, message, tmp_path, monkeypatch):
         dfdx.explore(f, **kwargs)
     assert message in str(info.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_huge_values_still_make_a_page():
+    """f near the largest doubles: the y-range stays finite (the page's JSON
+    holds no infinity)."""
+    page = dfdx.explore("1e307 * x", at=1, xlim=(0, 17))
+    assert all(math.isfinite(v) for v in page.ylim)
 
 
 def test_cli_explore(tmp_path, capsys):

@@ -51,7 +51,7 @@ def test_exercise_1_on_the_books_grid_has_no_warning_and_no_connector():
     # the tangent y = 4x - 4 with its equation in the legend
     tx, ty = tangent.get_xydata().T
     np.testing.assert_allclose(ty, 4 * tx - 4)
-    assert tangent.get_label() == "Tangent line (x=1): y = 4x - 4"
+    assert tangent.get_label() == "Tangent line at $x = 1$: $y = 4 x - 4$"
     assert tangent.get_linestyle() == "--"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "pole at x = 0" in legend

@@ -246,13 +246,22 @@ def _ylim(y: np.ndarray, suggested) -> tuple[float, float]:
         return float(suggested[0]), float(suggested[1])
     finite = y[np.isfinite(y)]
     lo, hi = float(finite.min()), float(finite.max())
-    pad = 0.08 * (hi - lo) if hi > lo else max(1.0, abs(lo) * 0.1)
-    return lo - pad, hi + pad
+    with np.errstate(over="ignore"):
+        pad = 0.08 * (hi - lo) if hi > lo else max(1.0, abs(lo) * 0.1)
+        padded = (lo - pad, hi + pad)
+    # near the largest doubles the padding overflows: the bare range then
+    return padded if all(map(math.isfinite, padded)) else (lo, hi)
 
 
 def _slider_step(lo: float, hi: float) -> float:
-    """A round step giving about 400 positions: 1, 2 or 5 times a power of 10."""
+    """A round step giving about 400 positions: 1, 2 or 5 times a power of 10.
+    Refuses a window too narrow for 400 distinct doubles."""
     raw = (hi - lo) / 400
+    if not (math.isfinite(raw) and raw > 1e-12 * max(1.0, abs(lo), abs(hi))):
+        raise DfdxError(
+            f"the window {lo:g} to {hi:g} is too narrow (or too wide) for the "
+            "x₀ slider: give an xlim whose width is at least 1e-9 of its values"
+        )
     power = 10.0 ** math.floor(math.log10(raw))
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
 
@@ -335,6 +344,7 @@ def explore(
     xlim = _check_lim(xlim, "xlim") or (x0 - 3.0, x0 + 3.0)
     if not xlim[0] <= x0 <= xlim[1]:
         raise DfdxError(f"at = {x0:g} is outside xlim {xlim}")
+    step = _slider_step(*xlim)
     f0 = e(x0) if e.variables else float(e())
     if not (isinstance(f0, float) and math.isfinite(f0)):
         f0 = float(np.asarray(f0, dtype=float)) if np.isrealobj(f0) else math.nan
@@ -369,7 +379,7 @@ def explore(
         "logh": math.log10(h0),
         "xlim": list(xlim),
         "ylim": list(ylim),
-        "step": _slider_step(*xlim),
+        "step": step,
         "poles": [float(p) for p in s.poles],
         "words": {k: _w(k, lang) for k in _WORDS if k != "title"},
     }

@@ -125,6 +125,26 @@ def math_label(e, prefix: str = "", lang: str = "en") -> str:
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
+def _tangent_label(tangent, var: str, lang: str) -> str:
+    """The tangent's legend entry: its point and equation typeset by mathtext
+    in English (``Tangent line at $x = 1$: $y = 4 x - 4$``), plain text beside
+    Chinese words or when mathtext cannot draw the LaTeX."""
+    import sympy
+    from matplotlib.mathtext import MathTextParser
+
+    plain = _w("tangent", lang, var=var, p=_num(tangent.point), eq=tangent.equation())
+    if lang != "en":
+        return plain
+    v = sympy.latex(sympy.Symbol(var))
+    text = f"Tangent line at ${v} = {_num(tangent.point)}$: ${tangent.latex}$"
+    try:
+        for piece in re.findall(r"\$[^$]*\$", text):
+            MathTextParser("path").parse(piece)
+    except (ValueError, RuntimeError):
+        return plain
+    return text
+
+
 def _unicode_form(e) -> str:
     """The expression on one line: integer powers as superscripts (x³, x⁻²),
     other powers with ^, ⋅ for products and − for minus (SymPy's pretty form
@@ -223,7 +243,7 @@ def plot_function(
     >>> import numpy as np, dfdx
     >>> ax = dfdx.plot_function("x^3 - 1/x", np.arange(0, 3, 0.1), tangent_at=1)
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
-    ['$f(x) = x^{3} - \\\\frac{1}{x}$', 'Tangent line (x=1): y = 4x - 4', 'pole at x = 0']
+    ['$f(x) = x^{3} - \\\\frac{1}{x}$', 'Tangent line at $x = 1$: $y = 4 x - 4$', 'pole at x = 0']
     """
     check_lang(lang)
     func, label, var = _function_and_label(f)
@@ -255,9 +275,7 @@ def plot_function(
             tx,
             tangent(tx),
             "m--",
-            label=_w(
-                "tangent", lang, var=var, p=_num(tangent.point), eq=tangent.equation()
-            ),
+            label=_tangent_label(tangent, var, lang),
         )
         ax.plot([tangent.point], [tangent.value], "o", color="m", markersize=4)
     for p in s.poles:
@@ -320,7 +338,7 @@ def plot_tangent(f, at, **kwargs):
     >>> import dfdx
     >>> ax = dfdx.plot_tangent("3x^2 - 4x", 1, xlim=(0, 3))
     >>> ax.lines[1].get_label()
-    'Tangent line (x=1): y = 2x - 3'
+    'Tangent line at $x = 1$: $y = 2 x - 3$'
     """
     return plot_function(f, tangent_at=at, **kwargs)
 
