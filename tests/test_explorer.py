@@ -345,6 +345,23 @@ def test_bad_input_is_refused(kwargs, message, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda e: e(1.0),
+        lambda e: dfdx.explore(e, at=1),
+        lambda e: dfdx.animate_secants(e, at=1),
+        lambda e: dfdx.limit_table(e, 1),
+    ],
+)
+def test_undefined_functions_are_refused_not_crashed(call):
+    """A name with no values (undefined_functions=True) used to reach NumPy's
+    generated code as a NameError; evaluating it is now a DfdxError."""
+    e = dfdx.parse("g(x) + h(x)", undefined_functions=True)
+    with pytest.raises(DfdxError, match="undefined"):
+        call(e)
+
+
 def test_huge_values_still_make_a_page():
     """f near the largest doubles: the y-range stays finite (the page's JSON
     holds no infinity)."""

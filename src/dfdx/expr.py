@@ -1357,6 +1357,19 @@ def lambdify_numpy(symbols, expr):
     real-valued meanings (NaN where undefined), and ``log(exp(a) + exp(b))`` is
     evaluated without overflow. An unevaluated derivative is a DfdxError.
     """
+    from sympy.core.function import AppliedUndef
+
+    undefined = sorted({type(a).__name__ for a in expr.atoms(AppliedUndef)})
+    if undefined:
+        raise DfdxError(
+            f"cannot evaluate {_short(expr)}: "
+            + (
+                f"{undefined[0]} is an undefined function (a name with no values)"
+                if len(undefined) == 1
+                else f"{', '.join(undefined)} are undefined functions (names "
+                "with no values)"
+            )
+        )
     # private argument names: lambdify also puts the names of the symbols in
     # the namespace of the generated code, where 'maximum' would hide NumPy's
     private = [sympy.Symbol(f"_dfdx_arg{i}") for i in range(len(symbols))]
