@@ -209,6 +209,11 @@ def test_the_page_in_a_browser_matches_python(browser, tmp_path):
         p.page.press("#x0-input", "Enter")
         assert p.value("x0-value") == -1.5
         assert p.value("f0") == evaluate(e, np.array([-1.5]))[0]
+        # a value outside the window is not taken silently
+        p.page.fill("#x0-input", "10")
+        p.page.press("#x0-input", "Enter")
+        assert p.value("x0-value") == 4.0  # the window is 1 ± 3
+        assert "outside" in p.page.text_content("#notes")
         # the derivative toggle shows f' (a second curve with data)
         p.page.check("#show-derivative")
         visible = p.page.evaluate("document.getElementById('plot-f').data[1].visible")

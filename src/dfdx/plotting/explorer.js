@@ -36,7 +36,7 @@
     el.setAttribute("data-value", String(v));
   }
 
-  var state = { x0: D.x0, logh: D.logh, derivative: false };
+  var state = { x0: D.x0, logh: D.logh, derivative: false, clamped: false };
 
   // the curve, broken at the poles Python found and where f is undefined
   var xs = [], ys = [], dys = [];
@@ -142,6 +142,7 @@
     show("forward-error", errF);
     show("central-error", errC);
     var notes = [];
+    if (state.clamped) notes.push(W.clamped);
     if (!isFinite(q.f0)) notes.push(W.undefined_at);
     else if (!isFinite(q.f1)) notes.push(W.undefined_step);
     if (q.x1 === x0) notes.push(W.rounds);
@@ -158,6 +159,7 @@
     v = Number(v);
     if (!isFinite(v)) return;
     state.x0 = Math.min(Math.max(v, D.xlim[0]), D.xlim[1]);
+    state.clamped = state.x0 !== v;
     draw();
   }
   var slider = $("x0-slider");

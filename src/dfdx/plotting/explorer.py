@@ -76,6 +76,10 @@ _WORDS = {
         "在此 x₀ 处导数公式遇到折点或跳跃（|·|、sign、relu 或 max）："
         "f′(x₀) 可能不存在；请用 dfdx.differentiable 判断。",
     ),
+    "clamped": (
+        "x₀ is kept inside the window: the value typed was outside it.",
+        "x₀ 保持在窗口之内：输入的值在窗口之外。",
+    ),
     "exact_undefined": ("f′ is undefined at x₀.", "f′ 在 x₀ 处无定义。"),
     "how": (
         "Drag along the curve or click it to move x₀. Everything is computed in "
