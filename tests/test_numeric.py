@@ -832,3 +832,74 @@ def test_vectorized_auto_batches_only_functions_that_take_batches():
         assert all(len(c) == 1 for c in calls[3:])  # after the probe: one point a time
     with pytest.raises(DfdxError, match="True, False or 'auto'"):
         gradient(rosen, x, vectorized="yes")
+
+
+# -- the scalar Richardson path ------------------------------------------------
+_SCALAR_FUNCTIONS = {
+    "math.sin": math.sin,
+    "np.sin": np.sin,
+    "exp": np.exp,
+    "abs (kink)": abs,
+    "x^3 - 1/x": lambda x: x**3 - 1 / x,
+    "tanh": np.tanh,
+    "sin(1/x)": lambda x: np.sin(1 / x),
+    "log": np.log,
+    "relu (scalar code)": lambda x: max(x, 0.0),
+    "text": "x^2*exp(-x)",
+    "float32 model": lambda x: np.float32(np.sin(x)),
+    "returns None": lambda x: None,
+    "raises": lambda x: 1 / 0,
+    "relu kink (arrays)": lambda x: np.maximum(x, 0.0),
+}
+
+
+def _key(call):
+    try:
+        r = call()
+    except Exception as exc:  # the same error from both paths
+        return (type(exc).__name__, str(exc))
+    return (repr(float(r.df)), repr(float(r.error)), r.nfev, r.status, r.method)
+
+
+@pytest.mark.parametrize("name", list(_SCALAR_FUNCTIONS))
+@pytest.mark.parametrize(
+    "x", [1.0, 0.0, 0.05, -1.3, 30.0, 1e4, 1e-3, 0, 7, np.float64(2.5), 10**400]
+)
+@pytest.mark.parametrize("method", ["richardson", "auto"])
+def test_scalar_paths_equal_the_general_path(name, x, method, monkeypatch):
+    """One float x: the Python-float paths (Richardson, the kink check) give
+    the same df, error, nfev and status as the array engine, bit for bit (or
+    the same error), including the kink status at abs(0) and the per-point
+    fallback of scalar-only functions."""
+    from dfdx import numeric
+
+    f = _SCALAR_FUNCTIONS[name]
+    fast = _key(lambda: numeric.derivative(f, x, method=method))
+    monkeypatch.setattr(numeric, "_scalar_richardson", lambda *args: None)
+    monkeypatch.setattr(numeric, "_scalar_kink", lambda *args: None)
+    general = _key(lambda: numeric.derivative(f, x, method=method))
+    assert fast == general
+
+
+def test_scalar_richardson_is_taken_and_exact():
+    """The fast path is the one that runs for a float (not a silent fallback)
+    and its answer is right."""
+    from dfdx import numeric
+
+    res = numeric._scalar_richardson(
+        math.sin,
+        1.0,
+        {
+            "n": 1,
+            "method": "richardson",
+            "step": None,
+            "rtol": None,
+            "atol": None,
+            "max_stages": 4,
+        },
+    )
+    assert res is not None
+    res = res[0]
+    assert res.status == 0
+    assert abs(float(res.df) - math.cos(1.0)) <= 1e-14
+    assert float(res.error) >= abs(float(res.df) - math.cos(1.0))

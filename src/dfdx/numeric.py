@@ -684,8 +684,16 @@ def _neville_one(D, R, ratio, powers):
     """:func:`_neville` for one float64 point, in Python floats: the same IEEE
     operations in the same order, so the same numbers, without the overhead of
     NumPy calls on 1-element arrays."""
-    d = D.reshape(-1).tolist()
-    r = R.reshape(-1).tolist()
+    values = _neville_floats(
+        D.reshape(-1).tolist(), R.reshape(-1).tolist(), ratio, powers
+    )
+    shape = D.shape[1:]
+    return tuple(np.full(shape, v) for v in values)
+
+
+def _neville_floats(d: list, r: list, ratio, powers):
+    """The Neville tableau of the quotients `d` (rounding estimates `r`) of
+    one point: (value, error, truncation, rounding) as floats."""
     best, best_trunc, best_rnd, best_score = d[-1], math.inf, r[-1], math.inf
     prev, prev_r = d, r
     for k in range(1, len(d)):
@@ -708,8 +716,7 @@ def _neville_one(D, R, ratio, powers):
                 best, best_trunc, best_rnd, best_score = v, t, rr, score
         prev, prev_r = cur, cur_r
     err = best_trunc + best_rnd if math.isfinite(best) else math.inf
-    shape = D.shape[1:]
-    return tuple(np.full(shape, v) for v in (best, err, best_trunc, best_rnd))
+    return best, err, best_trunc, best_rnd
 
 
 def _neville(xp, D, R, ratio, powers):
@@ -1330,6 +1337,10 @@ def derivative(
     options: dict[str, Any] = dict(
         n=n, method=method, step=step, rtol=rtol, atol=atol, max_stages=max_stages
     )
+    if method == "richardson" and n == 1 and type(x) in (float, int, np.float64):
+        fast = _scalar_richardson(f, x, options)
+        if fast is not None:
+            return _flag_kinks(fast[1], x, fast[0], options)
     try:
         return _flag_kinks(f, x, _derivative_impl(f, x, **options), options)
     except DfdxError as exc:
@@ -1352,6 +1363,10 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
     if n > 2 or not isinstance(x, (int, float, np.ndarray, np.generic)):
         return res
     f = _resolve_f(f)[0]
+    if n == 1 and type(x) in (float, int, np.float64) and res.status == 0:
+        kink = _scalar_kink(f, x, float(res.df), options["atol"])
+        if kink is not None:
+            return dataclasses.replace(res, status=-6) if kink else res
     xa = np.asarray(x)
     if xa.dtype.kind not in "fiu":
         return res
@@ -1376,22 +1391,8 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
         return res
     if raw.dtype.kind == "f":  # f's own rounding (a float32 model at float64 x)
         eps = max(eps, float(np.finfo(raw.dtype).eps))
-    V = raw.astype(float)
-    f0, f1, f2, g1, g2 = V
     with np.errstate(all="ignore"):
-        if n == 1:
-            right = (-3 * f0 + 4 * f1 - f2) / (2 * h)
-            left = (3 * f0 - 4 * g1 + g2) / (2 * h)
-            rel = 1e-4
-            rnd = 16 * eps * np.abs(V).sum(axis=0) / h
-        else:
-            right = (f0 - 2 * f1 + f2) / h**2
-            left = (f0 - 2 * g1 + g2) / h**2
-            rel = 5e-2
-            rnd = 16 * eps * np.abs(V).sum(axis=0) / h**2
-        size = np.maximum(np.maximum(np.abs(left), np.abs(right)), np.abs(df[cand]))
-        tol = rel * size + 100 * rnd + (options["atol"] or 0.0)
-        kink = np.abs(right - left) > tol
+        kink = _kinks(raw.astype(float), h, df[cand], eps, n, options["atol"])
     if not kink.any():
         return res
     new_status = status.copy()
@@ -1402,6 +1403,153 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
 
 
 derivative.__doc__ = _derivative_impl.__doc__
+
+
+def _scalar_richardson(f, x, options) -> tuple[DerivativeResult, Callable] | None:
+    """``derivative(f, x, method='richardson')`` for one float x, n = 1, in
+    Python floats: the general path's calls of f (same points, same array
+    shapes, the same per-point fallback for f that take only scalars), the
+    same quotients, tableau, stopping rule and error, so the same result,
+    without the array machinery (a few times faster). Returns the result and
+    the f to check for a kink with (the per-point wrapper where it was needed).
+
+    Returns None, having decided nothing, where the general path has more to
+    do: an invalid option, non-finite x or values, a float32 f, an f that
+    raises or returns something other than one float64 per point."""
+    fn, variables = _resolve_f(f)
+    if variables is not None and len(variables) > 1:
+        return None
+    n, method, step, rtol, atol, max_stages = (options[k] for k in _OPTION_NAMES)
+    try:
+        _, step, rtol, atol, max_stages = _common_options(
+            n, method, step, rtol, atol, max_stages
+        )
+    except DfdxError:
+        return None
+    try:
+        x = float(x)
+    except OverflowError:  # an int beyond float64: the general path says so
+        return None
+    if not math.isfinite(x):
+        return None
+    state = {"f": fn}
+
+    def values(points: list) -> list | None:
+        P = np.array(points).reshape(-1, 1)
+        try:
+            out = _call(state["f"], P)
+        except DfdxError as exc:
+            if state["f"] is not fn or not _scalar_only(exc):
+                return None
+            state["f"] = _pointwise(fn)  # as the general path retries
+            try:
+                out = _call(state["f"], P)
+            except DfdxError:
+                return None
+        if (
+            not isinstance(out, np.ndarray)
+            or out.dtype != np.float64
+            or out.shape != P.shape
+        ):
+            return None
+        v = out.reshape(-1).tolist()
+        return v if all(map(math.isfinite, v)) else None
+
+    eps = _EPS64
+    rtol = eps**0.75 if rtol is None else rtol
+    atol = 0.0 if atol is None else atol
+    h0 = step if step is not None else 0.5
+    s = abs(x) * math.sqrt(eps)
+    s = s if s > 1.0 else 1.0
+    best, best_err, nfev, converged = math.nan, math.inf, 0, False
+    for stage in range(max_stages):
+        hs = [
+            (x + h0 * _RATIO ** (stage * _LADDER + j) * s) - x for j in range(_LADDER)
+        ]
+        v = values([p for h in hs for p in (h + x, -h + x)])
+        if v is None:
+            return None
+        nfev += 2 * _LADDER
+        d, r = [], []
+        for j, h in enumerate(hs):
+            a, b = v[2 * j], v[2 * j + 1]
+            d.append((0.0 + 0.5 * a + -0.5 * b) / h)
+            r.append(4 * eps * (0.0 + 0.5 * abs(a) + 0.5 * abs(b)) / h)
+        if not all(map(math.isfinite, d)):
+            return None
+        val, err, trunc, rnd = _neville_floats(d, r, _RATIO, 2)
+        better = err < best_err
+        if better:
+            best, best_err = val, err
+        tol = atol + rtol * abs(best)
+        tol = tol if tol >= 0.0 else 0.0
+        if better and (trunc <= tol or trunc <= rnd) and math.isfinite(best):
+            converged = True
+            break
+    if not math.isfinite(best):
+        return None
+    result = DerivativeResult(
+        df=np.float64(best),
+        error=np.float64(best_err + eps * abs(best)),
+        nfev=nfev,
+        status=0 if converged else -1,
+        method="richardson",
+        kind="derivative",
+        n=1,
+    )
+    return result, state["f"]
+
+
+_OPTION_NAMES = ("n", "method", "step", "rtol", "atol", "max_stages")
+
+
+def _scalar_kink(f, x, df: float, atol) -> bool | None:
+    """:func:`_flag_kinks` for one float x and n = 1 in Python floats: the
+    same call of f (five points, shape (5, 1)) and the same numbers. None
+    where the array code must decide (a value that is not float64)."""
+    try:
+        x = float(x)
+    except OverflowError:
+        return None
+    if not math.isfinite(x):
+        return None
+    h = _EPS64 ** (1 / 3) * (abs(x) if abs(x) > 1.0 else 1.0)
+    h = (x + h) - x
+    P = np.array([x, x + h, x + 2 * h, x - h, x - 2 * h]).reshape(5, 1)
+    try:
+        raw = _call(f, P)
+    except (DfdxError, TypeError, ValueError):
+        return False  # as the array code: no evidence of a kink
+    if (
+        not isinstance(raw, np.ndarray)
+        or raw.dtype != np.float64
+        or raw.shape != P.shape
+    ):
+        return None
+    with np.errstate(all="ignore"):
+        return bool(_kinks(raw.reshape(-1).tolist(), h, df, _EPS64, 1, atol))
+
+
+def _kinks(V, h, df, eps: float, n: int, atol):
+    """Whether the one-sided derivatives (n = 1) or second differences (n = 2)
+    from the values V = f at (x, x+h, x+2h, x-h, x-2h) disagree beyond
+    truncation and rounding. V's rows are arrays (one entry per point) or
+    floats; the same operations in the same order either way."""
+    f0, f1, f2, g1, g2 = V
+    total = abs(f0) + abs(f1) + abs(f2) + abs(g1) + abs(g2)  # as NumPy's sum(axis=0)
+    if n == 1:
+        right = (-3 * f0 + 4 * f1 - f2) / (2 * h)
+        left = (3 * f0 - 4 * g1 + g2) / (2 * h)
+        rel = 1e-4
+        rnd = 16 * eps * total / h
+    else:
+        right = (f0 - 2 * f1 + f2) / h**2
+        left = (f0 - 2 * g1 + g2) / h**2
+        rel = 5e-2
+        rnd = 16 * eps * total / h**2
+    size = np.maximum(np.maximum(abs(left), abs(right)), abs(df))
+    tol = rel * size + 100 * rnd + (atol or 0.0)
+    return abs(right - left) > tol
 
 
 def _scalar_only(exc: DfdxError) -> bool:
