@@ -385,3 +385,27 @@ def test_cli_explore(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "one variable" in err
     assert not (tmp_path / "bad.html").exists()
+
+
+def test_notebook_display_is_the_same_page(browser, tmp_path):
+    """_repr_html_ (how Jupyter and VS Code show the page): an iframe whose
+    srcdoc is the page; it runs there, and a hostile label stays text."""
+    label = '</iframe><script>window.__pwned = 1</script>"'
+    page = dfdx.explore("x^2", at=1, label=label)
+    host = tmp_path / "notebook.html"
+    host.write_text(f"<html><body>{page._repr_html_()}</body></html>", "utf-8")
+    context = browser.new_context()
+    try:
+        p = context.new_page()
+        errors = []
+        p.on("pageerror", lambda e: errors.append(str(e)))
+        p.goto(host.as_uri())
+        frame = p.frames[1]
+        frame.wait_for_selector("body[data-ready='1']", timeout=30_000)
+        assert float(frame.get_attribute("#exact", "data-value")) == 2.0
+        assert label in frame.text_content("#title")
+        assert p.evaluate("window.__pwned") is None
+        assert frame.evaluate("window.__pwned") is None
+        assert errors == []
+    finally:
+        context.close()
