@@ -35,6 +35,7 @@ from .expr import (
     is_expression_like,
     lambdify_numpy,
 )
+from .simplify import at_most
 from .symbolic import (
     _finite_number,
     _fmt_number,
@@ -300,7 +301,10 @@ def _diff(e: Expression, wrt: str) -> Expression:
     real, back = real_symbols(e.sympy)
     rsym = next((r for r in back if r.name == wrt), sympy.Symbol(wrt, real=True))
     d = sympy.diff(real, rsym)
-    if sympy.count_ops(d) <= MAX_SIMPLIFY_OPS:
+    # count_ops walks the whole tree (half the time of a network's gradient);
+    # a form of at most 40 operations has at most about 4 nodes per operation
+    # (x/y: 5 nodes, 1 operation), so past 6 per operation counting is moot
+    if at_most(d, 6 * MAX_SIMPLIFY_OPS) and sympy.count_ops(d) <= MAX_SIMPLIFY_OPS:
         d = _tidy(d)
     return Expression(d.xreplace(back))
 
