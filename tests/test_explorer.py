@@ -263,6 +263,30 @@ def test_a_kink_is_said_not_hidden(browser, tmp_path):
         p.close()
 
 
+def test_poles_and_overflow_are_said_and_drawn_without_errors(browser, tmp_path):
+    """1/x at its pole and at 1e-300 (f' overflows): plotly is never given
+    an infinity or a 1e300 coordinate (it logged SVG errors), f is undefined
+    at the pole, and an infinite f' is called infinite, not undefined."""
+    path = tmp_path / "pole.html"
+    dfdx.explore("1/x", at=1, path=path)
+    p = Page(browser, path)
+    try:
+        for x0, note in (("0", "f is undefined"), ("1e-300", "infinite")):
+            p.page.fill("#x0-input", x0)
+            p.page.press("#x0-input", "Enter")
+            p.set_range("h-slider", "-1")
+            assert note in p.page.text_content("#notes")
+        assert math.isnan(p.value("f0")) is False  # f(1e-300) = 1e300
+        assert p.value("exact") == -math.inf
+        p.page.fill("#x0-input", "0")
+        p.page.press("#x0-input", "Enter")
+        assert math.isnan(p.value("f0")) and math.isnan(p.value("forward"))
+        assert math.isnan(p.value("exact"))
+        assert p.errors == []
+    finally:
+        p.close()
+
+
 HOSTILE = [
     "</script><script>window.__pwned = 1</script>",
     '"><img src=x onerror="window.__pwned = 1">',

@@ -6,16 +6,18 @@
   var D = JSON.parse(document.getElementById("dfdx-data").textContent);
   var W = D.words;
   var helpers = new Function("return " + D.helpers + ";")();
-  function compile(code) {
+  // finite: f is undefined where it is not a finite number (1/0), as Python's
+  // plots and tables say; f' keeps its infinities (a vertical tangent)
+  function compile(code, finite) {
     if (code === null) return null;
     var g = new Function("_dfdx", "_dfdx_arg0", "return (" + code + ");");
     return function (x) {
       var v = g(helpers, x);
-      return typeof v === "number" ? v : NaN;
+      return typeof v !== "number" || (finite && !isFinite(v)) ? NaN : v;
     };
   }
-  var f = compile(D.f);
-  var df = compile(D.df);
+  var f = compile(D.f, true);
+  var df = compile(D.df, false);
   var N = 801;
   var HMIN = -15, HMAX = 0;
 
@@ -38,6 +40,12 @@
 
   var state = { x0: D.x0, logh: D.logh, derivative: false, clamped: false };
 
+  // a y-coordinate plotly can draw: within a wide margin of the window
+  // (SVG cannot take 1e300 or an infinity: far points are left out)
+  var span = D.ylim[1] - D.ylim[0];
+  var YLO = D.ylim[0] - 1000 * span, YHI = D.ylim[1] + 1000 * span;
+  function drawable(y) { return isFinite(y) && y > YLO && y < YHI ? y : null; }
+
   // the curve, broken at the poles Python found and where f is undefined
   var xs = [], ys = [], dys = [];
   (function () {
@@ -49,11 +57,11 @@
         xs.push(poles[k]); ys.push(null); dys.push(null); k++;
       }
       var y = f(x);
-      xs.push(x); ys.push(isFinite(y) ? y : null);
+      xs.push(x); ys.push(drawable(y));
       if (df) {
         helpers.touched = false;
         var d = df(x);
-        dys.push(isFinite(d) && !helpers.touched ? d : null);
+        dys.push(!helpers.touched ? drawable(d) : null);
       }
     }
   })();
@@ -85,9 +93,15 @@
     }
     return { h: hs, forward: fe, central: ce };
   }
+  // the line through (x0, y0) with this slope, cut to where it is drawable
   function line(x0, y0, slope) {
     var lo = D.xlim[0], hi = D.xlim[1];
-    if (!isFinite(slope) || !isFinite(y0)) return { x: [], y: [] };
+    if (!isFinite(slope) || drawable(y0) === null) return { x: [], y: [] };
+    if (slope !== 0) {
+      var a = x0 + (YLO - y0) / slope, b = x0 + (YHI - y0) / slope;
+      lo = Math.max(lo, Math.min(a, b));
+      hi = Math.min(hi, Math.max(a, b));
+    }
     return { x: [lo, hi], y: [y0 + slope * (lo - x0), y0 + slope * (hi - x0)] };
   }
 
@@ -97,7 +111,8 @@
   function draw() {
     var x0 = state.x0, h = Math.pow(10, state.logh);
     var q = quotients(x0, h), ex = exact(x0);
-    var d = ex.kink ? NaN : ex.value;
+    // no derivative where f itself is undefined, nor where the formula meets a kink
+    var d = ex.kink || !isFinite(q.f0) ? NaN : ex.value;
     var sec = line(x0, q.f0, q.forward), tan = line(x0, q.f0, d);
     var traces = [
       { x: xs, y: ys, mode: "lines", name: D.label, line: { color: "#1f77b4", width: 2.5 }, hoverinfo: "x+y" },
@@ -105,7 +120,7 @@
         line: { color: "#9467bd", width: 2, dash: "dot" }, hoverinfo: "skip" },
       { x: sec.x, y: sec.y, mode: "lines", name: W.secant, line: { color: "#d62728", width: 2 }, hoverinfo: "skip" },
       { x: tan.x, y: tan.y, mode: "lines", name: W.tangent, line: { color: "#2ca02c", width: 2, dash: "dash" }, hoverinfo: "skip" },
-      { x: [x0, q.x1], y: [q.f0, isFinite(q.f1) ? q.f1 : null], mode: "markers", name: W.points,
+      { x: [x0, q.x1], y: [drawable(q.f0), drawable(q.f1)], mode: "markers", name: W.points,
         marker: { size: [12, 9], color: ["#000000", "#d62728"] }, hoverinfo: "x+y" }
     ];
     var layout = {
@@ -148,7 +163,8 @@
     if (q.x1 === x0) notes.push(W.rounds);
     if (!df) notes.push(W.no_exact);
     else if (ex.kink) notes.push(W.kink);
-    else if (!isFinite(d) && isFinite(q.f0)) notes.push(W.exact_undefined);
+    else if (isNaN(d) && isFinite(q.f0)) notes.push(W.exact_undefined);
+    else if (!isFinite(d) && isFinite(q.f0)) notes.push(W.exact_infinite);
     text("notes", notes.join(" "));
     $("x0-slider").value = String(x0);
     $("x0-input").value = String(x0);

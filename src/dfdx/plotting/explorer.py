@@ -80,6 +80,11 @@ _WORDS = {
         "x₀ is kept inside the window: the value typed was outside it.",
         "x₀ 保持在窗口之内：输入的值在窗口之外。",
     ),
+    "exact_infinite": (
+        "f′(x₀) is infinite here (a vertical tangent) or too large for double "
+        "precision.",
+        "f′(x₀) 在此为无穷大（竖直切线），或超出双精度范围。",
+    ),
     "exact_undefined": ("f′ is undefined at x₀.", "f′ 在 x₀ 处无定义。"),
     "how": (
         "Drag along the curve or click it to move x₀. Everything is computed in "
