@@ -174,3 +174,40 @@ def test_math_beside_chinese_words_draws_no_missing_glyph_boxes(tmp_path, caplog
     ]
     assert not [t for t in titles if "$" in t and fonts.has_cjk(t)]
     assert any(t.startswith("exp(x)，x = 0 处") for t in titles)
+
+
+def test_computation_graph_in_chinese(tmp_path):
+    """The graph's drawing and its animation in Chinese: the words are
+    Chinese, every box is wide enough for its Chinese text, and the PNG and
+    GIF are written with no missing-glyph warning (warnings are errors)."""
+    _require_font()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    g = dfdx.trace("(sigmoid(w*x + b) - t)^2", at={"w": 0.5, "x": 2, "b": -0.5, "t": 1})
+    g.backward()
+    fig = g.figure(lang="zh")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+    assert any("\n值 " in t for t in texts)
+    assert any("\n梯度 " in t for t in texts)
+    assert any("处" in t for t in texts) and any("局部导数" in t for t in texts)
+    # the layout reserves room by the text's width in monospace cells, a
+    # Chinese character taking two: each drawn box fits the room reserved
+    renderer = canvas.get_renderer()
+    sizes = g._box_sizes(None, {n.id: n.grad for n in g.nodes}, None, "zh")
+    drawn = 0
+    for t in fig.findobj(matplotlib.text.Text):
+        gid = t.get_gid() or ""
+        if not gid.startswith("node-"):
+            continue
+        box = t.get_bbox_patch().get_window_extent(renderer)
+        half_width = sizes[gid[5:]][0]
+        assert box.width / fig.dpi <= 2 * half_width + 0.02, t.get_text()
+        drawn += 1
+    assert drawn == len(g.nodes)
+    save_figure(fig, tmp_path / "graph.png")
+    anim = g.animate(tmp_path / "bp.gif", lang="zh")
+    assert anim.captions[0].startswith("前向：输入")
+    assert anim.captions[-1].startswith("完成：")
+    assert (tmp_path / "bp.gif").stat().st_size > 10_000

@@ -30,8 +30,38 @@ import sympy
 from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import Expression, as_expression, number_value, replace_written
+from .i18n import check_lang, localise
 from .symbolic import _finite_number as _float
 from .symbolic import _fmt_number, at_kink
+
+#: The words of the graph's picture, in English and Chinese.
+_WORDS = {
+    "value": ("value", "值"),
+    "grad": ("grad", "梯度"),
+    "title": ("f = {f}   at {point}", "f = {f}，在 {point} 处"),
+    "legend": (
+        "red: local derivative ∂(node)/∂(input) on each edge",
+        "红色：每条边上的局部导数 ∂(节点)/∂(输入)",
+    ),
+    "legend_grad": (
+        ";  grad = ∂f/∂node from the backward pass",
+        "；梯度 = 反向传播得到的 ∂f/∂节点",
+    ),
+    "legend_pending": (" (? = not yet computed)", "（? = 尚未计算）"),
+    "crowded": (
+        ".  {n} nodes: beyond {limit} the picture is crowded; .table() lists "
+        "every node",
+        "。共 {n} 个节点：超过 {limit} 个时图很拥挤；.table() 列出全部节点",
+    ),
+}
+
+
+def text_width(text: str) -> int:
+    """Width of `text` in monospace cells: Chinese characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
 
 __all__ = ["trace", "ComputationGraph", "Node", "Edge", "BackwardStep", "MAX_NODES"]
 
@@ -314,7 +344,7 @@ class ComputationGraph:
         low = min(layer.values())
         return {k: v - low for k, v in layer.items()}
 
-    def figure(self, *, show_grad: bool | None = None):
+    def figure(self, *, show_grad: bool | None = None, lang: str = "en"):
         """A matplotlib Figure of the graph (no pyplot state is touched).
 
         Data flows left to right to the output; each box shows the
@@ -322,45 +352,51 @@ class ComputationGraph:
         :meth:`backward` has run: not yet computed, never a made-up 0; with
         ``show_grad=True`` the backward pass is run first, with
         ``show_grad=False`` there is no gradient line); each edge is labelled
-        with its local derivative.
+        with its local derivative. ``lang='zh'`` writes the words in Chinese.
         """
         from matplotlib.figure import Figure
 
+        check_lang(lang)
         if show_grad and any(n.grad is None for n in self.nodes):
             self.backward()
         grads = None
         if show_grad is not False:
             grads = {n.id: n.grad for n in self.nodes}
-        fig = Figure(figsize=self._size(grads, caption=False), dpi=100)
-        self._draw(fig, values=None, grads=grads)
+        fig = Figure(figsize=self._size(grads, caption=False, lang=lang), dpi=100)
+        self._draw(fig, values=None, grads=grads, lang=lang)
         return fig
 
-    def _size(self, grads, caption: bool, widths=None) -> tuple[float, float]:
+    def _size(
+        self, grads, caption: bool, widths=None, lang: str = "en"
+    ) -> tuple[float, float]:
         """The figure's size in inches for boxes showing `grads` (see _draw)."""
-        lay = self._layout(self._box_sizes(None, grads, widths), caption)
+        lay = self._layout(self._box_sizes(None, grads, widths, lang), caption, lang)
         return lay.width, lay.height
 
-    def _box_lines(self, n: Node, values, grads, widths=None) -> list[str]:
+    def _box_lines(self, n: Node, values, grads, widths=None, lang="en") -> list[str]:
         head = n.id if n.is_input else f"{n.id} = {n.op}"
         # long operations wrap onto more lines: nothing is cut
         lines = [head[i : i + _WRAP] for i in range(0, len(head), _WRAP)]
         shown = values is None or n.id in values
-        lines.append(f"value {_num(n.value) if shown else '?'}")
+        value, grad = localise(_WORDS, "value", lang), localise(_WORDS, "grad", lang)
+        lines.append(f"{value} {_num(n.value) if shown else '?'}")
         if grads is not None:
             g = grads.get(n.id)
-            lines.append(f"grad {'?' if g is None else _num(g)}")
+            lines.append(f"{grad} {'?' if g is None else _num(g)}")
         if widths is not None:  # a fixed box (monospace: pad with spaces)
-            chars = max(max(len(t) for t in lines), widths[n.id])
-            lines = [t.center(chars) for t in lines]
+            chars = max(max(text_width(t) for t in lines), widths[n.id])
+            lines = [_center(t, chars) for t in lines]
         return lines
 
-    def _box_sizes(self, values, grads, widths) -> dict[str, tuple[float, float]]:
+    def _box_sizes(
+        self, values, grads, widths, lang: str = "en"
+    ) -> dict[str, tuple[float, float]]:
         """Half width and half height of each box, in inches, from the text it
         shows (8 pt DejaVu Sans Mono, 0.6 em per character, 1.2 lines)."""
         out = {}
         for n in self.nodes:
-            lines = self._box_lines(n, values, grads, widths)
-            chars = max(len(t) for t in lines)
+            lines = self._box_lines(n, values, grads, widths, lang)
+            chars = max(text_width(t) for t in lines)
             pad = (0.4 * _FONT_PT + 1.5) / 72
             out[n.id] = (
                 chars * 0.602 * _FONT_PT / 2 / 72 + pad,
@@ -368,7 +404,7 @@ class ComputationGraph:
             )
         return out
 
-    def _layout(self, sizes, caption: bool) -> _Layout:
+    def _layout(self, sizes, caption: bool, lang: str = "en") -> _Layout:
         """Columns by layer; an edge that skips columns passes through a free
         slot of each column between (a waypoint), so that every slanted
         stretch of an edge lies in a gap between columns, where there are no
@@ -431,14 +467,22 @@ class ComputationGraph:
             for i, k in enumerate(keys):
                 xy[k] = (xs[c], ((m - 1) / 2 - i) * _ROW)
         top_y = (rows - 1) / 2 * _ROW + _ROW / 2
-        title_lines = len(self._title_lines(width))
+        title_lines = len(self._title_lines(width, lang))
         head = 0.25 + 0.2 * title_lines + (0.3 if caption else 0.0)
         height = 2 * top_y + head + 0.35
         return _Layout(xy, routes, half, layer, width, height, top_y, head)
 
-    def _title_lines(self, width: float) -> list[str]:
-        title = f"f = {self.expression.written_text}   at {_point_text(self.point)}"
+    def _title_lines(self, width: float, lang: str = "en") -> list[str]:
+        title = localise(
+            _WORDS,
+            "title",
+            lang,
+            f=self.expression.written_text,
+            point=_point_text(self.point),
+        )
         per_line = max(40, int(width * 72 / (10 * 0.55)))
+        if lang != "en":  # Chinese characters are about twice as wide
+            per_line = per_line * len(title) // max(text_width(title), 1)
         return textwrap.wrap(title, per_line, break_on_hyphens=False) or [title]
 
     def _draw(
@@ -450,6 +494,7 @@ class ComputationGraph:
         highlight: str | None = None,
         caption: str | None = None,
         widths: dict | None = None,
+        lang: str = "en",
     ) -> None:
         """Draw the graph on `fig`: `values` the ids whose value is shown (all
         when None, '?' for the others), `grads` id -> gradient or None (not yet
@@ -459,15 +504,15 @@ class ComputationGraph:
         from matplotlib.patches import FancyArrowPatch
         from matplotlib.path import Path as MplPath
 
-        sizes = self._box_sizes(values, grads, widths)
-        lay = self._layout(sizes, caption is not None)
+        sizes = self._box_sizes(values, grads, widths, lang)
+        lay = self._layout(sizes, caption is not None, lang)
         width, height = fig.get_size_inches()
         # one data unit is one inch in both directions: boxes are sized in inches
         ax = fig.add_axes((0.0, 0.35 / height, 1.0, 2 * lay.top / height))
         ax.set_axis_off()
         ax.set_xlim(0.0, width)
         ax.set_ylim(-lay.top, lay.top)
-        title = "\n".join(self._title_lines(width))
+        title = "\n".join(self._title_lines(width, lang))
         fig.suptitle(title, fontsize=10, y=1.0 - 0.1 / height, va="top")
         if caption:
             fig.text(
@@ -479,15 +524,14 @@ class ComputationGraph:
                 fontsize=8.5,
                 color="#b91c1c",
             )
-        legend = "red: local derivative ∂(node)/∂(input) on each edge"
+        legend = localise(_WORDS, "legend", lang)
         if grads is not None:
-            legend += ";  grad = ∂f/∂node from the backward pass"
+            legend += localise(_WORDS, "legend_grad", lang)
             if any(g is None for g in grads.values()):
-                legend += " (? = not yet computed)"
+                legend += localise(_WORDS, "legend_pending", lang)
         if len(self.nodes) > READABLE_NODES:
-            legend += (
-                f".  {len(self.nodes)} nodes: beyond {READABLE_NODES} the picture is "
-                "crowded; .table() lists every node"
+            legend += localise(
+                _WORDS, "crowded", lang, n=len(self.nodes), limit=READABLE_NODES
             )
         fig.text(0.01, 0.01, legend, fontsize=7, color="#6b7280")
         for n in self.nodes:
@@ -497,7 +541,7 @@ class ComputationGraph:
             lit = n.id == highlight
             ax.text(
                 *lay.xy[n.id],
-                "\n".join(self._box_lines(n, values, grads, widths)),
+                "\n".join(self._box_lines(n, values, grads, widths, lang)),
                 ha="center",
                 va="center",
                 fontsize=_FONT_PT,
@@ -554,6 +598,10 @@ class ComputationGraph:
                 },
                 zorder=2,
             )
+        if lang != "en":  # Chinese words: the CJK fallback font for them
+            from .plotting.fonts import prepare_figure
+
+            prepare_figure(fig)
 
     def _route_points(self, route, lay, sizes) -> list[tuple[float, float]]:
         """The polyline of an edge: out of the child's box to the edge of its
@@ -580,25 +628,26 @@ class ComputationGraph:
             out.insert(1, ((out[0][0] + out[1][0]) / 2, out[0][1]))
         return out
 
-    def animate(self, path=None, *, fps: float = 1.5):
+    def animate(self, path=None, *, fps: float = 1.5, lang: str = "en"):
         """The forward pass then the backward pass, one node per frame: each
         value appears as it is computed, then each gradient, the node of the
         moment lit and the step written under the title (the text of
         :meth:`steps`). Returns a :class:`dfdx.plotting.animation.GraphAnimation`;
-        with `path` also writes it (.gif, .mp4 with ffmpeg, or .html)."""
+        with `path` also writes it (.gif, .mp4 with ffmpeg, or .html).
+        ``lang='zh'`` writes the words in Chinese."""
         from .plotting.animation import GraphAnimation
 
-        anim = GraphAnimation(self)
+        anim = GraphAnimation(self, lang=lang)
         if path is not None:
             anim.save(path, fps=fps)
         return anim
 
-    def to_svg(self, path=None) -> str:
+    def to_svg(self, path=None, *, lang: str = "en") -> str:
         """The picture as SVG text (deterministic: same graph, same bytes);
         also written to `path` when given."""
         import matplotlib
 
-        fig = self.figure()
+        fig = self.figure(lang=lang)
         buf = io.StringIO()
         with matplotlib.rc_context({"svg.hashsalt": "dfdx", "svg.fonttype": "path"}):
             fig.savefig(buf, format="svg", metadata={"Date": None})
@@ -611,6 +660,12 @@ class ComputationGraph:
 
     def _repr_svg_(self) -> str:
         return self.to_svg()
+
+
+def _center(text: str, cells: int) -> str:
+    """`text` centred in `cells` monospace cells (str.center counts a Chinese
+    character as one cell; it takes two)."""
+    return text.center(cells - (text_width(text) - len(text)))
 
 
 def _point_text(point: dict[str, float]) -> str:

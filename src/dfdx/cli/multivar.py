@@ -93,6 +93,7 @@ def register(sub, common) -> None:
         help="the forward then the backward pass, one node per frame "
         "(.gif, .mp4 with ffmpeg, or .html)",
     )
+    add_lang(p, "the words of the drawing and the animation")
     p.set_defaults(handler=_graph)
 
 
@@ -204,14 +205,14 @@ def _graph(args) -> int:
     if args.animate:
         from ..plotting.animation import GraphAnimation
 
-        anim = GraphAnimation(g)  # refuses a graph too large to animate
+        anim = GraphAnimation(g, lang=args.lang)  # refuses a graph too large
     if args.output:
         if args.output.lower().endswith(".svg"):
-            g.to_svg(args.output)
+            g.to_svg(args.output, lang=args.lang)
         else:
             from .._files import atomic_write
 
-            fig = g.figure()
+            fig = g.figure(lang=args.lang)
             atomic_write(args.output, lambda fh: fig.savefig(fh, format="png", dpi=150))
     if anim is not None:
         anim.save(args.animate)

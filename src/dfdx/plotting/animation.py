@@ -56,6 +56,11 @@ _WORDS = {
         "h = {h}：f({var} + h) 无定义，没有割线",
     ),
     "secant": ("secant through x and x + h", "过 x 与 x + h 的割线"),
+    "forward_input": ("forward: input {id} = {v}", "前向：输入 {id} = {v}"),
+    "forward_node": ("forward: {id} = {op} = {v}", "前向：{id} = {op} = {v}"),
+    "backward": ("backward: {step}", "反向：{step}"),
+    "done": ("done: {gradient}", "完成：{gradient}"),
+    "backprop": ("backpropagation: {f}", "反向传播：{f}"),
     "tangent": ("tangent, slope f′ = {d}", "切线，斜率 f′ = {d}"),
     "points": ("(x, f(x)) and (x + h, f(x + h))", "(x, f(x)) 与 (x + h, f(x + h))"),
     "curve": ("|error| of (f(x+h) − f(x))/h", "(f(x+h) − f(x))/h 的 |误差|"),
@@ -511,9 +516,11 @@ class GraphAnimation(_Frames):
         gradients computed so far, and the node of the moment.
     """
 
-    def __init__(self, graph):
-        from ..graph import _num
+    def __init__(self, graph, lang: str = "en"):
+        from ..graph import _WORDS as _GRAPH_WORDS
+        from ..graph import _num, text_width
 
+        check_lang(lang)
         if 2 * len(graph.nodes) + 1 > MAX_FRAMES:
             raise DfdxError(
                 f"the graph has {len(graph.nodes)} nodes: its animation would have "
@@ -521,6 +528,7 @@ class GraphAnimation(_Frames):
                 f"of up to {(MAX_FRAMES - 1) // 2} nodes); use .steps() or .to_svg()"
             )
         self.graph = graph
+        self.lang = lang
         steps = list(graph.steps())  # sets every grad
         final = {n.id: n.grad for n in graph.nodes}
         states: list[tuple[frozenset, dict, str | None]] = []
@@ -530,31 +538,36 @@ class GraphAnimation(_Frames):
             done.append(n.id)
             states.append((frozenset(done), {}, n.id))
             if n.is_input:
-                captions.append(f"forward: input {n.id} = {_num(n.value)}")
+                captions.append(_w("forward_input", lang, id=n.id, v=_num(n.value)))
             else:
-                captions.append(f"forward: {n.id} = {n.op} = {_num(n.value)}")
+                captions.append(
+                    _w("forward_node", lang, id=n.id, op=n.op, v=_num(n.value))
+                )
         everything = frozenset(done)
         grads: dict[str, float] = {}
         for st in steps:
             grads = {**grads, st.node: st.grad}
             states.append((everything, grads, st.node))
-            captions.append(f"backward: {st}")
+            captions.append(_w("backward", lang, step=st))
         states.append((everything, grads, None))
         gradient = ", ".join(f"∂f/∂{k} = {_num(final[k])}" for k in graph.inputs)
-        captions.append(f"done: {gradient}")
+        captions.append(_w("done", lang, gradient=gradient))
         self.states = tuple(states)
         self.captions = tuple(captions)
         # boxes sized by their final text, so that frames do not jump
+        value = localise(_GRAPH_WORDS, "value", lang)
+        grad = localise(_GRAPH_WORDS, "grad", lang)
         self._widths = {
             n.id: max(
                 min(len(n.id if n.is_input else f"{n.id} = {n.op}"), 22),
-                len(f"value {_num(n.value)}"),
-                len(f"grad {_num(final[n.id])}"),
+                text_width(f"{value} {_num(n.value)}"),
+                text_width(f"{grad} {_num(final[n.id])}"),
             )
             for n in graph.nodes
         }
         self.figure = Figure(
-            figsize=graph._size(final, caption=True, widths=self._widths), dpi=100
+            figsize=graph._size(final, caption=True, widths=self._widths, lang=lang),
+            dpi=100,
         )
         FigureCanvasAgg(self.figure)
         self.draw(0)
@@ -576,8 +589,9 @@ class GraphAnimation(_Frames):
             highlight=lit,
             caption=self.captions[i],
             widths=self._widths,
+            lang=self.lang,
         )
         return list(self.figure.get_children())
 
     def _title_text(self) -> str:
-        return f"backpropagation: {self.graph.expression.written_text}"
+        return _w("backprop", self.lang, f=self.graph.expression.written_text)
