@@ -1117,7 +1117,9 @@ def _derivative_impl(
         An elementwise function: called with an array of points, it returns an
         array of the same shape. Expression text (``"sin(x)/x"``) or a
         :class:`dfdx.Expression` of one variable is evaluated numerically.
-        ``f`` is called once per stage with all the points of that stage.
+        ``f`` is called once per stage with all the points of that stage
+        (a NumPy ``x`` of more than 262 144 points is done in chunks of that
+        many, so memory stays bounded; the results are the same numbers).
     x : float, array_like or tensor
         Where to differentiate; any shape. NumPy in, NumPy out (float32 stays
         float32; integers, float16 and long double are differentiated in
@@ -1341,6 +1343,53 @@ def derivative(
         fast = _scalar_richardson(f, x, options)
         if fast is not None:
             return _flag_kinks(fast[1], x, fast[0], options)
+    if isinstance(x, np.ndarray) and x.size > DERIVATIVE_CHUNK:
+        return _in_chunks(f, x, options)
+    return _derivative_points(f, x, options)
+
+
+#: Points differentiated at a time: a larger NumPy array is done in chunks of
+#: this many points, so that the engine's temporaries (stencils, tableaux, the
+#: kink check) stay about the size of a few copies of one chunk, whatever the
+#: size of x (at 1e7 points: 2.4 GB for 'auto' and 8.7 GB for 'richardson' in
+#: one piece). Every point's computation is independent of the others, so the
+#: results are the same numbers.
+DERIVATIVE_CHUNK = 1 << 18
+
+
+def _in_chunks(f, x: np.ndarray, options) -> DerivativeResult:
+    """derivative() of a large NumPy array, chunk by chunk, into arrays of the
+    whole size (df and error filled in place; the small per-point counts and
+    codes joined at the end)."""
+    flat = x.reshape(-1)
+    df: np.ndarray | None = None
+    error: np.ndarray | None = None
+    status, nfev, names = [], [], set()
+    for start in range(0, flat.size, DERIVATIVE_CHUNK):
+        part = _derivative_points(f, flat[start : start + DERIVATIVE_CHUNK], options)
+        if df is None or error is None:
+            df = np.empty(flat.size, dtype=np.asarray(part.df).dtype)
+            error = np.empty(flat.size, dtype=np.asarray(part.error).dtype)
+        stop = start + np.size(part.df)
+        df[start:stop] = part.df
+        error[start:stop] = part.error
+        status.append(np.asarray(part.status))
+        nfev.append(np.asarray(part.nfev))
+        names.update(part.method.split("+"))
+    assert df is not None and error is not None
+    return DerivativeResult(
+        df=df.reshape(x.shape),
+        error=error.reshape(x.shape),
+        nfev=_small_ints(np.concatenate(nfev).reshape(x.shape), np.int16),
+        status=_small_ints(np.concatenate(status).reshape(x.shape)),
+        method="+".join(sorted(names)),
+        kind="derivative",
+        n=options["n"],
+    )
+
+
+def _derivative_points(f, x, options) -> DerivativeResult:
+    """derivative() of x in one piece."""
     try:
         return _flag_kinks(f, x, _derivative_impl(f, x, **options), options)
     except DfdxError as exc:
