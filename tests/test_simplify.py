@@ -119,3 +119,22 @@ def test_plain_symbol_fast_path_gives_the_careful_path_s_form(e):
     rp = next(r for r in back if r.name == "p")
     careful = tidy(sympy.diff(real, rp)).xreplace(back)
     assert ours == careful
+
+
+def test_high_powers_of_sums_are_not_multiplied_out():
+    """(x + 1)^999 is never expanded by cancel or expand (1 000 terms, most of
+    a second each, never shorter); factor still runs, so a high power whose
+    base factors is still tidied. Checked through the rewrites offered, not
+    a timing."""
+    import sympy
+
+    import dfdx
+    from dfdx import simplify
+
+    x = sympy.Symbol("x")
+    offered = list(simplify._rewrites(1000 * (x + 1) ** 999, 3))
+    assert sympy.cancel not in offered and sympy.expand not in offered
+    assert sympy.factor in offered
+    assert sympy.expand in list(simplify._rewrites((x + 1) ** 12 + x, 3))
+    assert dfdx.diff("(x+1)^1000").sympy == 1000 * (x + 1) ** 999
+    assert dfdx.diff("((x+1)^2 - x^2)^20").sympy == 40 * (2 * x + 1) ** 19

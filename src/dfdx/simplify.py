@@ -105,12 +105,28 @@ def _rewrites(e, n: int):
     yield sympy.powsimp
     yield _together
     if n <= 40:
-        yield sympy.cancel
+        high = _high_power_of_sum(e)
+        if not high:
+            yield sympy.cancel
         yield sympy.factor
-        yield sympy.expand
+        if not high:
+            yield sympy.expand
     # no trigsimp: on 20 to 40 operations it takes 0.1 to 1 s, so whether it
     # finished within a time limit would decide the form shown (different
     # under load); small trigonometric forms get it inside simplify
+
+
+#: A sum raised to a larger integer power is not multiplied out by cancel or
+#: expand: (x + 1)^999 has 1 000 terms expanded, never a shorter form, and
+#: each took most of a second (factor, fast on it, still runs).
+MAX_EXPANDED_POWER = 12
+
+
+def _high_power_of_sum(e) -> bool:
+    return any(
+        p.base.is_Add and p.exp.is_Integer and abs(int(p.exp)) > MAX_EXPANDED_POWER
+        for p in e.atoms(sympy.Pow)
+    )
 
 
 def _transcendental(e) -> bool:
