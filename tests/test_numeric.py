@@ -977,3 +977,25 @@ def test_chunk_memory_is_bounded():
     res, peak = peak_of(lambda v: numeric.derivative(f, v))
     assert res.status.max() == 0
     assert peak <= 1.5 * plain, f"{peak / 1e6:.0f} MB against {plain / 1e6:.0f} MB"
+
+
+@pytest.mark.parametrize("powers", [1, 2])
+def test_one_point_tableau_equals_the_array_tableau(powers):
+    """The Python-float Neville tableau of one point gives the same numbers as
+    the NumPy tableau of many (random quotients, NaN and infinities
+    included), bit for bit."""
+    from dfdx.numeric import _RATIO, _neville, _neville_one
+
+    rng = np.random.default_rng(powers)
+    for trial in range(300):
+        D = rng.normal(1.0, 10.0 ** rng.integers(-16, 2), size=(8, 2, 1))
+        R = np.abs(rng.normal(0, 1e-12, size=(8, 2, 1)))
+        if trial % 7 == 0:
+            D[rng.integers(8), 0, 0] = np.nan
+        if trial % 11 == 0:
+            D[rng.integers(8), 0, 0] = np.inf
+        one = _neville_one(D[:, :1], R[:, :1], _RATIO, powers)
+        with np.errstate(all="ignore"):  # as the engine calls it
+            many = _neville(np, D, R, _RATIO, powers)
+        for a, b in zip(one, many):
+            np.testing.assert_array_equal(np.asarray(a).reshape(-1), b[:1].reshape(-1))

@@ -673,13 +673,6 @@ def _set_rows(xp, arr, rows, values):
     return arr
 
 
-def _nan_max(a: float, b: float) -> float:
-    """max that propagates NaN, like np.maximum."""
-    if a != a or b != b:
-        return math.nan
-    return a if a >= b else b
-
-
 def _neville_one(D, R, ratio, powers):
     """:func:`_neville` for one float64 point, in Python floats: the same IEEE
     operations in the same order, so the same numbers, without the overhead of
@@ -693,29 +686,36 @@ def _neville_one(D, R, ratio, powers):
 
 def _neville_floats(d: list, r: list, ratio, powers):
     """The Neville tableau of the quotients `d` (rounding estimates `r`) of
-    one point: (value, error, truncation, rounding) as floats."""
-    best, best_trunc, best_rnd, best_score = d[-1], math.inf, r[-1], math.inf
+    one point: (value, error, truncation, rounding) as floats. The same IEEE
+    operations in the same order as :func:`_neville`, in one pass per level
+    (max propagating NaN, as np.maximum, written inline)."""
+    nan, inf = math.nan, math.inf
+    best, best_trunc, best_rnd, best_score = d[-1], inf, r[-1], inf
     prev, prev_r = d, r
     for k in range(1, len(d)):
         p = 2 * k if powers == 2 else k
         c = ratio ** (-p) - 1.0
-        cur = [b + (b - a) / c for a, b in zip(prev, prev[1:])]
-        cur_r = [b * (1 + 1 / c) + a / c for a, b in zip(prev_r, prev_r[1:])]
-        trunc = [
-            _nan_max(abs(v - b), abs(v - a)) for v, a, b in zip(cur, prev, prev[1:])
-        ]
-        if k >= 2:
-            trunc = trunc[:1] + [
-                _nan_max(t, abs(v1 - v0)) for t, v0, v1 in zip(trunc[1:], cur, cur[1:])
-            ]
-        for v, t, rr in zip(cur, trunc, cur_r):
+        grow = 1 + 1 / c
+        cur: list = []
+        cur_r: list = []
+        for i in range(len(prev) - 1):
+            a, b = prev[i], prev[i + 1]
+            v = b + (b - a) / c
+            rr = prev_r[i + 1] * grow + prev_r[i] / c
+            x, y = abs(v - b), abs(v - a)
+            t = nan if x != x or y != y else (x if x >= y else y)
+            if k >= 2 and i >= 1:
+                z = abs(v - cur[i - 1])
+                t = nan if t != t or z != z else (t if t >= z else z)
+            cur.append(v)
+            cur_r.append(rr)
             score = t + rr
             if score != score:
-                score = math.inf
+                score = inf
             if score < best_score:
                 best, best_trunc, best_rnd, best_score = v, t, rr, score
         prev, prev_r = cur, cur_r
-    err = best_trunc + best_rnd if math.isfinite(best) else math.inf
+    err = best_trunc + best_rnd if math.isfinite(best) else inf
     return best, err, best_trunc, best_rnd
 
 
