@@ -251,3 +251,15 @@ def test_function_too_large_to_draw_is_refused_not_a_matplotlib_crash():
         dfdx.plot_function("exp(x)", xlim=(-1, 1000))
     ax = dfdx.plot_function("exp(x)", xlim=(-1, 1000), ylim=(0, 10))
     assert ax.get_ylim() == (0.0, 10.0)
+
+
+def test_mathtext_check_reads_every_math_piece():
+    """Labels are typeset only when matplotlib's mathtext parses every $...$
+    piece (SymPy writes LaTeX mathtext lacks, such as cases); otherwise the
+    figure gets the plain text."""
+    from dfdx.plotting.figures import _mathtext_draws
+
+    assert _mathtext_draws("Tangent line at $x = 1$: $y = 4 x - 4$")
+    assert not _mathtext_draws(r"$f(x) = \begin{cases} x \end{cases}$")
+    assert not _mathtext_draws(r"at $x = 1$: $\begin{cases} x \end{cases}$")
+    assert _mathtext_draws("no math at all")

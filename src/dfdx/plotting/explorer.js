@@ -28,10 +28,6 @@
     if (!isFinite(v)) return v > 0 ? "∞" : "−∞";
     return String(v);
   }
-  function short(v) {
-    if (!isFinite(v)) return fmt(v);
-    return Number(v.toPrecision(6)).toString();
-  }
   function show(id, v) {
     var el = $(id);
     el.textContent = fmt(v);

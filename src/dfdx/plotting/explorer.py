@@ -26,7 +26,7 @@ import sympy
 from ..errors import DfdxError, UndefinedError
 from ..expr import as_expression, is_expression_like
 from ..i18n import check_lang, localise
-from .sampling import sample
+from .sampling import evaluate, sample
 
 __all__ = ["Explorer", "explore"]
 
@@ -354,9 +354,9 @@ def explore(
     if not xlim[0] <= x0 <= xlim[1]:
         raise DfdxError(f"at = {x0:g} is outside xlim {xlim}")
     step = _slider_step(*xlim)
-    f0 = e(x0) if e.variables else float(e())
-    if not (isinstance(f0, float) and math.isfinite(f0)):
-        f0 = float(np.asarray(f0, dtype=float)) if np.isrealobj(f0) else math.nan
+    if path is not None:
+        _check_html_path(path)  # before the work, not after it
+    f0 = float(evaluate(e, np.array([x0]))[0])  # NaN where undefined or not real
     if not math.isfinite(f0):
         raise UndefinedError(f"f is undefined at {var} = {x0:g}: nothing to explore")
 

@@ -110,16 +110,23 @@ def math_label(e, prefix: str = "", lang: str = "en") -> str:
     mathtext draws the text outside ``$...$`` with its own fonts, which have
     no Chinese glyphs, so beside Chinese words the expression is written in
     plain Unicode instead (``3⋅x² - 4⋅x``)."""
-    from matplotlib.mathtext import MathTextParser
-
     if lang != "en":
         return prefix + _unicode_form(e)
     text = f"${prefix}{e.latex}$"
+    return text if _mathtext_draws(text) else f"{prefix}{e}"
+
+
+def _mathtext_draws(text: str) -> bool:
+    """Whether mathtext can draw every ``$...$`` piece of `text` (SymPy's
+    LaTeX has commands mathtext lacks)."""
+    from matplotlib.mathtext import MathTextParser
+
     try:
-        MathTextParser("path").parse(text)
+        for piece in re.findall(r"\$[^$]*\$", text):
+            MathTextParser("path").parse(piece)
     except (ValueError, RuntimeError):
-        return f"{prefix}{e}"
-    return text
+        return False
+    return True
 
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -130,19 +137,13 @@ def _tangent_label(tangent, var: str, lang: str) -> str:
     in English (``Tangent line at $x = 1$: $y = 4 x - 4$``), plain text beside
     Chinese words or when mathtext cannot draw the LaTeX."""
     import sympy
-    from matplotlib.mathtext import MathTextParser
 
     plain = _w("tangent", lang, var=var, p=_num(tangent.point), eq=tangent.equation())
     if lang != "en":
         return plain
     v = sympy.latex(sympy.Symbol(var))
     text = f"Tangent line at ${v} = {_num(tangent.point)}$: ${tangent.latex}$"
-    try:
-        for piece in re.findall(r"\$[^$]*\$", text):
-            MathTextParser("path").parse(piece)
-    except (ValueError, RuntimeError):
-        return plain
-    return text
+    return text if _mathtext_draws(text) else plain
 
 
 def _unicode_form(e) -> str:
