@@ -341,3 +341,23 @@ def test_function_name_glued_to_a_variable_is_a_typo_not_a_variable(text, hint):
 
 def test_ordinary_names_that_start_like_functions_stay_variables():
     assert parse("cost + expected").variables == ("cost", "expected")
+
+
+def test_replacer_is_xreplace_with_one_memo():
+    """replacer(mapping) gives xreplace's result, evaluated, on forms that
+    share sub-expressions; with evaluate=False nothing else is re-evaluated."""
+    import sympy
+
+    from dfdx.expr import replacer
+
+    x, y = sympy.symbols("x y")
+    rx, ry = sympy.symbols("x y", real=True)
+    mapping = {x: rx, y: ry}
+    shared = sympy.tanh(x * y + 1) + sympy.Abs(x) ** 3
+    forms = [shared, shared**2 * x, sympy.diff(shared**2, x), sympy.sqrt(x**2) + shared]
+    plain = replacer(mapping)
+    for f in forms:
+        assert plain(f) == f.xreplace(mapping)
+    assert plain(sympy.sqrt(x**2)) == sympy.Abs(rx)  # evaluated under real x
+    written = sympy.Mul(x, x, evaluate=False)
+    assert replacer(mapping, evaluate=False)(written).args == (rx, rx)

@@ -138,3 +138,85 @@ def test_high_powers_of_sums_are_not_multiplied_out():
     assert sympy.expand in list(simplify._rewrites((x + 1) ** 12 + x, 3))
     assert dfdx.diff("(x+1)^1000").sympy == 1000 * (x + 1) ** 999
     assert dfdx.diff("((x+1)^2 - x^2)^20").sympy == 40 * (2 * x + 1) ** 19
+
+
+def test_the_float_screen_runs_the_30_digit_code_in_floats():
+    """The float screen reuses the mpmath code with mpmath's float context:
+    the same values as the 30-digit function, to float precision, for forms
+    with Floats, rationals, pi and dfdx's own functions."""
+    import mpmath
+
+    from dfdx.expr import relu, sigmoid, softplus
+    from dfdx.simplify import _in_floats, _mpmath_functions
+
+    y = sympy.Symbol("y")
+    own = _mpmath_functions(mpmath.mp)
+    forms = [
+        sympy.Float("1e-9") * x + sympy.Rational(2, 3) * y**2,
+        sigmoid(x * y) * (1 - sigmoid(x * y)) + softplus(-x) + relu(y - x),
+        sympy.tanh(sympy.pi * x) / (1 + sympy.exp(-(x**2))),
+        sympy.log(1 + x**2) * sympy.sqrt(2 + sympy.sin(y)),
+    ]
+    for form in forms:
+        mp_fn = sympy.lambdify([x, y], form, modules=[own, "mpmath"])
+        fp_fn = _in_floats(mp_fn, own)
+        assert fp_fn is not None
+        for a, b in [(0.37, -1.2), (-2.5, 0.4), (1.7, 3.1)]:
+            with mpmath.workdps(30):
+                exact = complex(mp_fn(mpmath.mpf(a), mpmath.mpf(b)))
+            rough = complex(fp_fn(a, b))
+            assert abs(rough - exact) <= 1e-13 * max(1.0, abs(exact)), (form, a, b)
+    # an exp tower overflows floats in the screen instead of growing mpmath's
+    # exponent without bound
+    tower = sympy.exp(sympy.exp(sympy.exp(sympy.exp(x))))
+    screen = _in_floats(sympy.lambdify([x], tower, modules=[own, "mpmath"]), own)
+    try:
+        value = screen(2.0)
+    except OverflowError:
+        value = float("inf")
+    assert value == float("inf")
+
+
+def test_same_value_skips_counting_operations_of_a_huge_difference(monkeypatch):
+    """Past 1 000 nodes no rewrite is tried, so count_ops is not paid; the
+    bound it relies on (nodes - 1 <= 4 x operations) holds on SymPy's forms."""
+    import dfdx.simplify as simplify_module
+
+    y = sympy.Symbol("y")
+    forms = [x / y, x / (x + 1), -1 / x, x ** sympy.Rational(-1, 2)]
+    forms += [
+        sympy.exp(-x) / (1 + x) ** 2,
+        sympy.tanh(x) * (1 - sympy.tanh(x) ** 2) / x,
+    ]
+    for f in forms:
+        nodes = sum(1 for _ in sympy.preorder_traversal(f))
+        assert nodes - 1 <= 4 * sympy.count_ops(f), f
+
+    # equal term by term (tanh^2 = 1 - 1/cosh^2), so a - b has 2 000+ nodes
+    a = sympy.Add(*[sympy.tanh(k * x + 1) ** 2 for k in range(1, 300)])
+    b = sympy.Add(*[1 - 1 / sympy.cosh(k * x + 1) ** 2 for k in range(1, 300)])
+    counted = []
+    real = simplify_module.ops
+    monkeypatch.setattr(simplify_module, "ops", lambda e: counted.append(e) or real(e))
+    assert same_value(a, b) == "numeric"
+    assert counted == []
+    small = sympy.tanh(x) ** 2
+    assert (
+        same_value(small, small + sympy.sin(x) ** 2 + sympy.cos(x) ** 2 - 1)
+        == "symbolic"
+    )
+    assert len(counted) == 1
+
+
+def test_sampling_with_variables_named_like_mpmath_and_numpy_functions():
+    """The compiled forms write every variable under a private name and keep
+    the variables' names out of the code's namespace: a variable called mpf,
+    fabs or maximum cannot replace the function of that name."""
+    from dfdx.simplify import _samples
+
+    x = sympy.Symbol("x", real=True)
+    mpf, fabs, maximum = sympy.symbols("mpf fabs maximum", real=True)
+    a = mpf * sympy.Abs(x) * fabs + sympy.Max(x, maximum) + sympy.Float("0.1") * x
+    b = fabs * mpf * sympy.Abs(x) + sympy.Max(maximum, x) + x / 10
+    assert _samples(a, b) == 8  # evidence at every sample point
+    assert _samples(a, b + mpf * 1e-6) == -1

@@ -539,3 +539,60 @@ _FUNCTION_NAMES = {
     "abs", "max", "min", "exp", "log", "sin", "cos", "tan", "sec", "sqrt",
     "sign", "relu", "sigmoid", "softplus", "heaviside", "arsinh",
 }  # fmt: skip
+
+
+_PRINT_LEAVES = [
+    sympy.Symbol("x"),
+    sympy.Symbol("y", real=True),
+    sympy.Float("0.125"),
+    sympy.Float("2.5e-7"),
+    sympy.Rational(-3, 7),
+    sympy.Integer(5),
+    sympy.pi,
+]
+_PRINT_UNARY = [sympy.sin, sympy.exp, sympy.tanh, sigmoid, relu, softplus, sympy.Abs]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        expressions(_PRINT_LEAVES, _PRINT_UNARY, [2, -1, sympy.Rational(1, 2), -3], 10),
+        min_size=2,
+        max_size=6,
+    )
+)
+def test_a_rendering_prints_every_form_as_sympy_does(forms):
+    """The steps' printers remember the text of sub-expressions for the rest
+    of a rendering; each form (and its parts, printed again later at another
+    depth, Floats included) must still read exactly as SymPy's own printers
+    write it, in both orders."""
+    from dfdx.steps import _latex, _LatexFormat, _TextFormat
+
+    text, tex = _TextFormat(), _LatexFormat()
+    pieces = list(forms) + [p for f in forms for p in f.args] + list(forms)
+    for e in pieces:
+        assert text.sstr(e) == sympy.sstr(e)
+        assert text.sstr(e, "none") == sympy.sstr(e, order="none")
+        assert tex.tex(e) == _latex(e)
+        assert tex.tex(e, "none") == _latex(e, "none")
+
+
+def test_explain_remembers_an_input_as_sympy_remembers_results():
+    """The same input gives the same Steps (rendered once) until SymPy's cache
+    is cleared; another text, written form, variable or language does not
+    share it."""
+    from sympy.core.cache import clear_cache
+
+    a = explain("x*x + sin(x)")
+    assert explain("x*x + sin(x)") is a
+    text = a.to_text()
+    assert a.to_text() is text
+    assert explain("x*x + sin(x)", lang="zh") is not a
+    other = explain("x^2 + sin(x)")  # equal value, another written form
+    assert other is not a and other.rules != a.rules
+    assert explain("x*x + sin(x)").expr.text == "x*x + sin(x)"
+    assert explain("x*x+sin(x)").expr.text == "x*x+sin(x)"
+    assert explain("x*y", "x") is not explain("x*y", "y")
+    clear_cache()
+    b = explain("x*x + sin(x)")
+    assert b is not a and b.to_text() == text

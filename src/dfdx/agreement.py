@@ -426,7 +426,9 @@ def _autodiff(backend: str, e: Expression, names, point) -> list:
     if backend == "torch":
         import torch
 
-        fn = sympy.lambdify(private, body, modules="torch", dummify=True)
+        fn = sympy.lambdify(
+            private, body, modules="torch", dummify=True, docstring_limit=0
+        )
         args = [
             torch.tensor(point[v], dtype=torch.float64, requires_grad=v in names)
             for v in e.variables
@@ -444,7 +446,9 @@ def _autodiff(backend: str, e: Expression, names, point) -> list:
     from ._grad_backends import _x64
 
     with _x64(jax):
-        fn = sympy.lambdify(private, body, modules="jax", dummify=True)
+        fn = sympy.lambdify(
+            private, body, modules="jax", dummify=True, docstring_limit=0
+        )
         jargs = [jnp.asarray(point[v], dtype=jnp.float64) for v in e.variables]
         idx = [i for i, v in enumerate(e.variables) if v in names]
         grads = jax.grad(

@@ -80,7 +80,11 @@ class sigmoid(sympy.Function):
 
     @classmethod
     def eval(cls, arg):
-        if arg.is_zero:
+        # zero only as a number: asking a symbolic sum is_zero runs the
+        # assumptions over every term (a quarter second on a network's
+        # pre-activation, paid at every rebuild); a sum that is zero only by
+        # its symbols' assumptions stays sigmoid(...), which is still right
+        if arg.is_number and arg.is_zero:
             return sympy.S.Half
         if arg is sympy.oo:
             return sympy.S.One
@@ -114,7 +118,7 @@ class softplus(sympy.Function):
 
     @classmethod
     def eval(cls, arg):
-        if arg.is_zero:
+        if arg.is_number and arg.is_zero:  # as in sigmoid
             return sympy.log(2)
         if arg is sympy.oo:
             return sympy.oo
@@ -1211,9 +1215,13 @@ def _merge_numbers(parts, op):
     return out
 
 
-def replace_written(expr, mapping: dict):
-    """`expr` with the subtrees in `mapping` replaced and nothing else
-    re-evaluated (``xreplace`` would turn a written ``x*x`` into ``x**2``)."""
+def replacer(mapping: dict, *, evaluate: bool = True):
+    """A function e -> e with the subtrees in `mapping` replaced, remembering
+    every rebuilt sub-expression across calls: forms that share sub-trees (a
+    network's partial derivatives, the steps of one explanation) rebuild each
+    shared one once. With ``evaluate=True`` it is ``e.xreplace(mapping)``;
+    with ``evaluate=False`` nothing else is re-evaluated (see
+    :func:`replace_written`)."""
     memo: dict = {}
 
     def visit(e):
@@ -1226,6 +1234,8 @@ def replace_written(expr, mapping: dict):
         args = [visit(a) for a in e.args]
         if all(a is b for a, b in zip(args, e.args, strict=True)):
             out = e
+        elif evaluate:
+            out = e.func(*args)
         else:
             try:
                 out = e.func(*args, evaluate=False)
@@ -1234,7 +1244,13 @@ def replace_written(expr, mapping: dict):
         memo[e] = out
         return out
 
-    return visit(expr)
+    return visit
+
+
+def replace_written(expr, mapping: dict):
+    """`expr` with the subtrees in `mapping` replaced and nothing else
+    re-evaluated (``xreplace`` would turn a written ``x*x`` into ``x**2``)."""
+    return replacer(mapping, evaluate=False)(expr)
 
 
 def _float_to_sympy(source: str, value: float):
@@ -1286,11 +1302,29 @@ _NUMPY_HELPERS: dict[str, Callable] = {
 
 
 @functools.lru_cache(maxsize=1)
+def private_symbols(base):
+    """A ``_print_Symbol`` for a subclass of the code printer `base`: the
+    symbols in the instance's ``names`` (symbol -> name) are written under
+    those names, the arguments' private names. This does what
+    ``expr.xreplace({x: _dfdx_arg0, ...})`` did without rebuilding the
+    expression (which re-evaluates every function in it: most of the time of
+    compiling a network's derivative)."""
+
+    def _print_Symbol(self, expr):
+        name = self.names.get(expr)
+        return name if name is not None else base._print_Symbol(self, expr)
+
+    return _print_Symbol
+
+
 def _numpy_printer_class():
     """The NumPy printer class for lambdify_numpy (defined once)."""
     from sympy.printing.numpy import NumPyPrinter
 
     class Printer(NumPyPrinter):
+        names: dict = {}
+        _print_Symbol = private_symbols(NumPyPrinter)
+
         def _print_ComplexInfinity(self, expr):
             return self._module_format(self._module + ".nan")
 
@@ -1337,18 +1371,19 @@ def _numpy_printer_class():
     return Printer
 
 
-def _numpy_printer():
+def _numpy_printer(order: str | None = None):
     return _numpy_printer_class()(
         {
             "fully_qualified_modules": False,
             "inline": True,
             "allow_unknown_functions": True,
             "strict": False,
+            "order": order,
         }
     )
 
 
-def lambdify_numpy(symbols, expr):
+def lambdify_numpy(symbols, expr, *, order: str | None = None):
     """A NumPy function of `expr` with positional arguments `symbols`.
 
     The arguments are dummies and helpers have private names, so no variable
@@ -1356,6 +1391,9 @@ def lambdify_numpy(symbols, expr):
     special functions SymPy's printer cannot write (DiracDelta, ``zoo``) get
     real-valued meanings (NaN where undefined), and ``log(exp(a) + exp(b))`` is
     evaluated without overflow. An unevaluated derivative is a DfdxError.
+    ``order='none'`` writes sums and products in SymPy's internal order
+    instead of sorting them first (several times faster to compile for
+    large expressions; the values can differ in the last bits).
     """
     from sympy.core.function import AppliedUndef
 
@@ -1370,22 +1408,35 @@ def lambdify_numpy(symbols, expr):
                 "with no values)"
             )
         )
-    # private argument names: lambdify also puts the names of the symbols in
-    # the namespace of the generated code, where 'maximum' would hide NumPy's
+    # private argument names, written by the printer (no rebuilt expression),
+    # so no variable ('maximum') can stand for a NumPy function in the code
     private = [sympy.Symbol(f"_dfdx_arg{i}") for i in range(len(symbols))]
-    expr = expr.xreplace(dict(zip(symbols, private)))
+    printer = _numpy_printer(order)
+    if all(isinstance(s, sympy.Symbol) for s in symbols):
+        printer.names = {s: p.name for s, p in zip(symbols, private, strict=True)}
+    else:
+        expr = expr.xreplace(dict(zip(symbols, private, strict=True)))
     try:
-        return sympy.lambdify(
+        # in a tuple: lambdify puts the name of every symbol of an expression
+        # into the code's namespace (hiding NumPy's maximum behind a variable
+        # called maximum), but not those of a tuple's entries
+        fn = sympy.lambdify(
             private,
-            expr,
+            (expr,),
             modules=_lambdify_modules(),
-            printer=_numpy_printer(),
+            printer=printer,
             dummify=False,  # the arguments already have private names
+            docstring_limit=0,  # no str() of the whole form for a docstring
         )
     except DfdxError:
         raise
     except (TypeError, ValueError, KeyError, NameError, SyntaxError) as exc:
         raise DfdxError(f"cannot evaluate {_short(expr)} numerically ({exc})") from None
+
+    def evaluate(*args):
+        return fn(*args)[0]
+
+    return evaluate
 
 
 class Expression:

@@ -300,7 +300,7 @@ def _growth_guards(f, x):
             arg = node.exp * sympy.log(sympy.Abs(node.base))
         else:
             continue
-        guards.append(sympy.lambdify(x, arg, modules="mpmath"))
+        guards.append(sympy.lambdify(x, arg, modules="mpmath", docstring_limit=0))
     return guards
 
 
@@ -321,7 +321,7 @@ def _samples(f, x, a, direction: str):
     """f at points approaching a from one side, nearest last: each at 50 and
     100 digits, kept only where the two agree (1 - cos(x) at x = 1e-30 loses
     every digit to cancellation at 50). 'complex' when f is not real there."""
-    fn = sympy.lambdify(x, real_form(f), modules="mpmath")
+    fn = sympy.lambdify(x, real_form(f), modules="mpmath", docstring_limit=0)
     growth = _growth_guards(f, x)
     out = []
     complex_ = 0

@@ -34,8 +34,9 @@ from .expr import (
     as_expression,
     is_expression_like,
     lambdify_numpy,
+    replacer,
 )
-from .simplify import at_most
+from .simplify import at_most, ops
 from .symbolic import (
     _finite_number,
     _fmt_number,
@@ -296,17 +297,23 @@ def _at_kink(f: Expression, values: Mapping[str, float]) -> bool:
 MAX_SIMPLIFY_OPS = 40
 
 
-def _diff(e: Expression, wrt: str) -> Expression:
-    """∂e/∂wrt, exact; simplified only when small (bounded time)."""
+def _partials(e: Expression, names) -> tuple[Expression, ...]:
+    """(∂e/∂n for n in names), exact; each simplified only when small. The
+    form with real symbols is made once for all of them (rebuilding a
+    network's loss with real symbols re-evaluates every function in it)."""
     real, back = real_symbols(e.sympy)
-    rsym = next((r for r in back if r.name == wrt), sympy.Symbol(wrt, real=True))
-    d = sympy.diff(real, rsym)
-    # count_ops walks the whole tree (half the time of a network's gradient);
-    # a form of at most 40 operations has at most about 4 nodes per operation
-    # (x/y: 5 nodes, 1 operation), so past 6 per operation counting is moot
-    if at_most(d, 6 * MAX_SIMPLIFY_OPS) and sympy.count_ops(d) <= MAX_SIMPLIFY_OPS:
-        d = _tidy(d)
-    return Expression(d.xreplace(back))
+    by_name = {r.name: r for r in back}
+    plain = replacer(back)  # one memo: the partials share most of their nodes
+    out = []
+    for wrt in names:
+        d = sympy.diff(real, by_name.get(wrt, sympy.Symbol(wrt, real=True)))
+        # count_ops walks the whole tree (half the time of a network's
+        # gradient); count_ops gives an operation at most 4 arguments (x/y:
+        # 5 nodes, 1 operation), so past 4 * 40 + 1 nodes it exceeds 40
+        if at_most(d, 4 * MAX_SIMPLIFY_OPS + 1) and ops(d) <= MAX_SIMPLIFY_OPS:
+            d = _tidy(d)
+        out.append(Expression(plain(d)))
+    return tuple(out)
 
 
 def _check_no_options(options, what: str) -> None:
@@ -637,7 +644,7 @@ def gradient(
     _check_no_options(options, "gradient")
     e = as_expression(f, name="f")
     names = _wrt_names(e.variables, wrt)
-    g = SymbolicGradient(e, names, tuple(_diff(e, n) for n in names))
+    g = SymbolicGradient(e, names, _partials(e, names))
     return g if point is None else g.at(point)
 
 
@@ -697,7 +704,7 @@ def jacobian(
     for e in funcs:
         allvars.update(dict.fromkeys(e.variables))
     names = _wrt_names(sorted(allvars, key=_natural_key), wrt)
-    rows = tuple(tuple(_diff(e, n) for n in names) for e in funcs)
+    rows = tuple(_partials(e, names) for e in funcs)
     J = SymbolicJacobian(funcs, names, rows)
     return J if point is None else J.at(point)
 
@@ -744,11 +751,11 @@ def hessian(
     _check_no_options(options, "Hessian")
     e = as_expression(f, name="f")
     names = _wrt_names(e.variables, wrt)
-    firsts = [_diff(e, n) for n in names]
+    firsts = _partials(e, names)
     table: dict[tuple[int, int], Expression] = {}
     for i, d in enumerate(firsts):
-        for j in range(i, len(names)):
-            table[i, j] = table[j, i] = _diff(d, names[j])
+        for j, dij in enumerate(_partials(d, names[i:]), i):
+            table[i, j] = table[j, i] = dij
     rows = tuple(
         tuple(table[i, j] for j in range(len(names))) for i in range(len(names))
     )

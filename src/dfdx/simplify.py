@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 import sympy
+from sympy.core.cache import cacheit
 
 from ._timelimit import time_limit
 from .errors import DfdxError
@@ -58,7 +59,11 @@ _FAILURES = (
 )
 
 
-def _ops(e) -> int:
+@cacheit
+def ops(e) -> int:
+    """``sympy.count_ops(e)``, remembered like SymPy's own results (it walks
+    the whole tree; repeated gradients and tidies ask again for the same
+    forms)."""
     return sympy.count_ops(e)
 
 
@@ -165,7 +170,7 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     `expr` is defined."""
     if not at_most(expr, TIDY_NODES) or has_huge_numbers(expr):
         return expr
-    n = _ops(expr)
+    n = ops(expr)
     if n <= 2:  # 6*x - 4 is as short as it gets
         return expr
     candidates = [expr]
@@ -184,7 +189,7 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     partial = _partial_domain(expr)
     kept = [c for c in candidates if not partial or _partial_domain(c)]
     return min(
-        kept, key=lambda c: (_ops(c), len(sympy.srepr(c)) if c is not expr else -1)
+        kept, key=lambda c: (ops(c), len(sympy.srepr(c)) if c is not expr else -1)
     )
 
 
@@ -211,58 +216,116 @@ def _compare(va, vb) -> int:
     return 1 if abs(za - zb) <= 1e-12 * max(1.0, abs(za)) else -1
 
 
-def _mpmath_functions():
-    """Functions of dfdx and SymPy that mpmath lacks, for 30-digit sampling."""
-    import mpmath
+def _mpmath_functions(ctx):
+    """Functions of dfdx and SymPy that mpmath lacks, for sampling in the
+    mpmath context `ctx` (``mpmath.mp``: 30 digits; ``mpmath.fp``: floats)."""
 
     def heaviside(u, h0=0.5):
-        return mpmath.mpf(1) if u > 0 else (mpmath.mpf(0) if u < 0 else h0)
+        return ctx.mpf(1) if u > 0 else (ctx.mpf(0) if u < 0 else h0)
 
     return {
-        "sigmoid": lambda u: 1 / (1 + mpmath.exp(-u)),
-        "softplus": lambda u: mpmath.log(1 + mpmath.exp(u)),
-        "relu": lambda u: u if u > 0 else mpmath.mpf(0),
+        "sigmoid": lambda u: 1 / (1 + ctx.exp(-u)),
+        "softplus": lambda u: ctx.log(1 + ctx.exp(u)),
+        "relu": lambda u: u if u > 0 else ctx.mpf(0),
         "Heaviside": heaviside,
-        "sign": mpmath.sign,
-        "DiracDelta": lambda u: mpmath.mpf(0) if u != 0 else mpmath.nan,
+        "sign": ctx.sign,
+        "DiracDelta": lambda u: ctx.mpf(0) if u != 0 else ctx.nan,
         "real_root": lambda b, p, q: (
-            (mpmath.sign(b) if int(p) % 2 else 1)
-            * abs(b) ** (mpmath.mpf(int(p)) / int(q))
+            (ctx.sign(b) if int(p) % 2 else 1) * abs(b) ** (ctx.mpf(int(p)) / int(q))
         ),
     }
+
+
+def _in_floats(fn, own):
+    """The mpmath function `fn` made by lambdify, run in mpmath's float
+    context instead (the same code with fp's functions): a float screen
+    without compiling the form a second time. None if the code uses a name
+    that fp lacks."""
+    import types
+
+    import mpmath
+
+    floats = _mpmath_functions(mpmath.fp)
+    names = {}
+    for name in fn.__code__.co_names:
+        value = fn.__globals__.get(name)
+        if value is None:  # a builtin (abs) or not a global
+            continue
+        if name in own:
+            names[name] = floats[name]
+        elif name == "mpf" and value is mpmath.mpf:
+            # the printer writes Floats exactly, as mpf((sign, man, exp, bc))
+            names[name] = lambda v: float(mpmath.mpf(v))
+        elif getattr(mpmath, name, None) is value and hasattr(mpmath.fp, name):
+            names[name] = getattr(mpmath.fp, name)
+        else:
+            return None
+    return types.FunctionType(fn.__code__, names)
 
 
 def _samples_mpmath(ra, rb, symbols, points):
     """The 30-digit comparison with both forms compiled once (mpmath); None
     when a form cannot be compiled or evaluated that way."""
     import mpmath
+    from sympy.printing.pycode import MpmathPrinter
 
+    from .expr import lambdify_numpy, private_symbols
+
+    class Printer(MpmathPrinter):
+        names: dict = {}
+        _print_Symbol = private_symbols(MpmathPrinter)
+
+    own = _mpmath_functions(mpmath.mp)
+    private = [sympy.Symbol(f"_dfdx_arg{i}") for i in range(len(symbols))]
+
+    # order 'none': sums and products as SymPy stores them, not sorted first
+    # (sorting was most of the time on a network's derivative); private
+    # argument names, so no variable hides an mpmath function; both forms in
+    # one tuple, so that lambdify does not put the symbols' names into the
+    # code's namespace either
+    printer = Printer(
+        {
+            "fully_qualified_modules": False,
+            "inline": True,
+            "allow_unknown_functions": True,
+            "user_functions": {k: k for k in own},
+            "order": "none",
+        }
+    )
+    printer.names = {s: p.name for s, p in zip(symbols, private, strict=True)}
     try:
-        fa = sympy.lambdify(symbols, ra, modules=[_mpmath_functions(), "mpmath"])
-        fb = sympy.lambdify(symbols, rb, modules=[_mpmath_functions(), "mpmath"])
+        both = sympy.lambdify(
+            private,
+            (ra, rb),
+            modules=[own, "mpmath"],
+            printer=printer,
+            dummify=False,
+            docstring_limit=0,  # no str() of the whole form for a docstring
+        )
     except Exception:  # a printer gap: the slow path decides
         return None
     # a float screen first: where either form overflows float64 (an exp
-    # tower), 30-digit arithmetic could need unbounded memory and time
-    from .expr import lambdify_numpy
-
-    try:
-        ga, gb = lambdify_numpy(symbols, ra), lambdify_numpy(symbols, rb)
-    except DfdxError:
-        return None
+    # tower), 30-digit arithmetic could need unbounded memory and time. The
+    # same code in floats where it can; else NumPy
+    rough_both = _in_floats(both, own)
+    if rough_both is None:
+        try:
+            rough_both = lambdify_numpy(symbols, sympy.Tuple(ra, rb), order="none")
+        except DfdxError:
+            return None
     seen = 0
     with mpmath.workdps(30):
         for values in _sample_points(symbols, points):
             try:
                 with np.errstate(all="ignore"):
-                    rough = [complex(g(*values)) for g in (ga, gb)]
+                    rough = [complex(v) for v in rough_both(*values)]
             except Exception:  # the float form cannot say: no evidence
                 continue
             if not all(np.isfinite(z) and abs(z) < 1e300 for z in rough):
                 continue
             args = [mpmath.mpf(v) for v in values]
             try:
-                va, vb = fa(*args), fb(*args)
+                va, vb = both(*args)
             except (ZeroDivisionError, ValueError, OverflowError, ArithmeticError):
                 continue  # undefined there: no evidence
             except MemoryError:
@@ -319,7 +382,11 @@ def same_value(a, b) -> str:
     diff = a - b
     if has_huge_numbers(diff):
         return "numeric"
-    n = _ops(diff)
+    # count_ops gives each operation at most four arguments below it (x/y
+    # is Mul(x, Pow(y, -1)): one operation, five nodes), so more than 1 000
+    # nodes is more than 200 operations: no rewrite would be tried, and
+    # counting them (45 ms on a network's derivative) is skipped
+    n = ops(diff) if at_most(diff, 1000) else 1000
     tries = [sympy.expand] if n <= 200 else []
     if n <= 120:
         tries.append(sympy.cancel)

@@ -16,7 +16,9 @@ import html
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.core.cache import cacheit
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
 
 from ._timelimit import bounded
 from .errors import DfdxError
@@ -26,6 +28,7 @@ from .expr import (
     real_root,
     relu,
     replace_written,
+    replacer,
     sigmoid,
     softplus,
 )
@@ -168,6 +171,9 @@ class Steps:
     root: Step
     result: Expression
     lang: str = "en"
+    # each rendering, made once (explain returns the same Steps for the same
+    # input while SymPy's cache holds it)
+    _rendered: dict = field(default_factory=dict, init=False, compare=False)
 
     @functools.cached_property
     def _agreement(self) -> str:
@@ -203,6 +209,13 @@ class Steps:
 
     # -- renderers -------------------------------------------------------
     def _render(self, fmt) -> str:
+        kind = type(fmt).__name__
+        text = self._rendered.get(kind)
+        if text is None:
+            text = self._rendered[kind] = self._render_now(fmt)
+        return text
+
+    def _render_now(self, fmt) -> str:
         written = self.expr.written
         if written is not self.expr.sympy:
             fmt.order = "none"
@@ -279,21 +292,52 @@ def _num(path) -> str:
     return ".".join(str(i) for i in path)
 
 
+class _Memo:
+    """Mixin for a SymPy printer: each compound sub-expression is printed once
+    per printer and its text reused. A step's result contains its children's
+    results, so without it a tree of depth d prints the same sub-expressions d
+    times. Equal SymPy expressions have equal structure and so equal text;
+    atoms (whose Float text depends on the nesting level) and calls with
+    keyword arguments (a power's base, LaTeX's exponent) are not remembered."""
+
+    def _print(self, expr, **kwargs):
+        if kwargs or not isinstance(expr, sympy.Basic) or expr.is_Atom:
+            return super()._print(expr, **kwargs)  # type: ignore[misc]
+        memo = self.__dict__.setdefault("_dfdx_memo", {})
+        text = memo.get(expr)
+        if text is None:
+            text = memo[expr] = super()._print(expr)  # type: ignore[misc]
+        return text
+
+
+class _MemoStrPrinter(_Memo, StrPrinter):
+    pass
+
+
 class _TextFormat:
     def __init__(self, lang: str = "en"):
         self.colon = msg("colon", lang)
         # 'none' prints the expressions being differentiated in the order they
         # were typed (set by Steps for a written tree); results use SymPy's
         self.order: str | None = None
+        self._printers: dict = {}
+
+    def sstr(self, e, order: str | None = None) -> str:
+        """``sympy.sstr(e, order=order)``, remembering sub-expressions' text
+        for the rest of this rendering."""
+        p = self._printers.get(order)
+        if p is None:
+            p = self._printers[order] = _MemoStrPrinter({"order": order})
+        return p.doprint(e)
 
     def expression(self, e) -> str:
         """The function being differentiated (the title)."""
-        return sympy.sstr(e, order=self.order)
+        return self.sstr(e, self.order)
 
     def math(self, e) -> str:
         if isinstance(e, sympy.Equality):
             return f"{self.math(e.lhs)} = {self.math(e.rhs)}"
-        return sympy.sstr(e)
+        return self.sstr(e)
 
     def words(self, s: str) -> str:
         return s
@@ -313,7 +357,7 @@ class _TextFormat:
 
     def derivative(self, e, wrt: str, partial: bool) -> str:
         op = f"∂/∂{wrt}" if partial else f"d/d{wrt}"
-        body = sympy.sstr(e, order=self.order)
+        body = self.sstr(e, self.order)
         if not (e.is_Atom or isinstance(e, sympy.Function)):
             body = f"({body})"
         return f"{op} {body}"
@@ -391,28 +435,39 @@ def _latex(e, order: str | None = None) -> str:
     return _LatexPrinter({"order": order}).doprint(e)
 
 
-def _latex_derivative(e, wrt: str, partial: bool, order: str | None = None) -> str:
-    v = _latex(sympy.Symbol(wrt))
-    op = rf"\frac{{\partial}}{{\partial {v}}}" if partial else rf"\frac{{d}}{{d{v}}}"
-    return rf"{op}\left({_latex(e, order)}\right)"
+class _MemoLatexPrinter(_Memo, _LatexPrinter):
+    pass
 
 
 class _LatexMath:
     """Formulas in LaTeX, shared by the LaTeX and Markdown renderers."""
 
+    def tex(self, e, order: str | None = None) -> str:
+        """``_latex(e, order)``, remembering sub-expressions' LaTeX for the
+        rest of this rendering."""
+        printers = self.__dict__.setdefault("_tex_printers", {})
+        p = printers.get(order)
+        if p is None:
+            p = printers[order] = _MemoLatexPrinter({"order": order})
+        return p.doprint(e)
+
     def formula(self, pair, partial: bool = False) -> str:
         return _latex_formula(pair, partial)
 
     def derivative(self, e, wrt: str, partial: bool) -> str:
-        return _latex_derivative(e, wrt, partial, self.order)  # type: ignore[attr-defined]
+        v = _latex(sympy.Symbol(wrt))
+        op = (
+            rf"\frac{{\partial}}{{\partial {v}}}" if partial else rf"\frac{{d}}{{d{v}}}"
+        )
+        return rf"{op}\left({self.tex(e, self.order)}\right)"  # type: ignore[attr-defined]
 
     def expression(self, e) -> str:
-        return _latex(e, self.order)  # type: ignore[attr-defined]
+        return self.tex(e, self.order)  # type: ignore[attr-defined]
 
 
 class _LatexFormat(_LatexMath, _TextFormat):
     def math(self, e) -> str:
-        return _latex(e)
+        return self.tex(e)
 
     def words(self, s: str) -> str:
         out = []
@@ -471,7 +526,7 @@ class _LatexFormat(_LatexMath, _TextFormat):
 
 class _MarkdownFormat(_LatexMath, _TextFormat):
     def math(self, e) -> str:
-        return _latex(e)
+        return self.tex(e)
 
     def words_template(self, template: str, args: dict) -> str:
         out = []
@@ -601,18 +656,26 @@ class _Builder:
         self.taken = set(taken)
         # the tree is the learner's written form: keep it as it is
         self.written = written
+        # sees the inner variables added to back later (new names, so no
+        # remembered sub-expression holds one)
+        self._plain = replacer(self.back, evaluate=not written)
+        # id(step) -> (step, its result with the real symbols it was computed
+        # in), so that a parent uses that form instead of rebuilding it from
+        # the step's plain-symbol result (a rebuild re-evaluates every
+        # function in it under the real assumptions: most of explain's time
+        # on a network's loss)
+        self._results: dict[int, tuple[Step, sympy.Expr]] = {}
 
     def _back(self, e):
-        """`e` with the user's plain symbols again."""
-        if self.written:
-            return replace_written(e, self.back)
-        return e.xreplace(self.back)
+        """`e` with the user's plain symbols again (one memo for the whole
+        tree: a step's result holds its children's)."""
+        return self._plain(e)
 
     def _expression(self, e) -> Expression:
         return Expression(self._back(sympy.sympify(e)))
 
     def step(self, rule, f, result, var, children=(), /, message=None, **args) -> Step:
-        return Step(
+        made = Step(
             rule=rule,
             expr=self._expression(f),
             result=self._expression(result),
@@ -625,6 +688,8 @@ class _Builder:
                 for k, v in args.items()
             ),
         )
+        self._results[id(made)] = (made, sympy.sympify(result))
+        return made
 
     def inner_symbol(self, f) -> sympy.Symbol:
         used = self.taken | {s.name for s in f.free_symbols}
@@ -676,16 +741,15 @@ class _Builder:
     def d_add(self, f, x) -> Step:
         terms = f.args if self.written else f.as_ordered_terms()
         children = [self.d(t, x) for t in terms]
-        result = sympy.Add(*[c.result.sympy for c in children]).xreplace(
-            {v: k for k, v in self.back.items()}
-        )
+        result = sympy.Add(*[self._real(c) for c in children])
         rule = (
             "difference" if any(t.could_extract_minus_sign() for t in terms) else "sum"
         )
         return self.step(rule, f, result, x, children, n=sympy.Integer(len(terms)))
 
-    def _real(self, e: Expression):
-        return e.sympy.xreplace({v: k for k, v in self.back.items()})
+    def _real(self, step: Step):
+        """The result of `step` (made by this builder) in real symbols."""
+        return self._results[id(step)][1]
 
     def d_mul(self, f, x) -> Step:
         const = [a for a in f.args if not a.has(x)]
@@ -694,7 +758,7 @@ class _Builder:
             c = sympy.Mul(*const)
             g = self._product(rest)
             child = self.d(g, x)
-            result = c * self._real(child.result)
+            result = c * self._real(child)
             logs = [
                 a
                 for a in const
@@ -713,7 +777,7 @@ class _Builder:
             top = self._product(num)
             bottom = self._product([self._reciprocal(a) for a in den])
             ct, cb = self.d(top, x), self.d(bottom, x)
-            dt, db = self._real(ct.result), self._real(cb.result)
+            dt, db = self._real(ct), self._real(cb)
             result = (dt * bottom - top * db) / bottom**2
             return self.step(
                 "quotient",
@@ -727,7 +791,7 @@ class _Builder:
             )
         first, second = rest[0], self._product(rest[1:])
         c1, c2 = self.d(first, x), self.d(second, x)
-        result = self._real(c1.result) * second + first * self._real(c2.result)
+        result = self._real(c1) * second + first * self._real(c2)
         return self.step(
             "product",
             f,
@@ -786,7 +850,7 @@ class _Builder:
         # f(x)^g(x): logarithmic differentiation
         g = expo * sympy.log(base)
         child = self.d(g, x)
-        result = f * self._real(child.result)
+        result = f * self._real(child)
         return self.step("log_diff", f, result, x, [child], f=f, g=g, x=x)
 
     def d_real_root(self, f, x) -> Step:
@@ -819,10 +883,16 @@ class _Builder:
 
     def chain(self, f, inner, outer, x) -> Step:
         u = self.inner_symbol(f)
-        outer_step = self.d(outer(u), u)
+        g = outer(u)
+        outer_step = self.d(g, u)
         inner_step = self.d(inner, x)
-        du = self._real(outer_step.result).xreplace({u: inner})
-        result = du * self._real(inner_step.result)
+        # g(u) in the outer derivative (tanh(u) in 1 - tanh(u)^2) becomes f
+        # itself, already built, instead of g(inner) built and evaluated again
+        # (tanh's eval asks whether a network's pre-activation is zero); f is
+        # g(inner) except in the written form, which is kept as typed
+        known = {u: inner} if self.written else {g: f, u: inner}
+        du = self._real(outer_step).xreplace(known)
+        result = du * self._real(inner_step)
         return self.step(
             "chain",
             f,
@@ -839,7 +909,7 @@ class _Builder:
     def d_max(self, f, x) -> Step:
         children = [self.d(a, x) for a in f.args]
         result = sympy.Add(
-            *[f.fdiff(i + 1) * self._real(c.result) for i, c in enumerate(children)]
+            *[f.fdiff(i + 1) * self._real(c) for i, c in enumerate(children)]
         )
         is_max = isinstance(f, sympy.Max)
         if len(f.args) == 2:
@@ -864,10 +934,7 @@ class _Builder:
         total = f.args[0]
         children = [self.d(a, x) for a in exps]
         result = sympy.Add(
-            *[
-                t / total * self._real(c.result)
-                for t, c in zip(terms, children, strict=True)
-            ]
+            *[t / total * self._real(c) for t, c in zip(terms, children, strict=True)]
         )
         return self.step(
             "logsumexp", f, result, x, children, f=f, formula=("logsumexp", x.name)
@@ -931,6 +998,32 @@ def explain(expr, wrt: str | None = None, *, lang: str = "en") -> Steps:
             f"wrt={wrt!r} is not a variable of the expression "
             f"(variables: {', '.join(e.variables)})"
         )
+    return _explained(_Input(e, sym, lang))
+
+
+class _Input:
+    """explain's input as a cache key: equal when the expression, its written
+    form, its text, the variable and the language are."""
+
+    __slots__ = ("e", "sym", "lang", "_key")
+
+    def __init__(self, e: Expression, sym, lang: str):
+        self.e, self.sym, self.lang = e, sym, lang
+        self._key = (e.sympy, e.written, e._text, sym, lang)
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Input) and self._key == other._key
+
+
+@cacheit
+def _explained(given: _Input) -> Steps:
+    """The Steps of one input, remembered like SymPy's own results (and
+    forgotten with them by ``sympy.core.cache.clear_cache()``): explaining
+    the same function again, and showing it again, costs a lookup."""
+    e, sym, lang = given.e, given.sym, given.lang
     written = e.written
     if written is e.sympy:
         real, back = real_symbols(e.sympy)
