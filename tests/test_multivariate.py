@@ -439,3 +439,21 @@ def test_gradient_nested_trig_matches_pytorch():
     np.testing.assert_allclose(
         g, [0.02838836431256757, 0.38367323485779864, 0.08184148650485341], rtol=1e-12
     )
+
+
+def test_gradient_components_are_remembered_until_sympy_s_cache_is_cleared():
+    import sympy
+    from sympy.core.cache import clear_cache
+
+    import dfdx
+
+    g = dfdx.gradient("tanh(w*x + b)^2", wrt=["w", "b"])
+    h = dfdx.gradient("tanh(w*x + b)^2", wrt=["w", "b"])
+    assert all(p is q for p, q in zip(g.components, h.components))
+    clear_cache()
+    k = dfdx.gradient("tanh(w*x + b)^2", wrt=["w", "b"])
+    assert k.components[0] is not g.components[0]
+    w, x, b = sympy.symbols("w x b")
+    f = sympy.tanh(w * x + b) ** 2
+    for got, v in zip(k.components, (w, b)):
+        assert sympy.simplify(got.sympy - sympy.diff(f, v)) == 0

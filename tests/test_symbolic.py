@@ -366,3 +366,24 @@ def test_jump_is_called_a_discontinuity_not_infinite_derivatives():
         match="f is not continuous there: f\\(0\\) = 0, limit -1 from the left and 1 from the right",
     ):
         dfdx.tangent_line("sign(x)", 0)
+
+
+def test_diff_remembers_results_as_sympy_does():
+    """A repeated diff returns the same (immutable) Expression until SymPy's
+    cache is cleared; the order, the variable and the input decide it."""
+    import sympy
+    from sympy.core.cache import clear_cache
+
+    import dfdx
+
+    a = dfdx.diff("x^3*y", "x")
+    assert dfdx.diff("x^3*y", "x") is a
+    assert dfdx.diff("x**3*y", wrt="x") is a  # the same function, typed otherwise
+    assert dfdx.diff("x^3*y", "y") is not a
+    assert dfdx.diff("x^3*y", "x", n=2).sympy == 6 * sympy.Symbol("x") * sympy.Symbol(
+        "y"
+    )
+    clear_cache()
+    b = dfdx.diff("x^3*y", "x")
+    assert b is not a and b.sympy == a.sympy
+    assert b.sympy == sympy.diff(sympy.sympify("x**3*y"), sympy.Symbol("x"))

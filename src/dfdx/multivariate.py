@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy
+from sympy.core.cache import cacheit
 
 from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
@@ -298,10 +299,17 @@ MAX_SIMPLIFY_OPS = 40
 
 
 def _partials(e: Expression, names) -> tuple[Expression, ...]:
-    """(∂e/∂n for n in names), exact; each simplified only when small. The
-    form with real symbols is made once for all of them (rebuilding a
-    network's loss with real symbols re-evaluates every function in it)."""
-    real, back = real_symbols(e.sympy)
+    """(∂e/∂n for n in names), exact; each simplified only when small."""
+    return _partials_of(e.sympy, tuple(names))
+
+
+@cacheit
+def _partials_of(expr: sympy.Expr, names: tuple[str, ...]) -> tuple[Expression, ...]:
+    """_partials, remembered like SymPy's own results (and cleared with them
+    by ``sympy.core.cache.clear_cache()``). The form with real symbols is
+    made once for all of them (rebuilding a network's loss with real symbols
+    re-evaluates every function in it)."""
+    real, back = real_symbols(expr)
     by_name = {r.name: r for r in back}
     plain = replacer(back)  # one memo: the partials share most of their nodes
     out = []

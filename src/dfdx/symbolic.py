@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sympy
+from sympy.core.cache import cacheit
 
 from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
@@ -177,6 +178,15 @@ def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
             f"wrt={wrt!r} is not a variable of {e} (variables: "
             f"{', '.join(e.variables)}){e.cancel_hint([wrt])}"
         )
+    return _derivative(e.sympy, sym, int(n))
+
+
+@cacheit
+def _derivative(expr: sympy.Expr, sym: sympy.Symbol, n: int) -> Expression:
+    """diff's work on a checked input, remembered like SymPy's own results
+    (and forgotten with them by ``sympy.core.cache.clear_cache()``): the
+    returned Expression is immutable, so a repeated call shares it."""
+    e = Expression(expr)
     if n == 1 and _smooth_everywhere(e.sympy):
         # tanh, exp, sigmoid, powers...: the derivative is the same with plain
         # or real symbols, and a large one is returned as differentiated, so
