@@ -173,10 +173,12 @@ def render(rows, cli, base) -> str:
         "Ratios to the anchor measured in the same run (lower is better); "
         "targets: diff ≤ 2×, explain + text ≤ 10×, gradient ≤ 2×, backward ≤ 5×. "
         "Cold: SymPy's cache cleared before each call, which also clears dfdx's "
-        "(explain's remembered Steps, count_ops); warm: the median of repeated "
-        "calls, where SymPy answers diff from its cache and dfdx answers explain "
-        "from its own. Every function ran once on another expression first "
-        "(one-time imports are in the CLI row)."
+        "(the remembered results of diff, gradient and explain); warm: the "
+        "median of repeated calls, answered from those caches by both "
+        "libraries (SymPy's diff and gradient, dfdx's diff, gradient and "
+        "explain with its text), so the warm rows compare cache look-ups. "
+        "Every function ran once on another expression first (one-time "
+        "imports are in the CLI row)."
     )
     L += [
         "",
