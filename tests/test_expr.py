@@ -361,3 +361,32 @@ def test_replacer_is_xreplace_with_one_memo():
     assert plain(sympy.sqrt(x**2)) == sympy.Abs(rx)  # evaluated under real x
     written = sympy.Mul(x, x, evaluate=False)
     assert replacer(mapping, evaluate=False)(written).args == (rx, rx)
+
+
+def test_remembering_code_printers_write_the_same_code():
+    """The code printers behind lambdify_numpy and the 30-digit sampling print
+    each compound sub-expression once; the code must be what the plain
+    printers write, for forms whose parts recur (a derivative's)."""
+    import sympy
+    from sympy.printing.numpy import NumPyPrinter
+    from sympy.printing.pycode import MpmathPrinter
+
+    from dfdx.expr import relu, remembering, sigmoid
+
+    x, y = sympy.symbols("x y", real=True)
+    inner = sympy.tanh(0.25 * x - y / 3) + sigmoid(x * y)
+    f = (sigmoid(inner) - 1) ** 2 + relu(inner) * sympy.exp(-inner)
+    forms = [f, sympy.diff(f, x), sympy.diff(f, y, 2), sympy.Tuple(f, sympy.diff(f, x))]
+    settings = {
+        "fully_qualified_modules": False,
+        "inline": True,
+        "allow_unknown_functions": True,
+    }
+    for base in (NumPyPrinter, MpmathPrinter):
+        memo_class = type("Memo", (base,), {"_print": remembering(base)})
+        for order in (None, "none"):
+            memo = memo_class({**settings, "order": order})
+            for form in forms + forms:  # the second pass prints from the memo
+                assert memo.doprint(form) == base({**settings, "order": order}).doprint(
+                    form
+                )

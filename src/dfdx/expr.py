@@ -1302,6 +1302,27 @@ _NUMPY_HELPERS: dict[str, Callable] = {
 
 
 @functools.lru_cache(maxsize=1)
+def remembering(base):
+    """A ``_print`` for a subclass of the SymPy printer `base` that prints each
+    compound sub-expression once per printer and reuses its text: in a
+    derivative (and in an explanation, whose steps contain each other) the
+    same sub-expressions recur many times. Equal SymPy expressions have equal
+    structure and so equal text; atoms (whose Float text can depend on the
+    nesting level) and calls with keyword arguments (a power's base, LaTeX's
+    exponent) are not remembered."""
+
+    def _print(self, expr, **kwargs):
+        if kwargs or not isinstance(expr, sympy.Basic) or expr.is_Atom:
+            return base._print(self, expr, **kwargs)
+        memo = self.__dict__.setdefault("_dfdx_memo", {})
+        text = memo.get(expr)
+        if text is None:
+            text = memo[expr] = base._print(self, expr)
+        return text
+
+    return _print
+
+
 def private_symbols(base):
     """A ``_print_Symbol`` for a subclass of the code printer `base`: the
     symbols in the instance's ``names`` (symbol -> name) are written under
@@ -1324,6 +1345,7 @@ def _numpy_printer_class():
     class Printer(NumPyPrinter):
         names: dict = {}
         _print_Symbol = private_symbols(NumPyPrinter)
+        _print = remembering(NumPyPrinter)
 
         def _print_ComplexInfinity(self, expr):
             return self._module_format(self._module + ".nan")

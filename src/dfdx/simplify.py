@@ -269,11 +269,12 @@ def _samples_mpmath(ra, rb, symbols, points):
     import mpmath
     from sympy.printing.pycode import MpmathPrinter
 
-    from .expr import lambdify_numpy, private_symbols
+    from .expr import lambdify_numpy, private_symbols, remembering
 
     class Printer(MpmathPrinter):
         names: dict = {}
         _print_Symbol = private_symbols(MpmathPrinter)
+        _print = remembering(MpmathPrinter)
 
     own = _mpmath_functions(mpmath.mp)
     private = [sympy.Symbol(f"_dfdx_arg{i}") for i in range(len(symbols))]
@@ -339,13 +340,16 @@ def _samples_mpmath(ra, rb, symbols, points):
     return seen
 
 
-def _samples(ra, rb, points: int = 8):
+def _samples(ra, rb, points: int = 8, huge: bool | None = None):
     """How many sample points (30 digits) ra and rb were compared at, or -1 if
-    they differ at one."""
+    they differ at one. `huge`: whether ra - rb has huge numbers, when the
+    caller knows."""
     # every symbol of either form (not of their difference: 2x + 5 - 2x
     # has none, yet both forms need x to be evaluated)
     symbols = sorted(ra.free_symbols | rb.free_symbols, key=lambda s: s.name)
-    if not has_huge_numbers(ra - rb):
+    if huge is None:
+        huge = has_huge_numbers(ra - rb)
+    if not huge:
         fast = _samples_mpmath(ra, rb, symbols, points)
         if fast is not None:
             return fast
@@ -374,13 +378,14 @@ def same_value(a, b) -> str:
     ``'unknown'`` (too few sample points where both are defined)."""
     if a == b:
         return "symbolic"
-    seen = _samples(a, b)
+    diff = a - b
+    huge = has_huge_numbers(diff)
+    seen = _samples(a, b, huge=huge)
     if seen < 0:
         return "different"
     if seen < 3:
         return "unknown"
-    diff = a - b
-    if has_huge_numbers(diff):
+    if huge:
         return "numeric"
     # count_ops gives each operation at most four arguments below it (x/y
     # is Mul(x, Pow(y, -1)): one operation, five nodes), so more than 1 000

@@ -27,6 +27,7 @@ from .expr import (
     as_expression,
     real_root,
     relu,
+    remembering,
     replace_written,
     replacer,
     sigmoid,
@@ -292,26 +293,10 @@ def _num(path) -> str:
     return ".".join(str(i) for i in path)
 
 
-class _Memo:
-    """Mixin for a SymPy printer: each compound sub-expression is printed once
-    per printer and its text reused. A step's result contains its children's
-    results, so without it a tree of depth d prints the same sub-expressions d
-    times. Equal SymPy expressions have equal structure and so equal text;
-    atoms (whose Float text depends on the nesting level) and calls with
-    keyword arguments (a power's base, LaTeX's exponent) are not remembered."""
-
-    def _print(self, expr, **kwargs):
-        if kwargs or not isinstance(expr, sympy.Basic) or expr.is_Atom:
-            return super()._print(expr, **kwargs)  # type: ignore[misc]
-        memo = self.__dict__.setdefault("_dfdx_memo", {})
-        text = memo.get(expr)
-        if text is None:
-            text = memo[expr] = super()._print(expr)  # type: ignore[misc]
-        return text
-
-
-class _MemoStrPrinter(_Memo, StrPrinter):
-    pass
+class _MemoStrPrinter(StrPrinter):
+    # a step's result contains its children's: without remembering, a tree
+    # of depth d prints the same sub-expressions d times
+    _print = remembering(StrPrinter)
 
 
 class _TextFormat:
@@ -435,8 +420,8 @@ def _latex(e, order: str | None = None) -> str:
     return _LatexPrinter({"order": order}).doprint(e)
 
 
-class _MemoLatexPrinter(_Memo, _LatexPrinter):
-    pass
+class _MemoLatexPrinter(_LatexPrinter):
+    _print = remembering(_LatexPrinter)
 
 
 class _LatexMath:
@@ -1041,7 +1026,8 @@ def _explained(given: _Input) -> Steps:
         lang, back, {s.name for s in real.free_symbols}, written is not e.sympy
     )
     root = builder.d(real, x)
-    rewritten = real.xreplace(back)
+    # the builder's memo has most of real's sub-trees in plain symbols already
+    rewritten = builder._plain(real) if written is e.sympy else None
     if written is e.sympy and rewritten != e.sympy:
         # with real symbols SymPy rewrites some forms (|x|**3 -> x**2*|x|): say so
         root = Step(
