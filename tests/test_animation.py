@@ -167,7 +167,7 @@ def test_cli_writes_the_gif(tmp_path, capsys):
     with Image.open(out) as im:
         assert im.n_frames == 7
     assert main(["animate", "x^2", "--at", "1", "-o", str(tmp_path / "s.png")]) == 2
-    assert "the animation is written as" in capsys.readouterr().err
+    assert "the animation file must end in .gif" in capsys.readouterr().err
 
 
 def test_to_gif_bytes_for_a_saved_notebook():

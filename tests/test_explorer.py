@@ -357,7 +357,7 @@ def test_variable_names_do_not_reach_the_code():
         ({"f": "x^2", "at": True}, "at"),
         ({"f": "x^2", "lang": "fr"}, "lang must be one of"),
         ({"f": "x^2", "label": 3}, "label must be text"),
-        ({"f": "x^2", "path": "page.png"}, "an .html file"),
+        ({"f": "x^2", "path": "page.png"}, "the explorer page must end in .html"),
         ({"f": "x^2", "xlim": (2, 1)}, "xlim"),
         ({"f": "log(x)", "at": -2, "xlim": (-3, -1)}, "undefined"),
         ({"f": "x^2", "at": 1e300}, "too narrow"),

@@ -218,3 +218,37 @@ def test_cli_hostile_input_one_line_exit_2_or_success(argv, tmp_path):
             and lines[0].startswith(("dfdx: error:", "usage:"))
             or (lines and lines[-1].startswith("dfdx: error:"))
         ), err
+
+
+@pytest.mark.parametrize("path", [123, 1.5, None, [], b"\xff.svg", ""])
+def test_every_writer_refuses_a_path_that_is_not_a_file_name(path, tmp_path):
+    """One path check for every writer: a number, a list or an empty name is
+    a DfdxError naming the problem, before any work; bytes are a file name."""
+    import dfdx
+
+    writers = {
+        "plot_tangent": lambda p: dfdx.plot_tangent("x^2", at=1, output=p),
+        "animation": lambda p: dfdx.animate_secants("x^2", at=1, h_values=[1, 0.1, 0.01]).save(p),
+        "explore": lambda p: dfdx.explore("x^2", at=1, path=p),
+        "graph svg": lambda p: dfdx.trace("x*y", {"x": 1, "y": 2}).to_svg(p),
+        "graph animation": lambda p: dfdx.trace("x*y", {"x": 1, "y": 2}).animate(p),
+        "gradient field": lambda p: dfdx.plot_gradient_field("x*y", output=p),
+    }
+    for name, write in writers.items():
+        if path is None and name in (
+            "plot_tangent",
+            "explore",
+            "graph svg",
+            "graph animation",
+            "gradient field",
+        ):
+            continue  # None means: do not write a file
+        if isinstance(path, bytes):
+            target = bytes(tmp_path) + b"/" + path
+            try:
+                write(target)
+            except dfdx.DfdxError as exc:  # a suffix the writer does not make
+                assert "must end in" in str(exc), name
+            continue
+        with pytest.raises(dfdx.DfdxError, match="file name"):
+            write(path)

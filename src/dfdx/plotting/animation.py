@@ -355,13 +355,12 @@ class SecantAnimation(_Frames):
 
 
 def check_animation_path(path) -> Path:
-    """`path` as a Path, or a DfdxError for a format that cannot be written."""
-    target = Path(os.fspath(path))
+    """`path` as a Path, or a DfdxError for a path or format that cannot be
+    written."""
+    from .._files import output_path
+
+    target = output_path(path, _FORMATS, "the animation file")
     ext = target.suffix.lower()
-    if ext not in _FORMATS:
-        raise DfdxError(
-            f"the animation is written as {', '.join(_FORMATS)}; got {str(path)!r}"
-        )
     if ext == ".mp4" and shutil.which("ffmpeg") is None:
         raise DfdxError(
             "writing .mp4 needs ffmpeg, which is not installed; write a .gif "

@@ -224,7 +224,7 @@ class Explorer:
         """Write the page to `path` (atomically); returns the path."""
         from .._files import atomic_write
 
-        target = Path(_check_html_path(path))
+        target = _check_html_path(path)
         atomic_write(target, lambda fh: fh.write(self.html.encode("utf-8")))
         self.path = target
         return target
@@ -236,18 +236,10 @@ class Explorer:
         )
 
 
-def _check_html_path(path):
-    import os
+def _check_html_path(path) -> Path:
+    from .._files import output_path
 
-    try:
-        text = os.fspath(path)
-    except TypeError:
-        raise DfdxError(
-            f"path must be a file name, got {type(path).__name__}"
-        ) from None
-    if isinstance(text, bytes) or not text.lower().endswith((".html", ".htm")):
-        raise DfdxError(f"the explorer page is an .html file, got {str(path)!r}")
-    return text
+    return output_path(path, (".html", ".htm"), "the explorer page")
 
 
 def _ylim(y: np.ndarray, suggested) -> tuple[float, float]:

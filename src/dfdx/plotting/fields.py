@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 
 import numpy as np
 
@@ -22,7 +21,7 @@ from .legend import place_legend
 
 __all__ = ["plot_gradient_field", "plot_tangent_plane"]
 
-_FORMATS = ("svg", "png", "pdf")
+_FORMATS = (".svg", ".png", ".pdf")
 
 
 def _two_variables(expr):
@@ -57,13 +56,9 @@ def _check_inside(point, xlo, xhi, ylo, yhi) -> None:
 def _check_output(output):
     if output is None:
         return None
-    path = os.fspath(output)
-    ext = os.path.splitext(path)[1].lower().lstrip(".")
-    if ext not in _FORMATS:
-        raise DfdxError(
-            f"output must end in .svg, .png or .pdf, got {os.path.basename(path)!r}"
-        )
-    return path
+    from .._files import output_path
+
+    return output_path(output, _FORMATS)
 
 
 def _finite(a):

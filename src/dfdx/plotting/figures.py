@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import re
 import warnings
 from pathlib import Path
@@ -35,21 +34,15 @@ def save_figure(fig_or_ax, output) -> Path:
     """Save a figure (or the figure of an Axes) to `output`; the format comes
     from the extension (.svg, .png or .pdf). SVG files are deterministic: the
     same figure gives the same bytes."""
+    from .._files import atomic_write, output_path
+
     fig = getattr(fig_or_ax, "figure", fig_or_ax)
-    path = Path(os.fspath(output))
+    path = output_path(output, _FORMATS)
     ext = path.suffix.lower()
-    if ext not in _FORMATS:
-        raise DfdxError(
-            f"output must end in {', '.join(_FORMATS)}; got {str(output)!r}"
-        )
-    if not path.parent.exists():
-        raise DfdxError(f"output folder does not exist: {str(path.parent)!r}")
     metadata = {"Date": None} if ext in (".svg", ".pdf") else {}
     if ext == ".pdf":
         metadata["CreationDate"] = None
         metadata.pop("Date")
-    from .._files import atomic_write
-
     missing = prepare_figure(fig)
 
     def write(fh):
