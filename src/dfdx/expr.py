@@ -1500,9 +1500,9 @@ class Expression:
         "_text",
         "_str",
         "_latex",
-        "variables",
+        "_variables",
         "notes",
-        "_symbols",
+        "_syms",
         "_func",
         "_at_jumps",
         "_source",
@@ -1517,12 +1517,10 @@ class Expression:
         self._text = text
         self._str: str | None = None
         self._latex: str | None = None
-        syms = sorted(
-            (s for s in expr.free_symbols if isinstance(s, sympy.Symbol)),
-            key=lambda s: _natural_key(s.name),
-        )
-        self._symbols = tuple(syms)
-        self.variables = tuple(s.name for s in syms)
+        # found on first use: an explanation makes an Expression of every
+        # step's form and result, and most are only printed
+        self._syms: tuple | None = None
+        self._variables: tuple[str, ...] | None = None
         self._func = None
         #: remarks on how the text was read (conventions applied), one line each
         self.notes: tuple[str, ...] = ()
@@ -1532,6 +1530,25 @@ class Expression:
         self._at_jumps: tuple[Callable, Callable] | None = None
         # (text, undefined_functions) when parsed from text: see `written`
         self._source: tuple[str, bool] | None = None
+
+    @property
+    def _symbols(self) -> tuple:
+        """The free symbols, in natural order of their names."""
+        if self._syms is None:
+            self._syms = tuple(
+                sorted(
+                    (s for s in self.sympy.free_symbols if isinstance(s, sympy.Symbol)),
+                    key=lambda s: _natural_key(s.name),
+                )
+            )
+        return self._syms
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Free variable names, in natural order (``x2`` before ``x10``)."""
+        if self._variables is None:
+            self._variables = tuple(s.name for s in self._symbols)
+        return self._variables
 
     # -- display -----------------------------------------------------------
     @property
