@@ -15,16 +15,17 @@ with one variable per weight. For each, in one process:
 - trace().backward() on a built graph / PyTorch eager autograd of the same
   scalar computation (Python floats in, one backward call);
 
-cold (SymPy's cache cleared before every call) and warm (the median of 5
-repeated calls). Before the first case every function runs once, untimed, on
+cold (the median of 3 calls, SymPy's cache cleared before each) and warm
+(the median of 5 repeated calls). Before the first case every function runs once, untimed, on
 an unrelated expression, so one-time imports count in the CLI row only. Then the wall time of ``dfdx diff "3x^2 - 4x"`` against
-``python -c "import numpy, sympy"`` (paired, alternating, 5 runs each).
+``python -c "import numpy, sympy"`` (paired, alternating, 9 runs each).
 Targets (issue 9): diff <= 2x, explain + text <= 10x, gradient <= 2x,
 backward <= 5x torch, CLI <= 1.3x the import.
 """
 
 from __future__ import annotations
 
+import gc
 import statistics
 import subprocess
 import sys
@@ -59,18 +60,25 @@ CASES = [
 
 
 def timed(fn, cold: bool, repeat: int = 5) -> float:
-    if cold:
-        clear_cache()
-        t = time.perf_counter()
-        fn()
-        return time.perf_counter() - t
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    """Median seconds of `fn`: cold, 3 calls each after clearing SymPy's
+    cache; warm, `repeat` calls after one untimed call. As timeit does, the
+    garbage collector is off while timing (garbage is collected first), so a
+    collection of earlier garbage is not charged to whichever call it hits."""
+    gc.collect()
+    gc.disable()
+    try:
+        times = []
+        if not cold:
+            fn()
+        for _ in range(3 if cold else repeat):
+            if cold:
+                clear_cache()
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+    finally:
+        gc.enable()
 
 
 def weights(e) -> list[str]:
@@ -101,7 +109,7 @@ def torch_backward(e, at):
     return run
 
 
-def cli_ratio(runs: int = 5) -> tuple[float, float]:
+def cli_ratio(runs: int = 9) -> tuple[float, float]:
     dfdx_cmd = [sys.executable, "-m", "dfdx", "diff", "3x^2 - 4x"]
     base_cmd = [sys.executable, "-c", "import numpy, sympy"]
     a, b = [], []
@@ -172,7 +180,8 @@ def render(rows, cli, base) -> str:
     L.append(
         "Ratios to the anchor measured in the same run (lower is better); "
         "targets: diff ≤ 2×, explain + text ≤ 10×, gradient ≤ 2×, backward ≤ 5×. "
-        "Cold: SymPy's cache cleared before each call, which also clears dfdx's "
+        "Timed as timeit does (garbage collector off during each call). "
+        "Cold: the median of 3 calls with SymPy's cache cleared before each, which also clears dfdx's "
         "(the remembered results of diff, gradient and explain); warm: the "
         "median of repeated calls, answered from those caches by both "
         "libraries (SymPy's diff and gradient, dfdx's diff, gradient and "
