@@ -1449,6 +1449,7 @@ def lambdify_numpy(symbols, expr, *, order: str | None = None):
             printer=printer,
             dummify=False,  # the arguments already have private names
             docstring_limit=0,  # no str() of the whole form for a docstring
+            use_imps=False,  # no implemented_function: skip the walk for them
         )
     except DfdxError:
         raise

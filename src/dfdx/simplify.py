@@ -302,6 +302,7 @@ def _samples_mpmath(ra, rb, symbols, points):
             printer=printer,
             dummify=False,
             docstring_limit=0,  # no str() of the whole form for a docstring
+            use_imps=False,  # no implemented_function: skip the walk for them
         )
     except Exception:  # a printer gap: the slow path decides
         return None
