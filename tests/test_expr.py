@@ -390,3 +390,29 @@ def test_remembering_code_printers_write_the_same_code():
                 assert memo.doprint(form) == base({**settings, "order": order}).doprint(
                     form
                 )
+
+
+def test_sigmoid_and_softplus_evaluate_at_zero_and_leave_symbolic_sums():
+    """The zero check asks only numbers (asking a symbolic sum is_zero ran the
+    assumptions over every term); the values at zero are exact, as before."""
+    import math
+
+    import sympy
+
+    from dfdx.expr import sigmoid, softplus
+
+    x, y = sympy.symbols("x y", real=True)
+    assert sigmoid(sympy.Integer(0)) == sympy.Rational(1, 2)
+    assert sigmoid(x - x) == sympy.Rational(1, 2)
+    assert sigmoid(sympy.Float(0.0)) == sympy.Rational(1, 2)
+    assert softplus(sympy.Integer(0)) == sympy.log(2)
+    assert softplus(sympy.sqrt(2) - sympy.sqrt(2)) == sympy.log(2)
+    s = sigmoid(x * y + sympy.tanh(x) - 1)
+    assert isinstance(s, sigmoid)
+    assert (
+        abs(
+            float(s.subs({x: 0.3, y: -1.2}))
+            - 1 / (1 + math.exp(-(0.3 * -1.2 + math.tanh(0.3) - 1)))
+        )
+        < 1e-15
+    )

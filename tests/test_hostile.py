@@ -228,7 +228,9 @@ def test_every_writer_refuses_a_path_that_is_not_a_file_name(path, tmp_path):
 
     writers = {
         "plot_tangent": lambda p: dfdx.plot_tangent("x^2", at=1, output=p),
-        "animation": lambda p: dfdx.animate_secants("x^2", at=1, h_values=[1, 0.1, 0.01]).save(p),
+        "animation": lambda p: dfdx.animate_secants(
+            "x^2", at=1, h_values=[1, 0.1, 0.01]
+        ).save(p),
         "explore": lambda p: dfdx.explore("x^2", at=1, path=p),
         "graph svg": lambda p: dfdx.trace("x*y", {"x": 1, "y": 2}).to_svg(p),
         "graph animation": lambda p: dfdx.trace("x*y", {"x": 1, "y": 2}).animate(p),
