@@ -114,7 +114,7 @@ def test_formats_and_ffmpeg(square, tmp_path, monkeypatch):
         ({"h_values": [0.1, -1]}, "finite positive"),
         ({"h_values": [0.1, float("nan")]}, "finite positive"),
         ({"h_values": np.full(61, 0.1)}, "at most 60"),
-        ({"h_values": "abc"}, "positive numbers"),
+        ({"h_values": "abc"}, "h_values must be numbers"),
         ({"fps": 0}, "fps"),
         ({"xlim": (2, 1)}, "xlim"),
     ],

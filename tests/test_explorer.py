@@ -352,7 +352,7 @@ def test_variable_names_do_not_reach_the_code():
         ({"f": "log(x)", "at": -1}, "undefined at x = -1"),
         ({"f": "x^2", "at": 9, "xlim": (0, 2)}, "outside xlim"),
         ({"f": "x^2", "h": 0}, "h must be from 1e-15 to 1"),
-        ({"f": "x^2", "h": True}, "h must be from 1e-15 to 1"),
+        ({"f": "x^2", "h": True}, "h must be a number, got True"),
         ({"f": "x^2", "h": "big"}, "h must be a number"),
         ({"f": "x^2", "at": True}, "at"),
         ({"f": "x^2", "lang": "fr"}, "lang must be one of"),

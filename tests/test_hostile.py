@@ -254,3 +254,88 @@ def test_every_writer_refuses_a_path_that_is_not_a_file_name(path, tmp_path):
             continue
         with pytest.raises(dfdx.DfdxError, match="file name"):
             write(path)
+
+
+_ODD_VALUES = [
+    None, [], {}, object(), b"x", 1j, float("nan"), float("inf"), -1, 0, True, "",
+    "x^", "1e400", [1, 2], [[1, 2], [3]], {"x": None}, {1, 2}, np.array([]),
+    np.array([[1.0]]), 10**400, -(10**400), np.float32(2), lambda z: z,
+]  # fmt: skip
+
+
+def _public_calls():
+    import numpy as np
+
+    return {
+        "agree": (("x^2", 1.0), {}),
+        "animate_secants": (("x^2", 1.0), {"h_values": [1, 0.1]}),
+        "chain_rule": (("y = u^2; u = 3x", "x"), {}),
+        "check_answer": (("x^2", "2x"), {}),
+        "derivative": ((np.sin, 1.0), {}),
+        "diff": (("x^2",), {}),
+        "differentiable": (("abs(x)", 0.0), {}),
+        "explain": (("x^2",), {}),
+        "explore": (("x^2",), {}),
+        "from_definition": (("x^2",), {}),
+        "gradient": (("x*y",), {}),
+        "hessian": (("x*y",), {}),
+        "jacobian": ((["x*y", "x+y"],), {}),
+        "limit": (("sin(x)/x", 0), {}),
+        "limit_table": ((np.sin, 1.0), {}),
+        "numerical_lim": ((np.sin, 1.0, 0.1), {}),
+        "parse": (("x^2",), {}),
+        "partial": (("x*y", "x"), {}),
+        "plot_function": (("x^2",), {}),
+        "plot_gradient_field": (("x*y",), {}),
+        "plot_tangent": (("x^2", 1.0), {}),
+        "plot_tangent_plane": (("x*y",), {"at": (1, 1)}),
+        "tangent_line": (("x^2", 1.0), {}),
+        "trace": (("x*y", {"x": 1, "y": 2}), {}),
+    }
+
+
+def test_every_argument_of_the_public_functions_refuses_odd_values(
+    tmp_path, monkeypatch
+):
+    """Each argument of each public function, given each odd value (a number
+    beyond float range, an array where a flag belongs, a set, a lambda...)
+    with the others valid: the call works or raises DfdxError, never another
+    exception. Checks of plain values live in one module (dfdx._checks)."""
+    import inspect
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    import dfdx
+
+    monkeypatch.chdir(tmp_path)
+    crashes = []
+    for name, (args, kwargs) in _public_calls().items():
+        fn = getattr(dfdx, name)
+        params = [
+            p
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        fn(*args, **kwargs)  # the valid call works
+        plt.close("all")
+        for i, p in enumerate(params):
+            for odd in _ODD_VALUES:
+                a, k = list(args), dict(kwargs)
+                if p.kind == p.POSITIONAL_OR_KEYWORD and i < len(a):
+                    a[i] = odd
+                else:
+                    k[p.name] = odd
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        fn(*a, **k)
+                except dfdx.DfdxError:
+                    pass
+                except Exception as exc:  # noqa: BLE001 - the point of the test
+                    crashes.append(
+                        f"{name}({p.name}={odd!r:.30}): {type(exc).__name__}: {exc}"
+                    )
+                finally:
+                    plt.close("all")
+    assert not crashes, "\n".join(crashes[:20])

@@ -2119,7 +2119,7 @@ def as_expression(obj, *, name: str = "f") -> Expression:
     if isinstance(obj, bool):
         raise DfdxError(f"{name} must be an expression, got {obj!r}")
     if isinstance(obj, (int, float)):
-        if not math.isfinite(obj):
+        if isinstance(obj, float) and not math.isfinite(obj):  # ints are exact
             raise DfdxError(f"{name} must be finite, got {obj!r}")
         return Expression(
             sympy.Rational(repr(obj)) if isinstance(obj, float) else sympy.Integer(obj)

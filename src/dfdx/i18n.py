@@ -304,7 +304,7 @@ def check_lang(lang) -> str:
     """Validate a language code; returns it."""
     from .errors import DfdxError
 
-    if lang not in LANGS:
+    if not isinstance(lang, str) or lang not in LANGS:
         raise DfdxError(
             f"lang must be one of {', '.join(map(repr, LANGS))}, got {lang!r}"
         )

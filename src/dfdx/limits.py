@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import finite_number
 from ._timelimit import bounded
 from .errors import DfdxError
 from .expr import as_expression, call_real, is_expression_like
@@ -55,8 +56,8 @@ def numerical_lim(f: Callable, x: float, h: float) -> float:
     2.30000
     """
     func = _as_function(f)
-    _check_number(x, "x")
-    _check_number(h, "h")
+    finite_number(x, "x")
+    finite_number(h, "h")
     if h == 0:
         raise DfdxError("h must be nonzero")
     with np.errstate(all="ignore"):
@@ -84,18 +85,6 @@ def _as_function(f):
             f"f must be a callable or expression text, got {type(f).__name__}"
         )
     return f
-
-
-def _check_number(value, name: str) -> float:
-    if isinstance(value, bool):
-        raise DfdxError(f"{name} must be a number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise DfdxError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise DfdxError(f"{name} must be finite, got {value!r}")
-    return v
 
 
 @dataclass(frozen=True)
@@ -345,21 +334,21 @@ def limit_table(
     h=0.10000, numerical limit=2.00000, exact=2.00000, error=0.0e+00
     h=0.01000, numerical limit=2.00000, exact=2.00000, error=1.3e-15
     """
-    x = _check_number(x, "x")
-    h = _check_number(h, "h")
+    x = finite_number(x, "x")
+    h = finite_number(h, "h")
     if h <= 0:
         raise DfdxError(f"h must be positive, got {h!r}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
         raise DfdxError(f"steps must be an integer, got {steps!r}")
     if not 1 <= steps <= 40:
         raise DfdxError(f"steps must be between 1 and 40, got {steps!r}")
-    ratio = _check_number(ratio, "ratio")
+    ratio = finite_number(ratio, "ratio")
     if not 0 < ratio < 1:
         raise DfdxError(f"ratio must be between 0 and 1, got {ratio!r}")
     if scheme not in SCHEMES:
         raise DfdxError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     if exact is not None:
-        exact = _check_number(exact, "exact")
+        exact = finite_number(exact, "exact")
     if show_exact and exact is None and not is_expression_like(f):
         raise DfdxError("show_exact=True needs the exact derivative: pass exact=")
     func = _as_function(f)

@@ -256,7 +256,10 @@ def _check_positive(name, value, *, allow_none=True, allow_zero=False):
         value, bool
     )
     if ok:
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an int beyond float range
+            v = math.inf
         ok = math.isfinite(v) and (v > 0 or (allow_zero and v == 0))
     if not ok:
         what = "non-negative" if allow_zero else "positive"
@@ -1339,7 +1342,12 @@ def derivative(
     options: dict[str, Any] = dict(
         n=n, method=method, step=step, rtol=rtol, atol=atol, max_stages=max_stages
     )
-    if method == "richardson" and n == 1 and type(x) in (float, int, np.float64):
+    if (
+        isinstance(method, str)
+        and method == "richardson"
+        and n == 1
+        and type(x) in (float, int, np.float64)
+    ):
         fast = _scalar_richardson(f, x, options)
         if fast is not None:
             return _flag_kinks(fast[1], x, fast[0], options)

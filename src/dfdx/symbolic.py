@@ -17,6 +17,7 @@ import numpy as np
 import sympy
 from sympy.core.cache import cacheit
 
+from ._checks import finite_number
 from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import (
@@ -679,15 +680,7 @@ def tangent_line(f, at) -> TangentLine:
 
 
 def _check_point(at, name: str) -> float:
-    if isinstance(at, bool):
-        raise DfdxError(f"{name} must be a number, got {at!r}")
-    try:
-        a = float(at)
-    except (TypeError, ValueError):
-        raise DfdxError(f"{name} must be a number, got {at!r}") from None
-    if not math.isfinite(a):
-        raise DfdxError(f"{name} must be finite, got {at!r}")
-    return a
+    return finite_number(at, name)
 
 
 def _exact_point(at):

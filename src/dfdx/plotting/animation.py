@@ -24,6 +24,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .._checks import float_array
 from ..errors import DfdxError, UndefinedError
 from ..expr import is_expression_like
 from ..i18n import check_lang, localise
@@ -384,10 +385,7 @@ def _quotients(func, at: float, hs: np.ndarray, f0: float) -> np.ndarray:
 def _h_values(h_values) -> np.ndarray:
     if h_values is None:  # 1, 10^-0.5, ..., 1e-15: through the best h and past it
         return 10.0 ** -np.arange(0, 15.25, 0.5)
-    try:
-        hs = np.asarray(h_values, dtype=float)
-    except (TypeError, ValueError):
-        raise DfdxError("h_values must be a sequence of positive numbers") from None
+    hs = float_array(h_values, "h_values")
     if hs.ndim != 1 or hs.size == 0:
         raise DfdxError("h_values must be a non-empty sequence of positive numbers")
     if hs.size > MAX_FRAMES:

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import sympy
 
+from .._checks import finite_number
 from ..errors import DfdxError, UndefinedError
 from ..expr import as_expression, is_expression_like
 from ..i18n import check_lang, localise
@@ -336,11 +337,8 @@ def explore(
     x0 = _check_point(at, "at")
     if label is not None and not isinstance(label, str):
         raise DfdxError(f"label must be text, got {type(label).__name__}")
-    try:
-        h0 = float(h)
-    except (TypeError, ValueError):
-        raise DfdxError(f"h must be a number, got {h!r}") from None
-    if isinstance(h, bool) or not 1e-15 <= h0 <= 1:
+    h0 = finite_number(h, "h")
+    if not 1e-15 <= h0 <= 1:
         raise DfdxError(f"h must be from 1e-15 to 1, got {h!r}")
     xlim = _check_lim(xlim, "xlim") or (x0 - 3.0, x0 + 3.0)
     if not xlim[0] <= x0 <= xlim[1]:

@@ -13,10 +13,11 @@ import math
 
 import numpy as np
 
+from .._checks import finite_number
 from ..errors import DfdxError
 from ..expr import as_expression
 from ..i18n import check_lang, localise
-from .figures import _check_lim, math_label, save_figure
+from .figures import _check_ax, _check_lim, math_label, save_figure
 from .legend import place_legend
 
 __all__ = ["plot_gradient_field", "plot_tangent_plane"]
@@ -153,6 +154,7 @@ def plot_gradient_field(
     check_lang(lang)
     e = _two_variables(expr)
     path = _check_output(output)
+    _check_ax(ax)
     for name, v, lo, hi in (("density", density, 3, 60), ("levels", levels, 2, 100)):
         if (
             isinstance(v, bool)
@@ -313,12 +315,10 @@ def plot_tangent_plane(
     _check_inside((a, b), xlo, xhi, ylo, yhi)
     if size is None:
         size = min(xhi - xlo, yhi - ylo) / 3
-    elif (
-        isinstance(size, bool)
-        or not isinstance(size, (int, float))
-        or not (math.isfinite(size) and size > 0)
-    ):
+    elif finite_number(size, "size") <= 0:
         raise DfdxError(f"size must be a positive number, got {size!r}")
+    else:
+        size = float(size)
     from ..multivariate import gradient
 
     grad_at = gradient(e, at=[a, b])

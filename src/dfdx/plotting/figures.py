@@ -17,6 +17,7 @@ import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, on purpose)
 import numpy as np
 
+from .._checks import finite_number, flag, float_array, optional_text
 from ..errors import DfdxError
 from ..expr import as_expression, is_expression_like
 from ..i18n import check_lang, localise
@@ -184,6 +185,30 @@ def _check_lim(lim, name: str):
     return lo, hi
 
 
+def _check_ax(ax):
+    """`ax`, when given, must be a matplotlib Axes."""
+    from matplotlib.axes import Axes
+
+    if ax is not None and not isinstance(ax, Axes):
+        raise DfdxError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    return ax
+
+
+def _check_figsize(figsize) -> tuple[float, float]:
+    if isinstance(figsize, (str, bytes)) or not hasattr(figsize, "__len__"):
+        raise DfdxError(
+            f"figsize must be (width, height) in inches, got {figsize!r:.60}"
+        )
+    if len(figsize) != 2:
+        raise DfdxError(
+            f"figsize must be (width, height) in inches, got {figsize!r:.60}"
+        )
+    w, h = (finite_number(v, "figsize") for v in figsize)
+    if not (0 < w <= 100 and 0 < h <= 100):
+        raise DfdxError(f"figsize must be between 0 and 100 inches, got {figsize!r}")
+    return w, h
+
+
 def plot_function(
     f,
     x=None,
@@ -243,6 +268,11 @@ def plot_function(
     func, label, var = _function_and_label(f)
     xlim = _check_lim(xlim, "xlim")
     ylim = _check_lim(ylim, "ylim")
+    _check_ax(ax)
+    legend = flag(legend, "legend")
+    xlabel = optional_text(xlabel, "xlabel")
+    ylabel = optional_text(ylabel, "ylabel")
+    figsize = _check_figsize(figsize)
     tangent = None
     if tangent_at is not None:
         from ..symbolic import tangent_line
@@ -253,7 +283,7 @@ def plot_function(
             xlim = (tangent.point - 2, tangent.point + 2) if tangent else (-5.0, 5.0)
         s = sample(func, xlim=xlim)
     else:
-        x = np.asarray(x, dtype=float)
+        x = float_array(x, "x")
         s = sample(func, x)
     if ylim is None:
         _check_drawable(s.y, label, s.ylim)
@@ -384,6 +414,7 @@ def plot_error_vs_h(
     matplotlib.axes.Axes
     """
     check_lang(lang)
+    _check_ax(ax)
     if not (0 < h_min < h_max):
         raise DfdxError(f"need 0 < h_min < h_max, got h_min={h_min!r}, h_max={h_max!r}")
     func, label, var = _function_and_label(f)
