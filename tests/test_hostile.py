@@ -339,3 +339,43 @@ def test_every_argument_of_the_public_functions_refuses_odd_values(
                 finally:
                     plt.close("all")
     assert not crashes, "\n".join(crashes[:20])
+
+
+def test_result_objects_refuse_odd_values():
+    """The same odd values given to the callables dfdx returns (an
+    Expression, a tangent line, the .at of a gradient, Hessian and Jacobian)
+    and to set_time_limit: a value or a DfdxError, never another exception."""
+    import warnings
+
+    import dfdx
+
+    e = dfdx.parse("x^2 + y")
+    d = dfdx.diff("x^2")
+    g, h = dfdx.gradient("x*y"), dfdx.hessian("x*y")
+    j = dfdx.jacobian(["x*y", "x+y"])
+    t = dfdx.tangent_line("x^2", 1.0)
+    calls = {
+        "Expression(x=...)": lambda v: e(x=v, y=1.0),
+        "Expression(...)": d,
+        "gradient.at": g.at,
+        "hessian.at": h.at,
+        "jacobian.at": j.at,
+        "tangent line": t,
+        "set_time_limit": dfdx.set_time_limit,
+    }
+    old = dfdx.get_time_limit()
+    crashes = []
+    try:
+        for name, call in calls.items():
+            for odd in _ODD_VALUES + [{"x": 10**400}, {"x": [1, 2], "y": [1, 2, 3]}]:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        call(odd)
+                except dfdx.DfdxError:
+                    pass
+                except Exception as exc:  # noqa: BLE001 - the point of the test
+                    crashes.append(f"{name}({odd!r:.30}): {type(exc).__name__}: {exc}")
+    finally:
+        dfdx.set_time_limit(old)
+    assert not crashes, "\n".join(crashes[:20])

@@ -243,9 +243,13 @@ def set_time_limit(seconds: float) -> float:
     global _DEFAULT_SECONDS
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         raise DfdxError(f"seconds must be a number, got {seconds!r}")
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise DfdxError(f"seconds must be positive and finite, got {seconds!r}")
-    old, _DEFAULT_SECONDS = _DEFAULT_SECONDS, float(seconds)
+    try:
+        value = float(seconds)
+    except OverflowError:  # an int beyond float range
+        value = math.inf
+    if not (math.isfinite(value) and value > 0):
+        raise DfdxError(f"seconds must be positive and finite, got {seconds!r:.40}")
+    old, _DEFAULT_SECONDS = _DEFAULT_SECONDS, value
     return old
 
 

@@ -1763,7 +1763,10 @@ def _any_complex(arrays) -> bool:
 
 
 def _as_float_array(value, name: str):
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError, OverflowError):  # ragged nesting
+        raise DfdxError(f"value of {name} must be numeric, got {value!r:.60}") from None
     if arr.dtype == object or arr.dtype.kind not in "biufc":
         raise DfdxError(f"value of {name} must be numeric, got {value!r:.60}")
     if arr.dtype.kind in "biu":

@@ -17,7 +17,7 @@ import numpy as np
 import sympy
 from sympy.core.cache import cacheit
 
-from ._checks import finite_number
+from ._checks import finite_number, float_array
 from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import (
@@ -488,8 +488,8 @@ class TangentLine:
     _symbolic: tuple = field(default=(), repr=False, compare=False)
 
     def __call__(self, x):
-        x = np.asarray(x, dtype=float) if not np.isscalar(x) else float(x)
-        return self.slope * x + self.intercept
+        a = float_array(x, "x")
+        return self.slope * (a if a.ndim else float(a)) + self.intercept
 
     def equation(self, *, digits: int = 6) -> str:
         """``'y = 2x - 3'``: exact coefficients when known, else `digits` significant."""
