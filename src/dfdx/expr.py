@@ -29,6 +29,7 @@ import numpy as np
 import sympy
 from sympy.printing.str import StrPrinter
 
+from ._checks import finite_number
 from ._timelimit import bounded
 from .errors import DfdxError, NotationWarning, ParseError
 
@@ -2202,12 +2203,5 @@ def variable_values(expr: Expression, at, *, name: str = "at") -> dict[str, Any]
     for key, value in values.items():
         if not isinstance(key, str):
             raise DfdxError(f"{name}: variable names must be text, got {key!r}")
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise DfdxError(
-                f"{name}: value of {key} must be a number, got {value!r}"
-            ) from None
-        if not math.isfinite(v):
-            raise DfdxError(f"{name}: value of {key} must be finite, got {value!r}")
+        finite_number(value, f"{name}: value of {key}")
     return values
