@@ -220,3 +220,38 @@ def test_sampling_with_variables_named_like_mpmath_and_numpy_functions():
     b = fabs * mpf * sympy.Abs(x) + sympy.Max(maximum, x) + x / 10
     assert _samples(a, b) == 8  # evidence at every sample point
     assert _samples(a, b + mpf * 1e-6) == -1
+
+
+def test_the_sample_check_compiles_as_lambdify_does():
+    """The 30-digit check's function (compiled from the printer's code
+    without lambdify's wrapper) gives lambdify's values, at 30 digits, on
+    forms with dfdx's functions, Floats, pi, |x|, max and roots."""
+    import mpmath
+    from sympy.printing.pycode import MpmathPrinter
+
+    from dfdx.expr import relu, sigmoid, softplus
+    from dfdx.simplify import _compiled, _mpmath_functions
+
+    y = sympy.Symbol("y", real=True)
+    xr = sympy.Symbol("x", real=True)
+    own = _mpmath_functions(mpmath.mp)
+    forms = (
+        sigmoid(xr * y) * (1 - sigmoid(xr * y)) + softplus(-xr) + relu(y - xr),
+        sympy.Float("0.1") * sympy.pi * sympy.Abs(xr) + sympy.Max(xr, y**2),
+        sympy.sqrt(1 + xr**2) * sympy.atan(y) / (2 + sympy.cos(xr * y)),
+    )
+    settings = {
+        "fully_qualified_modules": False,
+        "inline": True,
+        "allow_unknown_functions": True,
+        "user_functions": {k: k for k in own},
+    }
+    ours = _compiled(MpmathPrinter(dict(settings)), [xr, y], forms, own)
+    theirs = sympy.lambdify(
+        [xr, y], forms, modules=[own, "mpmath"], printer=MpmathPrinter(dict(settings))
+    )
+    with mpmath.workdps(30):
+        for a, b in [(0.37, -1.2), (-2.5, 0.4), (1.7, 3.1)]:
+            args = (mpmath.mpf(a), mpmath.mpf(b))
+            for u, v in zip(ours(*args), theirs(*args), strict=True):
+                assert abs(u - v) <= mpmath.mpf(10) ** -28 * max(1, abs(v))

@@ -15,6 +15,7 @@ differences.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -263,6 +264,28 @@ def _in_floats(fn, own):
     return types.FunctionType(fn.__code__, names)
 
 
+@functools.lru_cache(maxsize=1)
+def _mpmath_names() -> dict:
+    """mpmath's public names: the namespace lambdify gives mpmath code."""
+    import mpmath
+
+    return {k: getattr(mpmath, k) for k in dir(mpmath) if not k.startswith("_")}
+
+
+def _compiled(printer, args, forms, own: dict):
+    """The function of `args` returning the tuple of `forms`, as
+    ``sympy.lambdify(args, forms, modules=[own, 'mpmath'], printer=printer)``
+    makes it, from the same printer's code: lambdify's own work around the
+    printing (sorting the arguments, two walks of the forms, the namespace)
+    cost three times the printing on a network's derivative."""
+    body = ", ".join(printer.doprint(f) for f in forms)
+    names = ", ".join(a.name for a in args)
+    source = f"def _dfdx_forms({names}):\n    return ({body},)\n"
+    namespace = {**_mpmath_names(), **own}
+    exec(compile(source, "<dfdx sample check>", "exec"), namespace)
+    return namespace["_dfdx_forms"]
+
+
 def _samples_mpmath(ra, rb, symbols, points):
     """The 30-digit comparison with both forms compiled once (mpmath); None
     when a form cannot be compiled or evaluated that way."""
@@ -295,15 +318,7 @@ def _samples_mpmath(ra, rb, symbols, points):
     )
     printer.names = {s: p.name for s, p in zip(symbols, private, strict=True)}
     try:
-        both = sympy.lambdify(
-            private,
-            (ra, rb),
-            modules=[own, "mpmath"],
-            printer=printer,
-            dummify=False,
-            docstring_limit=0,  # no str() of the whole form for a docstring
-            use_imps=False,  # no implemented_function: skip the walk for them
-        )
+        both = _compiled(printer, private, (ra, rb), own)
     except Exception:  # a printer gap: the slow path decides
         return None
     # a float screen first: where either form overflows float64 (an exp
