@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 import sympy
+from sympy.core.cache import cacheit
 from sympy.printing.str import StrPrinter
 
 from ._checks import finite_number
@@ -1508,6 +1509,7 @@ class Expression:
         "_func",
         "_at_jumps",
         "_source",
+        "_written",
     )
 
     def __init__(self, expr, text: str | None = None):
@@ -1532,6 +1534,7 @@ class Expression:
         self._at_jumps: tuple[Callable, Callable] | None = None
         # (text, undefined_functions) when parsed from text: see `written`
         self._source: tuple[str, bool] | None = None
+        self._written: sympy.Expr | None = None  # parsed again on first use
 
     @property
     def _symbols(self) -> tuple:
@@ -1600,8 +1603,10 @@ class Expression:
         """
         if self._source is None:
             return self.sympy
-        tree = _written_tree(*self._source, self.sympy)
-        return self.sympy if tree is None else tree
+        if self._written is None:
+            tree = _written_tree(*self._source, self.sympy)
+            self._written = self.sympy if tree is None else tree
+        return self._written
 
     @property
     def written_text(self) -> str:
@@ -1775,7 +1780,7 @@ def _as_float_array(value, name: str):
     return arr if arr.ndim else arr[()]
 
 
-@functools.lru_cache(maxsize=512)
+@cacheit  # SymPy's cache: clear_cache() empties it with SymPy's own results
 def _parse_cached(text: str, undefined_functions: bool) -> Expression:
     return _parse(text, undefined_functions)
 
@@ -1793,7 +1798,7 @@ def _parse(text: str, undefined_functions: bool) -> Expression:
     return parsed
 
 
-@functools.lru_cache(maxsize=256)
+@cacheit
 def _written_tree(text: str, undefined_functions: bool, evaluated: sympy.Expr):
     """The tree of `text` as written (see :attr:`Expression.written`), or
     None where it could disagree with `evaluated`."""

@@ -386,9 +386,9 @@ def _samples(ra, rb, points: int = 8, huge: bool | None = None):
 
 
 def same_value(a, b) -> str:
-    """How forms `a` and `b` (with real symbols: ``symbolic.real_symbols``)
-    compare: ``'symbolic'`` (their difference
-    rewrites to 0), ``'numeric'`` (equal to 30 digits at every sample point of
+    """How forms `a` and `b` compare as real functions: ``'symbolic'`` (their
+    difference, with real symbols, rewrites to 0), ``'numeric'`` (equal to
+    30 digits at every sample point of
     their common real domain, at least 3, but not reduced to 0 within the time
     allowed), ``'different'`` (they differ at a sample point) or
     ``'unknown'`` (too few sample points where both are defined)."""
@@ -408,6 +408,10 @@ def same_value(a, b) -> str:
     # nodes is more than 200 operations: no rewrite would be tried, and
     # counting them (45 ms on a network's derivative) is skipped
     n = ops(diff) if at_most(diff, 1000) else 1000
+    if n <= 200:  # rewrites follow: with real symbols (sqrt(x^2) is |x|)
+        from .symbolic import real_symbols
+
+        diff = real_symbols(diff)[0]
     tries = [sympy.expand] if n <= 200 else []
     if n <= 120:
         tries.append(sympy.cancel)

@@ -1061,14 +1061,14 @@ def _explained(given: _Input) -> Steps:
 def _agreement(a, b) -> str:
     """How the rule form `a` and diff's form `b` were shown equal: the id of
     the message for the "Simplify" line (see :func:`dfdx.simplify.same_value`:
-    samples at 30 digits first, then cheap symbolic rewrites)."""
+    samples at 30 digits first, then cheap symbolic rewrites of the
+    difference, with real symbols)."""
     from .simplify import same_value
 
-    ra, rb = real_symbols(sympy.Tuple(a, b))[0].args
     return {
         "symbolic": "simplify",
         "numeric": "simplify_numeric",
-    }.get(same_value(ra, rb), "simplify_unchecked")
+    }.get(same_value(a, b), "simplify_unchecked")
 
 
 def _as_partial(step: Step) -> Step:

@@ -66,7 +66,7 @@ def real_symbols(expr: sympy.Expr) -> tuple[sympy.Expr, dict]:
     return real, dict(back)
 
 
-@functools.lru_cache(maxsize=128)
+@cacheit  # SymPy's cache: clear_cache() empties it with SymPy's own results
 def _real_symbols(expr: sympy.Expr) -> tuple[sympy.Expr, tuple]:
     forward = {}
     back = {}
