@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from ._checks import finite_number
 from ._timelimit import bounded
 from ._timelimit import time_limit as _time_limit
 from .errors import DfdxError
@@ -22,7 +23,6 @@ from .expr import as_expression
 from .i18n import check_lang, localise
 from .symbolic import (
     _STEPS,
-    _check_point,
     _finite_number,
     _num,
     _one_sided,
@@ -379,7 +379,7 @@ def _point(at):
         if f is None:
             raise DfdxError(f"at must be a finite real number, got {at!r}")
         return f, at
-    a = _check_point(at, "at")
+    a = finite_number(at, "at")
     if isinstance(at, (int, np.integer)):
         return a, sympy.Integer(int(at))
     guess = sympy.nsimplify(a, [sympy.pi, sympy.E])

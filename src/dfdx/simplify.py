@@ -265,6 +265,22 @@ def _in_floats(fn, own):
 
 
 @functools.lru_cache(maxsize=1)
+def _sample_printer():
+    """SymPy's mpmath printer, writing the arguments under private names and
+    each compound sub-expression once (the class is made once)."""
+    from sympy.printing.pycode import MpmathPrinter
+
+    from .expr import private_symbols, remembering
+
+    class Printer(MpmathPrinter):
+        names: dict = {}
+        _print_Symbol = private_symbols(MpmathPrinter)
+        _print = remembering(MpmathPrinter)
+
+    return Printer
+
+
+@functools.lru_cache(maxsize=1)
 def _mpmath_names() -> dict:
     """mpmath's public names: the namespace lambdify gives mpmath code."""
     import mpmath
@@ -290,15 +306,10 @@ def _samples_mpmath(ra, rb, symbols, points):
     """The 30-digit comparison with both forms compiled once (mpmath); None
     when a form cannot be compiled or evaluated that way."""
     import mpmath
-    from sympy.printing.pycode import MpmathPrinter
 
-    from .expr import lambdify_numpy, private_symbols, remembering
+    from .expr import lambdify_numpy
 
-    class Printer(MpmathPrinter):
-        names: dict = {}
-        _print_Symbol = private_symbols(MpmathPrinter)
-        _print = remembering(MpmathPrinter)
-
+    Printer = _sample_printer()
     own = _mpmath_functions(mpmath.mp)
     private = [sympy.Symbol(f"_dfdx_arg{i}") for i in range(len(symbols))]
 

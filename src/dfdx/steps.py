@@ -307,13 +307,17 @@ class _TextFormat:
         self.order: str | None = None
         self._printers: dict = {}
 
-    def sstr(self, e, order: str | None = None) -> str:
-        """``sympy.sstr(e, order=order)``, remembering sub-expressions' text
-        for the rest of this rendering."""
-        p = self._printers.get(order)
+    def printed(self, printer_class, e, order: str | None) -> str:
+        """`e` printed by this rendering's `printer_class` for `order`, which
+        remembers sub-expressions' text for the rest of the rendering."""
+        p = self._printers.get((printer_class, order))
         if p is None:
-            p = self._printers[order] = _MemoStrPrinter({"order": order})
+            p = self._printers[printer_class, order] = printer_class({"order": order})
         return p.doprint(e)
+
+    def sstr(self, e, order: str | None = None) -> str:
+        """``sympy.sstr(e, order=order)``."""
+        return self.printed(_MemoStrPrinter, e, order)
 
     def expression(self, e) -> str:
         """The function being differentiated (the title)."""
@@ -428,13 +432,8 @@ class _LatexMath:
     """Formulas in LaTeX, shared by the LaTeX and Markdown renderers."""
 
     def tex(self, e, order: str | None = None) -> str:
-        """``_latex(e, order)``, remembering sub-expressions' LaTeX for the
-        rest of this rendering."""
-        printers = self.__dict__.setdefault("_tex_printers", {})
-        p = printers.get(order)
-        if p is None:
-            p = printers[order] = _MemoLatexPrinter({"order": order})
-        return p.doprint(e)
+        """``_latex(e, order)``."""
+        return self.printed(_MemoLatexPrinter, e, order)  # type: ignore[attr-defined]
 
     def formula(self, pair, partial: bool = False) -> str:
         return _latex_formula(pair, partial)
@@ -868,15 +867,9 @@ class _Builder:
 
     def chain(self, f, inner, outer, x) -> Step:
         u = self.inner_symbol(f)
-        g = outer(u)
-        outer_step = self.d(g, u)
+        outer_step = self.d(outer(u), u)
         inner_step = self.d(inner, x)
-        # g(u) in the outer derivative (tanh(u) in 1 - tanh(u)^2) becomes f
-        # itself, already built, instead of g(inner) built and evaluated again
-        # (tanh's eval asks whether a network's pre-activation is zero); f is
-        # g(inner) except in the written form, which is kept as typed
-        known = {u: inner} if self.written else {g: f, u: inner}
-        du = self._real(outer_step).xreplace(known)
+        du = self._real(outer_step).xreplace({u: inner})
         result = du * self._real(inner_step)
         return self.step(
             "chain",

@@ -638,7 +638,7 @@ def tangent_line(f, at) -> TangentLine:
     >>> print(dfdx.tangent_line("x^3 - 1/x", at=1))
     y = 4x - 4
     """
-    a = _check_point(at, "at")
+    a = finite_number(at, "at")
     if is_expression_like(f):
         e = as_expression(f, name="f")
         if len(e.variables) > 1:
@@ -679,10 +679,6 @@ def tangent_line(f, at) -> TangentLine:
     )
 
 
-def _check_point(at, name: str) -> float:
-    return finite_number(at, name)
-
-
 def _exact_point(at):
     """A point as an exact SymPy number: floats by their shortest decimal
     (0.1 -> 1/10, float32 0.1 -> 1/10), so exact answers stay readable.
@@ -707,7 +703,7 @@ def _exact_point(at):
         return sympy.Rational(
             str(np.format_float_positional(at, unique=True, trim="0"))
         )
-    value = _check_point(at, "at")
+    value = finite_number(at, "at")
     if value != 0 and not float(value).is_integer():
         # math.pi / 2 means pi/2: a float that is exactly a simple multiple of
         # pi or e is read as that (tan(x) at math.pi/2 is undefined, not huge)

@@ -24,11 +24,11 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .._checks import float_array
+from .._checks import finite_number, float_array
 from ..errors import DfdxError, UndefinedError
 from ..expr import is_expression_like
 from ..i18n import check_lang, localise
-from .figures import _function_and_label, _num, math_label, plot_function
+from .figures import _check_lim, _function_and_label, _num, math_label, plot_function
 from .fonts import has_cjk, prepare_figure
 from .sampling import evaluate
 
@@ -449,11 +449,8 @@ def animate_secants(
     2.220446049250313
     """
     check_lang(lang)
-    from ..symbolic import _check_point
-    from .figures import _check_lim
-
     func, label, var = _function_and_label(f)
-    x0 = _check_point(at, "at")  # the same rule as tangent_line: no bools
+    x0 = finite_number(at, "at")  # the same rule as tangent_line: no bools
     hs = _h_values(h_values)
     f0 = float(evaluate(func, np.array([x0]))[0])
     if not math.isfinite(f0):

@@ -318,7 +318,6 @@ def explore(
     '3*_dfdx.square(_dfdx_arg0) - 2'
     """
     from ..jscode import HELPERS, javascript
-    from ..symbolic import _check_point
     from .figures import _check_lim, _unicode_form
 
     check_lang(lang)
@@ -334,7 +333,7 @@ def explore(
             "(for two, see dfdx.plot_gradient_field)"
         )
     var = e.variables[0] if e.variables else "x"
-    x0 = _check_point(at, "at")
+    x0 = finite_number(at, "at")
     if label is not None and not isinstance(label, str):
         raise DfdxError(f"label must be text, got {type(label).__name__}")
     h0 = finite_number(h, "h")
