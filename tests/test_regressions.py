@@ -486,6 +486,43 @@ def test_explain_of_a_28_op_loss_never_reaches_full_simplify(monkeypatch):
     )
 
 
+def test_a_network_loss_explanation_proves_its_rule_form_equal():
+    # was: past 200 operations no rewrite was tried, so the 4-16-1 loss's
+    # rule form, -2*t + 2*sigmoid(...) where SymPy writes 2*(-t + sigmoid(...)),
+    # was only shown equal at sample points ("not reduced to 0 symbolically")
+    from dfdx.simplify import same_value
+
+    steps = dfdx.explain(mlp_loss(4, 16), "w1_1")
+    assert steps.simplified
+    assert "(their difference simplifies to 0)" in steps.to_text()
+    a, b = steps.rule_form.sympy, steps.result.sympy
+    # the reference agrees (doit: the rule form keeps some products as built)
+    assert sympy.expand(a.doit() - b) == 0
+    # a slip in one coefficient is not called equal
+    slip = a.xreplace({sympy.Integer(2): sympy.Integer(3)})
+    assert slip != a and same_value(slip, b) == "different"
+
+
+def test_a_wrong_derivative_of_a_network_loss_is_not_called_correct():
+    # was: check_answer called 3x the derivative of a 4-16-1 loss correct
+    # ("equal to 30 digits at 8 sample points"): its hundred variables spread
+    # over 13 units saturated the sigmoid, every value was below 1e-12, and
+    # values that small counted as equal whatever their ratio
+    loss = mlp_loss(4, 16)
+    right = str(dfdx.diff(loss, "w1_1"))
+    wrong = right.replace("2*v1", "3*v1")
+    assert wrong != right
+    verdict = dfdx.check_answer(loss, wrong, wrt="w1_1")
+    assert verdict.correct is False
+    ce = verdict.counterexample
+    assert ce is not None
+    got, want = ce["answer"], ce["expected"]
+    assert got == pytest.approx(1.5 * want, rel=1e-9)
+    # too many variables for the wrong-variable slip: the text says so
+    assert "differentiating by a wrong one is not tried" in verdict.to_text()
+    assert dfdx.check_answer(loss, right, wrt="w1_1").correct is True
+
+
 def test_expression_text_is_printed_on_first_use_only():
     # was: Expression.__init__ always ran sympy.sstr (8.5 of 11.9 s of a gradient)
     d = dfdx.diff(mlp_loss(1, 5), "w1")

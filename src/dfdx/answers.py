@@ -24,7 +24,7 @@ from ._timelimit import bounded
 from .errors import DfdxError
 from .expr import Expression, as_expression, lambdify_numpy, parse, replace_written
 from .i18n import check_lang, localise
-from .simplify import same_value
+from .simplify import compare_forms, same_value
 from .symbolic import _wrt_symbol, real_symbols
 
 __all__ = ["check_answer", "AnswerCheck", "SLIPS"]
@@ -111,6 +111,10 @@ SLIPS: dict[str, tuple[str, str]] = {
 _SITE_ONLY = {"product_missing_term"}
 # most places a slip is tried one at a time
 _MAX_SITES = 12
+# most other variables for which "differentiated by the wrong variable" is
+# tried (each is a derivative of the whole expression: a network with a
+# hundred weights would spend seconds on them)
+_MAX_WRONG_VARIABLES = 24
 _TRIG = (sympy.sin, sympy.cos, sympy.tan, sympy.cot, sympy.sec, sympy.csc)
 
 _WORDS = {
@@ -137,6 +141,13 @@ _WORDS = {
     "no_slip": (
         "not one of the usual slips; compare with the steps (dfdx diff --steps)",
         "不属于常见错误；请对照求导步骤（dfdx diff --steps）",
+    ),
+    "no_slip_many": (
+        "not one of the usual slips tried (with more than {k} other variables, "
+        "differentiating by a wrong one is not tried); compare with the steps "
+        "(dfdx diff --steps)",
+        "不属于所检查的常见错误（其他变量多于 {k} 个时，不检查是否对错了变量求导）；"
+        "请对照求导步骤（dfdx diff --steps）",
     ),
     "step": ("it departs at step {label}: {rule}", "从第 {label} 步开始出错：{rule}"),
     "differs": (
@@ -454,6 +465,8 @@ class AnswerCheck:
     parts: tuple[AnswerCheck, ...] = ()
     variables: tuple[str, ...] = ()
     _samples: int = field(default=0, repr=False)
+    # more other variables than the wrong-variable slip is tried for
+    _many_variables: bool = field(default=False, repr=False)
 
     def __bool__(self) -> bool:
         return self.correct is True
@@ -505,6 +518,9 @@ class AnswerCheck:
                 if self.step is not None:
                     label, _, rule = self.step.partition(" ")
                     lines.append(f"  {_w('step', lang, label=label, rule=rule)}")
+            elif self.at is None and self._many_variables:
+                k = _MAX_WRONG_VARIABLES
+                lines.append(f"  {_w('no_slip_many', lang, k=k)}")
             elif self.at is None:
                 lines.append(f"  {_w('no_slip', lang)}")
             if self.counterexample is not None:
@@ -794,7 +810,7 @@ def _check_one(e: Expression, answer, wrt, n, at, lang) -> AnswerCheck:
     base = dict(expression=e, answer=a, wrt=sym.name, n=n, lang=lang)
     if at is not None:
         return _check_value(real, ra, x, expected, at, digits, back, base)
-    verdict = same_value(ra, expected)
+    verdict, agreed = compare_forms(ra, expected)
     shown = Expression(_tidy(expected).xreplace(back))
     symbols = sorted(expected.free_symbols | ra.free_symbols, key=lambda s: s.name)
     if verdict in ("symbolic", "numeric"):
@@ -802,7 +818,7 @@ def _check_one(e: Expression, answer, wrt, n, at, lang) -> AnswerCheck:
             expected=shown,
             correct=True,
             how=verdict,
-            _samples=_count_samples(ra, expected, symbols),
+            _samples=agreed,
             **base,
         )
     if verdict == "unknown":
@@ -825,6 +841,7 @@ def _check_one(e: Expression, answer, wrt, n, at, lang) -> AnswerCheck:
         mistake=mistake,
         step=step,
         counterexample=_counterexample(ra, expected, symbols),
+        _many_variables=len(real.free_symbols - {x}) > _MAX_WRONG_VARIABLES,
         **base,
     )
 
@@ -835,20 +852,6 @@ def _tidy(expr):
     return tidy(expr)
 
 
-def _count_samples(a, b, symbols) -> int:
-    grid = _grid(symbols)
-    va, vb = _values(symbols, a, grid), _values(symbols, b, grid)
-    if va is None or vb is None:
-        return 0
-    ok = (
-        np.isfinite(va)
-        & np.isfinite(vb)
-        & (np.abs(va.imag) < 1e-12)
-        & (np.abs(vb.imag) < 1e-12)
-    )
-    return int(ok.sum())
-
-
 def _candidates(real, x, n):
     """(slip, node, derivative) for each slip, made at the last
     differentiation (and, for n > 1, at the first one)."""
@@ -857,8 +860,10 @@ def _candidates(real, x, n):
     if n > 1:
         for slip, node, g in _slipped(real, x):
             yield slip, node, sympy.diff(g, x, n - 1)
-    for other in sorted(real.free_symbols - {x}, key=lambda s: s.name):
-        yield "wrong_variable", None, sympy.diff(real, other, n)
+    others = sorted(real.free_symbols - {x}, key=lambda s: s.name)
+    if len(others) <= _MAX_WRONG_VARIABLES:
+        for other in others:
+            yield "wrong_variable", None, sympy.diff(real, other, n)
 
 
 def _find_slip(real, x, n, ra, symbols):

@@ -1421,7 +1421,9 @@ def lambdify_numpy(symbols, expr, *, order: str | None = None):
     """
     from sympy.core.function import AppliedUndef
 
-    undefined = sorted({type(a).__name__ for a in expr.atoms(AppliedUndef)})
+    undefined = sorted(
+        {type(a).__name__ for a in distinct_nodes(expr) if isinstance(a, AppliedUndef)}
+    )
     if undefined:
         raise DfdxError(
             f"cannot evaluate {_short(expr)}: "
@@ -1892,12 +1894,32 @@ def _too_deep(src: str) -> str:
     return "nested too deeply"
 
 
+def distinct_nodes(expr):
+    """Each distinct node of `expr` once (any order): what ``atoms()`` walks,
+    without walking a repeated sub-tree again (a network's derivative repeats
+    its hidden layer's activations many times, so ``atoms()`` visits ten
+    times its distinct nodes)."""
+    if not isinstance(expr, sympy.Basic):  # a mutable matrix
+        expr = sympy.ImmutableMatrix(expr)
+    seen = {expr}
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        for a in node.args:
+            if a not in seen:
+                seen.add(a)
+                stack.append(a)
+
+
 def has_huge_numbers(expr, digits: int = HUGE_DIGITS) -> bool:
     """Whether `expr` contains a rational with more than `digits` digits in its
     numerator or denominator (1e308 as 10**308, 1e-300)."""
     bits = digits * 3.33
-    for atom in expr.atoms(sympy.Rational):
-        if max(abs(atom.p).bit_length(), abs(atom.q).bit_length()) > bits:
+    for atom in distinct_nodes(expr):
+        if isinstance(atom, sympy.Rational) and (
+            max(abs(atom.p).bit_length(), abs(atom.q).bit_length()) > bits
+        ):
             return True
     return False
 

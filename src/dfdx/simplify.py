@@ -29,6 +29,8 @@ from .expr import has_huge_numbers, number_value
 __all__ = [
     "tidy",
     "same_value",
+    "compare_forms",
+    "equal_by_rearranging",
     "at_most",
     "FULL_SIMPLIFY_OPS",
     "TIDY_NODES",
@@ -198,12 +200,27 @@ _SAMPLE_VALUES = (0.37, 1.21, 2.3, -0.71, -1.9, 0.05, 3.7, -2.6, 0.83, -0.29)
 
 
 def _sample_points(symbols, points: int):
+    """Points where the variables have distinct values near each base value:
+    the j-th variable 0.13 j from it for the first ten, then more finely, so
+    that the values stay within about 1.5 of the base however many
+    variables there are (a network's 100 weights spread over 13 units
+    saturate its sigmoid, whose derivative then vanishes to 30 digits)."""
     for i, v in enumerate(_SAMPLE_VALUES[:points]):
-        yield [v + 0.13 * j * (-1) ** i for j in range(len(symbols))]
+        sign = (-1) ** i
+        yield [
+            v + sign * (0.13 * (j % 10) + 0.0137 * (j // 10))
+            for j in range(len(symbols))
+        ]
 
 
 def _compare(va, vb) -> int:
-    """1 equal, 0 no evidence (undefined or not real there), -1 different."""
+    """1 equal, 0 no evidence (undefined or not real there, or too small for
+    30 digits to tell), -1 different.
+
+    Equal means equal relative to the values themselves: two values both
+    near 0 (1 - sigmoid(z) of a saturated network, rounded to 0 or to
+    noise at 30 digits, or a true 1e-90) are no evidence that the forms
+    agree, since a form three times the other would agree as well."""
     if va is None or vb is None:
         return 0
     try:
@@ -214,7 +231,10 @@ def _compare(va, vb) -> int:
         return 0
     if any(abs(z.imag) > 1e-12 * max(1.0, abs(z)) for z in (za, zb)):
         return 0  # outside the real domain, where dfdx does not compare
-    return 1 if abs(za - zb) <= 1e-12 * max(1.0, abs(za)) else -1
+    gap, scale = abs(za - zb), max(abs(za), abs(zb))
+    if gap > 1e-12 * max(1.0, scale):
+        return -1
+    return 1 if scale > 0 and gap <= 1e-12 * scale else 0
 
 
 def _mpmath_functions(ctx):
@@ -266,16 +286,27 @@ def _in_floats(fn, own):
 
 @functools.lru_cache(maxsize=1)
 def _sample_printer():
-    """SymPy's mpmath printer, writing the arguments under private names and
-    each compound sub-expression once (the class is made once)."""
+    """SymPy's mpmath printer, writing the arguments under private names,
+    each compound sub-expression once, and the ones in ``temps`` as the names
+    of the variables that hold them (the class is made once)."""
     from sympy.printing.pycode import MpmathPrinter
 
     from .expr import private_symbols, remembering
 
+    remembered = remembering(MpmathPrinter)
+
     class Printer(MpmathPrinter):
         names: dict = {}
+        # sub-expression -> the local variable that holds its value
+        temps: dict = {}
         _print_Symbol = private_symbols(MpmathPrinter)
-        _print = remembering(MpmathPrinter)
+
+        def _print(self, expr, **kwargs):
+            if not kwargs and isinstance(expr, sympy.Basic):
+                name = self.temps.get(expr)
+                if name is not None:
+                    return name
+            return remembered(self, expr, **kwargs)
 
     return Printer
 
@@ -288,15 +319,61 @@ def _mpmath_names() -> dict:
     return {k: getattr(mpmath, k) for k in dir(mpmath) if not k.startswith("_")}
 
 
+def _repeated(forms) -> list:
+    """The compound sub-expressions that occur more than once in `forms`,
+    each after those it contains. Nothing inside a Piecewise is counted: its
+    branches are evaluated only where their conditions hold, so hoisting one
+    out could evaluate it where it is undefined."""
+    count: dict = {}
+    post: list = []
+
+    def visit(e):
+        if not e.args:
+            return
+        n = count.get(e)
+        if n is not None:
+            count[e] = n + 1
+            return
+        count[e] = 1
+        if not isinstance(e, sympy.Piecewise):
+            for a in e.args:
+                visit(a)
+        post.append(e)
+
+    for f in forms:
+        visit(f)
+    return [
+        e
+        for e in post
+        if count[e] > 1
+        and isinstance(e, sympy.Expr)
+        and (e.is_Add or e.is_Mul or e.is_Pow or isinstance(e, sympy.Function))
+    ]
+
+
 def _compiled(printer, args, forms, own: dict):
     """The function of `args` returning the tuple of `forms`, as
     ``sympy.lambdify(args, forms, modules=[own, 'mpmath'], printer=printer)``
-    makes it, from the same printer's code: lambdify's own work around the
-    printing (sorting the arguments, two walks of the forms, the namespace)
-    cost three times the printing on a network's derivative."""
-    body = ", ".join(printer.doprint(f) for f in forms)
+    makes it, from the same printer's code, with each sub-expression that
+    occurs more than once computed once, into a local variable (a network's
+    derivative repeats its hidden layer's activations many times). Lambdify's
+    own work around the printing (sorting the arguments, two walks of the
+    forms, the namespace) cost three times the printing on a network's
+    derivative. `printer` is one of :func:`_sample_printer`'s."""
+    printer.temps = {}
+    printer._not_supported = set()
+    printer._number_symbols = set()
+    lines = []
+    for i, e in enumerate(_repeated(forms)):
+        name = f"_dfdx_t{i}"
+        lines.append(f"    {name} = {printer._print(e)}\n")
+        printer.temps[e] = name
+    body = ", ".join(printer._print(f) for f in forms)
+    if printer._not_supported or printer._number_symbols:
+        # code that SymPy's printer cannot write as plain Python
+        raise ValueError("the forms cannot be written as mpmath code")
     names = ", ".join(a.name for a in args)
-    source = f"def _dfdx_forms({names}):\n    return ({body},)\n"
+    source = f"def _dfdx_forms({names}):\n" + "".join(lines) + f"    return ({body},)\n"
     namespace = {**_mpmath_names(), **own}
     exec(compile(source, "<dfdx sample check>", "exec"), namespace)
     return namespace["_dfdx_forms"]
@@ -396,24 +473,174 @@ def _samples(ra, rb, points: int = 8, huge: bool | None = None):
     return seen
 
 
+class _NoProof(Exception):
+    """The rearranged form of an expression is not defined (see
+    :func:`rearranged`)."""
+
+
+#: Powers of a numeric factor pulled out of a power, (2x)^n = 2^n x^n, for
+#: |n| up to this (a larger n would make a huge number for nothing).
+_POWER_OF_CONTENT = 64
+
+
+def rearranged(expr):
+    """A hashable form of `expr` that is equal for two expressions when the
+    field rules alone make them equal: sums and products in any order and
+    grouping, numeric coefficients collected (``-1*2*t`` is ``-2t``),
+    numeric factors moved through sums (``2(s - t)`` is ``2s - 2t``) and
+    integer powers of the same base merged (``x*x`` is ``x^2``). Linear in
+    the distinct nodes, with no SymPy expression built: it recognises a
+    rule form that differs from SymPy's derivative only in where a constant
+    factor sits, without the cost of sampling both forms. Raises _NoProof
+    where a rule would change the domain (``x - x`` or ``x/x`` vanishing),
+    for undefined numbers, and for non-commutative symbols."""
+    from fractions import Fraction
+
+    memo: dict = {}
+    one = ()
+
+    def product(c, factors: dict):
+        items = [(k, n) for k, n in factors.items()]
+        if any(n == 0 for _, n in items):
+            raise _NoProof  # x/x: the factor is gone, and x = 0 with it
+        if not items:
+            return c, one
+        if len(items) == 1 and items[0][1] == 1:
+            return c, items[0][0]
+        return c, ("*", frozenset(items))
+
+    def factors_of(k, n: int, into: dict):
+        if k == one:
+            return
+        if k[0] == "*":
+            for base, m in k[1]:
+                into[base] = into.get(base, 0) + m * n
+        else:
+            into[k] = into.get(k, 0) + n
+
+    def visit(e):
+        done = memo.get(e)
+        if done is not None:
+            return done
+        if e.is_Rational:
+            out = (Fraction(int(e.p), int(e.q)), one)
+        elif e.is_Atom:
+            if e in (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo) or not e.is_commutative:
+                raise _NoProof
+            out = (Fraction(1), ("a", e))
+        elif e.is_Mul:
+            c = Fraction(1)
+            factors: dict = {}
+            for a in e.args:
+                ca, ka = visit(a)
+                c *= ca
+                factors_of(ka, 1, factors)
+            if c == 0:
+                raise _NoProof  # 0*(1/x): SymPy's 0 drops where x = 0
+            out = product(c, factors)
+        elif e.is_Add:
+            terms: dict = {}
+            for a in e.args:
+                ca, ka = visit(a)
+                if ka != one and ka[0] == "+":
+                    for k, c in ka[1]:
+                        terms[k] = terms.get(k, 0) + ca * c
+                else:
+                    terms[ka] = terms.get(ka, 0) + ca
+            if any(c == 0 for c in terms.values()):
+                raise _NoProof  # x - x: the term is gone, with its domain
+            if len(terms) == 1:
+                ((k, c),) = terms.items()
+                out = (c, k)
+            else:
+                g = Fraction(
+                    math.gcd(*(c.numerator for c in terms.values())),
+                    math.lcm(*(c.denominator for c in terms.values())),
+                )
+                # the sign too (s - t is -(t - s)), chosen by the term whose
+                # key has the smallest hash: the same term in both forms, in
+                # one process; where two keys share that hash, not chosen
+                least = min(hash(k) for k in terms)
+                signs = {c > 0 for k, c in terms.items() if hash(k) == least}
+                if signs == {False}:
+                    g = -g
+                out = (g, ("+", frozenset((k, c / g) for k, c in terms.items())))
+        elif e.is_Pow and e.exp.is_Integer:
+            n = int(e.exp)
+            cb, kb = visit(e.base)
+            if cb == 0:
+                raise _NoProof
+            factors = {}
+            if abs(n) <= _POWER_OF_CONTENT:
+                c = cb**n
+                factors_of(kb, n, factors)
+            else:
+                c = Fraction(1)
+                factors_of(("^", (cb, kb), n), 1, factors)
+            out = product(c, factors)
+        else:  # a function, a non-integer power, anything else: by its arguments
+            out = (Fraction(1), ("f", e.func, tuple(visit(a) for a in e.args)))
+        memo[e] = out
+        return out
+
+    return visit(expr)
+
+
+def equal_by_rearranging(a, b) -> bool:
+    """Whether `a` and `b` are equal by the rules of :func:`rearranged`
+    (False means only: not shown that way)."""
+    try:
+        return rearranged(a) == rearranged(b)
+    except (_NoProof, RecursionError):
+        return False
+
+
 def same_value(a, b) -> str:
-    """How forms `a` and `b` compare as real functions: ``'symbolic'`` (their
-    difference, with real symbols, rewrites to 0), ``'numeric'`` (equal to
-    30 digits at every sample point of
-    their common real domain, at least 3, but not reduced to 0 within the time
-    allowed), ``'different'`` (they differ at a sample point) or
-    ``'unknown'`` (too few sample points where both are defined)."""
-    if a == b:
-        return "symbolic"
+    """How forms `a` and `b` compare as real functions: ``'symbolic'`` (equal
+    by rearranging, or their difference, with real symbols, rewrites to 0),
+    ``'numeric'`` (equal to 30 digits at every sample point of their common
+    real domain where 30 digits can tell, at least 3, but not reduced to 0
+    within the time allowed), ``'different'`` (they differ at a sample point)
+    or ``'unknown'`` (too few such sample points)."""
+    return compare_forms(a, b)[0]
+
+
+def compare_forms(a, b) -> tuple[str, int]:
+    """:func:`same_value`'s verdict and the number of sample points at which
+    the two forms were found equal to 30 digits (0 for a verdict reached
+    without sampling)."""
+    if a == b or equal_by_rearranging(a, b):
+        return "symbolic", 0
     diff = a - b
     huge = has_huge_numbers(diff)
     seen = _samples(a, b, huge=huge)
     if seen < 0:
-        return "different"
-    if seen < 3:
-        return "unknown"
+        return "different", 0
     if huge:
-        return "numeric"
+        return ("numeric" if seen >= 3 else "unknown"), seen
+    # count_ops gives each operation at most four arguments below it (x/y
+    # is Mul(x, Pow(y, -1)): one operation, five nodes), so more than 1 000
+    # nodes is more than 200 operations: no rewrite would be tried, and
+    # counting them (45 ms on a network's derivative) is skipped
+    n = ops(diff) if at_most(diff, 1000) else 1000
+    if n <= 200:  # rewrites follow: with real symbols (sqrt(x^2) is |x|)
+        from .symbolic import real_symbols
+
+        diff = real_symbols(diff)[0]
+    tries = [sympy.expand] if n <= 200 else []
+    if n <= 120:
+        tries.append(sympy.cancel)
+    for fn in tries:
+        if _try(fn, diff) == 0:
+            return "symbolic", seen
+    if (
+        n <= 2 * FULL_SIMPLIFY_OPS
+        and _try(sympy.simplify, diff, FULL_SIMPLIFY_SECONDS) == 0
+    ):
+        return "symbolic", seen
+    # too few points where 30 digits could tell (an identity whose sides
+    # cancel to rounding noise, a saturated sigmoid): no claim
+    return ("numeric" if seen >= 3 else "unknown"), seen
     # count_ops gives each operation at most four arguments below it (x/y
     # is Mul(x, Pow(y, -1)): one operation, five nodes), so more than 1 000
     # nodes is more than 200 operations: no rewrite would be tried, and
