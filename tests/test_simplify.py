@@ -412,3 +412,19 @@ def test_an_identity_that_samples_cannot_see_is_still_proved():
     assert compare_forms(x * (x + 1), x**2 + x) == ("symbolic", 8)
     # equal where both are real (x > 0: five of the eight points)
     assert compare_forms(sympy.log(x) * 2, sympy.log(x**2)) == ("numeric", 5)
+
+
+def test_rearranging_visits_each_shared_sub_expression_once():
+    """A form whose written-out tree is 2^60 nodes but has 120 distinct
+    ones (a function of two arguments that share everything) is compared
+    in one pass over the distinct nodes, not its tree."""
+    from dfdx.simplify import equal_by_rearranging
+
+    F, G = sympy.Function("F"), sympy.Function("G")
+    p = sympy.Symbol("p")
+    a = b = p
+    for _ in range(60):
+        a = F(a, G(1 + a))
+        b = F(b, G(sympy.Add(b, 1, evaluate=False)))
+    assert equal_by_rearranging(a, b)
+    assert not equal_by_rearranging(a, F(b, G(b)))

@@ -474,8 +474,8 @@ def _samples(ra, rb, points: int = 8, huge: bool | None = None):
 
 
 class _NoProof(Exception):
-    """The rearranged form of an expression is not defined (see
-    :func:`rearranged`)."""
+    """A rule of :class:`_Rearranged` would change the domain, or the
+    expression has something it does not handle."""
 
 
 #: Powers of a numeric factor pulled out of a power, (2x)^n = 2^n x^n, for
@@ -483,114 +483,125 @@ class _NoProof(Exception):
 _POWER_OF_CONTENT = 64
 
 
-def rearranged(expr):
-    """A hashable form of `expr` that is equal for two expressions when the
-    field rules alone make them equal: sums and products in any order and
-    grouping, numeric coefficients collected (``-1*2*t`` is ``-2t``),
-    numeric factors moved through sums (``2(s - t)`` is ``2s - 2t``) and
-    integer powers of the same base merged (``x*x`` is ``x^2``). Linear in
-    the distinct nodes, with no SymPy expression built: it recognises a
-    rule form that differs from SymPy's derivative only in where a constant
-    factor sits, without the cost of sampling both forms. Raises _NoProof
-    where a rule would change the domain (``x - x`` or ``x/x`` vanishing),
-    for undefined numbers, and for non-commutative symbols."""
-    from fractions import Fraction
+class _Rearranged:
+    """Expressions as (numeric coefficient, key): a key is a number standing
+    for what the field rules alone cannot change, so that two expressions
+    with equal pairs are equal. Sums and products are taken in any order and
+    grouping, numeric coefficients are collected (``-1*2*t`` is ``-2t``),
+    numeric factors move through sums (``2(s - t)`` is ``2s - 2t``, and
+    ``t - s`` is ``-(s - t)``) and integer powers of one base merge (``x*x``
+    is ``x^2``). Each distinct node is visited once and each key is a
+    shallow tuple made once (hash-consed), so the cost is linear in the
+    distinct nodes. Raises _NoProof where a rule would change the domain
+    (``x - x`` or ``x/x`` vanishing), for undefined numbers and for
+    non-commutative symbols."""
 
-    memo: dict = {}
-    one = ()
+    def __init__(self):
+        self._memo: dict = {}
+        self._ids: dict = {}
+        self._products: dict = {}  # key of a product -> its (base, power) items
+        self._sums: dict = {}  # key of a sum -> its (term, coefficient) items
+        self.one = self._key(("1",))
 
-    def product(c, factors: dict):
-        items = [(k, n) for k, n in factors.items()]
+    def _key(self, parts) -> int:
+        return self._ids.setdefault(parts, len(self._ids))
+
+    def _product(self, c, factors: dict):
+        items = list(factors.items())
         if any(n == 0 for _, n in items):
             raise _NoProof  # x/x: the factor is gone, and x = 0 with it
         if not items:
-            return c, one
+            return c, self.one
         if len(items) == 1 and items[0][1] == 1:
             return c, items[0][0]
-        return c, ("*", frozenset(items))
+        frozen = frozenset(items)
+        k = self._key(("*", frozen))
+        self._products[k] = frozen
+        return c, k
 
-    def factors_of(k, n: int, into: dict):
-        if k == one:
+    def _factors(self, k: int, n: int, into: dict) -> None:
+        if k == self.one:
             return
-        if k[0] == "*":
-            for base, m in k[1]:
-                into[base] = into.get(base, 0) + m * n
-        else:
+        items = self._products.get(k)
+        if items is None:
             into[k] = into.get(k, 0) + n
+            return
+        for base, m in items:
+            into[base] = into.get(base, 0) + m * n
 
-    def visit(e):
-        done = memo.get(e)
-        if done is not None:
-            return done
+    def __call__(self, e):
+        done = self._memo.get(e)
+        if done is None:
+            done = self._memo[e] = self._visit(e)
+        return done
+
+    def _visit(self, e):
+        from fractions import Fraction
+
         if e.is_Rational:
-            out = (Fraction(int(e.p), int(e.q)), one)
-        elif e.is_Atom:
+            return Fraction(int(e.p), int(e.q)), self.one
+        if e.is_Atom:
             if e in (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo) or not e.is_commutative:
                 raise _NoProof
-            out = (Fraction(1), ("a", e))
-        elif e.is_Mul:
+            return Fraction(1), self._key(("a", e))
+        if e.is_Mul:
             c = Fraction(1)
             factors: dict = {}
             for a in e.args:
-                ca, ka = visit(a)
+                ca, ka = self(a)
                 c *= ca
-                factors_of(ka, 1, factors)
+                self._factors(ka, 1, factors)
             if c == 0:
                 raise _NoProof  # 0*(1/x): SymPy's 0 drops where x = 0
-            out = product(c, factors)
-        elif e.is_Add:
+            return self._product(c, factors)
+        if e.is_Add:
             terms: dict = {}
             for a in e.args:
-                ca, ka = visit(a)
-                if ka != one and ka[0] == "+":
-                    for k, c in ka[1]:
-                        terms[k] = terms.get(k, 0) + ca * c
-                else:
+                ca, ka = self(a)
+                inner = self._sums.get(ka)
+                if inner is None:
                     terms[ka] = terms.get(ka, 0) + ca
+                else:
+                    for k, c in inner:
+                        terms[k] = terms.get(k, 0) + ca * c
             if any(c == 0 for c in terms.values()):
                 raise _NoProof  # x - x: the term is gone, with its domain
             if len(terms) == 1:
                 ((k, c),) = terms.items()
-                out = (c, k)
-            else:
-                g = Fraction(
-                    math.gcd(*(c.numerator for c in terms.values())),
-                    math.lcm(*(c.denominator for c in terms.values())),
-                )
-                # the sign too (s - t is -(t - s)), chosen by the term whose
-                # key has the smallest hash: the same term in both forms, in
-                # one process; where two keys share that hash, not chosen
-                least = min(hash(k) for k in terms)
-                signs = {c > 0 for k, c in terms.items() if hash(k) == least}
-                if signs == {False}:
-                    g = -g
-                out = (g, ("+", frozenset((k, c / g) for k, c in terms.items())))
-        elif e.is_Pow and e.exp.is_Integer:
+                return c, k
+            g = Fraction(
+                math.gcd(*(c.numerator for c in terms.values())),
+                math.lcm(*(c.denominator for c in terms.values())),
+            )
+            if terms[min(terms)] < 0:  # the sign, by the term made first
+                g = -g
+            frozen = frozenset((k, c / g) for k, c in terms.items())
+            k = self._key(("+", frozen))
+            self._sums[k] = frozen
+            return g, k
+        if e.is_Pow and e.exp.is_Integer:
             n = int(e.exp)
-            cb, kb = visit(e.base)
+            cb, kb = self(e.base)
             if cb == 0:
                 raise _NoProof
             factors = {}
             if abs(n) <= _POWER_OF_CONTENT:
                 c = cb**n
-                factors_of(kb, n, factors)
+                self._factors(kb, n, factors)
             else:
                 c = Fraction(1)
-                factors_of(("^", (cb, kb), n), 1, factors)
-            out = product(c, factors)
-        else:  # a function, a non-integer power, anything else: by its arguments
-            out = (Fraction(1), ("f", e.func, tuple(visit(a) for a in e.args)))
-        memo[e] = out
-        return out
-
-    return visit(expr)
+                self._factors(self._key(("^", cb, kb, n)), 1, factors)
+            return self._product(c, factors)
+        # a function, a non-integer power, anything else: by its arguments
+        return Fraction(1), self._key(("f", e.func, tuple(self(a) for a in e.args)))
 
 
 def equal_by_rearranging(a, b) -> bool:
-    """Whether `a` and `b` are equal by the rules of :func:`rearranged`
-    (False means only: not shown that way)."""
+    """Whether `a` and `b` are equal by the field rules alone (see
+    :class:`_Rearranged`; False means only: not shown that way)."""
     try:
-        return rearranged(a) == rearranged(b)
+        same = _Rearranged()
+        return same(a) == same(b)
     except (_NoProof, RecursionError):
         return False
 
