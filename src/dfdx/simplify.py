@@ -611,7 +611,7 @@ def same_value(a, b) -> str:
     by rearranging, or their difference, with real symbols, rewrites to 0),
     ``'numeric'`` (equal to 30 digits at every sample point of their common
     real domain where 30 digits can tell, at least 3, but not reduced to 0
-    within the time allowed), ``'different'`` (they differ at a sample point)
+    by the rewrites tried, none past 200 operations), ``'different'`` (they differ at a sample point)
     or ``'unknown'`` (too few such sample points)."""
     return compare_forms(a, b)[0]
 
