@@ -652,24 +652,3 @@ def compare_forms(a, b) -> tuple[str, int]:
     # too few points where 30 digits could tell (an identity whose sides
     # cancel to rounding noise, a saturated sigmoid): no claim
     return ("numeric" if seen >= 3 else "unknown"), seen
-    # count_ops gives each operation at most four arguments below it (x/y
-    # is Mul(x, Pow(y, -1)): one operation, five nodes), so more than 1 000
-    # nodes is more than 200 operations: no rewrite would be tried, and
-    # counting them (45 ms on a network's derivative) is skipped
-    n = ops(diff) if at_most(diff, 1000) else 1000
-    if n <= 200:  # rewrites follow: with real symbols (sqrt(x^2) is |x|)
-        from .symbolic import real_symbols
-
-        diff = real_symbols(diff)[0]
-    tries = [sympy.expand] if n <= 200 else []
-    if n <= 120:
-        tries.append(sympy.cancel)
-    for fn in tries:
-        if _try(fn, diff) == 0:
-            return "symbolic"
-    if (
-        n <= 2 * FULL_SIMPLIFY_OPS
-        and _try(sympy.simplify, diff, FULL_SIMPLIFY_SECONDS) == 0
-    ):
-        return "symbolic"
-    return "numeric"
