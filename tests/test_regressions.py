@@ -544,6 +544,19 @@ def test_differentiating_a_polynomial_does_not_import_sympy_physics():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
     )
     assert out.stdout.split() == ["6*x", "-", "4", "False"], out.stderr
+    # nor a small form with functions, whose tidy form used SymPy's simplify
+    # (it imports sympy.physics.units, 0.1 s, on its first call)
+    code = (
+        "import sys, dfdx\n"
+        "d = dfdx.diff('sin(x)^2*cos(x)')\n"
+        "dfdx.explain('exp(-x^2)*log(x)').to_text()\n"
+        "dfdx.check_answer('tanh(x)', '1/cosh(x)^2')\n"
+        "print(d, 'sympy.physics' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.split()[-1] == "False", out.stdout + out.stderr
 
 
 def test_a_4_32_1_network_loss_parses_and_its_gradient_has_every_weight():

@@ -1,16 +1,17 @@
 """Readable forms of derivatives, fast: :func:`tidy` and :func:`same_value`.
 
 SymPy's ``simplify`` tries everything; on the derivative of a small network's
-loss it runs for seconds (and imports ``sympy.physics`` on the way). dfdx asks
-less of it: the shortest of a few cheap, bounded rewrites (``factor_terms``,
-``together``/``cancel``, ``powsimp``, trigonometric rules where there is
-trigonometry, ``factor``/``expand`` on small forms), with the full
-``simplify`` only for small expressions. Every rewrite is an identity, so the
-result is always equal to what was differentiated; only its length varies.
+loss it runs for seconds (and imports ``sympy.physics`` on the way). dfdx does
+not call it: the shortest of a few cheap, bounded rewrites (``factor_terms``,
+``together``/``cancel``, ``powsimp``, ``factor``/``expand`` on small forms),
+and on small forms with functions the rewrites that made ``simplify``'s
+results (trigonometric identities of the factored form, exponentials
+combined, products multiplied out, one fraction). Every rewrite is an
+identity, so the result is always equal to what was differentiated; only its
+length varies.
 
-Whether two forms are equal is decided by sampling at 30 digits first and by
-cheap symbolic rewrites second; the full ``simplify`` again only for small
-differences.
+Whether two forms are equal is decided by rearranging first, by sampling at
+30 digits second and by cheap symbolic rewrites last.
 """
 
 from __future__ import annotations
@@ -37,14 +38,15 @@ __all__ = [
     "TRIG_FUNCTIONS",
 ]
 
-#: Forms with at most this many operations also get SymPy's full simplify.
-#: Its time grows fast and unevenly with size (measured on random smooth
-#: derivatives: median 0.03 s at 6 to 10 operations, 0.15 s at 16 to 20, up to
-#: 3 s at 21 to 25), so the choice is made by size and the time limit is only a
-#: safety net far above the usual time: a limit that expires in ordinary use
-#: would make the form shown depend on the machine's load.
+#: Forms with functions and at most this many operations also get the
+#: rewrites of :func:`_small_forms` (trigsimp among them), which stand in for
+#: SymPy's full simplify. Their time grows fast and unevenly with size
+#: (simplify's, on random smooth derivatives: median 0.03 s at 6 to 10
+#: operations, 0.15 s at 16 to 20, up to 3 s at 21 to 25), so the choice is
+#: made by size and the time limit is only a safety net far above the usual
+#: time: a limit that expires in ordinary use would make the form shown
+#: depend on the machine's load.
 FULL_SIMPLIFY_OPS = 12
-FULL_SIMPLIFY_SECONDS = 4.0
 #: Forms with more nodes than this (about 60 operations) are returned as they
 #: are.
 TIDY_NODES = 150
@@ -137,6 +139,23 @@ def _high_power_of_sum(e) -> bool:
     )
 
 
+def _small_forms():
+    """The rewrites that stand in for SymPy's simplify on small forms with
+    functions (it imports sympy.physics, 0.1 s, on its first call). Measured
+    on the derivatives of 138 random small expressions (benchmarks/
+    bench_tidy.py): the shortest of these and :func:`_rewrites` is
+    simplify's form for 131, shorter for 2, one operation longer for 1 and as
+    long for 4, in about three quarters of simplify's time.
+    trigsimp alone, exptrigsimp, logcombine and the other factored forms
+    never gave the shortest form there, so they are not tried."""
+    yield lambda u: sympy.factor_terms(
+        sympy.trigsimp(sympy.factor_terms(u, sign=False), deep=True), sign=False
+    )
+    yield lambda u: sympy.powsimp(u, combine="exp", deep=True)
+    yield sympy.expand_mul
+    yield lambda u: sympy.factor_terms(sympy.together(u, deep=True), sign=False)
+
+
 def _transcendental(e) -> bool:
     """Whether e has functions or non-integer powers (beyond rational functions)."""
     if e.atoms(sympy.Function):
@@ -168,8 +187,8 @@ def _new_constants(form, expr) -> bool:
 
 def tidy(expr: sympy.Expr) -> sympy.Expr:
     """A readable form of `expr`: the shortest (in SymPy operations) of the
-    form itself, SymPy's simplify (small forms only) and cheap rewrites (larger
-    forms). Never slower than about a second; equal to `expr` everywhere
+    form itself and cheap rewrites of it (more of them on small forms with
+    functions). Never slower than about a second; equal to `expr` everywhere
     `expr` is defined."""
     if not at_most(expr, TIDY_NODES) or has_huge_numbers(expr):
         return expr
@@ -177,18 +196,14 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     if n <= 2:  # 6*x - 4 is as short as it gets
         return expr
     candidates = [expr]
+    rewrites = list(_rewrites(expr, n))
     if n <= FULL_SIMPLIFY_OPS and _transcendental(expr):
-        # polynomials and rational functions are done by factor/cancel/expand;
-        # simplify (and its import of sympy.physics) only where it can do more.
-        # On a tie its form is kept (the forms dfdx has always shown).
-        simple = _try(sympy.simplify, expr, FULL_SIMPLIFY_SECONDS)
-        if simple is not None and not _new_constants(simple, expr):
-            candidates.append(simple)
-    if len(candidates) == 1:  # no simplify: the cheap rewrites
-        for rewrite in _rewrites(expr, n):
-            out = _try(rewrite, expr)
-            if out is not None and not _new_constants(out, expr):
-                candidates.append(out)
+        # polynomials and rational functions are done by factor/cancel/expand
+        rewrites = [*_small_forms(), *rewrites]
+    for rewrite in rewrites:
+        out = _try(rewrite, expr)
+        if out is not None and not _new_constants(out, expr):
+            candidates.append(out)
     partial = _partial_domain(expr)
     kept = [c for c in candidates if not partial or _partial_domain(c)]
     return min(
@@ -644,9 +659,8 @@ def compare_forms(a, b) -> tuple[str, int]:
     for fn in tries:
         if _try(fn, diff) == 0:
             return "symbolic", seen
-    if (
-        n <= 2 * FULL_SIMPLIFY_OPS
-        and _try(sympy.simplify, diff, FULL_SIMPLIFY_SECONDS) == 0
+    if n <= 2 * FULL_SIMPLIFY_OPS and any(
+        _try(fn, diff) == 0 for fn in (*_small_forms(), sympy.exptrigsimp)
     ):
         return "symbolic", seen
     # too few points where 30 digits could tell (an identity whose sides
