@@ -15,7 +15,7 @@ with one variable per weight. For each, in one process:
 - trace().backward() on a built graph / PyTorch eager autograd of the same
   scalar computation (Python floats in, one backward call);
 
-cold (the median of 3 calls, SymPy's cache cleared before each) and warm
+cold (the median of 5 calls, SymPy's cache cleared before each) and warm
 (the median of 5 repeated calls). Before the first case every function runs once, untimed, on
 an unrelated expression, so one-time imports count in the CLI row only. Then the wall time of ``dfdx diff "3x^2 - 4x"`` against
 ``python -c "import numpy, sympy"`` (paired, alternating, 9 runs each).
@@ -61,7 +61,7 @@ CASES = [
 
 
 def timed(fn, cold: bool, repeat: int = 5) -> float:
-    """Median seconds of `fn`: cold, 3 calls each after clearing SymPy's
+    """Median seconds of `fn`: cold, 5 calls each after clearing SymPy's
     cache; warm, `repeat` calls after one untimed call. As timeit does, the
     garbage collector is off while timing (garbage is collected first), so a
     collection of earlier garbage is not charged to whichever call it hits."""
@@ -71,7 +71,7 @@ def timed(fn, cold: bool, repeat: int = 5) -> float:
         times = []
         if not cold:
             fn()
-        for _ in range(3 if cold else repeat):
+        for _ in range(5 if cold else repeat):
             if cold:
                 clear_cache()
             t = time.perf_counter()
@@ -189,7 +189,7 @@ def render(rows, cli, base) -> str:
         "Ratios to the anchor measured in the same run (lower is better); "
         "targets: diff ≤ 2×, explain + text ≤ 10×, gradient ≤ 2×, backward ≤ 5×. "
         "Timed as timeit does (garbage collector off during each call). "
-        "Cold: the median of 3 calls with SymPy's cache cleared before each, which also clears dfdx's "
+        "Cold: the median of 5 calls with SymPy's cache cleared before each, which also clears dfdx's "
         "(the remembered results of diff, gradient and explain); warm: the "
         "median of repeated calls, answered from those caches by both "
         "libraries (SymPy's diff and gradient, dfdx's diff, gradient and "
