@@ -523,6 +523,26 @@ def test_a_wrong_derivative_of_a_network_loss_is_not_called_correct():
     assert dfdx.check_answer(loss, right, wrt="w1_1").correct is True
 
 
+def test_a_value_is_checked_at_the_point_shown_and_relative_to_its_size():
+    # was: at=0.1 compared with the derivative at the float nearest 0.1, so
+    # the exact answer 1/5 was "wrong" while both printed 0.2; at="pi/5" was
+    # rounded to a float the same way; and any two values within 1e-25 of
+    # each other were equal, so 0 was "correct" for -20*exp(-100)
+    import dfdx
+
+    right = dfdx.check_answer("x^2", "1/5", at=0.1)
+    assert right.correct is True and right.how == "value"
+    assert dfdx.check_answer("sin(x)", "cos(pi/5)", at="pi/5").correct is True
+    assert dfdx.check_answer("sin(x)", "(1 + sqrt(5))/4", at="pi/5").correct is True
+    assert dfdx.check_answer("exp(-x^2)", "0", at=10).correct is False
+    assert dfdx.check_answer("x^2", "exp(-100)", at=0).correct is False
+    assert dfdx.check_answer("exp(-x^2)", "-20*exp(-100)", at=10).correct is True
+    # an exact zero written another way is still zero
+    assert dfdx.check_answer("x^2", "cos(pi/7)^2 + sin(pi/7)^2 - 1", at=0).correct
+    with pytest.raises(dfdx.DfdxError, match="at must be"):
+        dfdx.check_answer("x^2", "2", at="y")
+
+
 def test_expression_text_is_printed_on_first_use_only():
     # was: Expression.__init__ always ran sympy.sstr (8.5 of 11.9 s of a gradient)
     d = dfdx.diff(mlp_loss(1, 5), "w1")

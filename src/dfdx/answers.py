@@ -382,7 +382,12 @@ def _value_30(e, point: dict):
     """e at point to 30 digits, as a real SymPy Float, or None."""
     try:
         with sympy.evaluate(False):
-            at = e.xreplace({s: sympy.Float(v, 30) for s, v in point.items()})
+            at = e.xreplace(
+                {
+                    s: v if isinstance(v, sympy.Basic) else sympy.Float(v, 30)
+                    for s, v in point.items()
+                }
+            )
         v = sympy.N(at, 30)
     except Exception:
         return None
@@ -887,26 +892,60 @@ def _find_slip(real, x, n, ra, symbols):
     return None, None
 
 
+def _exact_point(at):
+    """`at` as an exact SymPy number: a float by its decimal text (0.1 is
+    1/10, as the parser reads it), text or an expression exactly (pi/5)."""
+    if isinstance(at, bool) or not isinstance(
+        at, (int, float, np.integer, np.floating)
+    ):
+        exact = as_expression(at, name="at").sympy
+        if exact.free_symbols or not exact.is_number:
+            raise DfdxError(f"at must be a number, got {at!r}")
+    elif not math.isfinite(float(at)):
+        raise DfdxError(f"at must be a finite number, got {at!r}")
+    elif isinstance(at, (int, np.integer)):
+        exact = sympy.Integer(int(at))
+    else:
+        exact = sympy.Rational(repr(float(at)))
+    value = _value_30(exact, {})
+    if value is None or not math.isfinite(float(value)):
+        raise DfdxError(f"at must be a finite real number, got {at!r}")
+    return exact
+
+
+def _same_number(got, want, answer, exact) -> bool | None:
+    """Whether the answer's value `got` is the derivative's `want` (both to
+    30 digits): equal relative to their size; where both are too close to 0
+    for 30 digits to tell (-20*exp(-100) against 0), decided exactly on the
+    difference of `answer` and `exact` (None if SymPy cannot decide)."""
+    gap, scale = abs(got - want), max(abs(got), abs(want))
+    tol = sympy.Float(10, 30) ** -25
+    if gap <= tol * scale:
+        return True
+    if gap > tol * max(1, scale):
+        return False
+    try:
+        return (answer - exact).equals(0)
+    except Exception:  # SymPy could not compare them
+        return None
+
+
 def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
     if ra.free_symbols:
         raise DfdxError(
             f"with at= the answer must be a number, got {base['answer']} "
             f"(variables: {', '.join(sorted(s.name for s in ra.free_symbols))})"
         )
-    if isinstance(at, bool) or not isinstance(
-        at, (int, float, np.integer, np.floating)
-    ):
-        at = float(as_expression(at, name="at").sympy.evalf(30))
-    at = float(at)
-    if not math.isfinite(at):
-        raise DfdxError(f"at must be a finite number, got {at!r}")
+    exact_at = _exact_point(at)
+    at = float(exact_at.evalf(30))
     others = real.free_symbols - {x}
     if others:
         raise DfdxError(
             f"at= gives only {x.name}; the expression also has "
             f"{', '.join(sorted(s.name for s in others))}"
         )
-    point = {x: at}
+    # the exact point: the one shown, not its nearest float
+    point = {x: exact_at}
     want = _value_30(expected, point)
     if want is None:
         raise DfdxError(
@@ -915,10 +954,12 @@ def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
     got = _value_30(ra, {})
     if got is None:
         raise DfdxError(f"the answer {base['answer']} is not a real number")
-    exact = Expression(_exact_value(expected, x, at))
+    exact_value = _exact_value(expected, x, exact_at)
+    exact = Expression(exact_value)
+    ok: bool | None
     if digits is None:
-        ok = bool(abs(got - want) <= sympy.Float(10, 30) ** -25 * max(1, abs(want)))
-        how = "value"
+        ok = _same_number(got, want, ra, exact_value)
+        how = "value" if ok is not None else "unknown"
     else:
         scale = (
             10 ** (math.floor(math.log10(abs(float(want)))) - digits + 1)
@@ -929,12 +970,12 @@ def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
         how = "rounded"
     counter = None
     mistake = None
-    if not ok:
+    if ok is False:
         how = "different"
         counter = {"at": {x.name: at}, "answer": float(got), "expected": float(want)}
         for slip, _node, g in _candidates(real, x, base["n"]):
             vg = _value_30(g, point)
-            if vg is not None and abs(vg - got) <= 1e-9 * max(1, abs(got)):
+            if vg is not None and abs(vg - got) <= 1e-9 * max(abs(got), abs(vg)):
                 mistake = slip
                 break
     return AnswerCheck(
@@ -949,10 +990,9 @@ def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
     )
 
 
-def _exact_value(expected, x, at: float):
-    exact_at = sympy.Rational(repr(at)) if at != int(at) else sympy.Integer(int(at))
+def _exact_value(expected, x, exact_at):
     try:
         v = expected.xreplace({x: exact_at})
-        return v if v.is_number else sympy.Float(expected.subs(x, at), 15)
+        return v if v.is_number else sympy.Float(expected.subs(x, exact_at), 15)
     except Exception:
-        return sympy.Float(expected.subs(x, at), 15)
+        return sympy.Float(expected.subs(x, exact_at), 15)
