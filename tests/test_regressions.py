@@ -543,6 +543,17 @@ def test_a_value_is_checked_at_the_point_shown_and_relative_to_its_size():
         dfdx.check_answer("x^2", "2", at="y")
 
 
+def test_a_jump_smaller_than_1e_9_is_still_a_jump():
+    # was: one-sided limits within 1e-9 of f(a) counted as continuity, so
+    # x + 10^-12*sign(x) at 0 was said to have a vertical tangent
+    import dfdx
+
+    d = dfdx.differentiable("x^2 + 10^-12*sign(x)", at=0)
+    assert not d
+    assert "jump" in str(d) and "1/1000000000000" in str(d)
+    assert "removable" in str(dfdx.differentiable("sin(x)/x", at=0))
+
+
 def test_expression_text_is_printed_on_first_use_only():
     # was: Expression.__init__ always ran sympy.sstr (8.5 of 11.9 s of a gradient)
     d = dfdx.diff(mlp_loss(1, 5), "w1")

@@ -286,7 +286,7 @@ def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
         lim_r = _side_limit(real, x, a_exact, 1)
         fl, fr = _finite_number(lim_l), _finite_number(lim_r)
         if fl is not None and fr is not None:
-            if abs(fl - fr) <= 1e-9 * max(1.0, abs(fl)):
+            if _equal_numbers(lim_l, lim_r):
                 return result(None, None, None, False, "removable", l=_fmt(lim_r))
             return result(
                 None,
@@ -298,12 +298,11 @@ def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
                 r=_fmt(lim_r),
             )
         return result(None, None, None, False, "undefined")
-    fa = float(f_value)
     # continuity first: a jump rules out a derivative
     limits = {s: _side_limit(real, x, a_exact, s) for s in (-1, 1) if sides[s]}
     for lim in limits.values():
         f_lim = _finite_number(lim)
-        if f_lim is not None and abs(f_lim - fa) > 1e-9 * max(1.0, abs(fa)):
+        if f_lim is not None and not _equal_numbers(lim, value):
             return result(
                 value,
                 None,
@@ -356,6 +355,20 @@ def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
 # -- numbers near a: sampled at high precision, checked against SymPy ---------
 
 _TIME_LIMIT = 5.0
+
+
+def _equal_numbers(a, b) -> bool:
+    """Whether the exact numbers `a` and `b` are equal: unequal where their
+    values differ relative to their size, else decided exactly (two limits
+    1e-12 apart, or 1e-20 and 2e-20, are not equal however small)."""
+    fa, fb = _finite_number(a), _finite_number(b)
+    if fa is not None and fb is not None:
+        if abs(fa - fb) > 1e-9 * max(abs(fa), abs(fb)):
+            return False
+    try:
+        return a == b or bool((sympy.sympify(a) - sympy.sympify(b)).equals(0))
+    except Exception:  # SymPy could not compare them
+        return False
 
 
 def _side_in_domain(real, x, a, side: int) -> bool:
