@@ -457,7 +457,8 @@ _CHAPTER_FORMS = [
 def test_small_forms_are_as_short_as_sympy_simplify_makes_them():
     """tidy stands in for SymPy's simplify on small forms with functions: on
     the chapter's kind of function its form is never longer (in SymPy's
-    operation count) than simplify's, and equal to the derivative."""
+    operation count) than simplify's but where simplify turns tanh into
+    cosh, and equal to the derivative."""
     import dfdx
     from dfdx.simplify import ops
     from dfdx.symbolic import real_symbols
@@ -466,6 +467,9 @@ def test_small_forms_are_as_short_as_sympy_simplify_makes_them():
         real, _ = real_symbols(dfdx.parse(text).sympy)
         (xr,) = real.free_symbols
         d = sympy.diff(real, xr)
-        ours = tidy(d)
-        assert ops(ours) <= ops(sympy.simplify(d)), (text, ours)
+        ours, theirs = tidy(d), sympy.simplify(d)
+        # by choice tanh's derivative stays 1 - tanh(u)^2, which simplify
+        # may write 1/cosh(u)^2, one operation shorter
+        hyperbolic = theirs.has(sympy.cosh) and not d.has(sympy.cosh)
+        assert ops(ours) <= ops(theirs) or hyperbolic, (text, ours)
         assert sympy.simplify(ours - d) == 0, text

@@ -25,7 +25,7 @@ from .errors import DfdxError
 from .expr import Expression, as_expression, lambdify_numpy, parse, replace_written
 from .i18n import check_lang, localise
 from .simplify import compare_forms, same_value
-from .symbolic import _wrt_symbol, real_symbols
+from .symbolic import _exact_point, _wrt_symbol, real_symbols
 
 __all__ = ["check_answer", "AnswerCheck", "SLIPS"]
 
@@ -892,21 +892,18 @@ def _find_slip(real, x, n, ra, symbols):
     return None, None
 
 
-def _exact_point(at):
-    """`at` as an exact SymPy number: a float by its decimal text (0.1 is
-    1/10, as the parser reads it), text or an expression exactly (pi/5)."""
-    if isinstance(at, bool) or not isinstance(
-        at, (int, float, np.integer, np.floating)
+def _point_of(at):
+    """`at` as an exact SymPy number: text or an expression read exactly
+    ("pi/5"), a number as :func:`dfdx.symbolic._exact_point` reads it (0.1
+    is 1/10, as the parser reads it)."""
+    if isinstance(at, (str, Expression)) or (
+        isinstance(at, sympy.Basic) and not at.is_number
     ):
         exact = as_expression(at, name="at").sympy
         if exact.free_symbols or not exact.is_number:
             raise DfdxError(f"at must be a number, got {at!r}")
-    elif not math.isfinite(float(at)):
-        raise DfdxError(f"at must be a finite number, got {at!r}")
-    elif isinstance(at, (int, np.integer)):
-        exact = sympy.Integer(int(at))
     else:
-        exact = sympy.Rational(repr(float(at)))
+        exact = _exact_point(at)
     value = _value_30(exact, {})
     if value is None or not math.isfinite(float(value)):
         raise DfdxError(f"at must be a finite real number, got {at!r}")
@@ -936,7 +933,7 @@ def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
             f"with at= the answer must be a number, got {base['answer']} "
             f"(variables: {', '.join(sorted(s.name for s in ra.free_symbols))})"
         )
-    exact_at = _exact_point(at)
+    exact_at = _point_of(at)
     at = float(exact_at.evalf(30))
     others = real.free_symbols - {x}
     if others:

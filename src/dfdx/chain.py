@@ -24,6 +24,7 @@ import sympy
 from ._timelimit import bounded, time_limit
 from .errors import DfdxError, ParseError
 from .expr import Expression, _natural_key, parse
+from .simplify import reduces_to_zero
 from .symbolic import _tidy
 
 __all__ = ["chain_rule", "ChainRule", "ChainTerm", "MAX_PATHS"]
@@ -441,12 +442,14 @@ def chain_rule(definitions: str, wrt: str) -> ChainRule:
         )
     direct = sympy.diff(expand(output), real[wrt])
     small = sympy.count_ops(total) + sympy.count_ops(direct) <= MAX_SIMPLIFY
+    check: bool | None
     try:
         if sympy.expand(total - direct) == 0:
             check = True
         elif small:
             with time_limit(2.0, "check the chain rule"):
-                check = bool(sympy.simplify(total - direct) == 0)
+                # not shown equal is not shown unequal
+                check = True if reduces_to_zero(total - direct) else None
         else:
             check = None  # too large to simplify within a bounded time
     except (TypeError, ValueError, RecursionError, DfdxError):  # slow or failed

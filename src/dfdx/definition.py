@@ -21,8 +21,10 @@ from ._timelimit import time_limit as _time_limit
 from .errors import DfdxError
 from .expr import as_expression
 from .i18n import check_lang, localise
+from .simplify import reduces_to_zero, same_value, tidy
 from .symbolic import (
     _STEPS,
+    _equal_numbers,
     _finite_number,
     _num,
     _one_sided,
@@ -337,10 +339,7 @@ def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
     left, right = ders[-1], ders[1]
     lf, rf = _finite_number(left), _finite_number(right)
     if lf is not None and rf is not None:
-        if (
-            abs(lf - rf) <= 1e-9 * max(1.0, abs(lf))
-            and sympy.simplify(left - right) == 0
-        ):
+        if _equal_numbers(left, right):
             return result(value, left, right, True, "yes")
         return result(value, left, right, False, "corner")
     infinite = (sympy.oo, -sympy.oo)
@@ -355,20 +354,6 @@ def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
 # -- numbers near a: sampled at high precision, checked against SymPy ---------
 
 _TIME_LIMIT = 5.0
-
-
-def _equal_numbers(a, b) -> bool:
-    """Whether the exact numbers `a` and `b` are equal: unequal where their
-    values differ relative to their size, else decided exactly (two limits
-    1e-12 apart, or 1e-20 and 2e-20, are not equal however small)."""
-    fa, fb = _finite_number(a), _finite_number(b)
-    if fa is not None and fb is not None:
-        if abs(fa - fb) > 1e-9 * max(abs(fa), abs(fb)):
-            return False
-    try:
-        return a == b or bool((sympy.sympify(a) - sympy.sympify(b)).equals(0))
-    except Exception:  # SymPy could not compare them
-        return False
 
 
 def _side_in_domain(real, x, a, side: int) -> bool:
@@ -698,7 +683,7 @@ def _from_definition(e, sym, lang) -> Derivation:
     lines = [(_t("def", lang), f"f′({x}) = {lim}({_s(fxh)} - {_p(real)})/h")]
     exact = sympy.diff(real, x)
     if not real.has(x):
-        simple = sympy.simplify(quotient)
+        simple = tidy(quotient)
         lines.append((_t("simplify", lang), f"= {lim}{_s(simple)}"))
         result = sympy.S.Zero
         lines.append((_t("limit", lang), "= 0"))
@@ -729,26 +714,26 @@ def _from_definition(e, sym, lang) -> Derivation:
         simple = (
             sympy.cancel(sympy.expand(quotient))
             if real.is_polynomial(x)
-            else (sympy.simplify(quotient))
+            else tidy(quotient)
         )
         at0 = simple.subs(h, 0)
         if (
             _finite_number(at0.subs(x, sympy.Rational(7, 5))) is not None
             and not simple.has(sympy.zoo)
-            and sympy.simplify(at0 - exact) == 0
+            and reduces_to_zero(at0 - exact)
         ):
             lines.append((_t("simplify", lang), f"= {lim}({_s(simple)})"))
-            result = sympy.simplify(at0)
+            result = tidy(at0)
             lines.append((_t("let_h_0", lang), f"= {_s(result)}"))
         else:
             result = sympy.limit(quotient, h, 0)
-            if sympy.simplify(result - exact) != 0:
+            if not reduces_to_zero(result - exact):
                 # a^x and x^x: SymPy's limit does better with exp(x*log(a))
                 result = sympy.limit(quotient.rewrite(sympy.exp), h, 0)
             lines.append((_t("limit", lang), f"= {_s(result)}"))
-    if (
-        result.has(sympy.oo, sympy.zoo, sympy.nan)
-        or sympy.simplify(result - exact) != 0
+    if result.has(sympy.oo, sympy.zoo, sympy.nan) or same_value(result, exact) not in (
+        "symbolic",
+        "numeric",
     ):
         raise DfdxError(
             f"cannot work out the derivative of {e} from the definition: SymPy's "

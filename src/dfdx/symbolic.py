@@ -240,6 +240,20 @@ def _exact_slope(f: Expression, wrt: str, point: dict) -> float:
     return math.nan if value is None else value
 
 
+def _equal_numbers(a, b) -> bool:
+    """Whether the exact numbers `a` and `b` are equal: unequal where their
+    values differ relative to their size, else decided exactly (two limits
+    1e-12 apart, or 1e-20 and 2e-20, are not equal however small)."""
+    fa, fb = _finite_number(a), _finite_number(b)
+    if fa is not None and fb is not None:
+        if abs(fa - fb) > 1e-9 * max(abs(fa), abs(fb)):
+            return False
+    try:
+        return a == b or bool((sympy.sympify(a) - sympy.sympify(b)).equals(0))
+    except Exception:  # SymPy could not compare them
+        return False
+
+
 def _finite_number(value, prec: int = 30) -> float | None:
     """`value` as a float if it is a finite real number (evaluated with `prec`
     digits), else None."""
@@ -320,14 +334,17 @@ def _exact(value):
     """A readable exact number for a sampled limit."""
     if not isinstance(value, float):
         return value
-    guess = sympy.nsimplify(value, [sympy.pi, sympy.E], tolerance=1e-9)
-    if abs(float(guess) - value) <= 1e-9 * max(1.0, abs(value)):
+    # a sampled limit is good to about 1e-15 relative: a simple number within
+    # 1e-13 of it is taken for it (within 1e-9, 1 + 2e-12 was shown as 1)
+    guess = sympy.nsimplify(value, [sympy.pi, sympy.E], tolerance=1e-13)
+    if abs(float(guess) - value) <= 1e-13 * max(1.0, abs(value)):
         return guess
     return sympy.Float(value, 12)
 
 
 def _symbolic_limit(e, t):
-    if has_huge_numbers(e):  # SymPy's series would grind through huge integers
+    if has_huge_numbers(e) or _high_degree_roots(e):
+        # SymPy's series would grind through huge integers or radicals
         return None
     try:
         value = sympy.limit(real_form(e), t, 0, "+")
@@ -338,16 +355,24 @@ def _symbolic_limit(e, t):
     return None
 
 
+def _at(e, x, value):
+    """`e` with `x` = `value`, nothing evaluated exactly: at x = 1 + 10^-24,
+    x^x would be an exact root of a 25-digit rational (minutes, in one
+    arithmetic operation no time limit can interrupt); N evaluates it."""
+    with sympy.evaluate(False):
+        return e.xreplace({x: value})
+
+
 def _one_sided(real, x, a, fa, side: int):
     t = sympy.Symbol("t", positive=True)
     quotient = (real.subs(x, a + side * t) - fa) / (side * t)
-    values = [_num(quotient.subs(t, s)) for s in _STEPS]
+    values = [_num(_at(quotient, t, s)) for s in _STEPS]
     return _exact(_trend(values, _symbolic_limit(quotient, t)))
 
 
 def _side_limit(real, x, a, side: int):
     t = sympy.Symbol("t", positive=True)
-    values = [_num(real.subs(x, a + side * s)) for s in _STEPS]
+    values = [_num(_at(real, x, a + side * s)) for s in _STEPS]
     return _exact(_trend(values, _symbolic_limit(real.subs(x, a + side * t), t)))
 
 
@@ -406,15 +431,15 @@ def derivative_at(expr, at, wrt: str | None = None):
         left = right = None
     lf = _finite_number(left) if left is not None else None
     rf = _finite_number(right) if right is not None else None
-    if lf is not None and rf is not None and sympy.simplify(left - right) == 0:
+    if lf is not None and rf is not None and _equal_numbers(left, right):
         return value, left
     sides = f"left derivative {_fmt_sym(left)}, right derivative {_fmt_sym(right)}"
     # a jump shows up as infinite one-sided quotients: say what really happens
     limits = [_side_limit(real, rsym, a, side) for side in (-1, 1)]
     fa = _finite_number(value)
-    nums = [_finite_number(lim) for lim in limits]
     if fa is not None and any(
-        v is not None and abs(v - fa) > 1e-12 * max(1.0, abs(fa)) for v in nums
+        _finite_number(lim) is not None and not _equal_numbers(lim, value)
+        for lim in limits
     ):
         sides = (
             f"f is not continuous there: f({_fmt_number(at)}) = {_fmt_sym(value)}, "
@@ -664,7 +689,7 @@ def tangent_line(f, at) -> TangentLine:
             exact=True,
             variable=var,
             function=str(e),
-            _symbolic=(sympy.simplify(slope), sympy.simplify(intercept)),
+            _symbolic=_exact_coefficients(slope, intercept),
         )
     if not callable(f):
         raise DfdxError(
@@ -683,6 +708,29 @@ def tangent_line(f, at) -> TangentLine:
         error=err,
         method="numerical",
     )
+
+
+def _exact_coefficients(slope, intercept) -> tuple:
+    """Readable exact slope and intercept, or () where they hold roots of
+    high degree (x^x at 1.000000000001 has 1000000000001^(1/10^12)-like
+    powers: exact algebra on them runs for minutes in single operations
+    that no time limit interrupts, and shows nothing a learner can read)."""
+    if _high_degree_roots(slope) or _high_degree_roots(intercept):
+        return ()
+    return (_tidy(slope), _tidy(intercept))
+
+
+def _high_degree_roots(e) -> bool:
+    """Whether `e` has a power with a rational exponent of denominator above
+    _MAX_ROOT_DEGREE (SymPy's exact algebra on such roots can run for
+    minutes inside single operations)."""
+    return any(
+        p.exp.is_Rational and p.exp.q > _MAX_ROOT_DEGREE for p in e.atoms(sympy.Pow)
+    )
+
+
+#: Roots of higher degree than this are not handled exactly for display.
+_MAX_ROOT_DEGREE = 1000
 
 
 def _exact_point(at):
