@@ -581,6 +581,23 @@ def test_a_jump_smaller_than_1e_9_is_still_a_jump():
     assert "removable" in str(dfdx.differentiable("sin(x)/x", at=0))
 
 
+def test_a_value_check_shows_numbers_that_say_what_was_compared():
+    # was: at 1.000000000001 the text read "at x = 1: your answer gives 1, the
+    # derivative 1" (10 digits), named a slip whose value was only 1e-12 from
+    # the answer, and wrote the expected value with 10^12-th roots
+    import dfdx
+
+    text = str(dfdx.check_answer("x^x", "1", at=1.000000000001))
+    assert "at x = 1.000000000001" in text
+    assert "your answer gives 1, the derivative 1.000000000002" in text
+    assert "likely mistake" not in text
+    assert "expected: 1.00000000000200" in text
+    # ordinary points and values keep their short form
+    text = str(dfdx.check_answer("x^3", "24", at=2))
+    assert "at x = 2: your answer gives 24, the derivative 12" in text
+    assert "likely mistake: the power rule's exponent was not lowered" in text
+
+
 def test_expression_text_is_printed_on_first_use_only():
     # was: Expression.__init__ always ran sympy.sstr (8.5 of 11.9 s of a gradient)
     d = dfdx.diff(mlp_loss(1, 5), "w1")

@@ -25,7 +25,7 @@ from .errors import DfdxError
 from .expr import Expression, as_expression, lambdify_numpy, parse, replace_written
 from .i18n import check_lang, localise
 from .simplify import compare_forms, same_value
-from .symbolic import _exact_point, _wrt_symbol, real_symbols
+from .symbolic import _exact_point, _high_degree_roots, _wrt_symbol, real_symbols
 
 __all__ = ["check_answer", "AnswerCheck", "SLIPS"]
 
@@ -539,8 +539,8 @@ class AnswerCheck:
                         "differs",
                         lang,
                         point=point,
-                        a=_show_number(c["answer"]),
-                        e=_show_number(c["expected"]),
+                        a=_show_number(c["answer"], c["expected"]),
+                        e=_show_number(c["expected"], c["answer"]),
                     )
                 )
         return "\n".join(lines)
@@ -577,8 +577,18 @@ class AnswerCheck:
         return out
 
 
-def _show_number(v: float) -> str:
-    return f"{float(v):.10g}"
+def _show_number(v: float, other: float | None = None) -> str:
+    """`v` with 10 significant digits, or more where that is not `v` (a point
+    1.000000000001 is not 1) or would look like `other`, a value it differs
+    from (your answer 1 against the derivative 1.000000000002)."""
+    v = float(v)
+    for k in range(10, 18):
+        text = f"{v:.{k}g}"
+        if other is not None and text == f"{float(other):.{k}g}":
+            continue
+        if other is not None or float(text) == v:
+            return text
+    return repr(v)
 
 
 def _one(e: Expression | tuple[Expression, ...]) -> Expression:
@@ -592,7 +602,7 @@ def _show(e: Expression | tuple[Expression, ...]) -> str:
     if s.is_Rational or s.is_Integer:
         return str(s)
     try:
-        return f"{str(s)} ≈ {float(s):.10g}" if not s.is_Float else f"{float(s):.10g}"
+        return f"{str(s)} ≈ {float(s):.10g}" if not s.is_Float else f"{float(s):.15g}"
     except (TypeError, ValueError):
         return str(s)
 
@@ -970,9 +980,16 @@ def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
     if ok is False:
         how = "different"
         counter = {"at": {x.name: at}, "answer": float(got), "expected": float(want)}
+        # a slip explains the answer when it gives the answer's value: to 25
+        # digits for an exact answer, to the digits given for a decimal
+        near = (
+            sympy.Float(10, 30) ** -25 * max(abs(got), abs(want))
+            if digits is None
+            else 0.5 * scale * (1 + 1e-9)
+        )
         for slip, _node, g in _candidates(real, x, base["n"]):
             vg = _value_30(g, point)
-            if vg is not None and abs(vg - got) <= 1e-9 * max(abs(got), abs(vg)):
+            if vg is not None and abs(vg - got) <= near:
                 mistake = slip
                 break
     return AnswerCheck(
@@ -988,8 +1005,13 @@ def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
 
 
 def _exact_value(expected, x, exact_at):
+    """The derivative's value at the point, exact where that is readable; 15
+    digits where it holds roots of high degree (x^x at 1.000000000001 is
+    1000000000001^(1000000000001/10^12)/10^12... exactly)."""
     try:
         v = expected.xreplace({x: exact_at})
-        return v if v.is_number else sympy.Float(expected.subs(x, exact_at), 15)
-    except Exception:
-        return sympy.Float(expected.subs(x, exact_at), 15)
+        if v.is_number and not _high_degree_roots(v):
+            return v
+    except Exception:  # noqa: S110 - the value in digits below
+        pass
+    return sympy.Float(_value_30(expected, {x: exact_at}), 15)
