@@ -620,12 +620,17 @@ def test_differentiating_a_polynomial_does_not_import_sympy_physics():
     )
     assert out.stdout.split() == ["6*x", "-", "4", "False"], out.stderr
     # nor a small form with functions, whose tidy form used SymPy's simplify
-    # (it imports sympy.physics.units, 0.1 s, on its first call)
+    # (it imports sympy.physics.units, 0.1 s, on its first call), nor any
+    # other command: dfdx no longer calls SymPy's simplify
     code = (
         "import sys, dfdx\n"
         "d = dfdx.diff('sin(x)^2*cos(x)')\n"
         "dfdx.explain('exp(-x^2)*log(x)').to_text()\n"
         "dfdx.check_answer('tanh(x)', '1/cosh(x)^2')\n"
+        "dfdx.from_definition('sin(x)'), dfdx.tangent_line('x^x', at=1)\n"
+        "dfdx.differentiable('abs(x)', at=0), dfdx.limit('(1+1/x)^x', 'oo')\n"
+        "dfdx.chain_rule('L = (y - t)^2; y = w*h + c; h = tanh(w*x)', 'w')\n"
+        "dfdx.matrix_rule('x.T*A*x')\n"
         "print(d, 'sympy.physics' in sys.modules)\n"
     )
     out = subprocess.run(

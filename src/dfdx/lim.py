@@ -23,6 +23,7 @@ from ._timelimit import bounded
 from .errors import DfdxError
 from .expr import Expression, as_expression, parse, real_form
 from .i18n import check_lang, localise
+from .simplify import tidy
 from .symbolic import _wrt_symbol, real_symbols
 
 __all__ = ["limit", "LimitResult", "LimitStep"]
@@ -370,7 +371,7 @@ def _check(f, x, a, direction: str, value) -> str:
 
 def _finite_value(e):
     try:
-        v = sympy.simplify(e) if e.is_number else e
+        v = tidy(e) if e.is_number else e
     except Exception:
         return None
     if not v.is_number or v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
@@ -432,7 +433,7 @@ def _explain(f, x, a, value, lang: str, depth: int = 0) -> list[LimitStep]:
                 and _sympy_limit(p.base, x, a, "+") == 1
                 and _kind(_sympy_limit(p.exp, x, a, "+")) == "infinite"
             ):
-                g = sympy.simplify(p.exp * sympy.log(p.base)) if f == p else None
+                g = tidy(p.exp * sympy.log(p.base)) if f == p else None
                 k = _sympy_limit(g, x, a, "+") if g is not None else None
                 if k is not None and _kind(k) == "finite":
                     steps.append(
@@ -447,7 +448,7 @@ def _explain(f, x, a, value, lang: str, depth: int = 0) -> list[LimitStep]:
         steps.append(
             LimitStep(
                 "leading",
-                _t("leading", lang, a=_show(a), g=sympy.simplify(lead), v=_show(value)),
+                _t("leading", lang, a=_show(a), g=tidy(lead), v=_show(value)),
             )
         )
         return steps

@@ -37,7 +37,7 @@ from .expr import (
     lambdify_numpy,
     replacer,
 )
-from .simplify import at_most, ops
+from .simplify import at_most, ops, reduces_to_zero, tidy
 from .symbolic import (
     _finite_number,
     _fmt_number,
@@ -169,7 +169,7 @@ def _is_norm_at_origin(f: Expression, names, values) -> sympy.Expr | None:
     if set(f.variables) - set(names):
         return None
     try:
-        ratio = sympy.simplify(f.sympy**2 / sympy.Add(*[s**2 for s in syms]))
+        ratio = tidy(f.sympy**2 / sympy.Add(*[s**2 for s in syms]))
     except (TypeError, ValueError, RecursionError):  # pragma: no cover
         return None
     if ratio.is_number and ratio.is_positive:
@@ -1094,7 +1094,7 @@ def matrix_rule(
         )
     closed_cmp = closed_x  # no silent transposes: the layout must match
     symbolic_ok = closed_cmp.shape == comp.shape and all(
-        sympy.simplify(a - b) == 0 for a, b in zip(closed_cmp, comp, strict=True)
+        reduces_to_zero(a - b) for a, b in zip(closed_cmp, comp, strict=True)
     )
     # numeric: random values, central differences on f vs closed form
     rng = np.random.default_rng(seed)
