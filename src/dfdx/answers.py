@@ -22,7 +22,14 @@ import sympy
 
 from ._timelimit import bounded
 from .errors import DfdxError
-from .expr import Expression, as_expression, lambdify_numpy, parse, replace_written
+from .expr import (
+    Expression,
+    _short,
+    as_expression,
+    lambdify_numpy,
+    parse,
+    replace_written,
+)
 from .i18n import check_lang, localise
 from .simplify import compare_forms, same_value
 from .symbolic import _exact_point, _high_degree_roots, _wrt_symbol, real_symbols
@@ -916,7 +923,7 @@ def _point_of(at):
         exact = _exact_point(at)
     value = _value_30(exact, {})
     if value is None or not math.isfinite(float(value)):
-        raise DfdxError(f"at must be a finite real number, got {at!r}")
+        raise DfdxError(f"at must be a finite real number, got {_short(exact)}")
     return exact
 
 
