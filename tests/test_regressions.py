@@ -598,6 +598,37 @@ def test_a_value_check_shows_numbers_that_say_what_was_compared():
     assert "likely mistake: the power rule's exponent was not lowered" in text
 
 
+def test_numbers_are_compared_by_value_then_exactly_never_by_simplify():
+    # review: a sampled limit known to 12 digits (a Float) was "not equal" to
+    # the exact f(a) once the comparison became exact, which would read as a
+    # jump; and the exact step used SymPy's equals, whose simplify imports
+    # sympy.physics. Each case against what the numbers are.
+    import subprocess
+    import sys
+
+    from dfdx.symbolic import _equal_numbers
+
+    S = sympy
+    assert _equal_numbers(S.Float(math.cos(1), 12), S.cos(1))
+    assert _equal_numbers(S.Rational(1, 3), S.Float(1 / 3, 12))
+    assert _equal_numbers(S.log(6), S.log(2) + S.log(3))
+    assert _equal_numbers(S.cos(S.pi / 7) ** 2 + S.sin(S.pi / 7) ** 2 - 1, 0)
+    assert not _equal_numbers(S.Integer(1) / 10**20, S.Integer(2) / 10**20)
+    assert not _equal_numbers(S.Integer(0), -20 * S.exp(-100))
+    assert not _equal_numbers(S.exp(-800), 0)
+    assert not _equal_numbers(S.Integer(1), 1 + S.Integer(1) / 10**12)
+    code = (
+        "import sys, sympy\n"
+        "from dfdx.symbolic import _equal_numbers\n"
+        "_equal_numbers(sympy.log(6), sympy.log(2) + sympy.log(3))\n"
+        "print('sympy.physics' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.split() == ["False"], out.stderr
+
+
 def test_expression_text_is_printed_on_first_use_only():
     # was: Expression.__init__ always ran sympy.sstr (8.5 of 11.9 s of a gradient)
     d = dfdx.diff(mlp_loss(1, 5), "w1")

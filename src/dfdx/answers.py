@@ -32,7 +32,14 @@ from .expr import (
 )
 from .i18n import check_lang, localise
 from .simplify import compare_forms, same_value
-from .symbolic import _exact_point, _high_degree_roots, _wrt_symbol, real_symbols
+from .symbolic import (
+    _at,
+    _equal_numbers,
+    _exact_point,
+    _high_degree_roots,
+    _wrt_symbol,
+    real_symbols,
+)
 
 __all__ = ["check_answer", "AnswerCheck", "SLIPS"]
 
@@ -927,21 +934,18 @@ def _point_of(at):
     return exact
 
 
-def _same_number(got, want, answer, exact) -> bool | None:
+def _same_number(got, want, answer, exact) -> bool:
     """Whether the answer's value `got` is the derivative's `want` (both to
     30 digits): equal relative to their size; where both are too close to 0
-    for 30 digits to tell (-20*exp(-100) against 0), decided exactly on the
-    difference of `answer` and `exact` (None if SymPy cannot decide)."""
+    for 30 digits to tell (-20*exp(-100) against 0), decided on the numbers
+    `answer` and `exact` themselves (see symbolic._equal_numbers)."""
     gap, scale = abs(got - want), max(abs(got), abs(want))
     tol = sympy.Float(10, 30) ** -25
     if gap <= tol * scale:
         return True
     if gap > tol * max(1, scale):
         return False
-    try:
-        return (answer - exact).equals(0)
-    except Exception:  # SymPy could not compare them
-        return None
+    return _equal_numbers(answer, exact)
 
 
 def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
@@ -970,10 +974,10 @@ def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
         raise DfdxError(f"the answer {base['answer']} is not a real number")
     exact_value = _exact_value(expected, x, exact_at)
     exact = Expression(exact_value)
-    ok: bool | None
     if digits is None:
-        ok = _same_number(got, want, ra, exact_value)
-        how = "value" if ok is not None else "unknown"
+        # the exact value, not evaluated (its shown form may be 15 digits)
+        ok = _same_number(got, want, ra, _at(expected, x, exact_at))
+        how = "value"
     else:
         scale = (
             10 ** (math.floor(math.log10(abs(float(want)))) - digits + 1)
@@ -984,7 +988,7 @@ def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
         how = "rounded"
     counter = None
     mistake = None
-    if ok is False:
+    if not ok:
         how = "different"
         counter = {"at": {x.name: at}, "answer": float(got), "expected": float(want)}
         # a slip explains the answer when it gives the answer's value: to 25

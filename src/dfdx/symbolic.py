@@ -241,16 +241,40 @@ def _exact_slope(f: Expression, wrt: str, point: dict) -> float:
 
 
 def _equal_numbers(a, b) -> bool:
-    """Whether the exact numbers `a` and `b` are equal: unequal where their
-    values differ relative to their size, else decided exactly (two limits
-    1e-12 apart, or 1e-20 and 2e-20, are not equal however small)."""
+    """Whether the numbers `a` and `b` are equal. Unequal where their values
+    differ relative to their size (two limits 1e-12 apart, or 1e-20 and
+    2e-20, however small); where they agree to 1e-9, equal if either is a
+    Float (a sampled limit, known only to its digits), else if the cheap
+    rewrites reduce a - b to 0, or their difference evaluated to 50 digits
+    is below 1e-40 of their size, or vanishes as the precision grows. No
+    SymPy simplify or ``equals`` (they import sympy.physics)."""
+    from .simplify import reduces_to_zero
+
+    a, b = sympy.sympify(a), sympy.sympify(b)
     fa, fb = _finite_number(a), _finite_number(b)
     if fa is not None and fb is not None:
-        if abs(fa - fb) > 1e-9 * max(abs(fa), abs(fb)):
+        # (both within 1e-30 of 0 can still be equal: 30 digits of an exact 0
+        # written another way may come out as noise)
+        if abs(fa - fb) > max(1e-9 * max(abs(fa), abs(fb)), 1e-30):
             return False
+    if a == b:
+        return True
+    if fa is None or fb is None:
+        return False
+    if a.has(sympy.Float) or b.has(sympy.Float):
+        return True
+    if not _high_degree_roots(a - b) and reduces_to_zero(a - b):
+        return True
     try:
-        return a == b or bool((sympy.sympify(a) - sympy.sympify(b)).equals(0))
-    except Exception:  # SymPy could not compare them
+        gap = sympy.N(a - b, 50)  # the difference to 50 digits of its own
+        if not gap.is_number:
+            return False
+        if gap == 0 or abs(gap) <= sympy.Float(10, 50) ** -40 * max(abs(fa), abs(fb)):
+            return True
+        # an exact 0 written another way: its difference shrinks with the
+        # precision it is evaluated at (a true 1e-131 does not)
+        return bool(abs(sympy.N(a - b, 100)) < sympy.Float(10, 50) ** -30 * abs(gap))
+    except (TypeError, ValueError, ArithmeticError):
         return False
 
 
