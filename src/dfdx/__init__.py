@@ -20,6 +20,7 @@ _EXPORTS = {
     # expressions
     "parse": "expr",
     "Expression": "expr",
+    "Domain": "domain",
     # limits
     "numerical_lim": "limits",
     "limit_table": "limits",
@@ -106,6 +107,7 @@ if TYPE_CHECKING:  # pragma: no cover
         differentiable,
         from_definition,
     )
+    from .domain import Domain
     from .errors import (
         DfdxError,
         NotationWarning,

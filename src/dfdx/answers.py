@@ -28,6 +28,7 @@ from .expr import (
     as_expression,
     lambdify_numpy,
     parse,
+    relu,
     replace_written,
 )
 from .i18n import check_lang, localise
@@ -119,6 +120,10 @@ SLIPS: dict[str, tuple[str, str]] = {
         "this is the derivative with respect to another variable",
         "这是对另一个变量的导数",
     ),
+    "not_differentiable": (
+        "the derivative does not exist at this point, so no number is its value",
+        "该点处导数不存在，所以没有哪个数是它的值",
+    ),
 }
 
 # slips whose 'everywhere' form means nothing (dropping every term is 0)
@@ -148,6 +153,22 @@ _WORDS = {
         "cannot decide: the answer and the derivative are defined together at "
         "too few real points to compare",
         "无法判断：答案与导数同时有定义的实数点太少，无法比较",
+    ),
+    "unknown_pieces": (
+        "cannot decide: the forms have pieces (abs, max, relu, ...) that could "
+        "not all be sampled (several variables, or breakpoints that cannot be "
+        "listed), and they were not shown equal symbolically",
+        "无法判断：式子含有分段部分（abs、max、relu 等），无法对每一段都取样"
+        "（多个变量，或分段点无法列出），也未能符号化证明相等",
+    ),
+    "no_derivative": (
+        "the derivative does not exist at {point} ({why})",
+        "导数在 {point} 处不存在（{why}）",
+    ),
+    "convention": (
+        "{v} is the value PyTorch and JAX use there by convention (a subgradient), "
+        "not the derivative",
+        "{v} 是 PyTorch 和 JAX 在该点按约定使用的值（一个次梯度），并不是导数",
     ),
     "expected": ("expected", "正确答案"),
     "answer": ("your answer", "你的答案"),
@@ -403,31 +424,102 @@ def _value_30(e, point: dict):
                 }
             )
         v = sympy.N(at, 30)
+        if v.has(sympy.Function):  # Heaviside(5 - 1.0) stays as it is: evaluate
+            v = sympy.N(at.doit(), 30)
     except Exception:
         return None
     if not v.is_number or v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         return None
     re_, im = v.as_real_imag()
+    if not (re_.is_Number and im.is_Number):
+        return None
     if abs(im) > 1e-20 * max(1, abs(re_)):
         return None
     return sympy.Float(re_, 30)
 
 
-def _counterexample(a, b, symbols) -> dict | None:
-    """A simple point where a and b are both real and differ."""
+def _counterexample(a, b, symbols, domain=None) -> dict | None:
+    """A simple point where `a` and `b` are both real and differ: in the
+    typed function's `domain`, off every breakpoint of their pieces, and
+    where both values are the same at 30 and 60 digits (near a pole or a
+    0/0 the digits shown would be noise), simplest points first."""
+    from .simplify import _piece_points, breakpoints
+
     grid = _grid(symbols)
-    for i in range(len(grid[0]) if grid else 1):
-        point = {s: float(g[i]) for s, g in zip(symbols, grid, strict=True)}
+    candidates = [
+        [float(g[i]) for g in grid] for i in range(len(grid[0]) if grid else 1)
+    ]
+    cuts: list[float] = []
+    if len(symbols) == 1:
+        found = [breakpoints(f, symbols[0]) for f in (a, b)]
+        cuts = sorted({c for f in found if f for c in f})
+        ends = [-math.inf, *cuts, math.inf]
+        for lo, hi in zip(ends, ends[1:]):
+            candidates += [[v] for v in _simple_inside(lo, hi)]
+        for piece in _piece_points(cuts):
+            candidates += [[v] for v in sorted(piece, key=abs)]
+    for values in candidates:
+        if len(symbols) == 1 and any(abs(values[0] - c) < 1e-9 for c in cuts):
+            continue  # on a breakpoint: the derivative may not exist there
+        point = dict(zip(symbols, values, strict=True))
+        if domain and domain.contains({s.name: v for s, v in point.items()}) is False:
+            continue
         va, vb = _value_30(a, point), _value_30(b, point)
         if va is None or vb is None:
             continue
-        if abs(va - vb) > 1e-20 * max(1, abs(vb)):
-            return {
-                "at": {s.name: v for s, v in point.items()},
-                "answer": float(va),
-                "expected": float(vb),
-            }
+        if abs(va - vb) <= 1e-20 * max(1, abs(vb)):
+            continue
+        fine = {s: sympy.Float(v, 60) for s, v in point.items()}
+        wa, wb = _value_60(a, fine), _value_60(b, fine)
+        if wa is None or wb is None:
+            continue
+        if any(abs(w - v) > 1e-20 * max(1, abs(w)) for w, v in ((wa, va), (wb, vb))):
+            continue  # the digits move with the precision: not to be shown
+        return {
+            "at": {s.name: v for s, v in point.items()},
+            "answer": float(va),
+            "expected": float(vb),
+        }
     return None
+
+
+def _simple_inside(lo: float, hi: float) -> list[float]:
+    """The simplest numbers strictly between `lo` and `hi`: integers nearest
+    0, then halves, then the middle."""
+    out: list[float] = []
+    for step in (1.0, 0.5, 0.1):
+        start = math.floor(lo / step) + 1 if math.isfinite(lo) else None
+        stop = math.ceil(hi / step) - 1 if math.isfinite(hi) else None
+        if start is None and stop is None:
+            ks = [0, 1, -1]
+        elif start is None and stop is not None:
+            ks = [min(stop, 0), stop - 1] if stop > 0 else [stop, stop - 1]
+        elif stop is None and start is not None:
+            ks = [max(start, 0), start + 1] if start < 0 else [start, start + 1]
+        elif start is not None and stop is not None:
+            ks = sorted(range(start, stop + 1), key=abs)[:2] if start <= stop else []
+        out += [k * step for k in ks]
+        if out:
+            break
+    if not out and math.isfinite(lo) and math.isfinite(hi):
+        out.append((lo + hi) / 2)
+    return out
+
+
+def _value_60(e, point: dict):
+    """e at point to 60 digits, as a real Float, or None."""
+    try:
+        with sympy.evaluate(False):
+            at = e.xreplace(point)
+        v = sympy.N(at.doit() if at.has(sympy.Function) else at, 60)
+    except Exception:
+        return None
+    if not v.is_number or v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return None
+    re_, im = v.as_real_imag()
+    if not (re_.is_Number and im.is_Number) or abs(im) > 1e-40 * max(1, abs(re_)):
+        return None
+    return re_
 
 
 # ---------------------------------------------------------------------------
@@ -486,6 +578,8 @@ class AnswerCheck:
     _samples: int = field(default=0, repr=False)
     # more other variables than the wrong-variable slip is tried for
     _many_variables: bool = field(default=False, repr=False)
+    # lines said after the verdict (why a derivative does not exist)
+    _notes: tuple[str, ...] = field(default=(), repr=False)
 
     def __bool__(self) -> bool:
         return self.correct is True
@@ -498,7 +592,10 @@ class AnswerCheck:
 
     def _verdict(self) -> str:
         if self.correct is None:
-            return _w("unknown", self.lang)
+            return _w(
+                "unknown_pieces" if self.how == "unknown_pieces" else "unknown",
+                self.lang,
+            )
         if self.correct is False:
             return _w("wrong", self.lang)
         if self.how == "numeric":
@@ -528,6 +625,11 @@ class AnswerCheck:
         if self.at is not None:
             lhs += f" at {self.wrt} = {_show_number(self.at)}"
         lines = [f"{lhs}: {self._verdict()}"]
+        if self.how == "not_differentiable":
+            lines.append(f"  {_w('answer', lang)}: {self.answer}")
+            lines.append(f"  {self.mistake_text}")
+            lines.extend(f"  {line}" for line in self._notes)
+            return "\n".join(lines)
         if self.correct is not True:
             lines.append(f"  {_w('answer', lang)}: {self.answer}")
             lines.append(f"  {_w('expected', lang)}: {self.expected}")
@@ -851,7 +953,10 @@ def _check_one(e: Expression, answer, wrt, n, at, lang) -> AnswerCheck:
             **base,
         )
     if verdict == "unknown":
-        return AnswerCheck(expected=shown, correct=None, how="unknown", **base)
+        how = "unknown"
+        if _has_pieces(ra) or _has_pieces(expected):
+            how = "unknown_pieces"
+        return AnswerCheck(expected=shown, correct=None, how=how, **base)
     written = e.written
     if written is not e.sympy:  # the slips follow the typed form (x*x: product)
         forward.update(
@@ -869,7 +974,7 @@ def _check_one(e: Expression, answer, wrt, n, at, lang) -> AnswerCheck:
         how="different",
         mistake=mistake,
         step=step,
-        counterexample=_counterexample(ra, expected, symbols),
+        counterexample=_counterexample(ra, expected, symbols, e.domain),
         _many_variables=len(real.free_symbols - {x}) > _MAX_WRONG_VARIABLES,
         **base,
     )
@@ -964,6 +1069,15 @@ def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
         )
     # the exact point: the one shown, not its nearest float
     point = {x: exact_at}
+    e = base["expression"]
+    if e.domain.contains({x.name: exact_at}) is False:
+        raise DfdxError(
+            f"{e.written_text} is not defined at {x.name} = {at:g} (its domain: "
+            f"{e.domain}), so neither is its derivative"
+        )
+    missing = _no_derivative(e, x.name, exact_at, base, ra, at, digits)
+    if missing is not None:
+        return missing
     want = _value_30(expected, point)
     if want is None:
         raise DfdxError(
@@ -1013,6 +1127,54 @@ def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
         digits=digits,
         **base,
     )
+
+
+def _has_pieces(e) -> bool:
+    from .simplify import _switch_arguments
+
+    return _switch_arguments(e) != []
+
+
+def _no_derivative(e, name, exact_at, base, ra, at, digits) -> AnswerCheck | None:
+    """The verdict where f′ does not exist at the point (a corner, a cusp, an
+    endpoint, a jump), or None where it exists."""
+    from .errors import NotDifferentiableError
+    from .symbolic import at_kink, derivative_at
+
+    real = real_symbols(e.sympy)[0]
+    rx = next((s for s in real.free_symbols if s.name == name), None)
+    kink = rx is not None and at_kink(real, {rx: exact_at})
+    if (
+        not kink
+        and e.domain.near(name, exact_at, -1)
+        and e.domain.near(name, exact_at, 1)
+    ):
+        return None
+    try:
+        derivative_at(e, exact_at, name)
+    except NotDifferentiableError as err:
+        why = str(err).split(" (", 1)[-1].rstrip(")") if " (" in str(err) else ""
+        if not why:
+            why = str(err)
+        lang = base["lang"]
+        point = f"{name} = {_show_number(at)}"
+        notes = []
+        if e.sympy.has(relu) and err.left is not None and err.right is not None:
+            got = _value_30(ra, {})
+            for side in (err.left, err.right):
+                if got is not None and _value_30(side, {}) == got and side == 0:
+                    notes.append(_w("convention", lang, v=_show(Expression(side))))
+        return AnswerCheck(
+            expected=Expression(sympy.nan),
+            correct=False,
+            how="not_differentiable",
+            mistake="not_differentiable",
+            at=at,
+            digits=digits,
+            _notes=(_w("no_derivative", lang, point=point, why=why), *notes),
+            **base,
+        )
+    return None
 
 
 def _exact_value(expected, x, exact_at):

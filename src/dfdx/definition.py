@@ -262,6 +262,10 @@ def differentiable(
 
 def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
     value = real.subs(x, a_exact)
+    domain = e.domain
+    if domain.contains({name: a_exact}) is False:
+        # the typed f is undefined at a, whatever SymPy's form (x/x is 1)
+        value = sympy.nan
     kw = {"x": name, "a": _fmt_point(a, a_exact)}
 
     def result(value, left, right, exists, key, **more):
@@ -279,7 +283,10 @@ def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
         )
 
     # which sides of a lie in the domain (f real and finite just beside a)
-    sides = {s: _side_in_domain(real, x, a_exact, s) for s in (-1, 1)}
+    sides = {
+        s: _side_in_domain(real, x, a_exact, s) and domain.near(name, a_exact, s)
+        for s in (-1, 1)
+    }
     f_value = _finite_number(value)
     if f_value is None:
         if not all(sides.values()):

@@ -32,6 +32,7 @@ from sympy.printing.str import StrPrinter
 
 from ._checks import finite_number
 from ._timelimit import bounded
+from .domain import Domain, conditions_of
 from .errors import DfdxError, NotationWarning, ParseError
 
 __all__ = [
@@ -759,6 +760,20 @@ def _refuse_ambiguous(tokens, text: str) -> None:
                 sign = sig[j].string if sig[j].string == "-" else ""
                 j += 1
             if (
+                prev.string == "e"
+                and sig[j].type == tokenize.NUMBER
+                and j + 1 < len(sig)
+                and sig[j + 1].type == tokenize.NAME
+                and sig[j + 1].start == sig[j].end
+            ):
+                k, v = sig[j].string, sig[j + 1].string
+                raise ParseError(
+                    f"'e^{sign}{k}{v}' is ambiguous: e^({sign}{k}{v}) or "
+                    f"e^{sign}{k}\u00b7{v}; write exp({sign}{k}{v}) or e^{sign}{k}*{v}",
+                    text,
+                    t.start[1],
+                )
+            if (
                 sig[j].type == tokenize.NUMBER
                 and sig[j].string == "1"
                 and j + 2 < len(sig)
@@ -817,6 +832,24 @@ _VARIABLE_LIKE = re.compile(r"[A-Za-z]_?\d*")
 # 'sinx', 'logx1', 'expz': a function name glued to x, y or z (names such as
 # 'cost' stay variables)
 _GLUED_CALL = re.compile(r"([a-z]+?)([xyz]_?\d*)")
+# a function name after a coefficient, before a one-letter variable: 2x, 3t
+_CALL_TAIL = re.compile(r"(\d+(?:\.\d+)?)?([a-z])")
+
+
+def _hidden_call(name: str) -> tuple[str, str, str, str] | None:
+    """(factor, function, coefficient, variable) where `name` is a function
+    glued to its argument with a coefficient (sin2x, cos3t), or after a
+    one-letter factor (xsinx, xcos2x); else None. (sinx alone is
+    _GLUED_CALL's; cost stays a variable.)"""
+    for pre in ("", name[:1]):
+        rest = name[len(pre) :]
+        for fn in sorted(_FUNCTION_TABLE, key=len, reverse=True):
+            if len(fn) < 2 or not rest.startswith(fn):
+                continue
+            tail = _CALL_TAIL.fullmatch(rest[len(fn) :])
+            if tail and (tail.group(1) or pre) and pre.isalpha() | (pre == ""):
+                return pre, fn, tail.group(1) or "", tail.group(2)
+    return None
 
 
 _CHAIN_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
@@ -909,6 +942,18 @@ class _Builder:
             return sympy.pi
         if name in _FUNCTION_TABLE:
             self.fail(f"function '{name}' must be called, e.g. {name}(x)", node)
+        hidden = _hidden_call(name)
+        if hidden:
+            pre, fn, k, var = hidden
+            inner = f"{k}{var}"
+            readings = [f"{pre + '*' if pre else ''}{fn}({inner})"]
+            if k and not pre:
+                readings.append(f"{fn}({k})*{var}")
+            self.fail(
+                f"unknown name '{name}': the function {fn} is glued to its "
+                f"argument; write {' or '.join(readings)}",
+                node,
+            )
         glued = _GLUED_CALL.fullmatch(name)
         if glued and glued.group(1) in _FUNCTION_TABLE:
             fn, arg = glued.groups()
@@ -1512,6 +1557,8 @@ class Expression:
         "_at_jumps",
         "_source",
         "_written",
+        "_domain",
+        "_lost",
     )
 
     def __init__(self, expr, text: str | None = None):
@@ -1537,6 +1584,10 @@ class Expression:
         # (text, undefined_functions) when parsed from text: see `written`
         self._source: tuple[str, bool] | None = None
         self._written: sympy.Expr | None = None  # parsed again on first use
+        # the typed function's domain (see `domain`), and the NumPy mask of
+        # what the evaluated form lost of it: (names, function, relations)
+        self._domain: Domain | None = None
+        self._lost: tuple | None = None
 
     @property
     def _symbols(self) -> tuple:
@@ -1620,6 +1671,87 @@ class Expression:
             return self.text
         return _TypedPrinter({"order": "none"}).doprint(tree)
 
+    @property
+    def domain(self) -> Domain:
+        """Where the function *as typed* is defined (:class:`dfdx.Domain`):
+        ``x/x`` is undefined at 0 and ``sqrt(x)^2`` for x < 0, though SymPy's
+        forms (``1``, ``x``) are not. Calling the expression gives NaN outside
+        it, and every verdict asks it.
+
+        >>> from dfdx import parse
+        >>> f = parse("sqrt(x)^2")
+        >>> f, f.domain
+        (Expression('x'), Domain('x ≥ 0'))
+        >>> f(4.0), f(-1.0)
+        (4.0, nan)
+        """
+        if self._domain is None:
+            written = self.written
+            self._domain = Domain(
+                conditions_of(written, written=written is not self.sympy)
+            )
+        return self._domain
+
+    def with_domain(self, domain: Domain) -> Expression:
+        """This expression restricted to `domain` as well as its own (a
+        derivative exists only where its function is defined)."""
+        other = Expression(self.sympy, self._text)
+        other.notes = self.notes
+        other._at_jumps = self._at_jumps
+        other._domain = self.domain | domain
+        return other
+
+    def _lost_mask(self):
+        """(names, NumPy function, relations) of the domain's conditions that
+        the evaluated form does not impose itself, or () where none is lost."""
+        if self._lost is None:
+            lost = self.domain.without(self.sympy).conditions
+            if not lost:
+                self._lost = ()
+            else:
+                syms = sorted(
+                    {s for u, _ in lost for s in u.free_symbols},
+                    key=lambda s: _natural_key(s.name),
+                )
+                fn = lambdify_numpy(syms, sympy.Tuple(*(u for u, _ in lost)))
+                self._lost = (
+                    tuple(s.name for s in syms),
+                    fn,
+                    tuple(rel for _, rel in lost),
+                )
+        return self._lost
+
+    def _mask_outside(self, out, values: dict):
+        """`out` with NaN where `values` lie outside the typed domain."""
+        assert self._lost  # made by _lost_mask
+        names, fn, rels = self._lost
+        arrays = [_as_float_array(values[n], n) for n in names]
+        with np.errstate(all="ignore"):
+            got = fn(*arrays)
+            shape = np.broadcast_shapes(
+                np.shape(out), *(np.shape(np.asarray(g)) for g in got)
+            )
+            inside = np.ones(shape, dtype=bool)
+            for g, rel in zip(got, rels):
+                g = np.asarray(g)
+                if np.iscomplexobj(g):
+                    ok = np.isfinite(g) & (g.imag == 0)
+                    g = g.real
+                else:
+                    ok = np.isfinite(g)
+                if rel == "ne":
+                    ok &= g != 0
+                elif rel == "gt":
+                    ok &= g > 0
+                else:
+                    ok &= g >= 0
+                inside &= ok
+        if inside.all():
+            return out
+        res = np.array(np.broadcast_to(out, shape), dtype=np.result_type(out, float))
+        res[~inside] = np.nan
+        return res.item() if res.ndim == 0 else res
+
     # -- symbols -----------------------------------------------------------
     def symbol(self, name: str) -> sympy.Symbol:
         """The SymPy symbol of variable `name` (a new plain one if absent)."""
@@ -1656,7 +1788,14 @@ class Expression:
     def __call__(self, *args, **kwargs):
         if args and kwargs:
             raise DfdxError("pass the variables either positionally or by keyword")
+        lost = self._lost_mask()
+        # variables that cancelled (x in x/x) still decide where it is defined
+        hidden = [n for n in (lost[0] if lost else ()) if n not in self.variables]
         if args:
+            if len(args) == 1 and not self._symbols and len(hidden) == 1:
+                values = {hidden[0]: args[0]}
+                out = self._evaluate([], args[0])
+                return self._mask_outside(out, values)
             if len(args) != 1 or len(self._symbols) > 1:
                 if len(self._symbols) > 1:
                     raise DfdxError(
@@ -1671,7 +1810,7 @@ class Expression:
             shape_source = args[0]
         else:
             missing = [v for v in self.variables if v not in kwargs]
-            extra = [k for k in kwargs if k not in self.variables]
+            extra = [k for k in kwargs if k not in self.variables and k not in hidden]
             if missing:
                 raise DfdxError(f"missing value for variable {', '.join(missing)}")
             if extra:
@@ -1687,6 +1826,8 @@ class Expression:
             out = self._evaluate(arrays, shape_source)
             if self._at_jumps is not None:
                 out = self._fix_jumps(out, arrays)
+            if lost and all(n in values for n in lost[0]):
+                out = self._mask_outside(out, values)
             return out
         except (OverflowError, TypeError, ValueError, ZeroDivisionError) as exc:
             raise DfdxError(
@@ -1711,6 +1852,8 @@ class Expression:
             return self
         other = Expression(self.sympy, self._text)
         other.notes = self.notes
+        other._source, other._written = self._source, self._written
+        other._domain = self._domain
         other._at_jumps = (lambdify_numpy(self._symbols, sympy.Tuple(*args)), exact_at)
         return other
 

@@ -33,6 +33,11 @@ _TEXT = {
         "direct substitution: f is continuous at {a}, so the limit is f({a}) = {v}",
         "直接代入：f 在 {a} 处连续，所以极限等于 f({a}) = {v}",
     ),
+    "substitute_q": (
+        "direct substitution: the new quotient {q} is continuous at {a}, so its "
+        "limit is its value there, {v}",
+        "直接代入：新的商 {q} 在 {a} 处连续，所以它的极限等于它在该点的值 {v}",
+    ),
     "form": (
         "substituting gives the indeterminate form {form}",
         "直接代入得到未定式 {form}",
@@ -83,6 +88,10 @@ _TEXT = {
         "f 在 {a} 的{gone}侧不是实数：只能从{kept}侧取极限（f 只在这一侧有定义）",
     ),
     "result": ("so the limit is {v}", "所以极限为 {v}"),
+    "result_factor": (
+        "so the limit is {c}·1 = {v}",
+        "所以极限为 {c}·1 = {v}",
+    ),
     "not_real": (
         "f is not real on either side of {a}: there is no real limit",
         "f 在 {a} 两侧都不是实数：没有实数极限",
@@ -290,6 +299,23 @@ def _sample(fn, a, direction: str, k: int, dps: int):
 _MAX_EXPONENT = 1e15
 
 
+class _Modules(list):
+    """lambdify's modules for mpmath code, dfdx's functions (relu, sigmoid,
+    softplus, Heaviside, real_root) first: made on first use."""
+
+    def __iter__(self):
+        if not len(self):
+            import mpmath
+
+            from .simplify import _mpmath_functions
+
+            self.extend([_mpmath_functions(mpmath.mp), "mpmath"])
+        return super().__iter__()
+
+
+_MPMATH = _Modules()
+
+
 def _growth_guards(f, x):
     """mpmath functions of the exponents in f (exp(u): u; b**p: p*ln|b|),
     innermost first."""
@@ -301,7 +327,7 @@ def _growth_guards(f, x):
             arg = node.exp * sympy.log(sympy.Abs(node.base))
         else:
             continue
-        guards.append(sympy.lambdify(x, arg, modules="mpmath", docstring_limit=0))
+        guards.append(sympy.lambdify(x, arg, modules=_MPMATH, docstring_limit=0))
     return guards
 
 
@@ -322,7 +348,7 @@ def _samples(f, x, a, direction: str):
     """f at points approaching a from one side, nearest last: each at 50 and
     100 digits, kept only where the two agree (1 - cos(x) at x = 1e-30 loses
     every digit to cancellation at 50). 'complex' when f is not real there."""
-    fn = sympy.lambdify(x, real_form(f), modules="mpmath", docstring_limit=0)
+    fn = sympy.lambdify(x, real_form(f), modules=_MPMATH, docstring_limit=0)
     growth = _growth_guards(f, x)
     out = []
     complex_ = 0
@@ -401,6 +427,9 @@ def _explain(f, x, a, value, lang: str, depth: int = 0) -> list[LimitStep]:
     if a.is_finite:
         direct = _direct_value(f, x, a)
         if direct is not None and _kind(value) == "finite" and direct == value:
+            if depth:  # f itself is 0/0 there: this is the quotient's value
+                text = _t("substitute_q", lang, q=f, a=a, v=value)
+                return [LimitStep("substitute", text)]
             return [LimitStep("substitute", _t("substitute", lang, a=a, v=value))]
     num, den = sympy.fraction(sympy.together(f))
     ln = _sympy_limit(num, x, a, "+" if a is not sympy.oo else "-")
@@ -464,8 +493,36 @@ def _explain(f, x, a, value, lang: str, depth: int = 0) -> list[LimitStep]:
     if not steps or steps[-1].rule == "form":
         steps.append(LimitStep("sympy", _t("sympy", lang, v=_show(value))))
     elif steps[-1].rule == "sin_over_u":
-        steps.append(LimitStep("result", _t("result", lang, v=_show(value))))
+        u = next(
+            s.args[0]
+            for s in f.atoms(sympy.sin)
+            if _sympy_limit(s.args[0], x, a, "+") == 0
+        )
+        # the constant that multiplies sin(u)/u: f / (sin(u)/u), pulled out
+        c = _finite_value(sympy.cancel(sympy.simplify(f * u / sympy.sin(u)).subs(x, a)))
+        if c is not None and c != 1 and c == value:
+            steps.append(
+                LimitStep(
+                    "result", _t("result_factor", lang, c=_show(c), v=_show(value))
+                )
+            )
+        else:
+            steps.append(LimitStep("result", _t("result", lang, v=_show(value))))
     return steps
+
+
+def _in_domain_near(domain, name: str, a, sides) -> bool:
+    """Whether the typed function is defined at points approaching `a` from
+    at least one of `sides` ('-', '+'; at ±oo, large points of that sign)."""
+    if not domain:
+        return True
+    if not a.is_finite:
+        sign = 1 if a is sympy.oo else -1
+        return any(
+            domain.contains({name: sign * sympy.Integer(10) ** k}) is not False
+            for k in (4, 8, 12)
+        )
+    return any(domain.near(name, a, -1 if d == "-" else 1) for d in sides)
 
 
 @bounded("find the limit")
@@ -527,6 +584,32 @@ def limit(
     else:
         sides = ["-", "+"] if side == "both" else [side]
     steps: list[LimitStep] = []
+    if not _in_domain_near(e.domain, sym.name, a, sides):
+        # the typed f (exp(log(x)) at -1) is undefined on the side(s) asked
+        return LimitResult(
+            expression=e,
+            variable=sym.name,
+            at=a,
+            side=side,
+            value=None,
+            left=None,
+            right=None,
+            status="not real",
+            checked="agrees",
+            steps=(LimitStep("not_real", _t("not_real", lang, a=a)),),
+            lang=lang,
+        )
+    if len(sides) == 2 and a.is_finite:
+        outside_dom = [
+            d for d in sides if not e.domain.near(sym.name, a, -1 if d == "-" else 1)
+        ]
+        if len(outside_dom) == 1:
+            sides = [d for d in sides if d not in outside_dom]
+            gone, kept = (_SIDE_WORDS[outside_dom[0]], _SIDE_WORDS[sides[0]])
+            i = 0 if lang == "en" else 1
+            steps.append(
+                LimitStep("domain", _t("domain", lang, a=a, gone=gone[i], kept=kept[i]))
+            )
     if len(sides) == 2:
         outside = [d for d in sides if _samples(real, x, a, d) == "complex"]
         if len(outside) == 1:  # sqrt(x) at 0: only the right side is real

@@ -405,7 +405,7 @@ def _compiled(printer, args, forms, own: dict):
     return namespace["_dfdx_forms"]
 
 
-def _samples_mpmath(ra, rb, symbols, points):
+def _samples_mpmath(ra, rb, symbols, points, per_point: bool = False):
     """The 30-digit comparison with both forms compiled once (mpmath); None
     when a form cannot be compiled or evaluated that way."""
     import mpmath
@@ -445,8 +445,11 @@ def _samples_mpmath(ra, rb, symbols, points):
         except DfdxError:
             return None
     seen = 0
+    verdicts: list = []
+    listed = _sample_points(symbols, points) if isinstance(points, int) else points
     with mpmath.workdps(30):
-        for values in _sample_points(symbols, points):
+        for values in listed:
+            verdicts.append(None)  # no evidence unless compared below
             try:
                 with np.errstate(all="ignore"):
                     rough = [complex(v) for v in rough_both(*values)]
@@ -464,10 +467,11 @@ def _samples_mpmath(ra, rb, symbols, points):
             except (NameError, TypeError, AttributeError):
                 return None
             verdict = _compare(va, vb)
-            if verdict < 0:
+            verdicts[-1] = verdict
+            if verdict < 0 and not per_point:
                 return -1
             seen += verdict
-    return seen
+    return verdicts if per_point else seen
 
 
 def _samples(ra, rb, points: int = 8, huge: bool | None = None):
@@ -659,13 +663,168 @@ def same_value(a, b) -> str:
     return compare_forms(a, b)[0]
 
 
+#: Pieces: functions whose value switches where an argument crosses 0 (or
+#: two arguments tie), and those with infinitely many switches.
+_SWITCHING = (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.Max, sympy.Min)
+_ENDLESS = (sympy.floor, sympy.ceiling, sympy.frac)
+#: Most breakpoints of the pieces sampled one by one.
+MAX_BREAKPOINTS = 40
+#: Points sampled beyond the breakpoints and between them.
+_FAR = (10, 100, 1000)
+
+
+def _switch_arguments(e) -> list | None:
+    """The expressions whose sign decides which piece of `e` applies (the
+    argument of abs/sign/Heaviside/relu, the differences of max/min's
+    arguments, the sides of Piecewise conditions), or None where the pieces
+    cannot be listed (floor, ceiling)."""
+    from .expr import relu
+
+    if e.has(*_ENDLESS):
+        return None
+    out = []
+    for atom in e.atoms(*_SWITCHING, relu, sympy.Piecewise):
+        if isinstance(atom, (sympy.Max, sympy.Min)):
+            args = atom.args
+            out += [p - q for i, p in enumerate(args) for q in args[i + 1 :]]
+        elif isinstance(atom, sympy.Piecewise):
+            for cond in (c for _, c in atom.args):
+                for rel in cond.atoms(sympy.core.relational.Relational):
+                    out.append(rel.lhs - rel.rhs)
+        else:
+            out.append(atom.args[0])
+    return out
+
+
+def breakpoints(e, x) -> list[float] | None:
+    """The real points where a piece of `e` (a function of `x` alone) may
+    switch, sorted; [] for a smooth form; None where they cannot be listed
+    (infinitely many, as for abs(sin(x)), or SymPy cannot solve in time)."""
+    args = _switch_arguments(e)
+    if args is None:
+        return None
+    found: set[float] = set()
+    for u in args:
+        if not u.has(x):
+            continue
+        solved = _try(lambda v: sympy.solveset(v, x, sympy.S.Reals), u)
+        if solved is None or not isinstance(solved, (sympy.FiniteSet, sympy.EmptySet)):
+            return None
+        for root in solved:
+            value = _try(lambda r: complex(sympy.N(r, 30)), root)
+            if value is None or abs(value.imag) > 1e-12 * max(1, abs(value)):
+                return None
+            found.add(value.real)
+        if len(found) > MAX_BREAKPOINTS:
+            return None
+    return sorted(found)
+
+
+def _piece_points(cuts: list[float]) -> list[list[float]]:
+    """Sample points for every piece between the `cuts`: both sides of each
+    cut, the middle of each piece, and far out on both ends. One list per
+    piece, in order."""
+    if not cuts:
+        return [[0.37, 1.21, -0.71, -1.9, 2.3, -2.6, *_FAR, *(-f for f in _FAR)]]
+    pieces: list[list[float]] = []
+    lo = cuts[0]
+    pieces.append(
+        [lo - 1e-3 * max(1, abs(lo)), lo - 0.5, lo - 1.3, *(lo - f for f in _FAR)]
+    )
+    for left, right in zip(cuts, cuts[1:]):
+        gap = right - left
+        d = min(1e-3 * max(1, abs(left), abs(right)), gap / 4)
+        pieces.append([left + d, left + gap / 2, right - d, left + gap * 0.37])
+    hi = cuts[-1]
+    pieces.append(
+        [hi + 1e-3 * max(1, abs(hi)), hi + 0.5, hi + 1.3, *(hi + f for f in _FAR)]
+    )
+    return pieces
+
+
+def _by_pieces(a, b, x, cuts) -> tuple[str, int]:
+    """Compare `a` and `b` on every piece: 'different' at a point of one,
+    'numeric' when each piece where either is real had a telling point,
+    else 'unknown'."""
+    pieces = _piece_points(cuts)
+    flat = [[v] for piece in pieces for v in piece]
+    verdicts = _samples_mpmath(a, b, [x], flat, per_point=True)
+    if verdicts is None:  # not compilable for mpmath: the SymPy path
+        verdicts = []
+        for (v,) in flat:
+            point = {x: sympy.Float(v, 30)}
+            with sympy.evaluate(False):
+                at_a, at_b = a.xreplace(point), b.xreplace(point)
+            kind_a, va = number_value(at_a, 30)
+            kind_b, vb = number_value(at_b, 30)
+            ok = kind_a == "finite" and kind_b == "finite"
+            verdicts.append(_compare(va, vb) if ok else None)
+    if any(v is not None and v < 0 for v in verdicts):
+        return "different", 0
+    seen, i, complete = 0, 0, True
+    for piece in pieces:
+        got = verdicts[i : i + len(piece)]
+        i += len(piece)
+        seen += sum(v for v in got if v)
+        if any(v == 0 for v in got) and not any(v == 1 for v in got):
+            # compared there, but 30 digits could not tell: unless both forms
+            # are exactly 0 on the piece (relu′ left of its corner)
+            if not all(_both_zero(a, b, x, v) for v in piece):
+                complete = False
+    return ("numeric" if complete and seen >= 3 else "unknown"), seen
+
+
+def _both_zero(a, b, x, v: float) -> bool:
+    """Whether `a` and `b` are both exactly 0 at x = `v` (evaluated at 60
+    digits after exact substitution: a true 1e-40 is not 0 there)."""
+    point = {x: sympy.Float(v, 60)}
+    for form in (a, b):
+        try:
+            with sympy.evaluate(False):
+                at = form.xreplace(point)
+            value = sympy.N(at.doit(), 60)
+        except Exception:
+            return False
+        if value != 0:
+            return False
+    return True
+
+
 def compare_forms(a, b) -> tuple[str, int]:
     """:func:`same_value`'s verdict and the number of sample points at which
     the two forms were found equal to 30 digits (0 for a verdict reached
-    without sampling)."""
+    without sampling). Forms with pieces (abs, max, relu, ...) of one
+    variable are sampled on every piece, both sides of every breakpoint and
+    far out; with several variables, or pieces that cannot be listed,
+    samples can only show them different, never equal ('unknown')."""
     if a == b or equal_by_rearranging(a, b):
         return "symbolic", 0
     diff = a - b
+    symbols = (a.free_symbols | b.free_symbols) - {sympy.Symbol("_")}
+    pieces = _switch_arguments(a) != [] or _switch_arguments(b) != []
+    if pieces:
+        cuts = None
+        if len(symbols) == 1:
+            x = next(iter(symbols))
+            cuts_a, cuts_b = breakpoints(a, x), breakpoints(b, x)
+            if cuts_a is not None and cuts_b is not None:
+                cuts = sorted(set(cuts_a) | set(cuts_b))
+        if cuts is not None and len(cuts) <= MAX_BREAKPOINTS:
+            verdict, seen = _by_pieces(a, b, next(iter(symbols)), cuts)
+            if verdict == "different":
+                return verdict, 0
+        else:
+            seen = _samples(a, b)
+            if seen < 0:
+                return "different", 0
+            verdict = "unknown"
+        n = ops(diff) if at_most(diff, 1000) else 1000
+        if n <= 200:
+            from .symbolic import real_symbols
+
+            if reduces_to_zero(real_symbols(diff)[0], n):
+                return "symbolic", seen
+        return verdict, seen
     huge = has_huge_numbers(diff)
     seen = _samples(a, b, huge=huge)
     if seen < 0:

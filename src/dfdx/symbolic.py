@@ -179,7 +179,9 @@ def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
             f"wrt={wrt!r} is not a variable of {e} (variables: "
             f"{', '.join(e.variables)}){e.cancel_hint([wrt])}"
         )
-    return _derivative(e.sympy, sym, int(n))
+    d = _derivative(e.sympy, sym, int(n))
+    # f' exists only where the typed f is defined (x/x's 0 is undefined at 0)
+    return d.with_domain(e.domain) if e.domain else d
 
 
 #: Expressions with at most this many nodes skip the plain-symbol attempt.
@@ -346,6 +348,10 @@ def _trend(values, candidate=None):
     steps = [abs(b - a) for a, b in zip(values, values[1:])]
     last = values[-1]
     if steps[-1] <= 1e-9 * max(1.0, abs(last)) and steps[-1] <= steps[-2]:
+        if abs(last) <= steps[-1]:
+            # still moving by more than its own size: it tends to 0 (x at
+            # t = 1e-24 is 1e-24, and 1e-24 is not a jump from f(0) = 0)
+            return 0.0
         return last
     if all(v * last > 0 for v in values) and all(
         abs(b) > 2 * abs(a) for a, b in zip(values, values[1:])
@@ -439,9 +445,27 @@ def derivative_at(expr, at, wrt: str | None = None):
     real, back = real_symbols(e.sympy)
     rsym = next((r for r in back if r.name == sym.name), sym)
     value = real.subs(rsym, a)
+    domain = e.domain
+    typed = e.written_text if domain else str(e)
+    if domain.contains({sym.name: a}) is False:
+        raise UndefinedError(
+            f"f({sym.name}) = {typed} is undefined at {label} (its domain: {domain})"
+        )
     if _finite_number(value) is None:
         _refuse_overflow(value, f"f({_fmt_number(at)})", e)
         raise UndefinedError(f"f({sym.name}) = {e} is undefined at {label}")
+    # a side that only the typed form lacks (sqrt(x)^2 is x, also left of 0);
+    # where SymPy's form lacks it too, the one-sided limits below say so
+    lost = domain.without(e.sympy)
+    one_side = [s for s in (-1, 1) if not lost.near(sym.name, a, s)]
+    if one_side:
+        gone = "left" if one_side[0] == -1 else "right"
+        raise NotDifferentiableError(
+            f"f({sym.name}) = {typed} is not differentiable at {label}: it is "
+            f"not defined to the {gone} of {_fmt_number(at)} (its domain: {domain})",
+            left=None,
+            right=None,
+        )
     d = sympy.diff(real, rsym)
     slope = d.subs(rsym, a)
     if _finite_number(slope) is None:

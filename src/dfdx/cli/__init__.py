@@ -90,7 +90,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in _COMMAND_MODULES:
         importlib.import_module(f".{name}", __name__).register(sub, common)
+    for p in (parser, *sub.choices.values()):
+        _negatives_are_values(p)
     return parser
+
+
+# text after a single '-' (not a known option: argparse matches those first)
+# is a value: "-sin(x)", "-x^2", "-1/x^2", "-x" are expressions and answers
+_VALUE_WITH_MINUS = re.compile(r"^-(?!-).+")
+
+
+def _negatives_are_values(p: argparse.ArgumentParser) -> None:
+    """Let positional expressions start with '-' (the derivative of cos x is
+    the first negative answer a learner types). argparse reads an argument
+    that starts with '-' and is not a known option as a value when it matches
+    its negative-number pattern and the parser has no option that looks like
+    a negative number: widen the pattern once all options are added, so the
+    short options (-n, -o) do not count as such."""
+    p._negative_number_matcher = _VALUE_WITH_MINUS
+    p._has_negative_number_optionals.clear()
 
 
 def add_command(sub, name: str, *, help: str, examples: str, parents=(), **kw):

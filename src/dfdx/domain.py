@@ -1,0 +1,294 @@
+"""The domain of an expression as it was typed.
+
+SymPy simplifies while it builds: ``x/x`` becomes ``1``, ``sqrt(x)^2`` becomes
+``x`` and ``exp(log(x))`` becomes ``x``, and the points where the typed
+function is undefined (x = 0; x < 0; x ≤ 0) are gone from the result. The
+domain is read from the typed tree instead (:attr:`dfdx.Expression.written`):
+every denominator is non-zero, every logarithm's argument positive, every even
+root's argument non-negative, every real power's base positive, tan/sec and
+cot/csc away from their poles, asin/acos/atanh/acosh within their ranges.
+
+A :class:`Domain` is a conjunction of such conditions, each ``u ≠ 0``,
+``u > 0`` or ``u ≥ 0`` for a sub-expression ``u`` of the typed function.
+Evaluators mask the points outside it (NaN), and the verdicts (differentiable,
+tangent lines, limits, answer checks) ask :meth:`Domain.contains` before they
+trust a value of the simplified form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import sympy
+
+__all__ = ["Domain", "conditions_of"]
+
+#: (u, relation): relation "ne" (u ≠ 0), "gt" (u > 0) or "ge" (u ≥ 0).
+Condition = tuple[sympy.Expr, str]
+
+_SHOWN = {"ne": "≠", "gt": ">", "ge": "≥"}
+
+# condition sub-expressions with at most this many nodes are first tried for
+# a proof that they always hold (1 + exp(-x) > 0), which drops them
+_PROVE_NODES = 25
+
+
+def _evaluated(node, memo: dict):
+    """`node` rebuilt with SymPy's evaluation (the typed tree is unevaluated)."""
+    got = memo.get(node)
+    if got is not None:
+        return got
+    if not node.args or isinstance(node, (sympy.Number, sympy.NumberSymbol)):
+        result = node
+    else:
+        args = [_evaluated(a, memo) for a in node.args]
+        try:
+            result = node.func(*args)
+        except (TypeError, ValueError):
+            result = node
+    memo[node] = result
+    return result
+
+
+def _node_conditions(node, ev, enforced_only: bool = False) -> list[Condition]:
+    """The conditions under which the single operation `node` is defined,
+    given `ev`, the evaluated form of a sub-expression. With `enforced_only`,
+    only those that floating-point evaluation of `node` enforces itself (NaN
+    or an infinity outside them; not x^x's x > 0: (-1.0)**(-1.0) is -1)."""
+    out: list[Condition] = []
+    if isinstance(node, sympy.Pow):
+        base, exp = node.args
+        if base.is_number and exp.is_number:
+            return out
+        b = ev(base)
+        if exp.is_Integer:
+            if exp.is_negative:
+                out.append((b, "ne"))
+        elif exp.is_Rational:
+            if exp.q % 2 == 0:
+                out.append((b, "gt" if exp.is_negative else "ge"))
+            elif exp.is_negative:
+                out.append((b, "ne"))
+        elif exp.is_number:
+            out.append((b, "gt" if exp.is_negative else "ge"))
+        elif not (base.is_number and base.is_positive) and not enforced_only:
+            # a real power with a variable exponent: its base must be positive
+            out.append((b, "gt"))
+        return out
+    func = node.func
+    if func is sympy.log:
+        out.append((ev(node.args[0]), "gt"))
+        if len(node.args) > 1:
+            out.append((ev(node.args[1]), "gt"))
+    elif func in (sympy.tan, sympy.sec):
+        out.append((sympy.cos(ev(node.args[0])), "ne"))
+    elif func in (sympy.cot, sympy.csc):
+        out.append((sympy.sin(ev(node.args[0])), "ne"))
+    elif func is sympy.coth or func is sympy.csch:
+        out.append((ev(node.args[0]), "ne"))
+    elif func in (sympy.asin, sympy.acos):
+        u = ev(node.args[0])
+        out += [(1 + u, "ge"), (1 - u, "ge")]
+    elif func is sympy.atanh:
+        u = ev(node.args[0])
+        out += [(1 + u, "gt"), (1 - u, "gt")]
+    elif func is sympy.acoth:
+        u = ev(node.args[0])
+        out.append((u**2 - 1, "gt"))
+    elif func is sympy.acosh:
+        out.append((ev(node.args[0]) - 1, "ge"))
+    elif func in (sympy.asec, sympy.acsc):
+        u = ev(node.args[0])
+        out.append((u**2 - 1, "ge"))
+    elif func.__name__ == "real_root":
+        b, p, _ = node.args
+        if p.is_negative:
+            out.append((ev(b), "ne"))
+    return out
+
+
+def conditions_of(
+    tree: sympy.Basic, *, written: bool = True, enforced_only: bool = False
+) -> tuple[Condition, ...]:
+    """The conditions of every operation of `tree`, once each, in the order
+    met (inner operations first). With `written`, `tree` is an unevaluated
+    typed tree and each condition's sub-expression is given in SymPy's
+    evaluated form."""
+    memo: dict = {}
+    ev = (lambda n: _evaluated(n, memo)) if written else (lambda n: n)
+    seen: set = set()
+    found: dict[Condition, None] = {}
+
+    def visit(node):
+        stack = [(node, False)]
+        while stack:
+            n, done = stack.pop()
+            if done:
+                for c in _node_conditions(n, ev, enforced_only):
+                    found.setdefault(c, None)
+                continue
+            if n in seen or not n.args:
+                continue
+            seen.add(n)
+            stack.append((n, True))
+            stack.extend((a, False) for a in reversed(n.args))
+
+    visit(tree)
+    return tuple(c for c in found if not _always(c))
+
+
+def _always(cond: Condition) -> bool:
+    """Whether `cond` holds at every real point (proved by SymPy on small
+    sub-expressions only: an assumption query on a large one is slow)."""
+    u, rel = cond
+    if u.is_number:
+        value = _decide(u, rel)
+        return value is True
+    if sympy.count_ops(u, visual=False) > _PROVE_NODES:
+        return False
+    real = u.xreplace({s: sympy.Dummy(s.name, real=True) for s in u.free_symbols})
+    if rel == "ne":
+        return bool(real.is_zero is False or real.is_positive or real.is_negative)
+    if rel == "gt":
+        return bool(real.is_positive)
+    return bool(real.is_nonnegative)
+
+
+def _decide(v, rel: str) -> bool | None:
+    """Whether the number `v` satisfies `rel`: False where `v` is not a finite
+    real number; None where 60 digits cannot tell."""
+    try:
+        approx = sympy.N(v, 30)
+    except (TypeError, ValueError, ArithmeticError, RecursionError):
+        return None
+    if not approx.is_number or approx.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return False
+    re, im = approx.as_real_imag()
+    if im != 0 and abs(im) > 1e-25 * max(1, abs(re)):
+        return False
+    if abs(re) > sympy.Float("1e-20"):
+        return re != 0 if rel == "ne" else bool(re > 0)
+    # too close to 0 for 30 digits: exactly 0, or a tiny number?
+    zero = v.is_zero if hasattr(v, "is_zero") else None
+    if zero is None:
+        fine = sympy.N(v, 80)
+        fine_re = sympy.re(fine)
+        if fine_re == 0 or abs(fine_re) < sympy.Float("1e-70"):
+            zero = True
+        else:
+            return fine_re != 0 if rel == "ne" else bool(fine_re > 0)
+    if zero:
+        return rel == "ge"
+    positive = v.is_positive
+    if rel == "ne":
+        return True
+    return positive
+
+
+class Domain:
+    """Where a typed expression is defined: all of :attr:`conditions` hold.
+
+    Examples
+    --------
+    >>> from dfdx import parse
+    >>> d = parse("x/x").domain
+    >>> print(d)
+    x ≠ 0
+    >>> d.contains({"x": 0}), d.contains({"x": 2})
+    (False, True)
+    >>> print(parse("sqrt(x)^2 + 1/(x - 1)").domain)
+    x ≥ 0, x - 1 ≠ 0
+    >>> print(parse("x^2").domain)
+    all real numbers
+    """
+
+    __slots__ = ("conditions",)
+
+    def __init__(self, conditions: Iterable[Condition] = ()):
+        kept = dict.fromkeys(conditions)
+        rels: dict = {}
+        for u, rel in kept:
+            rels.setdefault(u, set()).add(rel)
+        for u, have in rels.items():
+            if "gt" in have or {"ne", "ge"} <= have:
+                # u > 0 holds for u ≠ 0 and u ≥ 0 (both together are u > 0)
+                for rel in ("ne", "ge"):
+                    kept.pop((u, rel), None)
+                if (u, "gt") not in kept:
+                    kept[(u, "gt")] = None
+        self.conditions: tuple[Condition, ...] = tuple(kept)
+
+    def __bool__(self) -> bool:
+        """True where there is any restriction."""
+        return bool(self.conditions)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Domain) and set(self.conditions) == set(
+            other.conditions
+        )
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self.conditions))
+
+    def __str__(self) -> str:
+        if not self.conditions:
+            return "all real numbers"
+        return ", ".join(
+            f"{sympy.sstr(u)} {_SHOWN[rel]} 0" for u, rel in self.conditions
+        )
+
+    def __repr__(self) -> str:
+        return f"Domain({str(self)!r})"
+
+    def __or__(self, other: Domain) -> Domain:
+        """Both restrictions (the intersection of the two domains)."""
+        return Domain(self.conditions + other.conditions)
+
+    def without(self, form: sympy.Basic) -> Domain:
+        """The conditions that `form`'s own operations do not impose (what a
+        simplified form lost of the typed domain)."""
+        own = set(conditions_of(form, written=False, enforced_only=True))
+        return Domain(c for c in self.conditions if c not in own)
+
+    def contains(self, point: Mapping) -> bool | None:
+        """Whether `point` ({name or symbol: number}) lies in the domain:
+        decided exactly (60 digits, then SymPy's zero test); None where that
+        cannot tell."""
+        if not self.conditions:
+            return True
+        mapping = {}
+        for key, value in point.items():
+            name = key if isinstance(key, str) else getattr(key, "name", str(key))
+            mapping[name] = sympy.sympify(value)
+        unknown = False
+        for u, rel in self.conditions:
+            subs = {s: mapping[s.name] for s in u.free_symbols if s.name in mapping}
+            if len(subs) < len(u.free_symbols):
+                unknown = True
+                continue
+            with sympy.evaluate(False):
+                v = u.xreplace(subs)
+            verdict = _decide(v, rel)
+            if verdict is False:
+                return False
+            if verdict is None:
+                unknown = True
+        return None if unknown else True
+
+    def near(self, name: str, at, side: int, point: Mapping | None = None) -> bool:
+        """Whether points just beside `at` (on `side`: -1 left, +1 right) of
+        the variable `name` lie in the domain (exact points at 10^-4, 10^-8
+        and 10^-12 from `at`; the others fixed at `point`)."""
+        if not self.conditions:
+            return True
+        a = sympy.sympify(at)
+        rest = dict(point or {})
+        for k in (4, 8, 12):
+            rest[name] = a + side * sympy.Rational(1, 10**k)
+            if self.contains(rest) is not False:
+                return True
+        return False
+
+    def restriction_text(self) -> str:
+        """``for x ≠ 0, x ≥ 0``, or '' without conditions."""
+        return f"for {self}" if self.conditions else ""

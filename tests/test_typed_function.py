@@ -1,0 +1,326 @@
+"""Verdicts about the function the learner typed: its domain (SymPy's
+automatic cancellation must not erase x/x's hole), its pieces (abs, max,
+relu: every piece, both sides of every breakpoint), its notation. Each test
+is named after the reproducer it pins."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dfdx
+from dfdx.domain import Domain
+from dfdx.errors import NotDifferentiableError, ParseError, UndefinedError
+
+# -- 1. the domain of the typed expression -----------------------------------
+
+CANCELLING = [
+    # (typed, a point outside its domain, SymPy's verdict on the typed form there)
+    ("x/x", 0),
+    ("x^2/x", 0),
+    ("(x-1)/(x-1)", 1),
+    ("sin(x)/sin(x)", 0),
+    ("x*log(x)/log(x)", 1),
+    ("log(x)-log(x)", -1),
+    ("sqrt(x)^2", -4),
+    ("(x^(1/4))^4", -1),
+    ("sqrt(x-3)^2", 2),
+    ("exp(log(x))", -1),
+]
+
+
+def _sympy_undefined(text: str, a) -> bool:
+    """SymPy's own evaluation of the typed tree at a (no cancellation)."""
+    tree = dfdx.parse(text).written
+    x = next(iter(tree.free_symbols))
+    with sympy.evaluate(False):
+        at = tree.xreplace({x: sympy.Integer(a)})
+    # every typed operation, evaluated on its own (log(-1) - log(-1) is 0 to
+    # SymPy as a whole, but log(-1) is not real)
+    for node in sympy.preorder_traversal(at):
+        v = node.doit()
+        if v.has(sympy.nan, sympy.zoo) or v.is_extended_real is False:
+            return True
+    return False
+
+
+@pytest.mark.parametrize(("text", "a"), CANCELLING)
+def test_cancelled_point_is_outside_the_domain(text, a):
+    assert _sympy_undefined(text, a)  # the reference: SymPy on the typed tree
+    f = dfdx.parse(text)
+    assert f.domain.contains({"x": a}) is False
+    assert math.isnan(f(float(a)))
+    assert not dfdx.differentiable(text, at=a).exists
+    with pytest.raises((UndefinedError, NotDifferentiableError)):
+        dfdx.tangent_line(text, at=a)
+
+
+def test_x_over_x_at_0_is_removable_not_differentiable():
+    r = dfdx.differentiable("x/x", at=0)
+    assert not r.exists and r.value is None
+    assert "removable" in r.reason or "not defined" in r.reason
+
+
+def test_tangent_x2_over_x_at_0_refused():
+    with pytest.raises(UndefinedError, match="undefined at x = 0"):
+        dfdx.tangent_line("x^2/x", at=0)
+
+
+def test_sqrt_squared_evaluates_to_nan_left_of_0():
+    f = dfdx.parse("sqrt(x)^2")
+    assert math.isnan(f(x=-1.0))
+    assert f(x=4.0) == 4.0
+    out = f(np.array([-1.0, 0.0, 2.0]))
+    assert math.isnan(out[0]) and out[1] == 0.0 and out[2] == 2.0
+
+
+def test_limit_exp_log_at_minus_1_has_no_real_value():
+    r = dfdx.limit("exp(log(x))", -1)
+    assert r.value is None and r.status == "not real"
+
+
+def test_sin_x_over_x_still_removable():
+    r = dfdx.differentiable("sin(x)/x", at=0)
+    assert not r.exists
+    assert dfdx.limit("sin(x)/x", 0).value == 1
+
+
+def test_derivative_carries_the_domain_of_f():
+    d = dfdx.diff("x/x")
+    assert d.sympy == 0
+    assert math.isnan(d(0.0)) and d(2.0) == 0.0
+    assert math.isnan(dfdx.diff("log(x)")(-1.0))
+
+
+def test_domain_text_and_smooth_functions_unrestricted():
+    assert str(dfdx.parse("x^2 + 1").domain) == "all real numbers"
+    assert not dfdx.parse("1/(1 + exp(-x))").domain
+    assert str(dfdx.parse("sqrt(x)^2").domain) == "x ≥ 0"
+    assert Domain([(sympy.Symbol("x"), "ne"), (sympy.Symbol("x"), "ge")]) == Domain(
+        [(sympy.Symbol("x"), "gt")]
+    )
+
+
+def test_cli_diff_at_point_outside_domain(capsys):
+    from dfdx.cli import main
+
+    assert main(["diff", "sqrt(x)^2", "--at", "-4"]) == 2
+    err = capsys.readouterr().err
+    assert "undefined at x = -4" in err and "Traceback" not in err
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.sampled_from(
+        [
+            ("x", [0]),
+            ("x - 2", [2]),
+            ("x + 3", [-3]),
+            ("sin(x)", [0]),
+            ("x^3 - x", [-1, 0, 1]),
+        ]
+    ),
+    st.sampled_from(["x^2 + 1", "exp(x)", "cos(x)", "3", "x"]),
+)
+def test_property_cancelling_factor_undefined_at_its_zero(factor, g):
+    """A typed g*u/u is undefined wherever u = 0, in every evaluator."""
+    factor, roots = factor
+    text = f"({g})*({factor})/({factor})"
+    f = dfdx.parse(text)
+    u = dfdx.parse(factor).sympy
+    x = sympy.Symbol("x")
+    for root in roots:
+        assert u.subs(x, root) == 0  # the reference: u vanishes there
+        assert f.domain.contains({"x": root}) is False
+        assert math.isnan(f(float(root)))
+        assert not dfdx.differentiable(text, at=int(root)).exists
+
+
+# -- 2. corners are not jumps ---------------------------------------------------
+
+
+def test_max_x_x2_at_0_is_a_corner_not_a_jump():
+    r = dfdx.differentiable("max(x, x^2)", at=0)
+    assert r.kind == "corner"
+    assert (r.left, r.right) == (0, 1)
+
+
+def test_tiny_jump_still_a_jump():
+    assert dfdx.differentiable("x + 10^-12*sign(x)", at=0).kind == "jump"
+
+
+# -- 3. equality by pieces ---------------------------------------------------------
+
+WRONG_PIECES = [
+    ("abs(x-5)", "-1"),
+    ("abs(x^2-25)", "-2x"),
+    ("min(x,5)", "1"),
+    ("relu(x+3)", "1"),
+    ("x^2", "2x + relu(x-4)"),
+    ("sin(x)", "cos(x) + relu(abs(x)-4)"),
+    ("max(x^2, 16)", "2x"),
+]
+
+
+@pytest.mark.parametrize(("expr", "answer"), WRONG_PIECES)
+def test_wrong_on_one_piece_is_wrong(expr, answer):
+    r = dfdx.check_answer(expr, answer)
+    assert r.correct is False
+    c = r.counterexample
+    assert c is not None
+    # the counterexample is true: SymPy's derivative at that point
+    x = sympy.Symbol("x", real=True)
+    f = dfdx.parse(expr).sympy.xreplace({sympy.Symbol("x"): x})
+    want = float(sympy.diff(f.rewrite(sympy.Piecewise), x).subs(x, c["at"]["x"]))
+    assert c["expected"] == pytest.approx(want, rel=1e-12, abs=1e-12)
+
+
+RIGHT_PIECES = [
+    ("abs(x-5)", "sign(x-5)"),
+    ("abs(x-5)", "(x-5)/abs(x-5)"),
+    ("relu(x+3)", "max(0, sign(x+3))"),
+    ("max(x^2, 16)", "x*(sign(x^2-16) + 1)"),
+    ("min(x, 5)", "(1 - sign(x - 5))/2"),
+]
+
+
+@pytest.mark.parametrize(("expr", "answer"), RIGHT_PIECES)
+def test_right_on_every_piece_is_correct(expr, answer):
+    r = dfdx.check_answer(expr, answer)
+    assert r.correct is True, str(r)
+
+
+def test_cli_check_abs_x_minus_5_wrong(capsys):
+    from dfdx.cli import main
+
+    assert main(["check", "abs(x-5)", "-1"]) == 1
+    out = capsys.readouterr().out
+    assert "wrong" in out and "at x = 6" in out
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.sampled_from(["abs", "relu"]),
+    st.integers(-6, 6),
+    st.integers(-1000, 1000).filter(lambda k: abs(k) > 1),
+)
+def test_property_one_wrong_piece_never_correct(fn, shift, where):
+    """An answer changed on one piece, however far out, is never correct."""
+    expr = f"x^2 + {fn}(x - ({shift}))"
+    right = dfdx.diff(expr).sympy
+    wrong = right + dfdx.parse(f"relu(x - ({where}))").sympy
+    r = dfdx.check_answer(expr, dfdx.Expression(wrong))
+    assert r.correct is not True
+
+
+# -- 4. no value where the derivative does not exist -----------------------------
+
+
+def test_abs_at_0_value_0_not_correct():
+    r = dfdx.check_answer("abs(x)", "0", at=0)
+    assert r.correct is False and r.mistake == "not_differentiable"
+    assert "does not exist" in str(r)
+
+
+def test_relu_at_0_names_the_convention():
+    r = dfdx.check_answer("relu(x)", "0", at=0)
+    assert r.correct is False and r.mistake == "not_differentiable"
+    assert "convention" in str(r)
+
+
+def test_value_away_from_the_corner_still_checked():
+    assert dfdx.check_answer("abs(x)", "1", at=2).correct is True
+
+
+# -- 5. counterexamples inside the domain, with true digits ---------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "answer"),
+    [("ln(x)/(x-1)", "(1/x)/(1)"), ("(x^2+1)/(x-1)", "2x"), ("1/(x-1)", "1")],
+)
+def test_counterexample_in_the_domain_with_true_numbers(expr, answer):
+    r = dfdx.check_answer(expr, answer)
+    assert r.correct is False
+    c = r.counterexample
+    assert c is not None and c["at"]["x"] != 1
+    x = sympy.Symbol("x")
+    f = dfdx.parse(expr).sympy
+    want = sympy.N(sympy.diff(f, x).subs(x, sympy.Rational(str(c["at"]["x"]))), 30)
+    assert c["expected"] == pytest.approx(float(want), rel=1e-12)
+
+
+# -- 7. notation ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["sin2x", "cos2x", "tan2x", "xsinx", "cos3t"])
+def test_function_glued_to_its_argument_is_refused(text):
+    with pytest.raises(ParseError, match="glued"):
+        dfdx.parse(text)
+
+
+def test_e_2x_is_refused_with_both_readings():
+    with pytest.raises(ParseError, match=r"e\^\(2x\) or e\^2"):
+        dfdx.parse("e^2x")
+
+
+def test_cost_stays_a_variable():
+    assert dfdx.parse("cost + x").variables == ("cost", "x")
+
+
+# -- 8. the CLI takes text that starts with '-' -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "cos(x)", "-sin(x)"],
+        ["diff", "-x^2"],
+        ["tangent", "-x^2+1", "--at", "1"],
+        ["lim", "-1/x^2", "--at", "0"],
+        ["diff", "-x", "-n", "2"],
+    ],
+)
+def test_cli_minus_first(argv, capsys):
+    from dfdx.cli import main
+
+    assert main(argv) in (0, 1)  # 1: the limit is infinite (does not exist)
+    assert "required" not in capsys.readouterr().err
+
+
+def test_cli_minus_first_subprocess():
+    out = subprocess.run(
+        [sys.executable, "-m", "dfdx", "check", "cos(x)", "-sin(x)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "correct" in out.stdout
+
+
+# -- 9. limits -----------------------------------------------------------------
+
+
+def test_limit_of_relu_at_1():
+    assert dfdx.limit("relu(x)", 1).value == 1
+
+
+def test_lhopital_then_substitution_speaks_of_the_quotient():
+    r = dfdx.limit("(sqrt(x+4)-2)/x", 0)
+    assert r.value == sympy.Rational(1, 4)
+    last = r.steps[-1].text
+    assert "quotient" in last and "f is continuous" not in last
+
+
+def test_constant_pulled_out_of_standard_limit():
+    r = dfdx.limit("(1-cos(x))/x^2", 0)
+    assert r.value == sympy.Rational(1, 2)
+    assert "1/2·1" in r.steps[-1].text
