@@ -708,7 +708,9 @@ def breakpoints(e, x) -> list[float] | None:
         if not u.has(x):
             continue
         solved = _try(lambda v: sympy.solveset(v, x, sympy.S.Reals), u)
-        if solved is None or not isinstance(solved, (sympy.FiniteSet, sympy.EmptySet)):
+        if solved is sympy.S.EmptySet:
+            continue
+        if solved is None or not isinstance(solved, sympy.FiniteSet):
             return None
         for root in solved:
             value = _try(lambda r: complex(sympy.N(r, 30)), root)
