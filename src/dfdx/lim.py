@@ -511,6 +511,23 @@ def _explain(f, x, a, value, lang: str, depth: int = 0) -> list[LimitStep]:
     return steps
 
 
+def _not_real(e, name: str, a, side: str, lang: str) -> LimitResult:
+    """The result where f is not real on any side asked."""
+    return LimitResult(
+        expression=e,
+        variable=name,
+        at=a,
+        side=side,
+        value=None,
+        left=None,
+        right=None,
+        status="not real",
+        checked="agrees",
+        steps=(LimitStep("not_real", _t("not_real", lang, a=a)),),
+        lang=lang,
+    )
+
+
 def _in_domain_near(domain, name: str, a, sides) -> bool:
     """Whether the typed function is defined at points approaching `a` from
     at least one of `sides` ('-', '+'; at ±oo, large points of that sign)."""
@@ -586,19 +603,7 @@ def limit(
     steps: list[LimitStep] = []
     if not _in_domain_near(e.domain, sym.name, a, sides):
         # the typed f (exp(log(x)) at -1) is undefined on the side(s) asked
-        return LimitResult(
-            expression=e,
-            variable=sym.name,
-            at=a,
-            side=side,
-            value=None,
-            left=None,
-            right=None,
-            status="not real",
-            checked="agrees",
-            steps=(LimitStep("not_real", _t("not_real", lang, a=a)),),
-            lang=lang,
-        )
+        return _not_real(e, sym.name, a, side, lang)
     if len(sides) == 2 and a.is_finite:
         outside_dom = [
             d for d in sides if not e.domain.near(sym.name, a, -1 if d == "-" else 1)
