@@ -413,19 +413,20 @@ def _agree_on_grid(va, vb) -> bool:
     return bool(np.all(np.abs(a - b) <= 1e-9 * np.maximum(1, np.abs(a))))
 
 
-def _value_30(e, point: dict):
-    """e at point to 30 digits, as a real SymPy Float, or None."""
+def _value_30(e, point: dict, prec: int = 30):
+    """e at point to `prec` digits (30 by default), as a real SymPy Float, or
+    None."""
     try:
         with sympy.evaluate(False):
             at = e.xreplace(
                 {
-                    s: v if isinstance(v, sympy.Basic) else sympy.Float(v, 30)
+                    s: v if isinstance(v, sympy.Basic) else sympy.Float(v, prec)
                     for s, v in point.items()
                 }
             )
-        v = sympy.N(at, 30)
+        v = sympy.N(at, prec)
         if v.has(sympy.Function):  # Heaviside(5 - 1.0) stays as it is: evaluate
-            v = sympy.N(at.doit(), 30)
+            v = sympy.N(at.doit(), prec)
     except Exception:
         return None
     if not v.is_number or v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
@@ -435,7 +436,7 @@ def _value_30(e, point: dict):
         return None
     if abs(im) > 1e-20 * max(1, abs(re_)):
         return None
-    return sympy.Float(re_, 30)
+    return sympy.Float(re_, prec)
 
 
 def _counterexample(a, b, symbols, domain=None) -> dict | None:
@@ -470,7 +471,7 @@ def _counterexample(a, b, symbols, domain=None) -> dict | None:
         if abs(va - vb) <= 1e-20 * max(1, abs(vb)):
             continue
         fine = {s: sympy.Float(v, 60) for s, v in point.items()}
-        wa, wb = _value_60(a, fine), _value_60(b, fine)
+        wa, wb = _value_30(a, fine, 60), _value_30(b, fine, 60)
         if wa is None or wb is None:
             continue
         if any(abs(w - v) > 1e-20 * max(1, abs(w)) for w, v in ((wa, va), (wb, vb))):
@@ -504,22 +505,6 @@ def _simple_inside(lo: float, hi: float) -> list[float]:
     if not out and math.isfinite(lo) and math.isfinite(hi):
         out.append((lo + hi) / 2)
     return out
-
-
-def _value_60(e, point: dict):
-    """e at point to 60 digits, as a real Float, or None."""
-    try:
-        with sympy.evaluate(False):
-            at = e.xreplace(point)
-        v = sympy.N(at.doit() if at.has(sympy.Function) else at, 60)
-    except Exception:
-        return None
-    if not v.is_number or v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-        return None
-    re_, im = v.as_real_imag()
-    if not (re_.is_Number and im.is_Number) or abs(im) > 1e-40 * max(1, abs(re_)):
-        return None
-    return re_
 
 
 # ---------------------------------------------------------------------------

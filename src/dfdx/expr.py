@@ -847,7 +847,7 @@ def _hidden_call(name: str) -> tuple[str, str, str, str] | None:
             if len(fn) < 2 or not rest.startswith(fn):
                 continue
             tail = _CALL_TAIL.fullmatch(rest[len(fn) :])
-            if tail and (tail.group(1) or pre) and pre.isalpha() | (pre == ""):
+            if tail and (tail.group(1) or pre):
                 return pre, fn, tail.group(1) or "", tail.group(2)
     return None
 

@@ -299,21 +299,15 @@ def _sample(fn, a, direction: str, k: int, dps: int):
 _MAX_EXPONENT = 1e15
 
 
-class _Modules(list):
-    """lambdify's modules for mpmath code, dfdx's functions (relu, sigmoid,
-    softplus, Heaviside, real_root) first: made on first use."""
+@functools.lru_cache(maxsize=1)
+def _mpmath_modules() -> tuple:
+    """lambdify's modules for mpmath code: dfdx's functions (relu, sigmoid,
+    softplus, Heaviside, real_root) first, then mpmath."""
+    import mpmath
 
-    def __iter__(self):
-        if not len(self):
-            import mpmath
+    from .simplify import _mpmath_functions
 
-            from .simplify import _mpmath_functions
-
-            self.extend([_mpmath_functions(mpmath.mp), "mpmath"])
-        return super().__iter__()
-
-
-_MPMATH = _Modules()
+    return (_mpmath_functions(mpmath.mp), "mpmath")
 
 
 def _growth_guards(f, x):
@@ -327,7 +321,9 @@ def _growth_guards(f, x):
             arg = node.exp * sympy.log(sympy.Abs(node.base))
         else:
             continue
-        guards.append(sympy.lambdify(x, arg, modules=_MPMATH, docstring_limit=0))
+        guards.append(
+            sympy.lambdify(x, arg, modules=list(_mpmath_modules()), docstring_limit=0)
+        )
     return guards
 
 
@@ -348,7 +344,9 @@ def _samples(f, x, a, direction: str):
     """f at points approaching a from one side, nearest last: each at 50 and
     100 digits, kept only where the two agree (1 - cos(x) at x = 1e-30 loses
     every digit to cancellation at 50). 'complex' when f is not real there."""
-    fn = sympy.lambdify(x, real_form(f), modules=_MPMATH, docstring_limit=0)
+    fn = sympy.lambdify(
+        x, real_form(f), modules=list(_mpmath_modules()), docstring_limit=0
+    )
     growth = _growth_guards(f, x)
     out = []
     complex_ = 0
@@ -604,19 +602,15 @@ def limit(
     if not _in_domain_near(e.domain, sym.name, a, sides):
         # the typed f (exp(log(x)) at -1) is undefined on the side(s) asked
         return _not_real(e, sym.name, a, side, lang)
-    if len(sides) == 2 and a.is_finite:
-        outside_dom = [
-            d for d in sides if not e.domain.near(sym.name, a, -1 if d == "-" else 1)
-        ]
-        if len(outside_dom) == 1:
-            sides = [d for d in sides if d not in outside_dom]
-            gone, kept = (_SIDE_WORDS[outside_dom[0]], _SIDE_WORDS[sides[0]])
-            i = 0 if lang == "en" else 1
-            steps.append(
-                LimitStep("domain", _t("domain", lang, a=a, gone=gone[i], kept=kept[i]))
-            )
     if len(sides) == 2:
-        outside = [d for d in sides if _samples(real, x, a, d) == "complex"]
+        # a side where the typed f is undefined (sqrt(x)^2 left of 0), or where
+        # SymPy's form is not real (sqrt(x))
+        outside = [
+            d
+            for d in sides
+            if not e.domain.near(sym.name, a, -1 if d == "-" else 1)
+            or _samples(real, x, a, d) == "complex"
+        ]
         if len(outside) == 1:  # sqrt(x) at 0: only the right side is real
             sides = [d for d in sides if d not in outside]
             gone, kept = (_SIDE_WORDS[outside[0]], _SIDE_WORDS[sides[0]])
@@ -625,19 +619,7 @@ def limit(
                 LimitStep("domain", _t("domain", lang, a=a, gone=gone[i], kept=kept[i]))
             )
         if len(outside) == 2:
-            return LimitResult(
-                expression=e,
-                variable=sym.name,
-                at=a,
-                side=side,
-                value=None,
-                left=None,
-                right=None,
-                status="not real",
-                checked="agrees",
-                steps=(LimitStep("not_real", _t("not_real", lang, a=a)),),
-                lang=lang,
-            )
+            return _not_real(e, sym.name, a, side, lang)
     found = {d: _sympy_limit(real, x, a, d) for d in sides}
     kinds = {d: _kind(v) for d, v in found.items()}
     left, right = found.get("-"), found.get("+")
