@@ -151,7 +151,7 @@ def test_generated_javascript_agrees_with_python(browser):
         e = dfdx.parse(text)
         d = e.diff("x")
         for expr in (e, d):
-            code = javascript(expr.sympy, [x])
+            code = javascript(expr, [x])
             cases.append((text, code, evaluate(expr, np.array(POINTS)).tolist()))
     page = browser.new_page()
     try:
@@ -175,6 +175,58 @@ def test_generated_javascript_agrees_with_python(browser):
             assert _close(a, b), f"{text}: {code} at x = {x0}: Python {a!r}, JS {b!r}"
             finite += math.isfinite(a)
     assert finite > 400  # most points are inside the domains
+
+
+#: forms whose SymPy form lost part of the typed domain, the typed value
+#: (None where undefined) at -1, 0, 1 and 4: the typed functions, not the forms
+CANCELLED = {
+    "x^2/x": [-1.0, None, 1.0, 4.0],
+    "x/x": [1.0, None, 1.0, 1.0],
+    "sqrt(x)^2": [None, 0.0, 1.0, 4.0],
+    "log(x) - log(x)": [None, None, 0.0, 0.0],
+    "x*log(x)/log(x)": [None, None, None, 4.0],
+}
+
+
+def test_javascript_is_undefined_where_the_typed_function_is(browser):
+    """The page's code of f and f' is NaN outside the typed domain (x²/x at 0),
+    as Python is, though SymPy's form (x) is defined there."""
+    x = sympy.Symbol("x")
+    xs = [-1.0, 0.0, 1.0, 4.0]
+    codes = []
+    for text in CANCELLED:
+        e = dfdx.parse(text)
+        codes += [javascript(e, [x]), javascript(e.diff("x"), [x])]
+    page = browser.new_page()
+    try:
+        got = page.evaluate(
+            """([helpers, codes, xs]) => {
+                const H = new Function("return " + helpers + ";")();
+                return codes.map(c => {
+                    const g = new Function("_dfdx", "_dfdx_arg0", "return (" + c + ");");
+                    return xs.map(x => { const v = g(H, x);
+                        return isFinite(v) ? v : null; });
+                });
+            }""",
+            [HELPERS, codes, xs],
+        )
+    finally:
+        page.close()
+    for i, (text, want) in enumerate(CANCELLED.items()):
+        f_js, df_js = got[2 * i], got[2 * i + 1]
+        assert f_js == want, text
+        python = [None if math.isnan(v) else v for v in dfdx.parse(text)(np.array(xs))]
+        assert python == want, text
+        # f' exists only where f is defined (here: wherever the value is)
+        assert [v is None for v in df_js] == [v is None for v in want], text
+
+
+def test_the_page_of_a_cancelled_variable_names_it():
+    """t/t is 1 for t ≠ 0: the page is about t and says what was typed."""
+    page = dfdx.explore("t/t", at=1)
+    assert page.label == "f(t) = t/t"
+    assert "nonzero(_dfdx_arg0)" in page.function_js
+    assert dfdx.explore("x^2/x", at=1).label == "f(x) = x²/x"
 
 
 def test_the_page_in_a_browser_matches_python(browser, tmp_path):

@@ -29,6 +29,9 @@ from .expr import real_root, relu, sigmoid, softplus
 #: there a derivative's formula does not decide the derivative).
 HELPERS = r"""{
   touched: false,
+  nonzero: function (v) { return isFinite(v) && v !== 0; },
+  positive: function (v) { return isFinite(v) && v > 0; },
+  nonnegative: function (v) { return isFinite(v) && v >= 0; },
   square: function (v) { return v * v; },
   relu: function (v) { return isNaN(v) ? NaN : Math.max(v, 0); },
   sigmoid: function (v) {
@@ -71,6 +74,10 @@ HELPERS = r"""{
 
 # What generated code may contain: numbers, private names, operators, calls.
 # A defence in depth: no quote, no angle bracket followed by '/' or '!'.
+#: A domain condition's relation as the helper that tests it (as
+#: Expression._mask_outside does: a value that is not finite is outside).
+_RELATION = {"ne": "nonzero", "gt": "positive", "ge": "nonnegative"}
+
 _SAFE = re.compile(r"[\w\s.,()+\-*/%<>=!?:&|]*")
 
 
@@ -158,9 +165,13 @@ def _printer_class():
     return Printer
 
 
-def javascript(expr: sympy.Expr, symbols) -> str:
+def javascript(expr, symbols) -> str:
     """`expr` as one JavaScript expression of ``_dfdx_arg0, _dfdx_arg1, ...``
     (the `symbols` in order), calling the helpers of ``HELPERS`` as ``_dfdx``.
+
+    `expr` is a SymPy expression or a :class:`dfdx.Expression`; for an
+    Expression the code is NaN outside the domain of the function as typed
+    (``x/x`` evaluates to 1 but is undefined at 0), as calling it is in Python.
 
     >>> import sympy
     >>> from dfdx import parse
@@ -171,13 +182,24 @@ def javascript(expr: sympy.Expr, symbols) -> str:
     Raises DfdxError for what JavaScript cannot compute (an unevaluated
     derivative, an undefined function).
     """
+    lost: tuple = ()
+    if not isinstance(expr, sympy.Basic):  # an Expression: its typed domain too
+        lost = expr.domain.without(expr.sympy).conditions
+        expr = expr.sympy
     private = {s: sympy.Symbol(f"_dfdx_arg{i}") for i, s in enumerate(symbols)}
-    extra = expr.free_symbols - set(private)
+    used = expr.free_symbols.union(*(u.free_symbols for u, _ in lost))
+    extra = used - set(private)
     if extra:
         names = ", ".join(sorted(str(s) for s in extra))
         raise DfdxError(f"the page's function has variables it is not given: {names}")
     printer = _printer_class()({"strict": False, "human": True})
     code = printer.doprint(expr.xreplace(private))
+    if lost:
+        guard = " && ".join(
+            f"_dfdx.{_RELATION[rel]}({printer.doprint(u.xreplace(private))})"
+            for u, rel in lost
+        )
+        code = f"(({guard}) ? ({code}) : NaN)"
     if not _SAFE.fullmatch(code) or "</" in code or "<!" in code:
         raise DfdxError(
             "the explorer page cannot compute this expression in JavaScript"

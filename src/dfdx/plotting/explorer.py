@@ -332,7 +332,13 @@ def explore(
             f"explore takes a function of one variable; f has {', '.join(e.variables)} "
             "(for two, see dfdx.plot_gradient_field)"
         )
-    var = e.variables[0] if e.variables else "x"
+    # a variable that cancelled (t in t/t) still decides where f is defined
+    hidden = sorted({s.name for u, _ in e.domain.conditions for s in u.free_symbols})
+    if not e.variables and len(hidden) > 1:
+        raise DfdxError(
+            f"explore takes a function of one variable; f has {', '.join(hidden)}"
+        )
+    var = e.variables[0] if e.variables else (hidden or ["x"])[0]
     x0 = finite_number(at, "at")
     if label is not None and not isinstance(label, str):
         raise DfdxError(f"label must be text, got {type(label).__name__}")
@@ -350,9 +356,9 @@ def explore(
         raise UndefinedError(f"f is undefined at {var} = {x0:g}: nothing to explore")
 
     symbols = [sympy.Symbol(var)]
-    f_js = javascript(e.sympy, symbols)
+    f_js = javascript(e, symbols)  # NaN outside the typed domain, as in Python
     try:
-        df_js = javascript(e.diff(var).sympy, symbols) if e.variables else "0"
+        df_js = javascript(e.diff(var), symbols)
     except DfdxError:
         df_js = None  # the page says the exact derivative is not available
 

@@ -143,11 +143,16 @@ def _tangent_label(tangent, var: str, lang: str) -> str:
 def _unicode_form(e) -> str:
     """The expression on one line: integer powers as superscripts (x³, x⁻²),
     other powers with ^, ⋅ for products and − for minus (SymPy's pretty form
-    puts exponents and fractions on lines of their own)."""
+    puts exponents and fractions on lines of their own). Where SymPy's form
+    lost part of the typed domain (x²/x is x but undefined at 0), the typed
+    form is shown."""
+    shown = str(e)
+    if hasattr(e, "domain") and e.domain.without(e.sympy):
+        shown = e.written_text
     text = re.sub(
         r"\*\*(\d+|\(-\d+\))",
         lambda m: m.group(1).strip("()").translate(_SUPERSCRIPT),
-        str(e),
+        shown,
     )
     return text.replace("**", "^").replace("*", "⋅").replace(" - ", " − ")
 
