@@ -6,6 +6,7 @@ is named after the reproducer it pins."""
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 
@@ -273,6 +274,53 @@ def test_e_2x_is_refused_with_both_readings():
 
 def test_cost_stays_a_variable():
     assert dfdx.parse("cost + x").variables == ("cost", "x")
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("√x^2", ("√(x^2)", "(√x)^2")),
+        ("√x²", ("√(x²)", "(√x)²")),
+        ("2√x**3", ("√(x**3)", "(√x)**3")),
+        ("∛x^2", ("∛(x^2)", "(∛x)^2")),
+        ("sin|x|^2", ("sin(|x|)^2", "sin(|x|^2)")),
+        ("ln|x|^3", ("ln(|x|)^3", "ln(|x|^3)")),
+    ],
+)
+def test_root_or_function_of_a_power_refused_with_both_readings(text, readings):
+    with pytest.raises(ParseError, match="ambiguous") as info:
+        dfdx.parse(text)
+    for reading in readings:
+        assert reading in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [("√(x)^2", "x"), ("√x + 1", "sqrt(x) + 1"), ("|x|^2", "Abs(x)**2")],
+)
+def test_grouped_roots_and_bars_still_read(text, want):
+    assert str(dfdx.parse(text)) == want
+
+
+def test_programmer_style_keeps_names():
+    """With '*' for every product, a run of letters is a name (said in a note);
+    SymPy reads the same text the same way."""
+    text = "4 * x**2 + 3 * xd + x * y"
+    with pytest.warns(dfdx.NotationWarning, match="kept 'xd' as one name"):
+        e = dfdx.parse(text)
+    assert e.variables == ("x", "xd", "y")
+    assert e.sympy == sympy.sympify(text)
+    # one juxtaposition and the textbook convention is back, with its note
+    with pytest.warns(dfdx.NotationWarning, match="product x·d"):
+        assert dfdx.parse("3 * xd + 2x").variables == ("d", "x")
+
+
+@pytest.mark.parametrize(
+    ("text", "first"), [("log10x", "log10(x)"), ("log2x", "log2(x)")]
+)
+def test_log_base_glued_offers_the_base_reading(text, first):
+    with pytest.raises(ParseError, match=rf"write {re.escape(first)} or log\("):
+        dfdx.parse(text)
 
 
 # -- 8. the CLI takes text that starts with '-' -----------------------------------

@@ -28,6 +28,7 @@ from .expr import (
     as_expression,
     lambdify_numpy,
     parse,
+    real_root,
     relu,
     replace_written,
 )
@@ -70,6 +71,12 @@ SLIPS: dict[str, tuple[str, str]] = {
         "(f/g)′ = (f′·g − f·g′)/g²",
         "除法法则分子的两项写反了（符号错误）：(f/g)′ = (f′·g − f·g′)/g²",
     ),
+    "quotient_plus": (
+        "the quotient rule's numerator has + where it has −: "
+        "(f/g)′ = (f′·g − f·g′)/g², not (f′·g + f·g′)/g²",
+        "除法法则分子中的减号写成了加号：(f/g)′ = (f′·g − f·g′)/g²，"
+        "而不是 (f′·g + f·g′)/g²",
+    ),
     "quotient_no_square": (
         "the quotient rule's denominator is not squared: (f/g)′ = (f′·g − f·g′)/g²",
         "除法法则的分母没有平方：(f/g)′ = (f′·g − f·g′)/g²",
@@ -87,6 +94,16 @@ SLIPS: dict[str, tuple[str, str]] = {
         "d/dx xⁿ = n·xⁿ⁻¹, not n·xⁿ⁺¹",
         "幂法则的指数加了 1 而不是减 1：d/dx xⁿ = n·xⁿ⁻¹，而不是 n·xⁿ⁺¹",
     ),
+    "power_no_coefficient": (
+        "the power rule's factor n is missing: d/dx xⁿ = n·xⁿ⁻¹ (for a square "
+        "root that is the ½: d/dx √x = 1/(2√x))",
+        "幂法则漏掉了系数 n：d/dx xⁿ = n·xⁿ⁻¹（平方根的系数是 ½：d/dx √x = 1/(2√x)）",
+    ),
+    "power_sign_dropped": (
+        "the minus sign of a negative exponent was dropped: d/dx x⁻ⁿ = −n·x⁻ⁿ⁻¹ "
+        "(d/dx 1/x = −1/x²)",
+        "丢掉了负指数带来的负号：d/dx x⁻ⁿ = −n·x⁻ⁿ⁻¹（d/dx 1/x = −1/x²）",
+    ),
     "power_rule_on_exponential": (
         "the power rule was applied to a variable exponent: d/dx aˣ = aˣ·ln a "
         "and d/dx eˣ = eˣ, not x·aˣ⁻¹",
@@ -100,6 +117,18 @@ SLIPS: dict[str, tuple[str, str]] = {
     "exponential_missing_log": (
         "the factor ln a is missing: d/dx aˣ = aˣ·ln a (only eˣ is its own derivative)",
         "漏掉了因子 ln a：d/dx aˣ = aˣ·ln a（只有 eˣ 的导数是它自身）",
+    ),
+    "log_base_as_ln": (
+        "a logarithm to base a was differentiated as ln: d/dx logₐ x = "
+        "1/(x·ln a), not 1/x",
+        "把以 a 为底的对数当成了 ln 求导：d/dx logₐ x = 1/(x·ln a)，而不是 1/x",
+    ),
+    "trig_swapped": (
+        "a trigonometric derivative was taken from its partner function: "
+        "d/dx sin x = cos x, d/dx cos x = −sin x, d/dx tan x = sec² x, "
+        "d/dx sec x = sec x·tan x",
+        "三角函数的导数用了与之配对的函数的公式：d/dx sin x = cos x，"
+        "d/dx cos x = −sin x，d/dx tan x = sec² x，d/dx sec x = sec x·tan x",
     ),
     "trig_sign": (
         "sign error in a trigonometric derivative: d/dx sin x = cos x, "
@@ -135,6 +164,15 @@ _MAX_SITES = 12
 # hundred weights would spend seconds on them)
 _MAX_WRONG_VARIABLES = 24
 _TRIG = (sympy.sin, sympy.cos, sympy.tan, sympy.cot, sympy.sec, sympy.csc)
+# each trigonometric function's partner, whose derivative is mixed up with it
+_PARTNER = {
+    sympy.sin: sympy.cos,
+    sympy.cos: sympy.sin,
+    sympy.tan: sympy.sec,
+    sympy.sec: sympy.tan,
+    sympy.cot: sympy.csc,
+    sympy.csc: sympy.cot,
+}
 
 _WORDS = {
     "correct_symbolic": ("correct: equal to the derivative", "正确：与导数相等"),
@@ -173,6 +211,7 @@ _WORDS = {
     "expected": ("expected", "正确答案"),
     "answer": ("your answer", "你的答案"),
     "likely": ("likely mistake", "可能的错误"),
+    "or": ("or", "或者"),
     "no_slip": (
         "not one of the usual slips; compare with the steps (dfdx diff --steps)",
         "不属于常见错误；请对照求导步骤（dfdx diff --steps）",
@@ -251,6 +290,10 @@ class _Slipper:
             return sympy.Add(*parts)
         if e.is_Mul:
             return self._mul(e)
+        root = _root_power(e)
+        if root is not None:  # x^(2/3) as typed: the power rule, real roots
+            b, p = root
+            return self._power_rule(e, b, p, lambda k: real_root(b, k.p, k.q))
         if e.is_Pow:
             return self._pow(e)
         if isinstance(e, sympy.exp):
@@ -268,6 +311,8 @@ class _Slipper:
             outer = sympy.diff(e.func(t), t).xreplace({t: u})
             if isinstance(e, _TRIG) and self.fire("trig_sign", e):
                 outer = -outer
+            elif isinstance(e, _TRIG) and self.fire("trig_swapped", e):
+                outer = sympy.diff(_PARTNER[e.func](t), t).xreplace({t: u})
             if u != self.x and self.fire("chain_inner", e):
                 return outer
             return outer * du
@@ -278,6 +323,14 @@ class _Slipper:
             *(e.free_symbols if self.others_vary else {self.x})
         )
         if const != 1:
+            # log_a(u) is ln(u)/ln(a) in SymPy: the slip forgets the 1/ln(a)
+            bases = [
+                f.base
+                for f in sympy.Mul.make_args(const)
+                if f.is_Pow and f.exp == -1 and isinstance(f.base, sympy.log)
+            ]
+            if bases and isinstance(rest, sympy.log) and self.fire("log_base_as_ln", e):
+                return const * sympy.Mul(*bases) * self.d(rest)
             return const * self.d(rest)
         factors = rest.args if rest.is_Mul else (rest,)
         if len(factors) == 1:
@@ -297,6 +350,8 @@ class _Slipper:
             du, dv = self.d(u), self.d(v)
             if self.fire("quotient_swapped", e):
                 return (u * dv - du * v) / v**2
+            if self.fire("quotient_plus", e):
+                return (du * v + u * dv) / v**2
             if self.fire("quotient_no_square", e):
                 return (du * v - u * dv) / v
             if self.fire("quotient_as_derivatives", e):
@@ -314,18 +369,26 @@ class _Slipper:
             return du * dv
         return sympy.Add(*terms)
 
+    def _power_rule(self, e, b, p, power):
+        """d/dx b^p for a constant p, where power(k) is b^k."""
+        db = self.d(b)
+        if self.fire("power_not_lowered", e):
+            return p * power(p) * db
+        if self.fire("power_exponent_raised", e):
+            return p * power(p + 1) * db
+        if p != 1 and self.fire("power_no_coefficient", e):
+            return power(p - 1) * db
+        if p.is_negative and self.fire("power_sign_dropped", e):
+            return -p * power(p - 1) * db
+        if b != self.x and self.fire("chain_inner", e):
+            return p * power(p - 1)
+        return p * power(p - 1) * db
+
     def _pow(self, e):
         b, p = e.base, e.exp
         vb, vp = self._varies(b), self._varies(p)
         if vb and not vp:
-            db = self.d(b)
-            if self.fire("power_not_lowered", e):
-                return p * b**p * db
-            if self.fire("power_exponent_raised", e):
-                return p * b ** (p + 1) * db
-            if b != self.x and self.fire("chain_inner", e):
-                return p * b ** (p - 1)
-            return p * b ** (p - 1) * db
+            return self._power_rule(e, b, p, lambda k: b**k)
         if vp and not vb:
             dp = self.d(p)
             if self.fire("power_rule_on_exponential", e):
@@ -350,6 +413,16 @@ class _Slipper:
         if u != self.x and self.fire("chain_inner", e):
             return e
         return e * du
+
+
+def _root_power(e):
+    """(b, p/q) for a real root as typed: real_root(b, p, q), or
+    real_root(b, 1, q)**m (x^(2/3)); None for anything else."""
+    if isinstance(e, real_root):
+        return e.args[0], e.exponent
+    if e.is_Pow and isinstance(e.base, real_root) and e.exp.is_Integer:
+        return e.base.args[0], e.base.exponent * e.exp
+    return None
 
 
 def _slipped(f, x):
@@ -529,6 +602,10 @@ class AnswerCheck:
     mistake : str or None
         The id of the named slip (see :data:`SLIPS`) whose result equals the
         answer, when wrong and one matches.
+    mistakes : tuple of str
+        Every named slip whose result equals the answer (``mistake`` is the
+        first): ``1/sqrt(x+1)`` for ``sqrt(x+1)`` is the ½ forgotten, and also
+        the constant 1 differentiated as 1.
     mistake_text : str or None
         That slip described in :attr:`lang`.
     step : str or None
@@ -553,6 +630,7 @@ class AnswerCheck:
     correct: bool | None
     how: str
     mistake: str | None = None
+    mistakes: tuple[str, ...] = ()
     step: str | None = None
     counterexample: dict | None = None
     at: float | None = None
@@ -621,6 +699,9 @@ class AnswerCheck:
         if self.correct is False:
             if self.mistake is not None:
                 lines.append(f"  {_w('likely', lang)}: {self.mistake_text}")
+                for other in self.mistakes[1:]:
+                    text = localise(SLIPS, other, lang)
+                    lines.append(f"  {_w('or', lang)}: {text}")
                 if self.step is not None:
                     label, _, rule = self.step.partition(" ")
                     lines.append(f"  {_w('step', lang, label=label, rule=rule)}")
@@ -668,6 +749,7 @@ class AnswerCheck:
             "how": self.how,
             "mistake": self.mistake,
             "mistake_text": self.mistake_text,
+            "mistakes": list(self.mistakes),
             "step": self.step,
             "counterexample": self.counterexample,
             "at": self.at,
@@ -887,6 +969,7 @@ def _check_gradient(e, answer, components, wrt, n, at, lang) -> AnswerCheck:
         correct=correct,
         how=how,
         mistake=next((p.mistake for p in parts if p.mistake), None),
+        mistakes=tuple(dict.fromkeys(m for p in parts for m in p.mistakes)),
         lang=lang,
         parts=parts,
         variables=names,
@@ -949,7 +1032,9 @@ def _check_one(e: Expression, answer, wrt, n, at, lang) -> AnswerCheck:
         )
         back.update({v: k for k, v in forward.items()})
         written = replace_written(written, forward)
-    mistake, node = _find_slip(written, x, n, ra, symbols)
+    else:  # the typed form is SymPy's: in real symbols, as the answer is
+        written = real
+    mistakes, node = _find_slip(written, x, n, ra, symbols)
     step = None
     if node is not None and n == 1:
         step = _step_of(e, sym.name, node, back, lang)
@@ -957,8 +1042,9 @@ def _check_one(e: Expression, answer, wrt, n, at, lang) -> AnswerCheck:
         expected=shown,
         correct=False,
         how="different",
-        mistake=mistake,
-        step=step,
+        mistake=mistakes[0] if mistakes else None,
+        mistakes=mistakes,
+        step=step if len(mistakes) == 1 else None,
         counterexample=_counterexample(ra, expected, symbols, e.domain),
         _many_variables=len(real.free_symbols - {x}) > _MAX_WRONG_VARIABLES,
         **base,
@@ -985,25 +1071,28 @@ def _candidates(real, x, n):
             yield "wrong_variable", None, sympy.diff(real, other, n)
 
 
-def _find_slip(real, x, n, ra, symbols):
+def _find_slip(real, x, n, ra, symbols) -> tuple[tuple[str, ...], object]:
+    """Every slip whose result equals the answer `ra` (in SLIPS order: where
+    two fit, both are named), and the node where the first was made."""
     grid = _grid(symbols)
     va = _values(symbols, ra, grid)
     if va is None:
-        return None, None
-    seen = set()
+        return (), None
+    equal: dict = {}  # derivative -> equals the answer (two slips, one form)
+    found: list[str] = []
+    first = None
     for slip, node, g in _candidates(real, x, n):
-        if g in seen or g.has(sympy.nan):
+        if slip in found or g.has(sympy.nan) or g.free_symbols - set(symbols):
             continue
-        seen.add(g)
-        extra = g.free_symbols - set(symbols)
-        if extra:
-            continue
-        if _agree_on_grid(va, _values(symbols, g, grid)) and same_value(ra, g) in (
-            "symbolic",
-            "numeric",
-        ):
-            return slip, node
-    return None, None
+        if g not in equal:
+            equal[g] = _agree_on_grid(va, _values(symbols, g, grid)) and same_value(
+                ra, g
+            ) in ("symbolic", "numeric")
+        if equal[g]:
+            if not found:
+                first = node
+            found.append(slip)
+    return tuple(found), first
 
 
 def _point_of(at):
@@ -1107,6 +1196,7 @@ def _check_value(real, ra, x, expected, at, digits, back, base) -> AnswerCheck:
         correct=ok,
         how=how,
         mistake=mistake,
+        mistakes=() if mistake is None else (mistake,),
         counterexample=counter,
         at=at,
         digits=digits,

@@ -603,11 +603,13 @@ def _unglue(tokens, notes: list[str] | None):
       a run of two or three letters is a product (``ax^2 + bx + c``);
     otherwise a name stays one variable (``loss``, ``theta``, ``w1``). Every
     split is reported in `notes` (never silent). Function names, constants and
-    Greek letters are never split, nor a name followed by '('.
+    Greek letters are never split, nor a name followed by '('. In input that
+    writes every product with '*' (``3 * xd + x * y``), names are names.
     """
     names = [t for t in tokens if t.type == tokenize.NAME]
     if not names:
         return tokens
+    explicit = _explicit_products(tokens)
     known = set(_FUNCTION_TABLE) | set(CONSTANTS) | GREEK | set(keyword.kwlist)
     sig = [t for t in tokens if t.type != tokenize.NL]
     following = {id(t): nxt for t, nxt in zip(sig, [*sig[1:], _NO_TOKEN])}
@@ -658,6 +660,16 @@ def _unglue(tokens, notes: list[str] | None):
         if not (obvious or convention):
             out.append(t)
             continue
+        if explicit:  # said, as a split would be: the other reading is close
+            if notes is not None:
+                note = (
+                    f"kept {name!r} as one name (every product here is written "
+                    f"with '*'); write {'*'.join(pieces)} for the product"
+                )
+                if note not in notes:
+                    notes.append(note)
+            out.append(t)
+            continue
         if notes is not None:
             reading = "·".join(pieces)
             if "\u03c0" in pieces or "pi" in pieces:
@@ -687,6 +699,36 @@ def _unglue(tokens, notes: list[str] | None):
             )
             col += len(p)
     return out
+
+
+def _explicit_products(tokens) -> bool:
+    """Whether the input writes products with '*' and never by juxtaposition
+    (programmer style: ``4 * x**2 + 3 * xd``), so a run of letters is a name."""
+    sig = [
+        t
+        for t in tokens
+        if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER)
+    ]
+    if not any(t.type == tokenize.OP and t.string == "*" for t in sig):
+        return False
+    for a, b in zip(sig, sig[1:]):
+        ends = (
+            a.type == tokenize.NUMBER
+            or (a.type == tokenize.NAME and not keyword.iskeyword(a.string))
+            or a.string in (")", "|")
+        )
+        starts = b.type in (tokenize.NUMBER, tokenize.NAME) or b.string in ("(", "|")
+        if not (ends and starts):
+            continue
+        if a.type == tokenize.NAME and b.string == "(":
+            continue  # a call
+        if "|" in (a.string, b.string) and not (a.type, b.type) == (
+            tokenize.NUMBER,
+            tokenize.NAME,
+        ):
+            continue  # |x| bars: which bar opens is not known here
+        return False
+    return True
 
 
 def _glued_function(name: str) -> bool:
@@ -949,6 +991,8 @@ class _Builder:
             readings = [f"{pre + '*' if pre else ''}{fn}({inner})"]
             if k and not pre:
                 readings.append(f"{fn}({k})*{var}")
+            if k and f"{fn}{k}" in _FUNCTION_TABLE:  # log10x: log10(x) first
+                readings.insert(0, f"{pre + '*' if pre else ''}{fn}{k}({var})")
             self.fail(
                 f"unknown name '{name}': the function {fn} is glued to its "
                 f"argument; write {' or '.join(readings)}",

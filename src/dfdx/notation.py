@@ -137,6 +137,13 @@ def _characters(text: str, i: int, end: int, out: _Out) -> None:
         i += 1
 
 
+# a power right after a root's bare argument (√x^2, √x², √x**3)
+_ROOT_POWER = re.compile(
+    r"\s*(?:(?:\^|\*\*)\s*(-?\d+(?:\.\d*)?(?![\w(])|[A-Za-z_]\w*(?!\())?"
+    r"|(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+))"
+)
+
+
 def _root(text: str, i: int, end: int, name: str, out: _Out) -> int:
     """√x, √(x+1), √{x}, ∛x: the root of the next group or name/number."""
     j = i + 1
@@ -146,12 +153,23 @@ def _root(text: str, i: int, end: int, name: str, out: _Out) -> int:
         close = ")" if text[j] == "(" else "}"
         k = _group(text, j, end, text[j], close)
     else:
-        m = re.compile(r"\d+(?:\.\d*)?|[A-Za-z_]\w*|π").match(text, j, end)
+        m = re.compile(r"\d+(?:\.\d*)?|[A-Za-z_][A-Za-z0-9_]*|π").match(text, j, end)
         if not m:
             raise ParseError(
                 f"'{text[i]}' needs something to take the root of", text, i
             )
         k = m.end()
+        power = _ROOT_POWER.match(text, k, end)
+        if power:  # √x^2: √(x^2) or (√x)^2?
+            p = power.group().strip()
+            if not (power.group(1) or power.group("sup")):  # ^(...): longer
+                p += "..."
+            raise ParseError(
+                f"'{text[i:k]}{p}' is ambiguous: {text[i]}({text[j:k]}{p}) or "
+                f"({text[i:k]}){p}; add the parentheses you mean",
+                text,
+                i,
+            )
     if name == "root4":
         out.add("(", i)
         _characters(text, j, k, out)
@@ -272,6 +290,7 @@ def _tokens(
         raise ParseError(message, source, em.col(pos))
 
     bars: list[tuple[int, str]] = []
+    called: dict[int, str] = {}  # an opening bar right after a function name
     prev = None
     k = 0
     n = len(sig)
@@ -282,7 +301,23 @@ def _tokens(
             em.copy_to(pos)
             em.done = pos + 1
             if bars and _ends_value(prev):
-                _, closing = bars.pop()
+                opened, closing = bars.pop()
+                if opened in called and nxt is not None and nxt[0] == "pow":
+                    # sin|x|^2: sin(|x|)^2 or sin(|x|^2)?
+                    inner = em.text[opened : pos + 1]
+                    power = em.text[nxt[2] : nxt[2] + len(nxt[1])]
+                    after = sig[k + 2] if k + 2 < n else None
+                    if after is not None and after[0] in ("num", "name"):
+                        power += after[1]
+                    else:
+                        power += "..."
+                    name = called[opened]
+                    fail(
+                        f"'{name}{inner}{power}' is ambiguous: "
+                        f"{name}({inner}){power} or {name}({inner}{power}); "
+                        "add the parentheses you mean",
+                        opened,
+                    )
                 em.new(closing, pos)
                 prev = ("other", ")", pos)
             else:
@@ -299,6 +334,7 @@ def _tokens(
             em.done = nxt[2] + 1
             em.new("(abs(", nxt[2])
             bars.append((nxt[2], "))"))
+            called[nxt[2]] = s
             prev = ("other", "(", nxt[2])
             k += 2
             continue
