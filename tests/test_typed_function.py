@@ -372,3 +372,59 @@ def test_constant_pulled_out_of_standard_limit():
     r = dfdx.limit("(1-cos(x))/x^2", 0)
     assert r.value == sympy.Rational(1, 2)
     assert "1/2·1" in r.steps[-1].text
+
+
+# -- 10. smaller -----------------------------------------------------------------
+
+ZERO_OVER_ZERO = "(tan(x)**2 + 1 - cos(x)**-2) / (sin(x)**2 + cos(x)**2 - 1)"
+
+
+def test_zero_over_zero_everywhere_has_no_derivative():
+    """SymPy's own test: this derivative is nan (the denominator is 0 for
+    every x, so the function is defined nowhere)."""
+    x = sympy.Symbol("x")
+    den = sympy.sin(x) ** 2 + sympy.cos(x) ** 2 - 1
+    assert sympy.simplify(den) == 0  # the reference
+    d = dfdx.diff(ZERO_OVER_ZERO)
+    assert d.sympy is sympy.nan
+    assert "defined nowhere" in d.notes[0]
+    assert math.isnan(dfdx.parse(ZERO_OVER_ZERO)(1.0))
+    assert np.isnan(dfdx.parse(ZERO_OVER_ZERO)(np.array([0.5, 2.0]))).all()
+    # a denominator that only looks like one is left alone
+    assert dfdx.parse("1/(sin(x)^2 + cos(x)^2 + 1)").domain.nowhere() is None
+
+
+def test_cli_zero_over_zero_says_why(capsys):
+    from dfdx.cli import main
+
+    assert main(["diff", ZERO_OVER_ZERO]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip().endswith("= nan") and "defined nowhere" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("x^2/x", "(for x ≠ 0)"), ("sqrt(x)^2", "(for x ≥ 0)"), ("log(x)", "(for x > 0)")],
+)
+def test_explain_and_cli_state_the_restriction(text, where, capsys):
+    from dfdx.cli import main
+
+    assert dfdx.explain(text).to_text().splitlines()[-1].endswith(where)
+    assert main(["diff", text]) == 0
+    assert capsys.readouterr().out.strip().endswith(where)
+
+
+def test_no_restriction_when_the_form_keeps_it():
+    assert "for" not in dfdx.explain("x^3").to_text().splitlines()[-1]
+    assert "(for" not in dfdx.explain("1/x").to_text().splitlines()[-1]
+    latex = dfdx.explain("x^2/x").to_latex()
+    assert r"x \neq 0" in latex
+
+
+def test_chain_rule_result_holds_where_the_definitions_are_defined():
+    r = dfdx.chain_rule("y = u^2/u; u = x^2", "x")
+    assert str(r.result) == "2*x"  # SymPy: d/dx (x^2)^2/x^2 = 2x where defined
+    assert "(for x**2 ≠ 0)" in r.to_text()
+    assert math.isnan(r.result(0.0)) and r.result(2.0) == 4.0
+    # a condition that always holds is not said
+    assert "(for" not in dfdx.chain_rule("y = log(u); u = x^2 + 1", "x").to_text()

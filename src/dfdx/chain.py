@@ -22,6 +22,7 @@ from itertools import pairwise
 import sympy
 
 from ._timelimit import bounded, time_limit
+from .domain import Domain, always_holds
 from .errors import DfdxError, ParseError
 from .expr import Expression, _natural_key, parse
 from .simplify import reduces_to_zero, same_value
@@ -168,7 +169,9 @@ class ChainRule:
                 "·".join(_paren(f) for f in t.factors) for t in self.terms
             )
             lines.append(f"{pad} = {products}")
-            lines.append(f"{pad} = {self.result}")
+            lost = self.result.domain.without(self.result.sympy)
+            where = f"  ({lost.restriction_text()})" if lost else ""
+            lines.append(f"{pad} = {self.result}{where}")
         paths = "; ".join(" → ".join(p) for p in self.paths) or w["none"]
         lines.append(f"{w['paths']}{paths}")
         if self.check is not None:
@@ -322,12 +325,14 @@ def chain_rule(definitions: str, wrt: str) -> ChainRule:
     if dupes:
         raise DfdxError(f"{', '.join(dupes)} is defined more than once")
     parsed: dict[str, sympy.Expr] = {}
+    typed: dict[str, Expression] = {}
     for name, rhs in pairs:
         try:
             e = parse(rhs, undefined_functions=True)
         except ParseError as exc:
             raise DfdxError(f"in the definition {name} = {rhs}: {exc}") from None
         parsed[name] = e.sympy
+        typed[name] = e
     output = names[0]
     # dependencies (names in each definition), in order of appearance
     deps: dict[str, list[str]] = {}
@@ -466,6 +471,18 @@ def chain_rule(definitions: str, wrt: str) -> ChainRule:
         result = Expression(_simplest(total).xreplace(plain))
     else:
         result = Expression(total.xreplace(plain))  # not simplified: too large
+    if result is not None:
+        # where every definition, as typed, is defined (y = u^2/u: u ≠ 0),
+        # in the inputs: the result holds there only
+        conditions = [
+            (in_inputs(u.xreplace(to_real)).xreplace(plain), rel)
+            for n in names
+            if n in reachable
+            for u, rel in typed[n].domain.conditions
+        ]
+        conditions = [c for c in conditions if not always_holds(c)]
+        if conditions:
+            result = result.with_domain(Domain(conditions))
     return ChainRule(
         output=output,
         wrt=wrt,

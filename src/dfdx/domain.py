@@ -134,10 +134,10 @@ def conditions_of(
             stack.extend((a, False) for a in reversed(n.args))
 
     visit(tree)
-    return tuple(c for c in found if not _always(c))
+    return tuple(c for c in found if not always_holds(c))
 
 
-def _always(cond: Condition) -> bool:
+def always_holds(cond: Condition) -> bool:
     """Whether `cond` holds at every real point (proved by SymPy on small
     sub-expressions only: an assumption query on a large one is slow)."""
     u, rel = cond
@@ -152,6 +152,38 @@ def _always(cond: Condition) -> bool:
     if rel == "gt":
         return bool(real.is_positive)
     return bool(real.is_nonnegative)
+
+
+# points where a condition is first tested for vanishing identically
+_PROBES = (sympy.Rational(37, 100), sympy.Rational(-121, 100), sympy.Rational(23, 10))
+
+
+def _vanishing(conditions) -> tuple[sympy.Expr, str] | None:
+    """The first condition u ≠ 0 or u > 0 whose u is 0 everywhere."""
+    for u, rel in conditions:
+        if rel == "ge" or not u.free_symbols:
+            continue
+        symbols = sorted(u.free_symbols, key=lambda s: s.name)
+        tiny = True
+        for k, a in enumerate(_PROBES):
+            point = {s: a + sympy.Rational(j + k, 7) for j, s in enumerate(symbols)}
+            try:
+                v = sympy.N(u.xreplace(point), 30)
+            except (TypeError, ValueError, ArithmeticError, RecursionError):
+                tiny = False
+                break
+            if not v.is_number or not abs(v) < sympy.Float("1e-20"):
+                tiny = False
+                break
+        if not tiny:
+            continue
+        try:
+            zero = sympy.simplify(u) == 0 or u.equals(0) is True
+        except (TypeError, ValueError, ArithmeticError, RecursionError):
+            zero = False
+        if zero:
+            return u, rel
+    return None
 
 
 def _decide(v, rel: str) -> bool | None:
@@ -202,7 +234,7 @@ class Domain:
     all real numbers
     """
 
-    __slots__ = ("conditions",)
+    __slots__ = ("conditions", "_nowhere")
 
     def __init__(self, conditions: Iterable[Condition] = ()):
         kept = dict.fromkeys(conditions)
@@ -217,6 +249,17 @@ class Domain:
                 if (u, "gt") not in kept:
                     kept[(u, "gt")] = None
         self.conditions: tuple[Condition, ...] = tuple(kept)
+        self._nowhere: tuple | None = None
+
+    def nowhere(self) -> tuple[sympy.Expr, str] | None:
+        """A condition that holds at no point, making the domain empty, or
+        None: a denominator that is 0 for every value of its variables
+        (``sin(x)^2 + cos(x)^2 - 1``), so the typed function is nowhere
+        defined. Said only when SymPy shows the expression is 0 (it vanishes
+        to 30 digits at three sample points first)."""
+        if self._nowhere is None:
+            self._nowhere = (_vanishing(self.conditions),)
+        return self._nowhere[0]
 
     def __bool__(self) -> bool:
         """True where there is any restriction."""

@@ -1872,6 +1872,9 @@ class Expression:
                 out = self._fix_jumps(out, arrays)
             if lost and all(n in values for n in lost[0]):
                 out = self._mask_outside(out, values)
+            if self._domain is not None and self._domain.nowhere() is not None:
+                out = np.full(np.shape(out), np.nan)  # the domain is empty
+                return out.item() if out.ndim == 0 else out
             return out
         except (OverflowError, TypeError, ValueError, ZeroDivisionError) as exc:
             raise DfdxError(

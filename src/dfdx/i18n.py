@@ -206,6 +206,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{f} 对 {x} 的导数",
     },
     "result": {"en": "Result", "zh": "结果"},
+    "where": {"en": "for", "zh": "其中"},
     "simplify": {
         "en": "Simplify: the rule form equals dfdx.diff's form (their difference "
         "simplifies to 0)",

@@ -235,7 +235,12 @@ class Steps:
                     self.result.sympy,
                 )
             )
-        parts.append(fmt.result(msg("result", self.lang), final, self.result.sympy))
+        line = fmt.result(msg("result", self.lang), final, self.result.sympy)
+        # where the final form dropped part of the typed domain (x^2/x: 1)
+        lost = self.expr.domain.without(self.result.sympy).conditions
+        if lost:
+            line = fmt.where(line, msg("where", self.lang), lost)
+        parts.append(line)
         return fmt.join(parts)
 
     @bounded("write out the steps")
@@ -379,6 +384,10 @@ class _TextFormat:
     def result(self, label: str, lhs: str, value) -> str:
         return f"{label}{self.colon}{lhs} = {self.math(value)}"
 
+    def where(self, line: str, word: str, conditions) -> str:
+        shown = ", ".join(f"{self.math(u)} {_RELATION[rel]} 0" for u, rel in conditions)
+        return f"{line}  ({word} {shown})"
+
     def join(self, parts) -> str:
         return "\n".join(parts)
 
@@ -504,6 +513,12 @@ class _LatexFormat(_LatexMath, _TextFormat):
     def result(self, label: str, lhs: str, value) -> str:
         return rf"&\text{{{self.words(label)}{self.colon}}}\ {lhs} = {self.math(value)}"
 
+    def where(self, line: str, word: str, conditions) -> str:
+        shown = ",\\ ".join(
+            f"{self.math(u)} {_LATEX_RELATION[rel]} 0" for u, rel in conditions
+        )
+        return rf"{line} \quad \text{{({self.words(word)} }}{shown}\text{{)}}"
+
     def join(self, parts) -> str:
         return "\\begin{aligned}\n" + " \\\\\n".join(parts) + "\n\\end{aligned}"
 
@@ -547,6 +562,12 @@ class _MarkdownFormat(_LatexMath, _TextFormat):
 
     def result(self, label: str, lhs: str, value) -> str:
         return f"**{label}**{self.colon}${lhs} = {self.math(value)}$"
+
+    def where(self, line: str, word: str, conditions) -> str:
+        shown = ", ".join(
+            f"{self.math(u)} {_LATEX_RELATION[rel]} 0" for u, rel in conditions
+        )
+        return f"{line} ({word} ${shown}$)"
 
     def join(self, parts) -> str:
         return "\n".join(parts)
@@ -611,8 +632,19 @@ class _HtmlFormat(_TextFormat):
             f"{lhs} = {self.math(value)}</p>"
         )
 
+    def where(self, line: str, word: str, conditions) -> str:
+        shown = ", ".join(
+            f"{self.math(u)} {html.escape(_RELATION[rel])} 0" for u, rel in conditions
+        )
+        return line.replace("</p>", f" ({html.escape(word)} {shown})</p>")
+
     def join(self, parts) -> str:
         return '<div class="dfdx-steps">' + "\n".join(parts) + "</div>"
+
+
+#: a domain condition's relation with 0, as text and in LaTeX
+_RELATION = {"ne": "≠", "gt": ">", "ge": "≥"}
+_LATEX_RELATION = {"ne": r"\neq", "gt": ">", "ge": r"\geq"}
 
 
 def _split_template(template: str):

@@ -179,6 +179,15 @@ def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
             f"wrt={wrt!r} is not a variable of {e} (variables: "
             f"{', '.join(e.variables)}){e.cancel_hint([wrt])}"
         )
+    empty = e.domain.nowhere()
+    if empty is not None:  # 0/0 everywhere: no point to differentiate at
+        d = Expression(sympy.nan)
+        d.notes = (
+            f"the function as typed is defined nowhere: {sympy.sstr(empty[0])} "
+            f"is 0 for every value of {', '.join(e.variables) or 'its variables'}",
+        )
+        d._domain = e.domain
+        return d
     d = _derivative(e.sympy, sym, int(n))
     # f' exists only where the typed f is defined (x/x's 0 is undefined at 0)
     return d.with_domain(e.domain) if e.domain else d

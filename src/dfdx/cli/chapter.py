@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from pathlib import Path
+
+import sympy
 
 from . import add_command, add_lang, parse_float, parse_point, print_json
 
@@ -309,7 +312,16 @@ def run_diff(args) -> int:
         )
         label += f"^{args.order}"
     shown = f"({e})" if len(e.sympy.args) > 1 and not e.sympy.is_Function else str(e)
-    print(f"{label} {shown} = {d}")
+    where = ""
+    if e.domain.without(e.sympy):  # x^2/x: say what was typed, and where
+        shown = f"({e.written_text})"
+    lost = d.domain.without(d.sympy)
+    if lost and d.sympy.is_finite is not False and d.sympy is not sympy.nan:
+        where = f"  ({lost.restriction_text()})"
+    print(f"{label} {shown} = {d}{where}")
+    for note in d.notes:  # what the derivative says of itself (0/0 everywhere)
+        if note not in e.notes:
+            print(f"dfdx: note: {note}", file=sys.stderr)
     if value is not None:
         print(f"at {args.at}: {value:.15g}")
     if check is not None:
