@@ -463,3 +463,23 @@ def test_small_forms_are_as_short_as_sympy_simplify_makes_them():
         hyperbolic = theirs.has(sympy.cosh) and not d.has(sympy.cosh)
         assert ops(ours) <= ops(theirs) or hyperbolic, (text, ours)
         assert sympy.simplify(ours - d) == 0, text
+
+
+def test_factor_is_not_tried_on_a_number_to_a_large_power():
+    """Regression (issue: explain's form depended on load): factor took a
+    number to a large power as a generator, 10 s on logsumexp(x, 2x, 800)'s
+    derivative and 340 s with e^(801/2), so only the rewrite's time net
+    decided the form. No rewrite tried on such a form may be that slow."""
+    from dfdx.simplify import _rewrites, ops
+
+    x = sympy.Symbol("x", real=True)
+    for k in (800, sympy.Rational(801, 2), 100):
+        d = (2 * sympy.exp(2 * x) + sympy.exp(x)) / (
+            sympy.exp(2 * x) + sympy.exp(x) + sympy.exp(k)
+        )
+        tried = list(_rewrites(d, ops(d)))
+        assert sympy.factor not in tried, k
+        assert sympy.cancel in tried and sympy.expand in tried
+    # a small number stays: e^2 is no generator of high degree
+    d = sympy.exp(x) / (sympy.exp(x) + sympy.exp(2))
+    assert sympy.factor in list(_rewrites(d, ops(d)))
