@@ -485,3 +485,54 @@ def test_notebook_display_is_the_same_page(browser, tmp_path):
         assert errors == []
     finally:
         context.close()
+
+
+PLOTLY_MARKUP = [
+    '<a href="https://x.example">go</a>',
+    '<span style="font-size:80px;fill:red">big</span>',
+    "<b>bold</b> &amp; <i>it</i><br>",
+]
+
+
+@pytest.mark.parametrize("label", PLOTLY_MARKUP)
+def test_labels_are_text_in_plotly_too(browser, tmp_path, label):
+    """plotly renders a subset of HTML in trace names and axis titles: a
+    label with a link became a clickable link in the legend, a span's style
+    applied. The legend must show the label's characters."""
+    path = tmp_path / "markup.html"
+    dfdx.explore("x^2", at=1, label=label, path=path)
+    p = Page(browser, path)
+    try:
+        legend = p.page.locator("#plot-f .legendtext").all_text_contents()
+        assert legend[0] == label
+        assert p.page.locator("#plot-f a").count() == 0
+        assert p.page.locator("#plot-f [style*='80px']").count() == 0
+        assert p.errors == []
+    finally:
+        p.close()
+
+
+@pytest.mark.parametrize(
+    "text", ["x*1e-320", "x*1e-308", "1e-300*x^2", "1e307*x", "1e308*x^2"]
+)
+def test_pages_at_the_ends_of_double_precision_load(browser, tmp_path, text):
+    """x*1e-320 gave a y-range plotly cannot scale (no page, exit 0);
+    1e308*x^2's derivative printed 'inf' into the code (ReferenceError)."""
+    path = tmp_path / "ends.html"
+    dfdx.explore(text, at=1, path=path)
+    p = Page(browser, path)  # waits for the page to say it is ready
+    try:
+        assert p.errors == []
+    finally:
+        p.close()
+
+
+def test_a_constant_beyond_double_precision_is_refused_not_printed():
+    from dfdx.jscode import javascript
+
+    x = sympy.Symbol("x")
+    for big in (sympy.Float("2e308"), sympy.Integer(10) ** 400):
+        with pytest.raises(DfdxError, match="beyond double precision"):
+            javascript(big * x, [x])
+    with pytest.raises(DfdxError, match="beyond double precision"):
+        javascript(x / sympy.Integer(10) ** 400, [x])

@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,84 @@ def test_the_learners_notebook_shape(tmp_path):
 def test_bad_arguments_are_clear_errors(sources, output, tmp_path):
     with pytest.raises(DfdxError, match="sources|output"):
         dfdx.save_marked(sources, output if output is None else tmp_path / output)
+
+
+# --------------------------------------------------------------------------
+# hostile files (issue: safe inside someone's session)
+# --------------------------------------------------------------------------
+def _marked_py(tmp_path, body="def f():  #@save\n    return 1\n"):
+    src = tmp_path / "src.py"
+    src.write_text(body)
+    return src
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_source_is_refused_not_read(tmp_path):
+    """A FIFO as source hung for ever in the read."""
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)
+    with pytest.raises(DfdxError, match="not a regular file"):
+        dfdx.save_marked(fifo, tmp_path / "out.py")
+
+
+def test_writing_through_a_symlink_keeps_the_link(tmp_path):
+    """-o link.py, a link to a generated module, was replaced by a file."""
+    src = _marked_py(tmp_path)
+    real = tmp_path / "real.py"
+    dfdx.save_marked(src, real)
+    link = tmp_path / "link.py"
+    link.symlink_to(real)
+    src.write_text("def g():  #@save\n    return 2\n")
+    dfdx.save_marked(src, link)
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert "def g()" in real.read_text()
+
+
+def test_a_folder_as_output_is_named_a_folder(tmp_path):
+    src = _marked_py(tmp_path)
+    folder = tmp_path / "pkg.py"
+    folder.mkdir()
+    with pytest.raises(DfdxError, match="is a folder"):
+        dfdx.save_marked(src, folder)
+
+
+def test_a_child_that_keeps_the_pipes_open_does_not_hold_the_check(tmp_path):
+    """A process the module starts and leaves running kept the check's pipes
+    open: the check waited 60 s and then misreported. The child's session is
+    killed when the import ends."""
+    src = _marked_py(
+        tmp_path,
+        "import subprocess, sys  #@save\n"
+        "CHILD = subprocess.Popen([sys.executable, '-c', "
+        "'import time; time.sleep(120)'])  #@save\n",
+    )
+    start = time.monotonic()
+    saved = dfdx.save_marked(src, tmp_path / "out.py", import_check=True)
+    assert time.monotonic() - start < 30
+    assert saved.path.exists()
+
+
+def test_deep_nesting_is_a_clear_error(tmp_path):
+    nb = tmp_path / "deep.ipynb"
+    nb.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DfdxError, match="nested too deeply"):
+        dfdx.save_marked(nb, tmp_path / "out.py")
+    src = _marked_py(tmp_path, "x = " + "-" * 200_000 + "1  #@save\n")
+    with pytest.raises(DfdxError, match="nested too deeply"):
+        dfdx.save_marked(src, tmp_path / "out.py")
+
+
+def test_the_import_check_can_be_turned_off(tmp_path, capsys):
+    """The check runs the saved code: --no-import-check writes without it
+    (here a module that would fail to import is written as it is)."""
+    src = _marked_py(tmp_path, "import no_such_module_dfdx  #@save\n")
+    with pytest.raises(DfdxError, match="does not import"):
+        dfdx.save_marked(src, tmp_path / "out.py")
+    out = tmp_path / "out.py"
+    from dfdx.cli import main
+
+    assert main(["save", str(src), "-o", str(out), "--no-import-check"]) == 0
+    assert "import no_such_module_dfdx" in out.read_text()
+    with pytest.raises(SystemExit):
+        main(["save", "--help"])
+    assert "RUNS the saved code" in " ".join(capsys.readouterr().out.split())

@@ -54,6 +54,11 @@ def atomic_write(path, write: Callable[[IO[bytes]], object]) -> Path:
     `path` or beside it.
     """
     target = output_path(path)
+    if target.is_symlink():
+        # write through the link: the link stays, the file it names is
+        # replaced (renaming over the link would turn it into a plain file)
+        target = Path(os.path.realpath(target))
+        output_path(target)
     folder = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ._timelimit import user_code
 from .errors import DfdxError
 
 __all__ = ["Target", "make_target", "detect_backend"]
@@ -131,7 +132,8 @@ class Target:
     def g(self) -> float:
         self.nfev += 1
         try:
-            value, self.changed, self.dsum = self._g()
+            with user_code():  # the user's fn, and torch/JAX around it
+                value, self.changed, self.dsum = self._g()
         except DfdxError:
             raise
         except Exception as exc:
@@ -172,11 +174,14 @@ def make_target(backend, fn, inputs, *, params, seed) -> Target:
     if not callable(fn):
         raise DfdxError(f"fn must be callable, got {type(fn).__name__}")
     rng = np.random.default_rng(seed)
-    if backend == "torch":
-        return _torch_target(fn, inputs, params, rng)
-    if params is not None:
+    if backend != "torch" and params is not None:
         raise DfdxError("params= is for torch.nn.Module; JAX functions take arrays")
-    return _jax_target(fn, inputs, rng)
+    # the user's fn and its autodiff run to their end: the time limit is
+    # checked between calls (see user_code), never inside torch, JAX or fn
+    with user_code():
+        if backend == "torch":
+            return _torch_target(fn, inputs, params, rng)
+        return _jax_target(fn, inputs, rng)
 
 
 def _fn_error(fn, exc: BaseException, when: str) -> DfdxError:

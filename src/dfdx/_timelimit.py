@@ -56,6 +56,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import gc
+import inspect
 import math
 import os
 import sys
@@ -66,6 +67,8 @@ from .errors import DfdxError
 
 __all__ = [
     "time_limit",
+    "user_code",
+    "guarded",
     "TimeUp",
     "bounded",
     "set_time_limit",
@@ -89,19 +92,49 @@ class TimeUp(BaseException):
 
 
 class _Frame:
-    __slots__ = ("own_deadline", "deadline", "next_shot", "owner", "fired")
+    __slots__ = ("own_deadline", "deadline", "next_shot", "owner", "fired", "caller")
 
-    def __init__(self, own_deadline: float, deadline: float, owner):
+    def __init__(self, own_deadline: float, deadline: float, owner, caller):
         self.own_deadline = own_deadline
         self.deadline = deadline
         self.next_shot = deadline
         self.owner = owner
         self.fired = False  # TimeUp was injected for this frame
+        # the Python frame running the with statement: while the block runs
+        # it is on the thread's stack (cleared when the entry is removed, so
+        # no reference cycle outlives the block)
+        self.caller = caller
+
+
+def _first_stale(stack: list[_Frame], live: set[int]) -> int | None:
+    """The index of the first entry whose with statement's frame is no longer
+    running (left by an interruption that no __exit__ saw), or None."""
+    for i, f in enumerate(stack):
+        if id(f.caller) not in live:
+            return i
+    return None
+
+
+def _drop_from(tid: int, stack: list[_Frame], at: int) -> None:
+    """Remove entries at and above `at` (under _lock)."""
+    for f in stack[at:]:
+        f.caller = None
+    del stack[at:]
+    marks = _foreign.get(tid)
+    while marks and marks[-1] > at:
+        marks.pop()
+    if not stack:
+        _stacks.pop(tid, None)
+        _foreign.pop(tid, None)
 
 
 _lock = threading.Lock()
 _stacks: dict[int, list[_Frame]] = {}
 _in_gc: set[int] = set()
+#: per thread, the stack depths at which user code was entered (see
+#: :class:`user_code`): no TimeUp is injected for a frame at or below the
+#: last of them
+_foreign: dict[int, list[int]] = {}
 _wake = threading.Event()
 _watchdog: threading.Thread | None = None
 _watchdog_pid = -1
@@ -178,6 +211,38 @@ def _inject(tid: int) -> None:
     _set_async_exc(ctypes.c_ulong(tid), ctypes.py_object(TimeUp))
 
 
+#: How often the watchdog looks again at a thread whose expired block is
+#: inside an import or the user's code.
+HOLD_POLL_SECONDS = 0.005
+
+_IMPORT_FILES = (
+    "<frozen importlib._bootstrap>",
+    "<frozen importlib._bootstrap_external>",
+)
+
+
+def _thread_state(tid: int) -> tuple[set[int], bool] | None:
+    """The ids of the Python frames thread tid is running, and whether one of
+    them is an import; None when the thread is gone. (An exception raised
+    inside an import leaves sys.modules half-built, a package's submodules
+    without the package: every later import of it then fails.)"""
+    frame = sys._current_frames().get(tid)
+    if frame is None:
+        return None
+    live: set[int] = set()
+    importing = False
+    while frame is not None:
+        live.add(id(frame))
+        importing = importing or frame.f_code.co_filename in _IMPORT_FILES
+        frame = frame.f_back
+    return live, importing
+
+
+def _in_user_code(tid: int, depth: int) -> bool:
+    marks = _foreign.get(tid)
+    return marks is not None and bool(marks) and marks[-1] >= depth
+
+
 def _noop() -> None:
     """A Python call: its first instruction delivers a pending TimeUp."""
 
@@ -188,19 +253,34 @@ def _watch() -> None:
         with _lock:
             now = time.monotonic()
             wake_at = math.inf
-            for tid, stack in _stacks.items():
+            for tid, stack in list(_stacks.items()):
                 if not stack:
                     continue
                 top = stack[-1]
-                if now >= top.deadline:
-                    in_gc = tid in _in_gc and now < top.deadline + GC_GRACE_SECONDS
-                    if now >= top.next_shot and not in_gc:
+                if now < top.deadline:
+                    wake_at = min(wake_at, top.deadline)
+                    continue
+                in_gc = tid in _in_gc and now < top.deadline + GC_GRACE_SECONDS
+                if now >= top.next_shot and not in_gc:
+                    state = _thread_state(tid)
+                    if state is None:  # the thread ended
+                        _drop_from(tid, stack, 0)
+                        continue
+                    live, importing = state
+                    stale = _first_stale(stack, live)
+                    if stale is not None:
+                        # a block left without __exit__ (Ctrl-C on its first
+                        # instruction): nothing to stop; never inject there
+                        _drop_from(tid, stack, stale)
+                        wake_at = now
+                        continue
+                    if importing or _in_user_code(tid, len(stack)):
+                        top.next_shot = now + HOLD_POLL_SECONDS
+                    else:
                         _inject(tid)
                         top.fired = True
                         top.next_shot = now + RETRY_SECONDS
-                    wake_at = min(wake_at, max(top.next_shot, now + 0.005))
-                else:
-                    wake_at = min(wake_at, top.deadline)
+                wake_at = min(wake_at, max(top.next_shot, now + 0.005))
         _wake.wait(None if wake_at == math.inf else max(wake_at - now, 0.0))
 
 
@@ -262,13 +342,15 @@ class time_limit:
     """Stop the block after `seconds` (default: :func:`get_time_limit`) with a
     :class:`DfdxError` saying that it could not `what` in time."""
 
-    __slots__ = ("seconds", "what", "_frame", "_tid", "_done")
+    __slots__ = ("seconds", "what", "_frame", "_tid", "_done", "_fired", "_below")
 
     def __init__(self, seconds: float | None, what: str):
         self.seconds = _DEFAULT_SECONDS if seconds is None else float(seconds)
         self.what = what
         self._frame: _Frame | None = None
         self._done = False
+        self._fired = False
+        self._below = True
 
     def __enter__(self):
         _ensure_watchdog()
@@ -277,51 +359,85 @@ class time_limit:
         tid = threading.get_ident()
         self._tid = tid
         own = time.monotonic() + self.seconds
-        with _lock:
-            stack = _stacks.setdefault(tid, [])
-            deadline = min(own, stack[-1].deadline) if stack else own
-            frame = _Frame(own, deadline, self)
-            stack.append(frame)
-            self._frame = frame
-        _wake.set()
+        caller = sys._getframe(1)
+        live = None
+        if _stacks.get(tid):  # nested: entries left by an interruption go
+            live = set()
+            f = caller
+            while f is not None:
+                live.add(id(f))
+                f = f.f_back
+        frame = _Frame(own, own, self, caller)
+        self._frame = frame
+        try:
+            with _lock:
+                stack = _stacks.setdefault(tid, [])
+                if stack and live is not None:
+                    stale = _first_stale(stack, live)
+                    if stale is not None:
+                        _drop_from(tid, stack, stale)
+                        stack = _stacks.setdefault(tid, [])
+                if stack:
+                    frame.deadline = frame.next_shot = min(own, stack[-1].deadline)
+                stack.append(frame)
+            _wake.set()
+        except BaseException:
+            # a KeyboardInterrupt after the push: the with statement never
+            # calls __exit__, so the frame must not stay armed
+            self._leave_quietly()
+            raise
         return self
 
-    def _disarm(self) -> tuple[bool, bool]:
+    def _leave_quietly(self) -> None:
+        """Disarm after an interruption; a TimeUp pending for this block is
+        delivered and dropped here."""
+        while not self._done:
+            try:
+                self._disarm()
+            except BaseException:
+                pass
+        _flush()
+
+    def _disarm(self) -> None:
         """Take this block's frame (and any left above it) off the stack, so
-        the watchdog injects nothing more for it. Returns whether a frame is
-        left below and whether a TimeUp was injected for this block."""
+        the watchdog injects nothing more for it; note whether a frame is
+        left below and whether a TimeUp was injected for this block. (All
+        under the lock, so an interruption cannot split it.)"""
         with _lock:
+            if self._done:
+                return
             stack = _stacks.get(self._tid, [])
-            fired = False
             if self._frame in stack:
                 at = stack.index(self._frame)
-                fired = any(f.fired for f in stack[at:])
-                del stack[at:]
-            below = bool(stack)
-            if not stack:
-                _stacks.pop(self._tid, None)
+                self._fired = any(f.fired for f in stack[at:])
+                _drop_from(self._tid, stack, at)
+            self._below = bool(stack)
+            if self._frame is not None:
+                self._frame.caller = None
             self._done = True
-        return below, fired
 
     def __exit__(self, kind, exc, tb):
         timed_out = kind is TimeUp
-        below = True
+        interrupted: BaseException | None = None
         while not self._done:
             try:
-                below, fired = self._disarm()
-                if fired:
-                    # a TimeUp injected but not yet delivered is delivered
-                    # here, inside this try, not after the block. (Never
-                    # PyThreadState_SetAsyncExc(tid, NULL): in Python 3.11 it
-                    # leaves the eval breaker signalled for good, and under a
-                    # tracer (Hypothesis, coverage, a profiler) the interpreter
-                    # then spins on one instruction: CI hung on it.)
-                    _noop()
-                    _noop()
+                self._disarm()
             except TimeUp:
                 timed_out = True
+            except BaseException as other:  # Ctrl-C while leaving
+                interrupted = interrupted or other
+        if self._fired:
+            # a TimeUp injected but not yet delivered is delivered here, not
+            # after the block. (Never PyThreadState_SetAsyncExc(tid, NULL):
+            # in Python 3.11 it leaves the eval breaker signalled for good,
+            # and under a tracer (Hypothesis, coverage, a profiler) the
+            # interpreter then spins on one instruction: CI hung on it.)
+            timed_out = _flush() or timed_out
+        if interrupted is not None:
+            raise interrupted
         if not timed_out:
             return False
+        below = self._below
         frame = self._frame
         mine = (
             not below or frame is None or time.monotonic() >= frame.own_deadline - 1e-3
@@ -334,6 +450,98 @@ class time_limit:
         if kind is TimeUp:
             return False  # the outer limit's: let it pass
         raise TimeUp
+
+
+def _flush() -> bool:
+    """Deliver a TimeUp injected into this thread but not yet raised (a
+    Python call delivers it); return whether one came."""
+    came = False
+    for _ in range(2):
+        try:
+            _noop()
+        except TimeUp:
+            came = True
+    return came
+
+
+class user_code:
+    """Run code that is not dfdx's (the user's callback, a function of
+    theirs that PyTorch or JAX calls) inside a limited block: no TimeUp is
+    raised in it. The block's clock is checked when it returns instead (a
+    TimeUp then, in dfdx's code), so the user's code always runs to its end:
+    a callback that never returns is stopped only by the user (Ctrl-C).
+    Imports are held the same way, wherever they happen (see _thread_state).
+
+    Outside any limited block it costs one dictionary lookup."""
+
+    __slots__ = ("_tid", "_depth")
+
+    def __enter__(self):
+        tid = threading.get_ident()
+        self._tid = tid
+        self._depth = 0
+        if tid not in _stacks:
+            return self
+        try:
+            with _lock:
+                stack = _stacks.get(tid)
+                if stack:
+                    self._depth = len(stack)
+                    _foreign.setdefault(tid, []).append(self._depth)
+            # a TimeUp injected before the mark arrives here, in dfdx's code
+            if _flush():
+                raise TimeUp
+        except BaseException:
+            self._unmark()
+            raise
+        return self
+
+    def _unmark(self) -> None:
+        if not self._depth:
+            return
+        with _lock:
+            marks = _foreign.get(self._tid)
+            if marks and marks[-1] == self._depth:
+                marks.pop()
+            self._depth = 0
+
+    def __exit__(self, kind, exc, tb):
+        if not self._depth:
+            return False
+        self._unmark()
+        if kind is None:
+            with _lock:
+                stack = _stacks.get(self._tid)
+                late = bool(stack) and time.monotonic() >= stack[-1].deadline
+                if late:
+                    stack[-1].fired = True
+            if late:
+                raise TimeUp
+        return False
+
+
+class guarded:
+    """The user's callable f, called as :class:`user_code` (attributes are
+    f's own, so messages still name it)."""
+
+    __slots__ = ("__wrapped__",)
+
+    def __new__(cls, f):
+        if isinstance(f, guarded):
+            return f
+        self = super().__new__(cls)
+        self.__wrapped__ = f
+        return self
+
+    def __call__(self, *args, **kwargs):
+        with user_code():
+            return self.__wrapped__(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.__wrapped__, name)
+
+    def __repr__(self) -> str:
+        return repr(self.__wrapped__)
 
 
 # What SymPy, mpmath and NumPy raise on input beyond their means (huge
@@ -369,8 +577,16 @@ def bounded(what: str):
     own errors become 'cannot {what}: ...')."""
 
     def wrap(fn):
+        signature = inspect.signature(fn)
+
         @functools.wraps(fn)
         def inner(*args, **kwargs):
+            # a wrong call is the caller's programming error: Python's own
+            # TypeError, not "cannot ...: TypeError" as for bad input
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError:
+                return fn(*args, **kwargs)  # raises Python's own TypeError
             try:
                 with time_limit(None, what):
                     return fn(*args, **kwargs)

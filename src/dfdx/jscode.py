@@ -16,6 +16,7 @@ The code never holds a name of the user's: the variables are renamed to
 from __future__ import annotations
 
 import functools
+import math
 import re
 
 import sympy
@@ -82,6 +83,22 @@ _SAFE = re.compile(r"[\w\s.,()+\-*/%<>=!?:&|]*")
 
 
 @functools.lru_cache(maxsize=1)
+def _double(number) -> float:
+    """The number as a JavaScript double; a DfdxError for one beyond double
+    precision (the page would compute Infinity, or fail on 'inf')."""
+    try:
+        value = float(number)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise DfdxError(
+            f"the explorer page cannot compute with the number "
+            f"{sympy.Float(number, 3)}: it is "
+            "beyond double precision (about 1.8e308)"
+        )
+    return value
+
+
 def _printer_class():
     from sympy.printing.jscode import JavascriptCodePrinter
 
@@ -123,7 +140,15 @@ def _printer_class():
             return super()._print_Pow(expr)
 
         def _print_Float(self, expr):
-            return f"({float(expr)!r})"
+            return f"({_double(expr)!r})"
+
+        def _print_Integer(self, expr):
+            _double(expr)
+            return super()._print_Integer(expr)
+
+        def _print_Rational(self, expr):
+            _double(expr.p), _double(expr.q)
+            return super()._print_Rational(expr)
 
         def _print_NaN(self, expr):
             return "NaN"

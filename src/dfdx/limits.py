@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import finite_number
-from ._timelimit import bounded
+from ._timelimit import bounded, guarded
 from .errors import DfdxError
 from .expr import as_expression, call_real, is_expression_like
 
@@ -84,7 +84,7 @@ def _as_function(f):
         raise DfdxError(
             f"f must be a callable or expression text, got {type(f).__name__}"
         )
-    return f
+    return guarded(f)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ import io
 import json
 import os
 import re
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -27,7 +29,7 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._files import atomic_write
+from ._files import atomic_write, output_path
 from .errors import DfdxError
 
 __all__ = ["save_marked", "SavedModule"]
@@ -41,6 +43,8 @@ _PYTHON_INFO = re.compile(
 )
 #: How long the import check of the generated module may take.
 IMPORT_SECONDS = 60
+#: The largest source file read.
+MAX_SOURCE_BYTES = 64 * 10**6
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,22 @@ def _code_blocks(path: Path) -> list[tuple[str, int, str]]:
             "Python (.py) files"
         )
     try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise DfdxError(f"no such file: {str(path)!r}") from None
+    except OSError as exc:
+        raise DfdxError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DfdxError(f"{str(path)!r} is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        # a FIFO or a device would block the read for ever
+        raise DfdxError(f"{str(path)!r} is not a regular file (a pipe or a device)")
+    if info.st_size > MAX_SOURCE_BYTES:
+        raise DfdxError(
+            f"{str(path)!r} is {info.st_size / 1e6:.0f} MB; sources up to "
+            f"{MAX_SOURCE_BYTES // 10**6} MB are read"
+        )
+    try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DfdxError(f"no such file: {str(path)!r}") from None
@@ -101,6 +121,10 @@ def _notebook_cells(path: Path, text: str) -> list[tuple[str, int, str]]:
         raise DfdxError(
             f"{path.name} is not a valid notebook (JSON error at line {exc.lineno}: "
             f"{exc.msg})"
+        ) from None
+    except (RecursionError, MemoryError):
+        raise DfdxError(
+            f"{path.name} is not a valid notebook (its JSON is nested too deeply)"
         ) from None
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
@@ -162,6 +186,10 @@ def _marked(
     source = _without_magics(code)
     try:
         tree = ast.parse(source)
+    except (RecursionError, MemoryError):
+        raise DfdxError(
+            f"{where}: the code with #@save is nested too deeply for Python to read"
+        ) from None
     except SyntaxError as exc:
         raise DfdxError(
             f"{where}: the code with #@save is not valid Python "
@@ -222,7 +250,10 @@ def _generated_by_us(path: Path) -> bool:
 
 
 def _check_imports(module_text: str, folder: Path) -> None:
-    """Import the module once in a fresh Python; a DfdxError with its error."""
+    """Import the module once in a fresh Python (with the user's rights: it
+    runs the saved code); a DfdxError with its error. The child runs in a
+    session of its own and everything it started is killed when it ends, so
+    a process it leaves behind can neither outlive the check nor hold it."""
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / "dfdx_saved_module_check.py"
         probe.write_text(module_text, encoding="utf-8")
@@ -230,22 +261,31 @@ def _check_imports(module_text: str, folder: Path) -> None:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (tmp, str(folder), env.get("PYTHONPATH", "")) if p
         )
-        try:
-            run = subprocess.run(
+        with tempfile.TemporaryFile(dir=tmp) as err:
+            proc = subprocess.Popen(
                 [sys.executable, "-c", "import dfdx_saved_module_check"],
-                capture_output=True,
-                text=True,
-                timeout=IMPORT_SECONDS,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
                 env=env,
                 cwd=tmp,
+                start_new_session=True,
             )
-        except subprocess.TimeoutExpired:
-            raise DfdxError(
-                f"the generated module did not finish importing within "
-                f"{IMPORT_SECONDS} s; nothing was written"
-            ) from None
-    if run.returncode != 0:
-        last = (run.stderr.strip().splitlines() or ["(no message)"])[-1]
+            try:
+                code = proc.wait(timeout=IMPORT_SECONDS)
+            except subprocess.TimeoutExpired:
+                code = None
+            finally:
+                _kill_group(proc)
+            if code is None:
+                raise DfdxError(
+                    f"the generated module did not finish importing within "
+                    f"{IMPORT_SECONDS} s; nothing was written"
+                )
+            err.seek(0)
+            stderr = err.read().decode("utf-8", "replace")
+    if code != 0:
+        last = (stderr.strip().splitlines() or ["(no message)"])[-1]
         hint = ""
         if "No module named 'd2l'" in last:
             hint = "; d2l='dfdx' (--d2l dfdx) imports dfdx's d2l drop-in instead"
@@ -254,8 +294,25 @@ def _check_imports(module_text: str, folder: Path) -> None:
         )
 
 
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill the check's process and whatever it started (its session)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError, OSError):
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
 def save_marked(
-    sources, output, *, force: bool = False, d2l: str = "keep"
+    sources,
+    output,
+    *,
+    force: bool = False,
+    d2l: str = "keep",
+    import_check: bool = True,
 ) -> SavedModule:
     """Collect the ``#@save`` blocks of `sources` into the module `output`.
 
@@ -272,6 +329,10 @@ def save_marked(
         ``'dfdx'`` writes the chapter's ``from d2l import torch as d2l`` as
         ``from dfdx import d2l`` (the drop-in; the header says so); ``'keep'``
         (default) leaves imports as they are.
+    import_check : bool, optional
+        Import the module once in a separate Python process before writing it
+        (default). That runs the saved code, with your rights: turn it off
+        for sources you do not trust.
 
     Returns
     -------
@@ -300,6 +361,7 @@ def save_marked(
         raise DfdxError("no sources given")
     if target.suffix != ".py":
         raise DfdxError(f"output must be a .py file, got {str(output)!r}")
+    output_path(target, (".py",), "output")  # a file name in a folder that exists
     if any(p.resolve() == target.resolve() for p in paths):
         raise DfdxError(f"output {str(output)!r} is also a source")
     if target.exists() and not force and not _generated_by_us(target):
@@ -337,6 +399,7 @@ def save_marked(
     for where, line, text in blocks:
         parts += ["", "", f"# from {where}, line {line}", text]
     module = "\n".join(parts) + "\n"
-    _check_imports(module, target.parent if str(target.parent) else Path("."))
+    if import_check:
+        _check_imports(module, target.parent if str(target.parent) else Path("."))
     atomic_write(target, lambda fh: fh.write(module.encode("utf-8")))
     return SavedModule(target, tuple(blocks), tuple(imports))

@@ -62,6 +62,7 @@ from typing import Any
 
 import numpy as np
 
+from ._timelimit import guarded
 from .errors import DfdxError
 
 __all__ = [
@@ -352,7 +353,7 @@ def _resolve_f(f, name="f"):
         raise DfdxError(
             f"{name} must be a callable or expression text, got {type(f).__name__}"
         )
-    return f, None
+    return guarded(f), None
 
 
 # --------------------------------------------------------------------------

@@ -10,7 +10,8 @@ def register(sub, common) -> None:
         sub,
         "save",
         help="collect the code marked #@save in notebooks, Markdown and .py files "
-        "into one importable module",
+        "into one importable module (checked by importing it, which runs the "
+        "saved code: see --no-import-check)",
         examples=(
             "  dfdx save calculus.ipynb -o mycalc.py\n"
             "  dfdx save ch1.ipynb ch2.md helpers.py -o d2l_helpers.py --d2l dfdx\n"
@@ -32,13 +33,27 @@ def register(sub, common) -> None:
         help="dfdx: write 'from d2l import torch as d2l' as dfdx's drop-in "
         "'from dfdx import d2l' (default keep)",
     )
+    p.add_argument(
+        "--no-import-check",
+        dest="import_check",
+        action="store_false",
+        help="write the module without importing it first. The check imports "
+        "the module in a separate Python process, which RUNS the saved code "
+        "with your rights: use this option for sources you do not trust",
+    )
     p.set_defaults(handler=run_save)
 
 
 def run_save(args) -> int:
     from ..marked import save_marked
 
-    saved = save_marked(args.sources, args.output, force=args.force, d2l=args.d2l)
+    saved = save_marked(
+        args.sources,
+        args.output,
+        force=args.force,
+        d2l=args.d2l,
+        import_check=args.import_check,
+    )
     if args.json:
         print_json(
             {

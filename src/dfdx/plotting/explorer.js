@@ -1,6 +1,8 @@
 /* dfdx explorer: the page's own code. Everything it shows comes from the JSON
    in #dfdx-data (written by dfdx.explore); no text of the user's is ever parsed
-   as HTML: it is set with textContent only. */
+   as HTML: it is set with textContent only, and every text handed to plotly
+   (which renders a subset of HTML in names and titles: links, styles) goes
+   through plain() first. */
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("dfdx-data").textContent);
@@ -23,6 +25,11 @@
 
   function $(id) { return document.getElementById(id); }
   function text(id, s) { $(id).textContent = s; }
+  // plotly reads <...> and &...; in names and titles as markup: write them as
+  // the entities it shows literally
+  function plain(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
   function fmt(v) {
     if (isNaN(v)) return W.undefined;
     if (!isFinite(v)) return v > 0 ? "∞" : "−∞";
@@ -111,18 +118,18 @@
     var d = ex.kink || !isFinite(q.f0) ? NaN : ex.value;
     var sec = line(x0, q.f0, q.forward), tan = line(x0, q.f0, d);
     var traces = [
-      { x: xs, y: ys, mode: "lines", name: D.label, line: { color: "#1f77b4", width: 2.5 }, hoverinfo: "x+y" },
-      { x: xs, y: dys, mode: "lines", name: D.dlabel, visible: state.derivative && !!df,
+      { x: xs, y: ys, mode: "lines", name: plain(D.label), line: { color: "#1f77b4", width: 2.5 }, hoverinfo: "x+y" },
+      { x: xs, y: dys, mode: "lines", name: plain(D.dlabel), visible: state.derivative && !!df,
         line: { color: "#9467bd", width: 2, dash: "dot" }, hoverinfo: "skip" },
-      { x: sec.x, y: sec.y, mode: "lines", name: W.secant, line: { color: "#d62728", width: 2 }, hoverinfo: "skip" },
-      { x: tan.x, y: tan.y, mode: "lines", name: W.tangent, line: { color: "#2ca02c", width: 2, dash: "dash" }, hoverinfo: "skip" },
-      { x: [x0, q.x1], y: [drawable(q.f0), drawable(q.f1)], mode: "markers", name: W.points,
+      { x: sec.x, y: sec.y, mode: "lines", name: plain(W.secant), line: { color: "#d62728", width: 2 }, hoverinfo: "skip" },
+      { x: tan.x, y: tan.y, mode: "lines", name: plain(W.tangent), line: { color: "#2ca02c", width: 2, dash: "dash" }, hoverinfo: "skip" },
+      { x: [x0, q.x1], y: [drawable(q.f0), drawable(q.f1)], mode: "markers", name: plain(W.points),
         marker: { size: [12, 9], color: ["#000000", "#d62728"] }, hoverinfo: "x+y" }
     ];
     var layout = {
       font: font, margin: { l: 55, r: 10, t: 10, b: 45 }, dragmode: false,
-      xaxis: { range: D.xlim, title: { text: D.var } },
-      yaxis: { range: D.ylim, title: { text: D.fname } },
+      xaxis: { range: D.xlim, title: { text: plain(D.var) } },
+      yaxis: { range: D.ylim, title: { text: plain(D.fname) } },
       legend: { orientation: "h", x: 0, y: -0.18, yanchor: "top" },
       hovermode: "closest", showlegend: true
     };
@@ -130,15 +137,15 @@
 
     var ec = errorCurve(x0, d), errF = Math.abs(q.forward - d), errC = Math.abs(q.central - d);
     var etraces = [
-      { x: ec.h, y: ec.forward, mode: "lines", name: W.forward_error, line: { color: "#d62728" } },
-      { x: ec.h, y: ec.central, mode: "lines", name: W.central_error, line: { color: "#ff7f0e", dash: "dot" } },
-      { x: [h], y: [errF > 0 && isFinite(errF) ? errF : null], mode: "markers", name: W.current_h,
+      { x: ec.h, y: ec.forward, mode: "lines", name: plain(W.forward_error), line: { color: "#d62728" } },
+      { x: ec.h, y: ec.central, mode: "lines", name: plain(W.central_error), line: { color: "#ff7f0e", dash: "dot" } },
+      { x: [h], y: [errF > 0 && isFinite(errF) ? errF : null], mode: "markers", name: plain(W.current_h),
         marker: { size: 11, color: "#000000", symbol: "diamond" } }
     ];
     var elayout = {
       font: font, margin: { l: 65, r: 10, t: 10, b: 45 },
-      xaxis: { type: "log", title: { text: W.step }, exponentformat: "power" },
-      yaxis: { type: "log", title: { text: W.error }, exponentformat: "power" },
+      xaxis: { type: "log", title: { text: plain(W.step) }, exponentformat: "power" },
+      yaxis: { type: "log", title: { text: plain(W.error) }, exponentformat: "power" },
       legend: { orientation: "h", x: 0, y: -0.22, yanchor: "top" }, showlegend: true
     };
     Plotly.react("plot-error", isFinite(d) ? etraces : [], elayout, config);

@@ -252,7 +252,18 @@ def _ylim(y: np.ndarray, suggested) -> tuple[float, float]:
         pad = 0.08 * (hi - lo) if hi > lo else max(1.0, abs(lo) * 0.1)
         padded = (lo - pad, hi + pad)
     # near the largest doubles the padding overflows: the bare range then
-    return padded if all(map(math.isfinite, padded)) else (lo, hi)
+    lo, hi = padded if all(map(math.isfinite, padded)) else (lo, hi)
+    if hi - lo < MIN_Y_SPAN:
+        # values near the smallest doubles (x*1e-320): plotly cannot scale an
+        # axis that narrow ("Something went wrong with axis scaling", no page)
+        mid = 0.5 * (lo + hi)
+        lo, hi = mid - MIN_Y_SPAN / 2, mid + MIN_Y_SPAN / 2
+    return lo, hi
+
+
+#: The narrowest y-range the page's plots get (plotly scales axes down to
+#: about 1e-300; subnormal ranges fail).
+MIN_Y_SPAN = 1e-300
 
 
 def _slider_step(lo: float, hi: float) -> float:

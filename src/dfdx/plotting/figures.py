@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, on purpose)
 import numpy as np
 
 from .._checks import finite_number, flag, float_array, optional_text
+from .._timelimit import guarded
 from ..errors import DfdxError
 from ..expr import as_expression, is_expression_like
 from ..i18n import check_lang, localise
@@ -171,7 +172,7 @@ def _function_and_label(f, name: str = "f"):
             f"{name} must be an expression or a callable, got {type(f).__name__}"
         )
     fname = getattr(f, "__name__", "f")
-    return f, (fname if fname.isidentifier() else "f"), "x"
+    return guarded(f), (fname if fname.isidentifier() else "f"), "x"
 
 
 def _check_lim(lim, name: str):
