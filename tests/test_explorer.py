@@ -6,6 +6,7 @@ The browser tests need Playwright and a system Chromium (Debian's
 a missing browser into a failure instead of a skip).
 """
 
+import contextlib
 import json
 import math
 import os
@@ -72,6 +73,24 @@ def _find_chromium():
     return None
 
 
+@contextlib.contextmanager
+def _without_memory_cap():
+    """Playwright's driver (Node) and Chromium reserve far more address space
+    than the test processes' memory cap (conftest.py) allows: both are
+    started with the cap lifted (they inherit the limit they start with)."""
+    try:
+        import resource
+    except ImportError:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 @pytest.fixture(scope="module")
 def browser():
     chromium = _find_chromium()
@@ -84,10 +103,14 @@ def browser():
         if os.environ.get("DFDX_REQUIRE_BROWSER"):
             pytest.fail(f"{why}: the browser tests cannot run")
         pytest.skip(why)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    with _without_memory_cap():
+        driver = sync_playwright().start()
+        b = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    try:
         yield b
+    finally:
         b.close()
+        driver.stop()
 
 
 class Page:

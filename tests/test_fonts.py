@@ -211,3 +211,28 @@ def test_computation_graph_in_chinese(tmp_path):
     assert anim.captions[0].startswith("前向：输入")
     assert anim.captions[-1].startswith("完成：")
     assert (tmp_path / "bp.gif").stat().st_size > 10_000
+
+
+def test_no_cjk_font_is_one_line_from_the_figures_and_the_cli(
+    tmp_path, monkeypatch, capsys
+):
+    """--lang zh without a CJK font: the CLI printed nothing, and Python gave
+    five "Glyph ... missing" warnings (raised while the figure was laid out)
+    before dfdx's one warning."""
+    from dfdx.cli import main
+
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_warned", False)
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            dfdx.plot_tangent("x^2", at=1, lang="zh", output=tmp_path / "t.png")
+        assert [w.category for w in caught] == [fonts.NoCJKFontWarning]
+        monkeypatch.setattr(fonts, "_warned", False)
+        out = tmp_path / "c.png"
+        assert (
+            main(["tangent", "x^2", "--at", "1", "--lang", "zh", "-o", str(out)]) == 0
+        )
+    err = capsys.readouterr().err
+    assert err.count("dfdx: warning:") == 1 and "no CJK font" in err
+    assert "Glyph" not in err

@@ -379,3 +379,31 @@ def test_result_objects_refuse_odd_values():
     finally:
         dfdx.set_time_limit(old)
     assert not crashes, "\n".join(crashes[:20])
+
+
+MEMORY_BOMBS = [
+    lambda: dfdx.diff("x^x^x^x^x^x^x^x^x^x^x^x", "x", 3),  # a tower
+    lambda: dfdx.diff("((x+1)^12 + (y+2)^12 + (z-3)^12)^12", "x", 4),  # powers of sums
+    lambda: dfdx.explain("(x+y+z+w+1)^12 * (x-y+z-w+2)^12"),
+    lambda: dfdx.diff("exp(sin(exp(sin(exp(x)))))", "x", 30),  # nesting x order
+    lambda: dfdx.limit("((1+x)^(1/x) - e)^40 / x^40", 0),  # series to high order
+    lambda: dfdx.check_answer("(x^3+x+1)^12 * (x^2-2)^12", "0"),
+    lambda: dfdx.gradient("(a+b+c+d+e1+f+g+h)^12"),
+]
+
+
+@pytest.mark.parametrize("call", MEMORY_BOMBS, ids=range(len(MEMORY_BOMBS)))
+def test_memory_bombs_are_answered_or_refused_within_the_budget(call):
+    """Inputs whose work grows with powers, orders and nesting: each answers
+    or raises a DfdxError, and the process grows by less than the memory
+    budget (1 GiB) plus a margin; never the machine's memory."""
+    from dfdx._timelimit import _rss
+
+    before = _rss()
+    try:
+        call()
+    except dfdx.DfdxError:
+        pass
+    after = _rss()
+    if before is not None and after is not None:
+        assert after - before < 1.5 * 2**30

@@ -551,3 +551,38 @@ def test_a_wrong_call_is_pythons_type_error_not_an_input_error():
     # bad input is still the DfdxError it was
     with pytest.raises(dfdx.DfdxError):
         dfdx.limit_table("x^2", "one")
+
+
+# --------------------------------------------------------------------------
+# memory (issue: bounded memory)
+# --------------------------------------------------------------------------
+@pytest.mark.skipif(_tl._rss() is None, reason="the process size is not readable")
+def test_an_operation_that_grows_without_bound_is_stopped_by_the_memory_limit():
+    """The time limit did not bound memory: an input that allocates fast took
+    the machine (the suite was killed at 24 GB). Growth past the budget stops
+    the operation with a DfdxError naming the memory limit; the nested limit
+    inside passes it up."""
+    old = dfdx.set_memory_limit(0.2)
+    keep: list = []
+    try:
+        with pytest.raises(dfdx.DfdxError, match=r"cannot grow: .*0.2 GiB.*memory"):
+            with time_limit(60, "grow"):
+                with time_limit(60, "grow inside"):
+                    while True:
+                        block = bytearray(1 << 20)
+                        block[::4096] = b"x" * 256  # touch every page
+                        keep.append(block)
+    finally:
+        dfdx.set_memory_limit(old)
+    grown = len(keep)
+    keep.clear()
+    assert 150 <= grown < 2000  # stopped near the budget, not at the OS's end
+    _left_clean()
+    assert dfdx.diff("x^2").sympy is not None  # the next call runs normally
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), "1", True, None])
+def test_set_memory_limit_validates(bad):
+    with pytest.raises(dfdx.DfdxError):
+        dfdx.set_memory_limit(bad)
+    assert dfdx.get_memory_limit() == 1.0

@@ -85,6 +85,8 @@ _EXPORTS = {
     # time limits
     "set_time_limit": "_timelimit",
     "get_time_limit": "_timelimit",
+    "set_memory_limit": "_timelimit",
+    "get_memory_limit": "_timelimit",
     # errors
     "DfdxError": "errors",
     "NotationWarning": "errors",
@@ -97,7 +99,12 @@ _SUBMODULES = {"d2l": "plotting.d2l"}
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._timelimit import get_time_limit, set_time_limit
+    from ._timelimit import (
+        get_memory_limit,
+        get_time_limit,
+        set_memory_limit,
+        set_time_limit,
+    )
     from .agreement import Agreement, agree
     from .answers import AnswerCheck, check_answer
     from .chain import ChainRule, chain_rule

@@ -47,6 +47,21 @@ Robustness:
 * nested limits: an inner deadline is never later than the outer one; the
   limit whose own time ran out reports it.
 
+Interruptions, imports and the user's code:
+
+* Ctrl-C at any instruction of entering or leaving a block leaves nothing
+  armed: ``__exit__`` disarms whatever interrupts it, and an entry whose
+  ``with`` statement's frame is no longer running (a KeyboardInterrupt on the
+  first instruction of ``__exit__``) is dropped by the watchdog, never fired;
+* no TimeUp is raised while the thread runs an import (a half-built package
+  in ``sys.modules`` breaks every later import of it) or the user's code
+  (:class:`user_code`, :class:`guarded`): the clock is checked when it
+  returns.
+
+Memory: while a block runs, the watchdog reads the process's size every
+:data:`MEMORY_POLL_SECONDS`; growth past :func:`set_memory_limit` (1 GiB)
+stops the operation the same way, with a DfdxError naming the memory limit.
+
 Overhead on a call that finishes in time: one lock, a list push and pop, and
 setting an event (a few microseconds).
 """
@@ -72,6 +87,8 @@ __all__ = [
     "TimeUp",
     "bounded",
     "set_time_limit",
+    "set_memory_limit",
+    "get_memory_limit",
     "get_time_limit",
     "RETRY_SECONDS",
 ]
@@ -86,13 +103,40 @@ GC_GRACE_SECONDS = 0.5
 
 _DEFAULT_SECONDS = 5.0
 
+#: How much memory one public operation may add to the process (bytes).
+_MEMORY_BUDGET = 1 << 30
+
+#: How often the watchdog reads the process's size while an operation runs.
+MEMORY_POLL_SECONDS = 0.02
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _rss() -> int | None:
+    """The process's resident size in bytes (Linux /proc); None elsewhere,
+    where memory is not watched."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
 
 class TimeUp(BaseException):
     """Raised inside a thread whose time limit ran out (private; never escapes)."""
 
 
 class _Frame:
-    __slots__ = ("own_deadline", "deadline", "next_shot", "owner", "fired", "caller")
+    __slots__ = (
+        "own_deadline",
+        "deadline",
+        "next_shot",
+        "owner",
+        "fired",
+        "caller",
+        "rss0",
+        "memory",
+    )
 
     def __init__(self, own_deadline: float, deadline: float, owner, caller):
         self.own_deadline = own_deadline
@@ -104,6 +148,8 @@ class _Frame:
         # it is on the thread's stack (cleared when the entry is removed, so
         # no reference cycle outlives the block)
         self.caller = caller
+        self.rss0: int | None = None  # the process's size when the watchdog saw it
+        self.memory = False  # stopped for memory, not time
 
 
 def _first_stale(stack: list[_Frame], live: set[int]) -> int | None:
@@ -135,6 +181,8 @@ _in_gc: set[int] = set()
 #: :class:`user_code`): no TimeUp is injected for a frame at or below the
 #: last of them
 _foreign: dict[int, list[int]] = {}
+#: threads where a TimeUp was dropped (see _deliver_again)
+_redeliver: set[int] = set()
 _wake = threading.Event()
 _watchdog: threading.Thread | None = None
 _watchdog_pid = -1
@@ -186,16 +234,10 @@ class _QuietTimeUp:
 def _deliver_again() -> None:
     """A TimeUp was dropped in a finalizer or callback of this thread: have the
     watchdog raise it again in 5 ms rather than RETRY_SECONDS. (Raising it from
-    here would land in this hook and be dropped again; the lock is only tried,
-    since the drop may have happened while this thread holds it.)"""
-    if not _lock.acquire(blocking=False):
-        return
-    try:
-        stack = _stacks.get(threading.get_ident())
-        if stack and stack[-1].fired:
-            stack[-1].next_shot = min(stack[-1].next_shot, time.monotonic() + 0.005)
-    finally:
-        _lock.release()
+    here would land in this hook and be dropped again.) No lock is taken here:
+    an exception delivered between taking it and the try that releases it
+    left it taken for good, and every later limit waited for ever."""
+    _redeliver.add(threading.get_ident())
     _wake.set()
 
 
@@ -247,12 +289,41 @@ def _noop() -> None:
     """A Python call: its first instruction delivers a pending TimeUp."""
 
 
+def _watch_memory(now: float) -> None:
+    """Stop (as if their time ran out) the operations under which the process
+    grew by more than the memory budget since the watchdog first saw them
+    (under _lock). A blow-up (a polynomial expanded to millions of terms)
+    ends as a DfdxError, not as the kernel's out-of-memory kill of the whole
+    notebook."""
+    rss = _rss()
+    if rss is None:
+        return
+    for stack in _stacks.values():
+        if not stack:
+            continue
+        outer = stack[0]
+        if outer.rss0 is None:
+            outer.rss0 = rss
+        elif rss - outer.rss0 > _MEMORY_BUDGET and not outer.memory:
+            outer.memory = True
+            for f in stack:
+                f.deadline = min(f.deadline, now)
+                f.next_shot = min(f.next_shot, now)
+
+
 def _watch() -> None:
     while True:
         _wake.clear()
         with _lock:
             now = time.monotonic()
             wake_at = math.inf
+            while _redeliver:
+                stack = _stacks.get(_redeliver.pop())
+                if stack and stack[-1].fired:
+                    stack[-1].next_shot = min(stack[-1].next_shot, now + 0.005)
+            if _stacks:
+                _watch_memory(now)
+                wake_at = now + MEMORY_POLL_SECONDS
             for tid, stack in list(_stacks.items()):
                 if not stack:
                     continue
@@ -331,6 +402,41 @@ def set_time_limit(seconds: float) -> float:
         raise DfdxError(f"seconds must be positive and finite, got {seconds!r:.40}")
     old, _DEFAULT_SECONDS = _DEFAULT_SECONDS, value
     return old
+
+
+def set_memory_limit(gigabytes: float) -> float:
+    """Set how much memory every public dfdx operation may add to the
+    process, in GiB; return the old value.
+
+    An operation that grows the process by more (an expansion into millions
+    of terms) stops with a :class:`~dfdx.DfdxError` saying so, instead of
+    taking the machine's memory (watched where the process's size can be
+    read: Linux). Work in one C call (a single huge array) is not watched.
+
+    Examples
+    --------
+    >>> import dfdx
+    >>> old = dfdx.set_memory_limit(2)
+    >>> dfdx.set_memory_limit(old)
+    2.0
+    """
+    global _MEMORY_BUDGET
+    if isinstance(gigabytes, bool) or not isinstance(gigabytes, (int, float)):
+        raise DfdxError(f"gigabytes must be a number, got {gigabytes!r}")
+    try:
+        value = float(gigabytes)
+    except OverflowError:
+        value = math.inf
+    if not (math.isfinite(value) and value > 0):
+        raise DfdxError(f"gigabytes must be positive and finite, got {gigabytes!r:.40}")
+    old = _MEMORY_BUDGET / 2**30
+    _MEMORY_BUDGET = int(value * 2**30)
+    return old
+
+
+def get_memory_limit() -> float:
+    """The memory, in GiB, every public dfdx operation may add to the process."""
+    return _MEMORY_BUDGET / 2**30
 
 
 def get_time_limit() -> float:
@@ -442,6 +548,14 @@ class time_limit:
         mine = (
             not below or frame is None or time.monotonic() >= frame.own_deadline - 1e-3
         )
+        if frame is not None and frame.memory:
+            if not below:
+                raise DfdxError(
+                    f"cannot {self.what}: it needs more than "
+                    f"{_MEMORY_BUDGET / 2**30:g} GiB of memory (memory limit; "
+                    "dfdx.set_memory_limit raises it)"
+                ) from None
+            mine = False
         if mine:
             raise DfdxError(
                 f"cannot {self.what} within {self.seconds:g} s (time limit; "

@@ -31,6 +31,7 @@ from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import Expression, as_expression, number_value, replace_written
 from .i18n import check_lang, localise
+from .plotting.fonts import one_font_warning
 from .symbolic import _finite_number as _float
 from .symbolic import _fmt_number, at_kink
 
@@ -344,6 +345,7 @@ class ComputationGraph:
         low = min(layer.values())
         return {k: v - low for k, v in layer.items()}
 
+    @one_font_warning
     def figure(self, *, show_grad: bool | None = None, lang: str = "en"):
         """A matplotlib Figure of the graph (no pyplot state is touched).
 
@@ -628,6 +630,7 @@ class ComputationGraph:
             out.insert(1, ((out[0][0] + out[1][0]) / 2, out[0][1]))
         return out
 
+    @one_font_warning
     def animate(self, path=None, *, fps: float = 1.5, lang: str = "en"):
         """The forward pass then the backward pass, one node per frame: each
         value appears as it is computed, then each gradient, the node of the
@@ -642,6 +645,7 @@ class ComputationGraph:
             anim.save(path, fps=fps)
         return anim
 
+    @one_font_warning
     def to_svg(self, path=None, *, lang: str = "en") -> str:
         """The picture as SVG text (deterministic: same graph, same bytes);
         also written to `path` when given."""

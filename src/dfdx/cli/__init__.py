@@ -255,15 +255,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _print_notes(caught) -> None:
-    """Conventions applied while reading the input: one line each on stderr."""
+    """Conventions applied while reading the input, and a figure's missing
+    CJK font (its Chinese text is drawn as boxes): one line each on stderr."""
     from ..errors import NotationWarning
+    from ..plotting.fonts import NoCJKFontWarning
 
     seen = set()
     for w in caught:
         text = str(w.message)
-        if issubclass(w.category, NotationWarning) and text not in seen:
+        if text in seen:
+            continue
+        if issubclass(w.category, NotationWarning):
             seen.add(text)
             print(f"dfdx: note: {text}", file=sys.stderr)
+        elif issubclass(w.category, NoCJKFontWarning):
+            seen.add(text)
+            print(f"dfdx: warning: {text}", file=sys.stderr)
 
 
 def _attach_negative_values(argv: list[str], parser) -> list[str]:

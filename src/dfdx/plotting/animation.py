@@ -29,7 +29,7 @@ from ..errors import DfdxError, UndefinedError
 from ..expr import is_expression_like
 from ..i18n import check_lang, localise
 from .figures import _check_lim, _function_and_label, _num, math_label, plot_function
-from .fonts import has_cjk, prepare_figure
+from .fonts import has_cjk, one_font_warning, prepare_figure
 from .sampling import evaluate
 
 __all__ = ["animate_secants", "SecantAnimation", "SecantFrame", "GraphAnimation"]
@@ -397,6 +397,7 @@ def _h_values(h_values) -> np.ndarray:
     return hs
 
 
+@one_font_warning
 def animate_secants(
     f,
     at,

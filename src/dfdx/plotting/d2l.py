@@ -33,7 +33,7 @@ from itertools import cycle
 import matplotlib.pyplot as plt
 
 from ..errors import DfdxError
-from .fonts import prepare_text
+from .fonts import one_font_warning, prepare_text
 from .legend import place_legend
 
 __all__ = ["plt", "use_svg_display", "set_figsize", "set_axes", "plot"]
@@ -228,6 +228,7 @@ def _repeat_style(fmt: str, extra: int, n: int) -> dict:
     }
 
 
+@one_font_warning
 def plot(
     X,
     Y=None,

@@ -18,6 +18,7 @@ from ..errors import DfdxError
 from ..expr import as_expression
 from ..i18n import check_lang, localise
 from .figures import _check_ax, _check_lim, math_label, save_figure
+from .fonts import one_font_warning
 from .legend import place_legend
 
 __all__ = ["plot_gradient_field", "plot_tangent_plane"]
@@ -102,6 +103,7 @@ _WORDS = {
 _w = functools.partial(localise, _WORDS)
 
 
+@one_font_warning
 def plot_gradient_field(
     expr,
     *,
@@ -257,6 +259,7 @@ def _n(v: float) -> str:
     return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.4g}"
 
 
+@one_font_warning
 def plot_tangent_plane(
     expr,
     *,

@@ -22,7 +22,7 @@ from .._timelimit import guarded
 from ..errors import DfdxError
 from ..expr import as_expression, is_expression_like
 from ..i18n import check_lang, localise
-from .fonts import prepare_figure
+from .fonts import one_font_warning, prepare_figure
 from .legend import place_legend
 from .sampling import evaluate, sample
 
@@ -32,6 +32,7 @@ _FORMATS = (".svg", ".png", ".pdf")
 _EPS = float(np.finfo(float).eps)
 
 
+@one_font_warning
 def save_figure(fig_or_ax, output) -> Path:
     """Save a figure (or the figure of an Axes) to `output`; the format comes
     from the extension (.svg, .png or .pdf). SVG files are deterministic: the
@@ -215,6 +216,7 @@ def _check_figsize(figsize) -> tuple[float, float]:
     return w, h
 
 
+@one_font_warning
 def plot_function(
     f,
     x=None,
@@ -380,6 +382,7 @@ def _num(v: float) -> str:
     return f"{v:g}"
 
 
+@one_font_warning
 def plot_error_vs_h(
     f,
     x: float,

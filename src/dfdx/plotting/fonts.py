@@ -19,7 +19,14 @@ import os
 import re
 import warnings
 
-__all__ = ["cjk_font", "has_cjk", "prepare_text", "prepare_figure", "NoCJKFontWarning"]
+__all__ = [
+    "cjk_font",
+    "has_cjk",
+    "prepare_text",
+    "prepare_figure",
+    "one_font_warning",
+    "NoCJKFontWarning",
+]
 
 #: Family names of CJK fonts, most preferred first.
 CJK_FAMILIES = (
@@ -129,3 +136,24 @@ def prepare_figure(fig) -> bool:
         if family not in current:
             t.set_fontfamily([*current, family])
     return False
+
+
+_GLYPH_MISSING = r"Glyph \d+ .* missing from font"
+
+
+def one_font_warning(fn):
+    """Decorator for the functions that build or draw figures: where no CJK
+    font is installed, matplotlib's "Glyph ... missing" warning (one per
+    character, raised while the figure is laid out) is held back inside the
+    call, so the user sees dfdx's one NoCJKFontWarning, which says how to
+    install a font. The user's own warning filters are left as they were."""
+
+    @functools.wraps(fn)
+    def inner(*args, **kwargs):
+        if cjk_font() is not None:
+            return fn(*args, **kwargs)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_GLYPH_MISSING)
+            return fn(*args, **kwargs)
+
+    return inner
