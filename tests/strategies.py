@@ -5,25 +5,68 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+#: The largest number (in bits of its exponent or digits) the strategies
+#: build: nested powers of a constant compound ((2.5e-7)^-3)^-3... into
+#: numbers whose sin or exp SymPy evaluates on construction, with pi or e to
+#: millions of digits (hours of mpmath, and tens of GB: the suite was once
+#: killed at 24 GB). Beyond it an operation keeps its first operand.
+MAX_BITS = 1000
+
+
+def _bits(e) -> int:
+    """How large the numbers in e are: the largest binary exponent of a Float,
+    or bit length of a Rational's numerator or denominator."""
+    import sympy
+
+    most = 0
+    for node in sympy.preorder_traversal(e):
+        if isinstance(node, sympy.Float):
+            sign, man, exp, bc = node._mpf_
+            if man:
+                most = max(most, abs(exp + bc))
+        elif isinstance(node, sympy.Rational):
+            most = max(most, abs(node.p).bit_length(), node.q.bit_length())
+    return most
+
+
+def _power(base, p):
+    """base**p, or base where the result's numbers would pass MAX_BITS."""
+    try:
+        n = abs(float(p))
+    except (TypeError, ValueError):  # a symbolic exponent: nothing evaluates
+        return base**p
+    if (_bits(base) + 1) * n > MAX_BITS:
+        return base
+    return base**p
+
 
 def expressions(leaves, unary, powers, max_leaves: int):
     """Random SymPy expressions: `leaves` combined by functions from `unary`,
     the four operations (a division by 0 keeps the numerator) and powers from
-    `powers`."""
+    `powers`; no number beyond MAX_BITS is ever built."""
+
+    def apply(fn, child):
+        if _bits(child) > MAX_BITS // 4:
+            return child
+        out = fn(child)
+        return child if _bits(out) > MAX_BITS else out
+
+    def combine(op, a, b):
+        if _bits(a) + _bits(b) > MAX_BITS:
+            return a
+        return {
+            "+": lambda: a + b,
+            "-": lambda: a - b,
+            "*": lambda: a * b,
+            "/": lambda: a / b if b != 0 else a,
+        }[op]()
 
     def extend(children):
-        call = st.tuples(st.sampled_from(unary), children).map(lambda t: t[0](t[1]))
+        call = st.tuples(st.sampled_from(unary), children).map(lambda t: apply(*t))
         binary = st.tuples(
             st.sampled_from(["+", "-", "*", "/"]), children, children
-        ).map(
-            lambda t: {
-                "+": lambda a, b: a + b,
-                "-": lambda a, b: a - b,
-                "*": lambda a, b: a * b,
-                "/": lambda a, b: a / b if b != 0 else a,
-            }[t[0]](t[1], t[2])
-        )
-        power = st.tuples(children, st.sampled_from(powers)).map(lambda t: t[0] ** t[1])
+        ).map(lambda t: combine(*t))
+        power = st.tuples(children, st.sampled_from(powers)).map(lambda t: _power(*t))
         return st.one_of(call, binary, power)
 
     return st.recursive(st.sampled_from(leaves), extend, max_leaves=max_leaves)

@@ -416,3 +416,16 @@ def test_sigmoid_and_softplus_evaluate_at_zero_and_leave_symbolic_sums():
         )
         < 1e-15
     )
+
+
+def test_a_constant_numpy_cannot_take_is_evaluated_by_sympy():
+    """norm(-2.25, 10^10) was refused: 'cannot evaluate
+    sqrt(1600000000000000000081)/4' (an integer beyond 64 bits reached
+    NumPy's sqrt as an object)."""
+    import math
+
+    assert dfdx.parse("norm(-2.25, 10^10)")() == 1e10
+    assert dfdx.parse("sqrt(10^40 + 1)")() == 1e20
+    assert math.isclose(dfdx.parse("sqrt(2)*10^30/10^30")(), math.sqrt(2))
+    with pytest.raises(dfdx.ParseError, match="not a real number"):
+        dfdx.parse("sqrt(-(10^40))")

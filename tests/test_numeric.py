@@ -226,7 +226,11 @@ def test_auto_mixed_points_across_chunks_of_a_large_array():
     res = derivative(f, x)
     exact = np.cos(x) + 2 * np.maximum(x - 2, 0)
     assert res.method == "complex+richardson"
-    rejected = res.nfev > 3
+    # nfev counts every value: the complex step (3 per point), the kink check
+    # (5 per converged point) and the elementwise probe (2 at the first 4)
+    probe = np.zeros(x.size, dtype=int)
+    probe[:4] = 2
+    rejected = res.nfev - probe > 3 + 5
     np.testing.assert_array_equal(rejected, x >= 2)  # x = 2: the kink itself
     np.testing.assert_array_equal(res.df[~rejected], np.cos(x[~rejected]))
     away = np.abs(x - 2) > 1e-3  # f'' jumps at 2: Richardson is ~1e-8 there
@@ -262,7 +266,7 @@ def test_result_object():
     assert res.success.all() and res.message == "0: converged"
     with pytest.raises(TypeError, match="only a scalar result converts"):
         float(res)
-    assert set(STATUS_MESSAGES) == {0, -1, -2, -3, -4, -5, -6}
+    assert set(STATUS_MESSAGES) == {0, -1, -2, -3, -4, -5, -6, -7}
     with pytest.raises(AttributeError):
         res.df = 0  # frozen
 
@@ -547,7 +551,8 @@ def test_x_kinds_empty_0d_int_list_half_longdouble():
     empty = derivative(np.sin, np.zeros((0, 3)))
     assert empty.df.shape == empty.status.shape == empty.nfev.shape == (0, 3)
     zero_d = derivative(np.sin, np.array(1.0))
-    assert zero_d.df == np.cos(1.0) and zero_d.nfev == 3 and zero_d.status == 0
+    # nfev: the complex step's 3 evaluations and the kink check's 5
+    assert zero_d.df == np.cos(1.0) and zero_d.nfev == 8 and zero_d.status == 0
     assert derivative(np.sin, 1).df == np.cos(1.0)
     nested = derivative(np.sin, [[0.0, 1.0], [2.0, 3.0]])
     np.testing.assert_array_equal(nested.df, np.cos([[0.0, 1.0], [2.0, 3.0]]))
@@ -557,7 +562,7 @@ def test_x_kinds_empty_0d_int_list_half_longdouble():
         np.testing.assert_array_equal(res.df, np.cos([1.0, 2.0]))
     res = derivative(np.sin, np.array([np.nan, 1.0, -np.inf]))
     np.testing.assert_array_equal(res.status, [-4, 0, -4])
-    np.testing.assert_array_equal(res.nfev, [0, 3, 0])
+    np.testing.assert_array_equal(res.nfev, [0, 3 + 5, 0])  # with the kink check
     assert np.isnan(res.df[[0, 2]]).all() and res.df[1] == np.cos(1.0)
 
 
@@ -614,7 +619,10 @@ def test_f_returning_float32_for_float64_points_keeps_the_estimate_honest(method
     true_err = np.abs(res.df - np.cos(x))
     assert (true_err <= res.error).all()
     if method != "central":
-        assert true_err.max() < 1e-6 and (res.nfev == 16).all()
+        # 16 for the estimate, 5 for the kink check, 2 for the elementwise
+        # probe at the first 4 points: every value of f is counted
+        probe = np.array([2, 2, 2, 2, 0, 0, 0])
+        assert true_err.max() < 1e-6 and (res.nfev - probe == 16 + 5).all()
         assert (res.status == 0).all() and res.method == "richardson"
 
 
@@ -736,14 +744,22 @@ def test_jax_arrays_in_jax_arrays_out():
     (JAX is not in the test extra; this runs where JAX is installed.)"""
     jax = pytest.importorskip("jax")
     jnp = pytest.importorskip("jax.numpy")
+    # x64 for this test only: left on, it changed the dtypes other tests see
+    # (check_grad's float32 JAX case failed after this test in one worker)
+    old = jax.config.read("jax_enable_x64")
     jax.config.update("jax_enable_x64", True)
-    x = jnp.linspace(0.1, 2.0, 7)
-    res = derivative(jnp.sin, x)
-    assert isinstance(res.df, jax.Array)
-    np.testing.assert_allclose(np.asarray(res.df), np.cos(np.asarray(x)), rtol=1e-14)
-    res = derivative(lambda t: jnp.abs(t) * t, x)  # real-only: Richardson path
-    assert res.method == "richardson"
-    np.testing.assert_allclose(np.asarray(res.df), 2 * np.asarray(x), rtol=1e-12)
+    try:
+        x = jnp.linspace(0.1, 2.0, 7)
+        res = derivative(jnp.sin, x)
+        assert isinstance(res.df, jax.Array)
+        np.testing.assert_allclose(
+            np.asarray(res.df), np.cos(np.asarray(x)), rtol=1e-14
+        )
+        res = derivative(lambda t: jnp.abs(t) * t, x)  # real-only: Richardson path
+        assert res.method == "richardson"
+        np.testing.assert_allclose(np.asarray(res.df), 2 * np.asarray(x), rtol=1e-12)
+    finally:
+        jax.config.update("jax_enable_x64", old)
 
 
 def test_scalar_only_functions_are_called_point_by_point():
@@ -999,3 +1015,34 @@ def test_one_point_tableau_equals_the_array_tableau(powers):
             many = _neville(np, D, R, _RATIO, powers)
         for a, b in zip(one, many):
             np.testing.assert_array_equal(np.asarray(a).reshape(-1), b[:1].reshape(-1))
+
+
+@pytest.mark.parametrize("method", ["auto", "richardson", "central", "complex"])
+@pytest.mark.parametrize(
+    "x",
+    [0.5, np.float64(0.3), np.array(0.2), np.linspace(-1, 1, 4), np.linspace(0, 2, 9)],
+    ids=["float", "float64", "0d", "4 points", "9 points"],
+)
+def test_nfev_counts_every_value_of_f(method, x):
+    """nfev left out the kink check's and the elementwise probe's values:
+    sum(nfev) = 36 while f computed 104 values."""
+    computed = [0]
+
+    def f(t):
+        computed[0] += np.size(t)
+        return np.sin(t) + t**2
+
+    res = derivative(f, x, method=method)
+    assert int(np.sum(res.nfev)) == computed[0]
+
+
+def test_no_derivative_where_f_itself_is_undefined():
+    """x/x at 0: its neighbours give the quotient 0, but f has no value at 0,
+    so there is no derivative (status -7, NaN), at a scalar and in an array."""
+    res = derivative("x/x", np.array([0.0, 1.0]))
+    assert res.status.tolist() == [-7, 0] and np.isnan(res.df[0]) and res.df[1] == 0
+    one = derivative("x/x", 0.0)
+    assert one.status == -7 and np.isnan(one.df)
+    hole = derivative(lambda t: np.where(t == 0, np.nan, np.sin(t)), 0.0)
+    assert hole.status == -7
+    assert derivative(np.sin, 0.0).status == 0

@@ -428,3 +428,17 @@ def test_chain_rule_result_holds_where_the_definitions_are_defined():
     assert math.isnan(r.result(0.0)) and r.result(2.0) == 4.0
     # a condition that always holds is not said
     assert "(for" not in dfdx.chain_rule("y = log(u); u = x^2 + 1", "x").to_text()
+
+
+def test_limit_steps_never_call_the_typed_function_continuous_at_its_hole():
+    """lim x^2/x at 0 said 'direct substitution: f is continuous at 0, so the
+    limit is f(0) = 0': SymPy's form is x, but the typed f is 0/0 there."""
+    r = dfdx.limit("x^2/x", 0)
+    assert r.value == 0
+    text = str(r)
+    assert "continuous at 0, so the limit is f(0)" not in text
+    assert "for x ≠ 0, f(x) = x" in text
+    assert text.startswith("lim_{x→0} x**2/x")  # the typed function is named
+    # where the typed f is defined, substitution stays what it was
+    assert "direct substitution" in str(dfdx.limit("x^2/x", 2))
+    assert str(dfdx.limit("exp(log(x))", -1)).startswith("lim_{x→-1} exp(log(x))")

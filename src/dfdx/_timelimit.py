@@ -174,7 +174,12 @@ def _drop_from(tid: int, stack: list[_Frame], at: int) -> None:
         _foreign.pop(tid, None)
 
 
-_lock = threading.Lock()
+#: Reentrant: any allocation under it can start a garbage collection in the
+#: same thread, whose finalizers (a generator closed inside a limited block)
+#: may enter and leave a limit themselves; with a plain lock that thread then
+#: waited for itself for ever. A finalizer's block is entered and left
+#: within the collection, so the state it changes is as it found it.
+_lock = threading.RLock()
 _stacks: dict[int, list[_Frame]] = {}
 _in_gc: set[int] = set()
 #: per thread, the stack depths at which user code was entered (see
@@ -289,13 +294,12 @@ def _noop() -> None:
     """A Python call: its first instruction delivers a pending TimeUp."""
 
 
-def _watch_memory(now: float) -> None:
+def _watch_memory(now: float, rss: int | None) -> None:
     """Stop (as if their time ran out) the operations under which the process
     grew by more than the memory budget since the watchdog first saw them
     (under _lock). A blow-up (a polynomial expanded to millions of terms)
     ends as a DfdxError, not as the kernel's out-of-memory kill of the whole
-    notebook."""
-    rss = _rss()
+    notebook. `rss` is read before the lock is taken."""
     if rss is None:
         return
     for stack in _stacks.values():
@@ -311,9 +315,30 @@ def _watch_memory(now: float) -> None:
                 f.next_shot = min(f.next_shot, now)
 
 
+def _snapshot() -> tuple[int | None, dict]:
+    """What the watchdog reads about the process before taking its lock: the
+    process's size, and the state (_thread_state) of each thread whose block
+    has run out. Both allocate, and an allocation can start a garbage
+    collection in the watchdog's thread, running other objects' finalizers:
+    never while the lock is held (a finalizer that calls dfdx would wait for
+    it for ever, and every block's entry and exit would wait for the
+    collection)."""
+    if not _stacks:
+        return None, {}
+    rss = _rss()
+    now = time.monotonic()
+    expired = [
+        tid
+        for tid, stack in list(_stacks.items())
+        if stack and now >= stack[-1].deadline
+    ]
+    return rss, {tid: _thread_state(tid) for tid in expired}
+
+
 def _watch() -> None:
     while True:
         _wake.clear()
+        rss, states = _snapshot()
         with _lock:
             now = time.monotonic()
             wake_at = math.inf
@@ -322,7 +347,7 @@ def _watch() -> None:
                 if stack and stack[-1].fired:
                     stack[-1].next_shot = min(stack[-1].next_shot, now + 0.005)
             if _stacks:
-                _watch_memory(now)
+                _watch_memory(now, rss)
                 wake_at = now + MEMORY_POLL_SECONDS
             for tid, stack in list(_stacks.items()):
                 if not stack:
@@ -333,7 +358,10 @@ def _watch() -> None:
                     continue
                 in_gc = tid in _in_gc and now < top.deadline + GC_GRACE_SECONDS
                 if now >= top.next_shot and not in_gc:
-                    state = _thread_state(tid)
+                    if tid not in states:  # ran out since the snapshot: next round
+                        wake_at = now
+                        continue
+                    state = states[tid]
                     if state is None:  # the thread ended
                         _drop_from(tid, stack, 0)
                         continue
@@ -392,16 +420,21 @@ def set_time_limit(seconds: float) -> float:
     30.0
     """
     global _DEFAULT_SECONDS
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise DfdxError(f"seconds must be a number, got {seconds!r}")
-    try:
-        value = float(seconds)
-    except OverflowError:  # an int beyond float range
-        value = math.inf
-    if not (math.isfinite(value) and value > 0):
-        raise DfdxError(f"seconds must be positive and finite, got {seconds!r:.40}")
-    old, _DEFAULT_SECONDS = _DEFAULT_SECONDS, value
+    old, _DEFAULT_SECONDS = _DEFAULT_SECONDS, _positive(seconds, "seconds")
     return old
+
+
+def _positive(value, name: str) -> float:
+    """`value` as a positive finite float, or a DfdxError naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DfdxError(f"{name} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float range
+        number = math.inf
+    if not (math.isfinite(number) and number > 0):
+        raise DfdxError(f"{name} must be positive and finite, got {value!r:.40}")
+    return number
 
 
 def set_memory_limit(gigabytes: float) -> float:
@@ -421,14 +454,7 @@ def set_memory_limit(gigabytes: float) -> float:
     2.0
     """
     global _MEMORY_BUDGET
-    if isinstance(gigabytes, bool) or not isinstance(gigabytes, (int, float)):
-        raise DfdxError(f"gigabytes must be a number, got {gigabytes!r}")
-    try:
-        value = float(gigabytes)
-    except OverflowError:
-        value = math.inf
-    if not (math.isfinite(value) and value > 0):
-        raise DfdxError(f"gigabytes must be positive and finite, got {gigabytes!r:.40}")
+    value = _positive(gigabytes, "gigabytes")
     old = _MEMORY_BUDGET / 2**30
     _MEMORY_BUDGET = int(value * 2**30)
     return old

@@ -290,8 +290,11 @@ class Domain:
     def without(self, form: sympy.Basic) -> Domain:
         """The conditions that `form`'s own operations do not impose (what a
         simplified form lost of the typed domain)."""
-        own = set(conditions_of(form, written=False, enforced_only=True))
-        return Domain(c for c in self.conditions if c not in own)
+        own = {
+            _same_zeros(c)
+            for c in conditions_of(form, written=False, enforced_only=True)
+        }
+        return Domain(c for c in self.conditions if _same_zeros(c) not in own)
 
     def contains(self, point: Mapping) -> bool | None:
         """Whether `point` ({name or symbol: number}) lies in the domain:
@@ -335,3 +338,23 @@ class Domain:
     def restriction_text(self) -> str:
         """``for x ≠ 0, x ≥ 0``, or '' without conditions."""
         return f"for {self}" if self.conditions else ""
+
+
+def _same_zeros(condition: tuple) -> tuple:
+    """A condition u ≠ 0 with u written by the zeros that decide it: integer
+    powers and constant factors dropped (x**2 ≠ 0 is x ≠ 0, as 1/x**2 imposes
+    it), so that a form's own condition is recognised however it is
+    written. Other relations are kept as they are."""
+    u, rel = condition
+    if rel != "ne":
+        return condition
+
+    def core(v):
+        if v.is_Pow and v.exp.is_Integer and v.exp > 0:
+            return core(v.base)
+        if v.is_Mul:
+            factors = [core(f) for f in v.args if not f.is_number]
+            return sympy.Mul(*sorted(factors, key=sympy.default_sort_key))
+        return v
+
+    return core(u), rel

@@ -1716,6 +1716,15 @@ class Expression:
         return _TypedPrinter({"order": "none"}).doprint(tree)
 
     @property
+    def shown_text(self) -> str:
+        """How messages name this function: SymPy's form, or the typed form
+        (:attr:`written_text`) where SymPy's form lost part of the typed
+        domain (``x^2/x`` is ``x``, but undefined at 0)."""
+        if self.domain.without(self.sympy):
+            return self.written_text
+        return str(self)
+
+    @property
     def domain(self) -> Domain:
         """Where the function *as typed* is defined (:class:`dfdx.Domain`):
         ``x/x`` is undefined at 0 and ``sqrt(x)^2`` for x < 0, though SymPy's
@@ -1877,6 +1886,13 @@ class Expression:
                 return out.item() if out.ndim == 0 else out
             return out
         except (OverflowError, TypeError, ValueError, ZeroDivisionError) as exc:
+            if not self.sympy.free_symbols:
+                # a constant NumPy cannot take (sqrt of an integer beyond 64
+                # bits, norm(-2.25, 10^10)): SymPy's own number, rounded once
+                value = _constant_value(self.sympy)
+                if value is not None:
+                    out = np.full(np.shape(shape_source), value)
+                    return out.item() if out.ndim == 0 else out
             raise DfdxError(
                 f"cannot evaluate {self} as a real number ({exc})"
             ) from None
@@ -2100,6 +2116,18 @@ def distinct_nodes(expr):
             if a not in seen:
                 seen.add(a)
                 stack.append(a)
+
+
+def _constant_value(e) -> float | None:
+    """A constant SymPy expression as the nearest float (NaN where it is not
+    real; inf beyond float range), or None when SymPy cannot evaluate it."""
+    try:
+        z = complex(sympy.N(e, 30))
+    except (TypeError, ValueError, OverflowError, ArithmeticError):
+        return None
+    if z.imag != 0 and abs(z.imag) > 1e-25 * max(1.0, abs(z.real)):
+        return math.nan
+    return z.real
 
 
 def has_huge_numbers(expr, digits: int = HUGE_DIGITS) -> bool:

@@ -157,7 +157,8 @@ class LimitResult:
 
     def to_text(self) -> str:
         arrow = {"both": "", "+": "⁺", "-": "⁻"}[self.side] if self.at.is_finite else ""
-        head = f"lim_{{{self.variable}→{_show(self.at)}{arrow}}} {self.expression}"
+        shown = getattr(self.expression, "shown_text", self.expression)
+        head = f"lim_{{{self.variable}→{_show(self.at)}{arrow}}} {shown}"
         if self.value is not None:
             head += f" = {_show(self.value)}"
         elif self.lang == "en":
@@ -419,8 +420,12 @@ def _direct_value(f, x, a):
     return _finite_value(f.subs(x, a))
 
 
-def _explain(f, x, a, value, lang: str, depth: int = 0) -> list[LimitStep]:
-    """Steps for a finite point or infinity, for the (one- or two-sided) value."""
+def _explain(
+    f, x, a, value, lang: str, depth: int = 0, hole: bool = False
+) -> list[LimitStep]:
+    """Steps for a finite point or infinity, for the (one- or two-sided) value.
+    `hole`: the function as typed is undefined at a, though f (SymPy's form,
+    which cancelled x^2/x to x) is not."""
     steps: list[LimitStep] = []
     if a.is_finite:
         direct = _direct_value(f, x, a)
@@ -428,6 +433,9 @@ def _explain(f, x, a, value, lang: str, depth: int = 0) -> list[LimitStep]:
             if depth:  # f itself is 0/0 there: this is the quotient's value
                 text = _t("substitute_q", lang, q=f, a=a, v=value)
                 return [LimitStep("substitute", text)]
+            if hole:  # the typed f has no value at a: the cancelled form does
+                text = _t("cancel", lang, a=a, g=f, v=value)
+                return [LimitStep("cancel", text)]
             return [LimitStep("substitute", _t("substitute", lang, a=a, v=value))]
     num, den = sympy.fraction(sympy.together(f))
     ln = _sympy_limit(num, x, a, "+" if a is not sympy.oo else "-")
@@ -651,7 +659,10 @@ def limit(
         else:
             status = kind
             value = v
-            steps.extend(_explain(real, x, a, v, lang))
+            # undefined at a as typed (x^2/x at 0), though SymPy's form is
+            # not: never "f is continuous at a"
+            hole = bool(a.is_finite) and e.domain.contains({sym.name: a}) is False
+            steps.extend(_explain(real, x, a, v, lang, hole=hole))
             if kind == "infinite":
                 steps.append(LimitStep("infinite", _t("infinite", lang, v=_show(v))))
     if status == "oscillates":

@@ -82,6 +82,7 @@ STATUS_MESSAGES = {
     -4: "no finite result",
     -5: "complex step disagrees with real differences (f not analytic here)",
     -6: "kink: the one-sided derivatives differ (no derivative here)",
+    -7: "f is undefined at the point itself (no derivative here)",
 }
 
 _METHODS = ("auto", "richardson", "complex", "central", "forward", "backward")
@@ -1112,6 +1113,7 @@ def _derivative_impl(
     rtol: float | None = None,
     atol: float | None = None,
     max_stages: int = 4,
+    _probe: bool = True,
 ) -> DerivativeResult:
     """The n-th derivative of an elementwise function at every point of `x`.
 
@@ -1192,7 +1194,9 @@ def _derivative_impl(
             fast, spent = _scalar_auto(f, float(xa), step)
         if fast is not None:
             return fast
-        res = derivative(
+        # the general path (not the public derivative: its kink check would
+        # run here and again in the caller, twice the evaluations)
+        res = _derivative_impl(
             f,
             x,
             n=1,
@@ -1256,10 +1260,11 @@ def _derivative_impl(
             xp, dtype, xg, g_eval, None, 1, rtol, atol, step, max_stages, n - 1, prec
         )
 
-    _check_elementwise(f, xp, xu, dtype)
     eng = _Engine(
         xp, dtype, xu, real_eval, cplx_eval, 1, rtol, atol, step, max_stages, n, prec
     )
+    if _probe:  # once per call (not per chunk); its calls count in nfev
+        _check_elementwise(f, xp, xu, dtype, eng.nfev)
     fin = _np(xp, xp.isfinite(xu))
     all_fin = bool(fin.all())
     idx_all = None if all_fin else np.flatnonzero(fin)  # None: every point
@@ -1287,11 +1292,12 @@ def _derivative_impl(
     )
 
 
-def _check_elementwise(f, xp, xu, dtype) -> None:
+def _check_elementwise(f, xp, xu, dtype, spent: np.ndarray | None = None) -> None:
     """Refuse an f that is not elementwise (x.sum(), cumsum, x / x.sum()): its
     differences at all points at once would be silently wrong. Probes at most
     four points: f must return one value per point, and moving one point must
-    leave the values at the others unchanged."""
+    leave the values at the others unchanged. The evaluations are added to
+    `spent` (per point) as they are made."""
     m = min(int(xu.shape[0]), 4)
     if m < 2:
         return
@@ -1300,8 +1306,12 @@ def _check_elementwise(f, xp, xu, dtype) -> None:
         return
     try:
         with np.errstate(all="ignore"):
+            if spent is not None:
+                spent[:m] += 1
             a = _call(f, probe)
             moved = xp.concat([probe[:1] + 0.5 * (1 + xp.abs(probe[:1])), probe[1:]])
+            if spent is not None:
+                spent[:m] += 1
             b = _call(f, moved)
         a_np, b_np = np.asarray(_to_numpy(a)), np.asarray(_to_numpy(b))
     except DfdxError:
@@ -1375,7 +1385,9 @@ def _in_chunks(f, x: np.ndarray, options) -> DerivativeResult:
     error: np.ndarray | None = None
     status, nfev, names = [], [], set()
     for start in range(0, flat.size, DERIVATIVE_CHUNK):
-        part = _derivative_points(f, flat[start : start + DERIVATIVE_CHUNK], options)
+        part = _derivative_points(
+            f, flat[start : start + DERIVATIVE_CHUNK], options, probe=start == 0
+        )
         if df is None or error is None:
             df = np.empty(flat.size, dtype=np.asarray(part.df).dtype)
             error = np.empty(flat.size, dtype=np.asarray(part.error).dtype)
@@ -1397,10 +1409,13 @@ def _in_chunks(f, x: np.ndarray, options) -> DerivativeResult:
     )
 
 
-def _derivative_points(f, x, options) -> DerivativeResult:
-    """derivative() of x in one piece."""
+def _derivative_points(f, x, options, probe: bool = True) -> DerivativeResult:
+    """derivative() of x in one piece (`probe`: check that f is elementwise;
+    done on the first chunk only)."""
     try:
-        return _flag_kinks(f, x, _derivative_impl(f, x, **options), options)
+        return _flag_kinks(
+            f, x, _derivative_impl(f, x, **options, _probe=probe), options
+        )
     except DfdxError as exc:
         if not _scalar_only(exc) or not callable(f) or hasattr(x, "detach"):
             raise
@@ -1408,7 +1423,7 @@ def _derivative_points(f, x, options) -> DerivativeResult:
     # point by point. Same answers, slower; the complex step is used only if f
     # accepts Python complex numbers.
     g = _pointwise(f)
-    return _flag_kinks(g, x, _derivative_impl(g, x, **options), options)
+    return _flag_kinks(g, x, _derivative_impl(g, x, **options, _probe=probe), options)
 
 
 def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
@@ -1416,13 +1431,16 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
     differences (n = 2) disagree: at a kink the symmetric estimate (|x| at 0
     gives 0, max(x,0)^2 at 0 gives f'' = 1) is no derivative, however well it
     converged. NumPy inputs; one more call of f at 5 points per converged
-    point, not counted in ``nfev`` (which counts the estimate's evaluations)."""
+    point, counted in ``nfev`` (every value of f computed is)."""
     n = options["n"]
     if n > 2 or not isinstance(x, (int, float, np.ndarray, np.generic)):
         return res
     f = _resolve_f(f)[0]
+    called: list = []
     if n == 1 and type(x) in (float, int, np.float64) and res.status == 0:
-        kink = _scalar_kink(f, x, float(res.df), options["atol"])
+        kink = _scalar_kink(f, x, float(res.df), options["atol"], called)
+        if called:
+            res = dataclasses.replace(res, nfev=res.nfev + 5)
         if kink is not None:
             return dataclasses.replace(res, status=-6) if kink else res
     xa = np.asarray(x)
@@ -1440,24 +1458,56 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
     h = eps ** (1 / 3 if n == 1 else 1 / 4) * scale
     h = (xc + h) - xc
     P = np.stack([xc, xc + h, xc + 2 * h, xc - h, xc - 2 * h])
+    reused = called[0] if called else None  # the scalar check's values at P
+    if reused is None or np.shape(reused) != P.shape:
+        nfev = np.asarray(res.nfev)
+        if nfev.size == xu.size:  # the five values per point count in nfev
+            nfev = nfev.reshape(-1).copy()
+            nfev[cand] += 5
+            res = dataclasses.replace(
+                res,
+                nfev=nfev.reshape(np.shape(res.nfev))
+                if np.ndim(res.nfev)
+                else int(nfev[0]),
+            )
+        try:
+            with np.errstate(all="ignore"):
+                reused = _call(f, P)
+        except (DfdxError, TypeError, ValueError):
+            return res
     try:
-        with np.errstate(all="ignore"):
-            raw = np.asarray(_to_numpy(_call(f, P)))
+        raw = np.asarray(_to_numpy(reused))
     except (DfdxError, TypeError, ValueError):
         return res
     if raw.shape != P.shape or raw.dtype.kind not in "fiu":
         return res
     if raw.dtype.kind == "f":  # f's own rounding (a float32 model at float64 x)
         eps = max(eps, float(np.finfo(raw.dtype).eps))
+    # f undefined at the point itself (x/x at 0): its neighbours give a
+    # finite quotient, but there is no derivative where there is no value
+    undefined = ~np.isfinite(raw[0].astype(float))
     with np.errstate(all="ignore"):
         kink = _kinks(raw.astype(float), h, df[cand], eps, n, options["atol"])
-    if not kink.any():
+    kink &= ~undefined
+    if not kink.any() and not undefined.any():
         return res
     new_status = status.copy()
     new_status[cand[kink]] = -6
+    new_status[cand[undefined]] = -7
     shape = np.shape(res.status)
     st = new_status.reshape(shape) if shape else int(new_status[0])
-    return dataclasses.replace(res, status=st)
+    if not undefined.any():
+        return dataclasses.replace(res, status=st)
+    new_df = np.array(res.df, dtype=float, copy=True).reshape(-1)
+    new_err = np.array(res.error, dtype=float, copy=True).reshape(-1)
+    new_df[cand[undefined]] = np.nan
+    new_err[cand[undefined]] = np.nan
+    if shape:
+        out_df = new_df.reshape(shape).astype(np.asarray(res.df).dtype, copy=False)
+        out_err = new_err.reshape(shape).astype(np.asarray(res.error).dtype, copy=False)
+    else:
+        out_df, out_err = type(res.df)(new_df[0]), type(res.error)(new_err[0])
+    return dataclasses.replace(res, status=st, df=out_df, error=out_err)
 
 
 derivative.__doc__ = _derivative_impl.__doc__
@@ -1561,7 +1611,7 @@ def _scalar_richardson(f, x, options) -> tuple[DerivativeResult, Callable] | Non
 _OPTION_NAMES = ("n", "method", "step", "rtol", "atol", "max_stages")
 
 
-def _scalar_kink(f, x, df: float, atol) -> bool | None:
+def _scalar_kink(f, x, df: float, atol, called: list | None = None) -> bool | None:
     """:func:`_flag_kinks` for one float x and n = 1 in Python floats: the
     same call of f (five points, shape (5, 1)) and the same numbers. None
     where the array code must decide (a value that is not float64)."""
@@ -1577,11 +1627,16 @@ def _scalar_kink(f, x, df: float, atol) -> bool | None:
     try:
         raw = _call(f, P)
     except (DfdxError, TypeError, ValueError):
+        if called is not None:
+            called.append(None)
         return False  # as the array code: no evidence of a kink
+    if called is not None:
+        called.append(raw)  # the array code reuses these values
     if (
         not isinstance(raw, np.ndarray)
         or raw.dtype != np.float64
         or raw.shape != P.shape
+        or not math.isfinite(raw[0, 0])  # undefined at x: the array code says so
     ):
         return None
     with np.errstate(all="ignore"):

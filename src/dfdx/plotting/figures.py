@@ -148,9 +148,7 @@ def _unicode_form(e) -> str:
     puts exponents and fractions on lines of their own). Where SymPy's form
     lost part of the typed domain (x²/x is x but undefined at 0), the typed
     form is shown."""
-    shown = str(e)
-    if hasattr(e, "domain") and e.domain.without(e.sympy):
-        shown = e.written_text
+    shown = e.shown_text if hasattr(e, "shown_text") else str(e)
     text = re.sub(
         r"\*\*(\d+|\(-\d+\))",
         lambda m: m.group(1).strip("()").translate(_SUPERSCRIPT),
