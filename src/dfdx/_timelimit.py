@@ -74,6 +74,7 @@ import gc
 import inspect
 import math
 import os
+import queue
 import sys
 import threading
 import time
@@ -188,7 +189,12 @@ _in_gc: set[int] = set()
 _foreign: dict[int, list[int]] = {}
 #: threads where a TimeUp was dropped (see _deliver_again)
 _redeliver: set[int] = set()
-_wake = threading.Event()
+#: Wakes the watchdog. A C queue, not a threading.Event: Event.set runs
+#: Python code around a plain lock, and a Ctrl-C landing between that lock's
+#: acquire and the with statement that releases it left it taken for good
+#: (the next dfdx call, and the watchdog, waited for ever: seen under a storm
+#: of interrupts). SimpleQueue.put is one C call.
+_wake: queue.SimpleQueue = queue.SimpleQueue()
 _watchdog: threading.Thread | None = None
 _watchdog_pid = -1
 
@@ -243,7 +249,7 @@ def _deliver_again() -> None:
     an exception delivered between taking it and the try that releases it
     left it taken for good, and every later limit waited for ever."""
     _redeliver.add(threading.get_ident())
-    _wake.set()
+    _wake.put(None)
 
 
 def _keep_unraisable_filter() -> None:
@@ -335,9 +341,19 @@ def _snapshot() -> tuple[int | None, dict]:
     return rss, {tid: _thread_state(tid) for tid in expired}
 
 
+def _drain() -> None:
+    """Take every pending wake-up (the round that follows sees all they
+    announced)."""
+    while True:
+        try:
+            _wake.get_nowait()
+        except queue.Empty:
+            return
+
+
 def _watch() -> None:
     while True:
-        _wake.clear()
+        _drain()
         rss, states = _snapshot()
         with _lock:
             now = time.monotonic()
@@ -380,7 +396,10 @@ def _watch() -> None:
                         top.fired = True
                         top.next_shot = now + RETRY_SECONDS
                 wake_at = min(wake_at, max(top.next_shot, now + 0.005))
-        _wake.wait(None if wake_at == math.inf else max(wake_at - now, 0.0))
+        try:
+            _wake.get(timeout=None if wake_at == math.inf else max(wake_at - now, 0.0))
+        except queue.Empty:
+            pass
 
 
 def _ensure_watchdog() -> None:
@@ -512,7 +531,7 @@ class time_limit:
                 if stack:
                     frame.deadline = frame.next_shot = min(own, stack[-1].deadline)
                 stack.append(frame)
-            _wake.set()
+            _wake.put(None)
         except BaseException:
             # a KeyboardInterrupt after the push: the with statement never
             # calls __exit__, so the frame must not stay armed
