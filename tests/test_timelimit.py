@@ -407,13 +407,14 @@ def test_sigint_storm_leaves_nothing_behind(monkeypatch):
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("interrupt_main reaches the main thread only")
     rng = random.Random(20261207)
-    active = threading.Event()
-    stop = threading.Event()
+    # plain flags, not threading.Event: Event.set/clear run Python code around
+    # a plain lock, which a Ctrl-C can leave taken (the test itself hung so)
+    state = {"active": False, "stop": False}
 
     def storm():
-        while not stop.is_set():
-            time.sleep(rng.uniform(0.0, 0.004))
-            if active.is_set():
+        while not state["stop"]:
+            time.sleep(rng.uniform(0.001, 0.004))  # never two at once
+            if state["active"]:
                 _thread.interrupt_main()
 
     calls = [
@@ -435,22 +436,22 @@ def test_sigint_storm_leaves_nothing_behind(monkeypatch):
     try:
         for i in range(400):
             try:
-                active.set()
+                state["active"] = True
                 calls[i % len(calls)]()
-                active.clear()
+                state["active"] = False
             except KeyboardInterrupt:
-                active.clear()
+                state["active"] = False
                 hits += 1
     finally:
-        active.clear()
-        stop.set()
-        thread.join()
+        state["active"] = False
+        state["stop"] = True
         end = time.monotonic() + 0.1
         while time.monotonic() < end:  # an interrupt still pending lands here
             try:
                 time.sleep(0.01)
             except KeyboardInterrupt:
                 pass
+        thread.join()
     assert hits > 20
     assert set(dropped) <= {KeyboardInterrupt}  # never a TimeUp
     _left_clean()
@@ -586,3 +587,4 @@ def test_set_memory_limit_validates(bad):
     with pytest.raises(dfdx.DfdxError):
         dfdx.set_memory_limit(bad)
     assert dfdx.get_memory_limit() == 1.0
+

@@ -584,6 +584,18 @@ class time_limit:
             # and under a tracer (Hypothesis, coverage, a profiler) the
             # interpreter then spins on one instruction: CI hung on it.)
             timed_out = _flush() or timed_out
+        stopped = (
+            timed_out
+            or interrupted is not None
+            or (kind is not None and not issubclass(kind, Exception))
+        )
+        if stopped:
+            _STOPPED[0] = True
+            # Ctrl-C (rare): empty SymPy's caches now. A time limit (common:
+            # a chain of calls that run out would each start cold) leaves it
+            # to the retry in bounded, on the first SymPy error that follows
+            if not self._below and (interrupted is not None or not timed_out):
+                _forget_half_made_facts()
         if interrupted is not None:
             raise interrupted
         if not timed_out:
@@ -609,6 +621,27 @@ class time_limit:
         if kind is TimeUp:
             return False  # the outer limit's: let it pass
         raise TimeUp
+
+
+#: Whether work was stopped midway since SymPy's caches were last emptied
+#: by a retry (see bounded).
+_STOPPED = [False]
+
+
+def _forget_half_made_facts() -> None:
+    """After work was stopped midway (a TimeUp, Ctrl-C): empty SymPy's caches.
+    SymPy stores 'unknown' for an assumption while it derives it (to stop
+    recursion) and the answer when done; an exception in between leaves
+    'unknown' for good on that object, and cached objects are shared:
+    count_ops' Symbol('MUL') came back noncommutative-unknown after a Ctrl-C
+    storm, and every later diff failed with "Cannot convert symbols to int".
+    Emptied caches make fresh objects (a few milliseconds, once per stop)."""
+    cache = sys.modules.get("sympy.core.cache")
+    if cache is not None:
+        try:
+            cache.clear_cache()
+        except Exception:  # pragma: no cover - never let cleaning fail a call
+            pass
 
 
 def _flush() -> bool:
@@ -746,8 +779,23 @@ def bounded(what: str):
                 signature.bind(*args, **kwargs)
             except TypeError:
                 return fn(*args, **kwargs)  # raises Python's own TypeError
+            start = time.monotonic()
             try:
-                with time_limit(None, what):
+                try:
+                    with time_limit(None, what):
+                        return fn(*args, **kwargs)
+                except _FOREIGN:
+                    left = _DEFAULT_SECONDS - (time.monotonic() - start)
+                    if not _STOPPED[0] or left < 0.05 * _DEFAULT_SECONDS:
+                        raise
+                # SymPy's own error after some work was stopped midway (Ctrl-C
+                # or a time limit): a fact SymPy was deriving then may still be
+                # 'unknown' on an object it keeps (seen: "Cannot convert
+                # symbols to int" in every later diff). Empty its caches and
+                # run once more before calling it an error of this input.
+                _STOPPED[0] = False
+                _forget_half_made_facts()
+                with time_limit(left, what):  # within the same limit in all
                     return fn(*args, **kwargs)
             except DfdxError:
                 raise
