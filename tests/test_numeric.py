@@ -1078,3 +1078,24 @@ def test_a_noisy_elementwise_function_is_not_called_non_elementwise():
     assert (res.status != 0).all()
     with pytest.raises(DfdxError, match="must be elementwise"):
         derivative(lambda x: x / x.sum(), np.ones(4))
+
+
+def test_torch_inputs_get_the_kink_and_undefined_checks_with_tensors():
+    """With torch tensors, |x| at 0 was 'converged' (status 0) and t/t at 0
+    gave 0: the kink check ran for NumPy only. f must be called with the
+    caller's array type in the check too."""
+    torch = pytest.importorskip("torch")
+    seen = set()
+
+    def absolute(t):
+        seen.add(type(t))
+        return torch.abs(t)
+
+    res = derivative(absolute, torch.tensor([-1.0, 0.0, 2.0], dtype=torch.float64))
+    assert res.status.tolist() == [0, -6, 0]
+    assert isinstance(res.df, torch.Tensor)
+    assert seen == {torch.Tensor}
+    hole = derivative(lambda t: t / t, torch.tensor([0.0, 1.0], dtype=torch.float64))
+    assert hole.status.tolist() == [-7, 0]
+    assert isinstance(hole.df, torch.Tensor) and torch.isnan(hole.df[0])
+    assert hole.df.dtype == torch.float64

@@ -587,4 +587,3 @@ def test_set_memory_limit_validates(bad):
     with pytest.raises(dfdx.DfdxError):
         dfdx.set_memory_limit(bad)
     assert dfdx.get_memory_limit() == 1.0
-

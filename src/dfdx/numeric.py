@@ -1447,8 +1447,21 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
     converged. NumPy inputs; one more call of f at 5 points per converged
     point, counted in ``nfev`` (every value of f computed is)."""
     n = options["n"]
-    if n > 2 or not isinstance(x, (int, float, np.ndarray, np.generic)):
+    if n > 2:
         return res
+    xp = None  # NumPy (or a Python number); else the caller's array namespace
+    x_dtype = None
+    if not isinstance(x, (int, float, np.ndarray, np.generic)):
+        # a torch or JAX array: f is called with the caller's array type,
+        # the bookkeeping is done in NumPy
+        try:
+            xp, is_np, x_arr = _as_real_array(x)
+        except DfdxError:
+            return res
+        if is_np:
+            xp = None
+        x_dtype = x_arr.dtype
+        x = np.asarray(_to_numpy(x_arr))
     f = _resolve_f(f)[0]
     called: list = []
     if n == 1 and type(x) in (float, int, np.float64) and res.status == 0:
@@ -1462,7 +1475,7 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
         return res
     xu = xa.astype(np.result_type(xa.dtype, np.float32)).reshape(-1)
     status = np.asarray(res.status).reshape(-1)
-    df = np.asarray(res.df, dtype=float).reshape(-1)
+    df = np.asarray(_to_numpy(res.df), dtype=float).reshape(-1)
     cand = np.flatnonzero((status == 0) & np.isfinite(xu))
     if cand.size == 0:
         return res
@@ -1486,7 +1499,7 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
             )
         try:
             with np.errstate(all="ignore"):
-                reused = _call(f, P)
+                reused = _call(f, P if xp is None else xp.asarray(P, dtype=x_dtype))
         except (DfdxError, TypeError, ValueError):
             return res
     try:
@@ -1512,11 +1525,16 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
     st = new_status.reshape(shape) if shape else int(new_status[0])
     if not undefined.any():
         return dataclasses.replace(res, status=st)
-    new_df = np.array(res.df, dtype=float, copy=True).reshape(-1)
-    new_err = np.array(res.error, dtype=float, copy=True).reshape(-1)
+    new_df = np.array(_to_numpy(res.df), dtype=float, copy=True).reshape(-1)
+    new_err = np.array(_to_numpy(res.error), dtype=float, copy=True).reshape(-1)
     new_df[cand[undefined]] = np.nan
     new_err[cand[undefined]] = np.nan
-    if shape:
+    if xp is not None:  # back to the caller's array type
+        out_df = xp.asarray(new_df.reshape(np.shape(_to_numpy(res.df))), dtype=x_dtype)
+        out_err = xp.asarray(
+            new_err.reshape(np.shape(_to_numpy(res.error))), dtype=x_dtype
+        )
+    elif shape:
         out_df = new_df.reshape(shape).astype(np.asarray(res.df).dtype, copy=False)
         out_err = new_err.reshape(shape).astype(np.asarray(res.error).dtype, copy=False)
     else:
