@@ -1099,3 +1099,20 @@ def test_torch_inputs_get_the_kink_and_undefined_checks_with_tensors():
     assert hole.status.tolist() == [-7, 0]
     assert isinstance(hole.df, torch.Tensor) and torch.isnan(hole.df[0])
     assert hole.df.dtype == torch.float64
+
+
+def test_jacobian_keeps_the_one_sided_derivative_of_an_output_defined_on_one_side():
+    """scipy's test_step_direction_size, as dfdx meets it: an output defined
+    only for x >= 0 has a finite one-sided derivative at 0, which derivative
+    finds (status -3) but jacobian dropped (NaN, -4) because another output
+    of the same column did not need it."""
+    f = lambda x: np.where(x >= 0, x**2 + x, np.nan)  # noqa: E731
+    one = derivative(f, 0.0)
+    assert one.status == -3 and one.df == pytest.approx(1.0, abs=1e-12)
+
+    def g(p):
+        return np.array([np.where(p[0] >= 0, p[0] ** 2 + p[0], np.nan), p[1] ** 2])
+
+    res = jacobian(g, [0.0, 1.0])
+    np.testing.assert_allclose(res.df, [[1.0, 0.0], [0.0, 2.0]], atol=1e-12)
+    assert res.status[0, 0] == -3 and res.status[1, 1] == 0

@@ -1077,16 +1077,25 @@ def _richardson_units(eng, n, idx):
         ks, ws = _one_sided(n, sign)
         d1, e1, conv1, fin1, _ = eng.richardson(n, idx[retry], ks=ks, ws=ws, powers=1)
         rt = _index(xp, retry)
+        old_d = xp.take(d, rt, axis=0) if xp is not np else d[retry]
         old_e = xp.take(e, rt, axis=0) if xp is not np else e[retry]
         old_e = xp.where(xp.isnan(old_e), xp.inf, old_e)
-        better = _np(xp, xp.all(e1 < old_e, axis=-1)) & fin1
-        take = retry[better]
-        if take.size:
-            bt = _index(xp, np.flatnonzero(better))
-            d = _set_rows(xp, d, _index(xp, take), d1[bt])
-            e = _set_rows(xp, e, _index(xp, take), e1[bt])
-            st[take] = -3
-        retry = retry[~better & ~fin1]
+        # output by output (a Jacobian's column can have one output defined on
+        # one side only and others fine): take the one-sided value where it is
+        # finite and the old one is not, or has a smaller error estimate
+        take_out = xp.isfinite(d1) & ((e1 < old_e) | ~xp.isfinite(old_d))
+        rows = np.flatnonzero(_np(xp, xp.any(take_out, axis=-1)))
+        if rows.size:
+            rr = _index(xp, rows)
+            mask = xp.take(take_out, rr, axis=0)
+            new_d = xp.where(mask, xp.take(d1, rr, axis=0), xp.take(old_d, rr, axis=0))
+            new_e = xp.where(mask, xp.take(e1, rr, axis=0), xp.take(old_e, rr, axis=0))
+            d = _set_rows(xp, d, _index(xp, retry[rows]), new_d)
+            e = _set_rows(xp, e, _index(xp, retry[rows]), new_e)
+            complete = _np(xp, xp.all(xp.isfinite(new_d), axis=-1))
+            st[retry[rows[complete]]] = -3
+        now = xp.take(d, rt, axis=0) if xp is not np else d[retry]
+        retry = retry[~_np(xp, xp.all(xp.isfinite(now), axis=-1))]
     eng.status[idx] = st
     return d, e + eng.feps * xp.abs(d)
 
