@@ -1116,3 +1116,16 @@ def test_jacobian_keeps_the_one_sided_derivative_of_an_output_defined_on_one_sid
     res = jacobian(g, [0.0, 1.0])
     np.testing.assert_allclose(res.df, [[1.0, 0.0], [0.0, 2.0]], atol=1e-12)
     assert res.status[0, 0] == -3 and res.status[1, 1] == 0
+
+
+@pytest.mark.parametrize("method", ["central", "forward", "backward"])
+def test_fixed_step_status_zero_is_a_promise_too(method):
+    """The fixed-step methods reported status 0 whatever their estimate
+    (central at x = 1e4: 6e-4 off, forward at 1e9). Status 0 now means the
+    truncation estimate meets the method's tolerance."""
+    x = np.array([1.0, 1e4, 1e9])
+    res = derivative(np.sin, x, method=method)
+    assert res.status.tolist() == [0, -1, -1]
+    assert abs(res.df[0] - np.cos(1.0)) <= res.error[0]  # where 0 is said
+    # a given rtol is the tolerance
+    assert derivative(np.sin, 1e4, method=method, rtol=1e-1).status == 0

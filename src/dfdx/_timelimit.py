@@ -628,14 +628,49 @@ class time_limit:
 _STOPPED = [False]
 
 
+_PARAMETERS = ("evaluate", "distribute", "exp_is_pow")
+
+
+def _sympy_parameters() -> tuple | None:
+    """SymPy's global switches (evaluate, distribute, exp_is_pow) as they are
+    when a public operation starts."""
+    module = sys.modules.get("sympy.core.parameters")
+    if module is None:
+        return None
+    gp = module.global_parameters
+    return tuple(getattr(gp, name, None) for name in _PARAMETERS)
+
+
+def _restore_sympy_parameters(saved: tuple | None) -> None:
+    """Put SymPy's global switches back as the operation found them.
+    `with sympy.evaluate(False)` sets the switch in a Python __enter__: a
+    Ctrl-C (or a TimeUp) landing after the switch is set but before the with
+    block begins leaves automatic evaluation off for the whole session
+    (re(-0.0001) stayed unevaluated, count_ops failed with "Cannot convert
+    symbols to int", every later call of dfdx failed: seen after a storm of
+    interrupts)."""
+    if saved is None:
+        return
+    module = sys.modules.get("sympy.core.parameters")
+    if module is None:
+        return
+    gp = module.global_parameters
+    for name, value in zip(_PARAMETERS, saved, strict=True):
+        if value is not None and getattr(gp, name, None) != value:
+            try:
+                setattr(gp, name, value)
+            except Exception:  # pragma: no cover - never let this fail a call
+                pass
+
+
 def _forget_half_made_facts() -> None:
-    """After work was stopped midway (a TimeUp, Ctrl-C): empty SymPy's caches.
-    SymPy stores 'unknown' for an assumption while it derives it (to stop
-    recursion) and the answer when done; an exception in between leaves
-    'unknown' for good on that object, and cached objects are shared:
-    count_ops' Symbol('MUL') came back noncommutative-unknown after a Ctrl-C
-    storm, and every later diff failed with "Cannot convert symbols to int".
-    Emptied caches make fresh objects (a few milliseconds, once per stop)."""
+    """After work was stopped midway (Ctrl-C; or a SymPy error after a time
+    limit ran out): empty SymPy's caches. SymPy stores 'unknown' for an
+    assumption while it derives it (to stop recursion) and the answer when
+    done; an exception in between leaves 'unknown' on that object, and
+    cached objects are shared. Emptied caches make fresh objects (a few
+    milliseconds, once per stop). SymPy's global switches are restored by
+    bounded (_restore_sympy_parameters)."""
     cache = sys.modules.get("sympy.core.cache")
     if cache is not None:
         try:
@@ -780,6 +815,7 @@ def bounded(what: str):
             except TypeError:
                 return fn(*args, **kwargs)  # raises Python's own TypeError
             start = time.monotonic()
+            params = _sympy_parameters()
             try:
                 try:
                     with time_limit(None, what):
@@ -801,6 +837,8 @@ def bounded(what: str):
                 raise
             except _FOREIGN as exc:  # SymPy/NumPy/Python limits: one clear error
                 raise DfdxError(f"cannot {what}: {_describe(exc)}") from exc
+            finally:
+                _restore_sympy_parameters(params)
 
         return inner
 
