@@ -98,4 +98,25 @@ def texts(leaves, functions, powers, max_leaves: int):
     return st.recursive(st.sampled_from(leaves), extend, max_leaves=max_leaves)
 
 
-__all__ = ["expressions", "texts"]
+def printed_expressions():
+    """The expressions of the printing property test (test_steps): constants
+    that nested powers blow up (2.5e-7, -3/7) under sin, exp and the
+    deep-learning functions."""
+    import sympy
+
+    from dfdx.expr import relu, sigmoid, softplus
+
+    leaves = [
+        sympy.Symbol("x"),
+        sympy.Symbol("y", real=True),
+        sympy.Float("0.125"),
+        sympy.Float("2.5e-7"),
+        sympy.Rational(-3, 7),
+        sympy.Integer(5),
+        sympy.pi,
+    ]
+    unary = [sympy.sin, sympy.exp, sympy.tanh, sigmoid, relu, softplus, sympy.Abs]
+    return expressions(leaves, unary, [2, -1, sympy.Rational(1, 2), -3], 10)
+
+
+__all__ = ["expressions", "printed_expressions", "texts"]

@@ -17,7 +17,7 @@ from dfdx.errors import DfdxError
 from dfdx.expr import relu, sigmoid, softplus
 from dfdx.i18n import FORMULAS, MESSAGES, RULE_NAMES
 from dfdx.steps import explain
-from strategies import expressions
+from strategies import expressions, printed_expressions
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -545,22 +545,10 @@ _FUNCTION_NAMES = {
 }  # fmt: skip
 
 
-_PRINT_LEAVES = [
-    sympy.Symbol("x"),
-    sympy.Symbol("y", real=True),
-    sympy.Float("0.125"),
-    sympy.Float("2.5e-7"),
-    sympy.Rational(-3, 7),
-    sympy.Integer(5),
-    sympy.pi,
-]
-_PRINT_UNARY = [sympy.sin, sympy.exp, sympy.tanh, sigmoid, relu, softplus, sympy.Abs]
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
-        expressions(_PRINT_LEAVES, _PRINT_UNARY, [2, -1, sympy.Rational(1, 2), -3], 10),
+        printed_expressions(),
         min_size=2,
         max_size=6,
     )
