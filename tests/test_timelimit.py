@@ -110,6 +110,98 @@ def test_limit_with_gc_callbacks_running():
     assert time.monotonic() - start < 3
 
 
+class _SlowFinalizer:
+    """A cycle whose collection runs past a 0.05 s limit (in its __del__)."""
+
+    def __init__(self):
+        self.me = self
+
+    def __del__(self):
+        _spin(0.15)
+
+
+def test_timeup_due_during_a_collection_arrives_as_it_ends(monkeypatch):
+    """CI failure: a 0.3 s limit took 21 s to stop a block that collected a
+    large heap over and over (the watchdog's copy landed in the next
+    collection, where Python drops it). A TimeUp that fell due while the
+    thread collected is raised at the collecting call's return, before the
+    block's next statement."""
+    monkeypatch.setattr("dfdx._timelimit.GC_GRACE_SECONDS", 60.0)
+    after: list = []
+    with pytest.raises(dfdx.DfdxError, match="within 0.05 s"):
+        with time_limit(0.05, "collect"):
+            _SlowFinalizer()
+            gc.collect()  # the deadline passes inside the finalizer
+            after.append("next statement")
+            _spin()
+    assert after == []
+
+
+def test_timeup_due_during_a_collection_in_user_code_waits_for_it(monkeypatch):
+    """...but not when the collection ran inside the user's code: that runs
+    to its end and the TimeUp comes as it returns."""
+    from dfdx._timelimit import user_code
+
+    monkeypatch.setattr("dfdx._timelimit.GC_GRACE_SECONDS", 60.0)
+    ran: list = []
+    with pytest.raises(dfdx.DfdxError, match="within 0.05 s"):
+        with time_limit(0.05, "collect"):
+            with user_code():
+                _SlowFinalizer()
+                gc.collect()
+                ran.append("user's next statement")
+            ran.append("after the user's code")
+    assert ran == ["user's next statement"]
+
+
+def test_ctrl_c_in_the_collection_marker_is_raised_after_it(monkeypatch):
+    """A Ctrl-C that lands in dfdx's last gc callback (Python code that ctypes
+    calls) is raised as the collection ends: not dropped, and not reported
+    as a ctypes ArgumentError."""
+
+    armed: list = []
+
+    def interrupted(phase):
+        if phase == "stop" and armed:
+            armed.pop()
+            raise KeyboardInterrupt
+        return 0
+
+    monkeypatch.setattr("dfdx._timelimit._due_after_collection", interrupted)
+    after: list = []
+
+    def work():
+        with pytest.raises(KeyboardInterrupt):
+            with time_limit(30, "collect"):
+                armed.append(1)
+                gc.collect()
+                after.append("next statement")
+                _spin(0.5)
+
+    assert _reported_while(work) == []
+    assert after == []
+
+
+def test_gc_markers_stay_outermost():
+    from dfdx._timelimit import (
+        _gc_started,
+        _gc_stopped,
+        _raise_after_collection,
+    )
+
+    def later_callback(phase, info):
+        pass
+
+    gc.callbacks.append(later_callback)
+    try:
+        with time_limit(1, "look"):
+            assert gc.callbacks[0] is _gc_started
+            assert gc.callbacks[-2:] == [_gc_stopped, _raise_after_collection]
+            assert later_callback in gc.callbacks
+    finally:
+        gc.callbacks.remove(later_callback)
+
+
 def _reported_while(work) -> list:
     """Run work() and return what reached sys.unraisablehook meanwhile."""
     import sys

@@ -25,18 +25,26 @@ Robustness:
   every :data:`RETRY_SECONDS`, so a copy lost in a ``__del__`` or swallowed by a
   bare ``except`` does not let the work run on;
 * no exception is raised while the garbage collector runs in that thread
-  (``gc.callbacks``), where Python would only print and drop it, unless the
-  thread stays in the collector for :data:`GC_GRACE_SECONDS`; dfdx's marker
-  callbacks are kept first ('start') and last ('stop') in ``gc.callbacks``, so
-  callbacks other libraries add later (Hypothesis, profilers) run inside the
-  protected span;
+  (``gc.callbacks``), where Python would only print and drop it, unless one
+  collection runs for :data:`GC_GRACE_SECONDS` (a finalizer that never
+  returns). One that falls due meanwhile is raised as the collection ends,
+  by the last gc callback, ``PyThreadState_SetAsyncExc`` itself called
+  through ctypes (no Python code of the collector runs after it), so it
+  arrives at the thread's next instruction in the block. (Left to the
+  watchdog, it landed wherever the thread was milliseconds later: where
+  full collections of a large heap fill most of the time, in the next
+  collection, and a 0.3 s limit took 21 s.) dfdx's marker callbacks are
+  kept first ('start') and last ('stop') in ``gc.callbacks``, so callbacks
+  other libraries add later (Hypothesis, profilers) run inside the protected
+  span, and a thread stopped inside the markers counts as collecting;
 * a copy that still lands where Python can only report it (a ``__del__``, a
   weakref or gc callback entered between injection and delivery) is dropped
   without a word: ``sys.unraisablehook`` is wrapped by a filter that passes on
   everything but the private :class:`TimeUp`, and has the watchdog raise that
   again within 5 ms instead of :data:`RETRY_SECONDS` (a block that spends
-  nearly all its time inside finalizers can still outlast its limit: no
-  in-process mechanism can deliver an exception there);
+  nearly all its time inside finalizers run by reference counting, outside
+  any collection, can still outlast its limit: no in-process mechanism can
+  deliver an exception there);
 * leaving the block takes it off the watchdog's list under the same lock the
   watchdog injects with, then lets an exception injected but not yet
   delivered arrive inside ``__exit__`` (a Python call delivers it), so none
@@ -78,6 +86,7 @@ import queue
 import sys
 import threading
 import time
+import types
 
 from .errors import DfdxError
 
@@ -98,8 +107,9 @@ __all__ = [
 #: its expired block.
 RETRY_SECONDS = 0.05
 
-#: How long past the deadline the watchdog waits for a garbage collection in
-#: the thread to end before raising TimeUp inside it anyway.
+#: How long one garbage collection in the thread may run, with the block's
+#: deadline past, before the watchdog raises TimeUp inside it anyway (a
+#: finalizer that never returns).
 GC_GRACE_SECONDS = 0.5
 
 _DEFAULT_SECONDS = 5.0
@@ -182,7 +192,8 @@ def _drop_from(tid: int, stack: list[_Frame], at: int) -> None:
 #: within the collection, so the state it changes is as it found it.
 _lock = threading.RLock()
 _stacks: dict[int, list[_Frame]] = {}
-_in_gc: set[int] = set()
+#: per thread that is running a garbage collection, when it started
+_in_gc: dict[int, float] = {}
 #: per thread, the stack depths at which user code was entered (see
 #: :class:`user_code`): no TimeUp is injected for a frame at or below the
 #: last of them
@@ -200,30 +211,120 @@ _watchdog_pid = -1
 
 _set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
 
+#: the code of an import in progress (see _thread_state)
+_IMPORT_FILES = (
+    "<frozen importlib._bootstrap>",
+    "<frozen importlib._bootstrap_external>",
+)
+
 
 def _gc_started(phase, info):
     if phase == "start":
-        _in_gc.add(threading.get_ident())
+        _in_gc[threading.get_ident()] = time.monotonic()
 
 
 def _gc_stopped(phase, info):
     if phase == "stop":
-        _in_gc.discard(threading.get_ident())
+        _in_gc.pop(threading.get_ident(), None)
+
+
+def _due_after_collection(phase) -> int:
+    """The thread to raise TimeUp in as a collection ends: this one, when its
+    limited block has run out and it is in neither the user's code nor an
+    import; else 0 (no thread)."""
+    if phase != "stop":
+        return 0
+    tid = threading.get_ident()
+    if not _stacks.get(tid):
+        return 0
+    live: set[int] = set()
+    frame: types.FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename in _IMPORT_FILES:
+            return 0
+        live.add(id(frame))
+        frame = frame.f_back
+    with _lock:
+        stack = _stacks.get(tid)
+        if (
+            not stack
+            or time.monotonic() < stack[-1].deadline
+            or _first_stale(stack, live) is not None
+            or _in_user_code(tid, len(stack))
+        ):
+            return 0
+        stack[-1].fired = True
+    return tid
+
+
+class _ThisThreadIfDue:
+    """ctypes argument converter: the gc callback's phase becomes the thread
+    to raise an exception in (0: none), and the exception is left in
+    _AFTER_COLLECTION (see _raise_after_collection)."""
+
+    @classmethod
+    def from_param(cls, phase):
+        exc: type[BaseException] = TimeUp
+        try:
+            tid = _due_after_collection(phase)
+        except TimeUp:  # the watchdog's copy arrived here: raise it below
+            tid = threading.get_ident()
+        except BaseException as other:
+            # Ctrl-C while the collector ran this converter: Python would drop
+            # it (ctypes would even call it an ArgumentError); it is raised as
+            # the collection ends instead
+            tid, exc = threading.get_ident(), type(other)
+        _AFTER_COLLECTION.exc = ctypes.py_object(exc)
+        return ctypes.c_ulong(tid)
+
+
+_AFTER_COLLECTION = threading.local()
+
+
+class _PendingException:
+    """ctypes argument converter: the gc callback's info becomes the exception
+    _ThisThreadIfDue chose. A C call (getattr), no Python code: nothing can be
+    delivered inside it."""
+
+    from_param = staticmethod(
+        functools.partial(getattr, _AFTER_COLLECTION, "exc")  # (info) is the default
+    )
+
+
+#: The last of gc.callbacks: PyThreadState_SetAsyncExc itself, its arguments
+#: converted from the callback's (phase, info) by the classes above. A
+#: TimeUp due in a thread that was collecting is raised as the collection
+#: ends: no Python code of the collector runs after the C call, so it arrives
+#: at the thread's next instruction, in the block's own code (the call that
+#: collected, or the allocation that started it). Asked of the watchdog
+#: instead, it could only land wherever the thread was 5 ms later: the next
+#: collection, where Python drops it, for a block that collects a large heap
+#: over and over.
+_raise_after_collection = ctypes.PYFUNCTYPE(
+    ctypes.c_int,
+    _ThisThreadIfDue,  # type: ignore[arg-type]  # ctypes takes any from_param class
+    _PendingException,  # type: ignore[arg-type]
+)(("PyThreadState_SetAsyncExc", ctypes.pythonapi))
 
 
 def _keep_gc_markers_outermost() -> None:
     """Put the 'start' marker first and the 'stop' marker last in gc.callbacks
     (other libraries append callbacks after dfdx is imported)."""
     callbacks = gc.callbacks
-    if callbacks and callbacks[0] is _gc_started and callbacks[-1] is _gc_stopped:
+    if (
+        len(callbacks) >= 3
+        and callbacks[0] is _gc_started
+        and callbacks[-2] is _gc_stopped
+        and callbacks[-1] is _raise_after_collection
+    ):
         return
     with _lock:
-        while _gc_started in callbacks:
-            callbacks.remove(_gc_started)
-        while _gc_stopped in callbacks:
-            callbacks.remove(_gc_stopped)
+        for marker in (_gc_started, _gc_stopped, _raise_after_collection):
+            while marker in callbacks:
+                callbacks.remove(marker)
         callbacks.insert(0, _gc_started)
         callbacks.append(_gc_stopped)
+        callbacks.append(_raise_after_collection)
 
 
 class _QuietTimeUp:
@@ -257,6 +358,22 @@ def _keep_unraisable_filter() -> None:
         sys.unraisablehook = _QuietTimeUp(sys.unraisablehook)
 
 
+#: The code a thread runs inside a collection without being in _in_gc: the
+#: markers themselves (before 'start' is recorded, after 'stop' is) and the
+#: unraisable filter. A TimeUp raised there is dropped.
+_GC_CODES = frozenset(
+    f.__code__
+    for f in (
+        _gc_started,
+        _gc_stopped,
+        _due_after_collection,
+        _ThisThreadIfDue.__dict__["from_param"].__func__,
+        _QuietTimeUp.__call__,
+        _deliver_again,
+    )
+)
+
+
 _keep_gc_markers_outermost()
 
 
@@ -268,27 +385,26 @@ def _inject(tid: int) -> None:
 #: inside an import or the user's code.
 HOLD_POLL_SECONDS = 0.005
 
-_IMPORT_FILES = (
-    "<frozen importlib._bootstrap>",
-    "<frozen importlib._bootstrap_external>",
-)
 
-
-def _thread_state(tid: int) -> tuple[set[int], bool] | None:
-    """The ids of the Python frames thread tid is running, and whether one of
-    them is an import; None when the thread is gone. (An exception raised
-    inside an import leaves sys.modules half-built, a package's submodules
-    without the package: every later import of it then fails.)"""
+def _thread_state(tid: int) -> tuple[set[int], bool, bool] | None:
+    """The ids of the Python frames thread tid is running, whether one of
+    them is an import, and whether it is stopped inside dfdx's garbage
+    collection markers or unraisable filter; None when the thread is gone.
+    (An exception raised inside an import leaves sys.modules half-built, a
+    package's submodules without the package: every later import of it then
+    fails.)"""
     frame = sys._current_frames().get(tid)
     if frame is None:
         return None
     live: set[int] = set()
     importing = False
+    collecting = False
     while frame is not None:
         live.add(id(frame))
         importing = importing or frame.f_code.co_filename in _IMPORT_FILES
+        collecting = collecting or frame.f_code in _GC_CODES
         frame = frame.f_back
-    return live, importing
+    return live, importing, collecting
 
 
 def _in_user_code(tid: int, depth: int) -> bool:
@@ -372,7 +488,8 @@ def _watch() -> None:
                 if now < top.deadline:
                     wake_at = min(wake_at, top.deadline)
                     continue
-                in_gc = tid in _in_gc and now < top.deadline + GC_GRACE_SECONDS
+                since = _in_gc.get(tid)
+                in_gc = since is not None and now < since + GC_GRACE_SECONDS
                 if now >= top.next_shot and not in_gc:
                     if tid not in states:  # ran out since the snapshot: next round
                         wake_at = now
@@ -381,7 +498,7 @@ def _watch() -> None:
                     if state is None:  # the thread ended
                         _drop_from(tid, stack, 0)
                         continue
-                    live, importing = state
+                    live, importing, collecting = state
                     stale = _first_stale(stack, live)
                     if stale is not None:
                         # a block left without __exit__ (Ctrl-C on its first
@@ -389,7 +506,7 @@ def _watch() -> None:
                         _drop_from(tid, stack, stale)
                         wake_at = now
                         continue
-                    if importing or _in_user_code(tid, len(stack)):
+                    if importing or collecting or _in_user_code(tid, len(stack)):
                         top.next_shot = now + HOLD_POLL_SECONDS
                     else:
                         _inject(tid)
