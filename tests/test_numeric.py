@@ -227,10 +227,10 @@ def test_auto_mixed_points_across_chunks_of_a_large_array():
     exact = np.cos(x) + 2 * np.maximum(x - 2, 0)
     assert res.method == "complex+richardson"
     # nfev counts every value: the complex step (3 per point), the kink check
-    # (5 per converged point) and the elementwise probe (2 at the first 4)
+    # (7 per converged point) and the elementwise probe (2 at the first 4)
     probe = np.zeros(x.size, dtype=int)
     probe[:4] = 2
-    rejected = res.nfev - probe > 3 + 5
+    rejected = res.nfev - probe > 3 + 7
     np.testing.assert_array_equal(rejected, x >= 2)  # x = 2: the kink itself
     np.testing.assert_array_equal(res.df[~rejected], np.cos(x[~rejected]))
     away = np.abs(x - 2) > 1e-3  # f'' jumps at 2: Richardson is ~1e-8 there
@@ -551,8 +551,8 @@ def test_x_kinds_empty_0d_int_list_half_longdouble():
     empty = derivative(np.sin, np.zeros((0, 3)))
     assert empty.df.shape == empty.status.shape == empty.nfev.shape == (0, 3)
     zero_d = derivative(np.sin, np.array(1.0))
-    # nfev: the complex step's 3 evaluations and the kink check's 5
-    assert zero_d.df == np.cos(1.0) and zero_d.nfev == 8 and zero_d.status == 0
+    # nfev: the complex step's 3 evaluations and the kink check's 7
+    assert zero_d.df == np.cos(1.0) and zero_d.nfev == 10 and zero_d.status == 0
     assert derivative(np.sin, 1).df == np.cos(1.0)
     nested = derivative(np.sin, [[0.0, 1.0], [2.0, 3.0]])
     np.testing.assert_array_equal(nested.df, np.cos([[0.0, 1.0], [2.0, 3.0]]))
@@ -562,7 +562,7 @@ def test_x_kinds_empty_0d_int_list_half_longdouble():
         np.testing.assert_array_equal(res.df, np.cos([1.0, 2.0]))
     res = derivative(np.sin, np.array([np.nan, 1.0, -np.inf]))
     np.testing.assert_array_equal(res.status, [-4, 0, -4])
-    np.testing.assert_array_equal(res.nfev, [0, 3 + 5, 0])  # with the kink check
+    np.testing.assert_array_equal(res.nfev, [0, 3 + 7, 0])  # with the kink check
     assert np.isnan(res.df[[0, 2]]).all() and res.df[1] == np.cos(1.0)
 
 
@@ -619,10 +619,10 @@ def test_f_returning_float32_for_float64_points_keeps_the_estimate_honest(method
     true_err = np.abs(res.df - np.cos(x))
     assert (true_err <= res.error).all()
     if method != "central":
-        # 16 for the estimate, 5 for the kink check, 2 for the elementwise
+        # 16 for the estimate, 7 for the kink check, 2 for the elementwise
         # probe at the first 4 points: every value of f is counted
         probe = np.array([2, 2, 2, 2, 0, 0, 0])
-        assert true_err.max() < 1e-6 and (res.nfev - probe == 16 + 5).all()
+        assert true_err.max() < 1e-6 and (res.nfev - probe == 16 + 7).all()
         assert (res.status == 0).all() and res.method == "richardson"
 
 
@@ -1129,3 +1129,70 @@ def test_fixed_step_status_zero_is_a_promise_too(method):
     assert abs(res.df[0] - np.cos(1.0)) <= res.error[0]  # where 0 is said
     # a given rtol is the tolerance
     assert derivative(np.sin, 1e4, method=method, rtol=1e-1).status == 0
+
+
+def test_fixed_step_status_never_promises_more_than_one_percent():
+    """forward/backward at n = 4: 100**3 * 1e-6 = 1 made a 6 % error (sin at
+    3), and a pure-rounding value of a derivative that is 0 (cos'''' at
+    pi/2: -0.0047), 'converged'. The tolerance is capped at FIXED_RTOL_MAX."""
+    from dfdx.numeric import FIXED_RTOL_MAX
+
+    assert FIXED_RTOL_MAX == 1e-2
+    for method in ("forward", "backward"):
+        res = derivative(np.cos, np.pi / 2, n=4, method=method)
+        assert res.status == -1 and abs(res.df) <= res.error
+        res = derivative(np.sin, 3.0, n=4, method=method)
+        off = abs(res.df - np.sin(3.0))
+        assert off > 1e-2 * abs(np.sin(3.0)) and res.status == -1
+        res = derivative(np.exp, 1.0, n=4, method=method)  # 0.3 % off: said so
+        assert res.status == 0 and abs(res.df - np.e) <= 1e-2 * np.e
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "n"),
+    [
+        (np.cos, np.pi / 2, 2),  # f'' = 0 with f''' = 1: one-sided differ by 2h
+        (lambda x: np.where(x > 1, (x - 1) ** 5, (x - 1) ** 3), 1.0, 1),
+        (lambda x: (x - 1) ** 3, 1.0, 1),
+        (np.sin, 0.0, 2),
+    ],
+)
+def test_smooth_points_with_zero_derivative_are_no_kinks(f, x, n):
+    """The kink check allowed for rounding only, so a derivative 0 whose
+    one-sided estimates differ by their truncation error (cos'' at pi/2,
+    scipy's saddle gh-18811) was called a kink (-6)."""
+    res = derivative(f, x, n=n)
+    # (the saddles, without an atol, may say -1: a relative tolerance of 0)
+    assert res.status in (0, -1) and abs(res.df) < 1e-12
+    assert derivative(f, x, n=n, atol=1e-12).status == 0
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "n"),
+    [
+        (np.abs, 0.0, 1),
+        (lambda x: np.maximum(x, 0) ** 2, 0.0, 2),
+        (lambda x: np.abs(x - 1) * 1e-6, 1.0, 1),
+        (lambda x: np.where(x > 0, np.sin(x), 1.001 * np.sin(x)), 0.0, 1),
+    ],
+)
+def test_kinks_still_found_with_the_truncation_allowance(f, x, n):
+    assert derivative(f, x, n=n).status == -6
+
+
+def test_jacobian_status_is_per_entry():
+    """One output NaN at the point made the whole column -4, finite and
+    correct entries included; noise that meets no tolerance is -1."""
+    rng = np.random.default_rng(0)
+
+    def f(p):
+        x = p[0]
+        return np.stack([x - 2.5, np.exp(x) * rng.random(), np.exp(x), x * np.nan])
+
+    res = jacobian(f, [1.0], rtol=1e-14)
+    np.testing.assert_array_equal(res.status[:, 0], [0, -1, 0, -4])
+    res = jacobian(lambda p: np.array([p[0] * p[1], np.sqrt(p[1] - 1.0)]), [2.0, 1.0])
+    # d sqrt(y - 1)/dy at y = 1 is infinite: only that entry says so
+    assert res.status[0, 1] in (0, -3) and abs(res.df[0, 1] - 2.0) < 1e-8
+    assert res.status[1, 1] != 0
+    assert res.status[0, 0] == res.status[1, 0] == 0

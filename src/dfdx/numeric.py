@@ -45,7 +45,9 @@ Status codes
     Non-finite evaluations near ``x``: a smaller step was used (the result is
     otherwise converged).
 -3
-    Non-finite evaluations on one side of ``x``: a one-sided stencil was used.
+    Non-finite evaluations on one side of ``x``: a one-sided stencil was used
+    (and its estimate meets ``atol + rtol*|df|``, default rtol ``eps**(2/3)``
+    for n = 1: a one-sided ladder converges to first order only; else -1).
 -4
     No finite result (``f`` is not finite at or around ``x``, or ``x`` is not
     finite); ``df`` is NaN.
@@ -90,6 +92,10 @@ _METHODS = ("auto", "richardson", "complex", "central", "forward", "backward")
 #: status 0 of the fixed-step methods: about what their rounding-optimal step
 #: reaches on smooth functions (forward ~sqrt(eps), central ~eps^(2/3)).
 FIXED_RTOL = {"forward": 1e-6, "backward": 1e-6, "central": 1e-8}
+#: ...never looser than this: one-sided 4th differences reach 1e-2 to 6e-2
+#: (100**3 * 1e-6 would have called a 6 % error, or a pure-noise value of a
+#: derivative that is 0, 'converged')
+FIXED_RTOL_MAX = 1e-2
 _RATIO = 0.6  # step ratio of the Richardson ladder
 _LADDER = 8  # steps per stage
 _EPS64 = float(np.finfo(np.float64).eps)
@@ -406,7 +412,9 @@ class _Engine:
         L = xu.shape[0]
         self._nfev = np.zeros(L, dtype=np.int64)
         self._nfev_all = 0  # evaluations spent at every unit, not yet added
-        self.status = np.zeros(L, dtype=np.int64)
+        # one code per unit and output: a Jacobian column's outputs each
+        # have their own (one output NaN does not make the others 'no result')
+        self.status = np.zeros((L, q), dtype=np.int64)
         self._scale = None
 
     @property
@@ -478,15 +486,20 @@ class _Engine:
         # tolerance (the method's own, FIXED_RTOL, unless rtol is given) or
         # below the rounding floor; else -1 (sin at x = 1e4 with central
         # steps: 6e-4 off, and it said so in its estimate, with status 0)
-        rtol = self.rtol if self.rtol_given else FIXED_RTOL[kind] * 100.0 ** (n - 1)
+        rtol = (
+            self.rtol
+            if self.rtol_given
+            else min(FIXED_RTOL[kind] * 100.0 ** (n - 1), FIXED_RTOL_MAX)
+        )
         tol = self.atol + rtol * xp.abs(d0)
-        missed = _np(xp, xp.any((trunc > tol) & (trunc > R[0]), axis=-1))
-        if missed.any():
-            rows = np.flatnonzero(missed) if idx is None else np.asarray(idx)[missed]
-            self.status[rows] = -1
-        bad = ~xp.isfinite(d0)
-        if bool(xp.any(bad)):
-            self.status[_np(xp, xp.any(bad, axis=-1))] = -4
+        missed = _np(xp, (trunc > tol) & (trunc > R[0]))
+        bad = _np(xp, ~xp.isfinite(d0))
+        if missed.any() or bad.any():
+            rows = slice(None) if idx is None else np.asarray(idx)
+            st = self.status[rows]
+            st[missed] = -1
+            st[bad] = -4
+            self.status[rows] = st
         return d0, err
 
     def _quotients(self, hs, ks, ws, n, idx):
@@ -542,8 +555,12 @@ class _Engine:
         return D, R, None
 
     # -- Richardson ------------------------------------------------------
-    def richardson(self, n, idx, ks=None, ws=None, powers=2, h0=None, stages=None):
-        """Adaptive extrapolation; returns (df, err, converged, finite) for idx."""
+    def richardson(
+        self, n, idx, ks=None, ws=None, powers=2, h0=None, stages=None, rtol=None
+    ):
+        """Adaptive extrapolation; returns (df, err, converged, finite,
+        nonfinite) for idx, the last three per unit and output (whether a
+        stencil value was not finite)."""
         xp = self.xp
         if ks is None:
             ks, ws = _CENTRAL[n]
@@ -555,7 +572,8 @@ class _Engine:
         best_err = xp.full((L, self.q), xp.inf, dtype=self.dtype)
         s = self.scale(idx)
         active = np.arange(L)
-        nonfinite = np.zeros(L, dtype=bool)
+        nonfinite = np.zeros((L, self.q), dtype=bool)
+        converged = np.zeros((L, self.q), dtype=bool)
         for stage in range(stages):
             sub = idx[active]
             hs = [
@@ -571,20 +589,21 @@ class _Engine:
             upd_err = xp.where(better, err, prev_err)
             best = _set_rows(xp, best, a_t, upd_val)
             best_err = _set_rows(xp, best_err, a_t, upd_err)
-            bad = ~xp.all(xp.isfinite(D), axis=(0, 2))
-            nonfinite[active[_np(xp, bad)]] = True
-            tol = xp.maximum(self.atol + self.rtol * xp.abs(upd_val), 0.0)
+            nonfinite[active] |= _np(xp, ~xp.all(xp.isfinite(D), axis=0))
+            tol = xp.maximum(
+                self.atol + (self.rtol if rtol is None else rtol) * xp.abs(upd_val),
+                0.0,
+            )
             # converged: truncation estimate within tolerance or at rounding floor
             trunc_best = xp.where(better, trunc, xp.inf)
             rnd_best = xp.where(better, rnd, 0.0)
             conv_now = (trunc_best <= tol) | (trunc_best <= rnd_best)
-            done = _np(xp, xp.all(conv_now & xp.isfinite(upd_val), axis=-1))
+            converged[active] |= _np(xp, conv_now & xp.isfinite(upd_val))
+            done = converged[active].all(axis=-1)
             active = active[~done]
             if active.size == 0:
                 break
-        finite = _np(xp, xp.all(xp.isfinite(best), axis=-1))
-        converged = np.ones(L, dtype=bool)
-        converged[active] = False
+        finite = _np(xp, xp.isfinite(best))
         return best, best_err, converged, finite, nonfinite
 
     # -- complex step ------------------------------------------------------
@@ -1085,20 +1104,28 @@ def _richardson_units(eng, n, idx):
     d, e, conv, finite, nonfinite = eng.richardson(n, idx)
     st = np.where(conv, np.where(nonfinite, -2, 0), -1)
     st[~finite] = -4
-    retry = np.flatnonzero(~finite | (nonfinite & ~conv))
+    retry = np.flatnonzero((~finite | (nonfinite & ~conv)).any(axis=-1))
+    # one-sided ladders converge only to first order: their default tolerance
+    # is what they reach on smooth functions (eps^(2/3), 3.7e-11 in float64;
+    # exp at the edge of its domain: 1e-14 off, estimate 7e-12)
+    rtol1 = eng.rtol if eng.rtol_given else eng.eps ** (2 / 3) * 100.0 ** (n - 1)
     for sign in (1, -1):
         if retry.size == 0:
             break
         ks, ws = _one_sided(n, sign)
-        d1, e1, conv1, fin1, _ = eng.richardson(n, idx[retry], ks=ks, ws=ws, powers=1)
+        d1, e1, conv1, fin1, _ = eng.richardson(
+            n, idx[retry], ks=ks, ws=ws, powers=1, rtol=rtol1
+        )
         rt = _index(xp, retry)
         old_d = xp.take(d, rt, axis=0) if xp is not np else d[retry]
         old_e = xp.take(e, rt, axis=0) if xp is not np else e[retry]
         old_e = xp.where(xp.isnan(old_e), xp.inf, old_e)
         # output by output (a Jacobian's column can have one output defined on
-        # one side only and others fine): take the one-sided value where it is
-        # finite and the old one is not, or has a smaller error estimate
-        take_out = xp.isfinite(d1) & ((e1 < old_e) | ~xp.isfinite(old_d))
+        # one side only and others fine): where the central value was not
+        # finite or not converged, take the one-sided value where it is finite
+        # and the old one is not, or has a smaller error estimate
+        eligible = _index(xp, ~(conv[retry] & finite[retry]))
+        take_out = eligible & xp.isfinite(d1) & ((e1 < old_e) | ~xp.isfinite(old_d))
         rows = np.flatnonzero(_np(xp, xp.any(take_out, axis=-1)))
         if rows.size:
             rr = _index(xp, rows)
@@ -1107,8 +1134,12 @@ def _richardson_units(eng, n, idx):
             new_e = xp.where(mask, xp.take(e1, rr, axis=0), xp.take(old_e, rr, axis=0))
             d = _set_rows(xp, d, _index(xp, retry[rows]), new_d)
             e = _set_rows(xp, e, _index(xp, retry[rows]), new_e)
-            complete = _np(xp, xp.all(xp.isfinite(new_d), axis=-1))
-            st[retry[rows[complete]]] = -3
+            # -3 where the one-sided value converged; -1 (the worse news)
+            # where it did not (noise: neither stencil converges)
+            taken = _np(xp, mask)
+            sub = st[retry[rows]]
+            sub[taken] = np.where(conv1[rows][taken], -3, -1)
+            st[retry[rows]] = sub
         now = xp.take(d, rt, axis=0) if xp is not np else d[retry]
         retry = retry[~_np(xp, xp.all(xp.isfinite(now), axis=-1))]
     eng.status[idx] = st
@@ -1166,7 +1197,8 @@ def _derivative_impl(
     rtol, atol : float, optional
         Tolerance of the error estimate for convergence (status 0). Defaults
         ``eps**0.75 * 100**(n-1)`` and 0 (the fixed-step methods:
-        ``FIXED_RTOL[method] * 100**(n-1)``, 1e-8 central, 1e-6 one-sided);
+        ``FIXED_RTOL[method] * 100**(n-1)``, 1e-8 central, 1e-6 one-sided,
+        at most ``FIXED_RTOL_MAX`` = 1e-2);
         an estimate at the rounding floor always counts as converged, so
         ``f' = 0`` converges with Richardson.
     max_stages : int, optional
@@ -1296,7 +1328,7 @@ def _derivative_impl(
     idx_all = None if all_fin else np.flatnonzero(fin)  # None: every point
     with np.errstate(all="ignore"):
         df, err, used = _run_units(eng, n, method, idx_all, lower)
-    status = eng.status
+    status = eng.status[:, 0]
     if not all_fin:
         status[~fin] = -4
     if method in ("auto", "complex") and used:
@@ -1470,7 +1502,7 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
     """Status -6 where the one-sided derivatives (n = 1) or one-sided second
     differences (n = 2) disagree: at a kink the symmetric estimate (|x| at 0
     gives 0, max(x,0)^2 at 0 gives f'' = 1) is no derivative, however well it
-    converged. NumPy inputs; one more call of f at 5 points per converged
+    converged. NumPy inputs; one more call of f at 7 points per converged
     point, counted in ``nfev`` (every value of f computed is)."""
     n = options["n"]
     if n > 2:
@@ -1493,7 +1525,7 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
     if n == 1 and type(x) in (float, int, np.float64) and res.status == 0:
         kink = _scalar_kink(f, x, float(res.df), options["atol"], called)
         if called:
-            res = dataclasses.replace(res, nfev=res.nfev + 5)
+            res = dataclasses.replace(res, nfev=res.nfev + _KINK_POINTS)
         if kink is not None:
             return dataclasses.replace(res, status=-6) if kink else res
     xa = np.asarray(x)
@@ -1510,13 +1542,13 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
     scale = np.maximum(np.abs(xc), 1.0)
     h = eps ** (1 / 3 if n == 1 else 1 / 4) * scale
     h = (xc + h) - xc
-    P = np.stack([xc, xc + h, xc + 2 * h, xc - h, xc - 2 * h])
+    P = np.stack([xc + k * h for k in _KINK_OFFSETS])
     reused = called[0] if called else None  # the scalar check's values at P
     if reused is None or np.shape(reused) != P.shape:
         nfev = np.asarray(res.nfev)
-        if nfev.size == xu.size:  # the five values per point count in nfev
+        if nfev.size == xu.size:  # the check's values per point count in nfev
             nfev = nfev.reshape(-1).copy()
-            nfev[cand] += 5
+            nfev[cand] += _KINK_POINTS
             res = dataclasses.replace(
                 res,
                 nfev=nfev.reshape(np.shape(res.nfev))
@@ -1534,13 +1566,15 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
         return res
     if raw.shape != P.shape or raw.dtype.kind not in "fiu":
         return res
+    del P, reused  # memory: a large array is checked chunk by chunk
     if raw.dtype.kind == "f":  # f's own rounding (a float32 model at float64 x)
         eps = max(eps, float(np.finfo(raw.dtype).eps))
+    raw = raw.astype(float, copy=False)
     # f undefined at the point itself (x/x at 0): its neighbours give a
     # finite quotient, but there is no derivative where there is no value
-    undefined = ~np.isfinite(raw[0].astype(float))
+    undefined = ~np.isfinite(raw[0])
     with np.errstate(all="ignore"):
-        kink = _kinks(raw.astype(float), h, df[cand], eps, n, options["atol"])
+        kink = _kinks(raw, h, df[cand], eps, n, options["atol"])
     kink &= ~undefined
     if not kink.any() and not undefined.any():
         return res
@@ -1671,7 +1705,7 @@ _OPTION_NAMES = ("n", "method", "step", "rtol", "atol", "max_stages")
 
 def _scalar_kink(f, x, df: float, atol, called: list | None = None) -> bool | None:
     """:func:`_flag_kinks` for one float x and n = 1 in Python floats: the
-    same call of f (five points, shape (5, 1)) and the same numbers. None
+    same call of f (points x + k h, shape (7, 1)) and the same numbers. None
     where the array code must decide (a value that is not float64)."""
     try:
         x = float(x)
@@ -1681,7 +1715,7 @@ def _scalar_kink(f, x, df: float, atol, called: list | None = None) -> bool | No
         return None
     h = _EPS64 ** (1 / 3) * (abs(x) if abs(x) > 1.0 else 1.0)
     h = (x + h) - x
-    P = np.array([x, x + h, x + 2 * h, x - h, x - 2 * h]).reshape(5, 1)
+    P = np.array([x + k * h for k in _KINK_OFFSETS]).reshape(_KINK_POINTS, 1)
     try:
         raw = _call(f, P)
     except (DfdxError, TypeError, ValueError):
@@ -1701,25 +1735,43 @@ def _scalar_kink(f, x, df: float, atol, called: list | None = None) -> bool | No
         return bool(_kinks(raw.reshape(-1).tolist(), h, df, _EPS64, 1, atol))
 
 
+#: Where the kink check evaluates f: x + k h. The one-sided quotients at h and
+#: at 2h give each its truncation estimate: a smooth function's one-sided
+#: derivatives differ by their truncation errors (cos'' at pi/2 and the
+#: saddle (x-1)^3 | (x-1)^5 at 1 were called kinks when only rounding was
+#: allowed for).
+_KINK_OFFSETS = (0, 1, 2, 4, -1, -2, -4)
+_KINK_POINTS = len(_KINK_OFFSETS)
+
+
 def _kinks(V, h, df, eps: float, n: int, atol):
     """Whether the one-sided derivatives (n = 1) or second differences (n = 2)
-    from the values V = f at (x, x+h, x+2h, x-h, x-2h) disagree beyond
-    truncation and rounding. V's rows are arrays (one entry per point) or
-    floats; the same operations in the same order either way."""
-    f0, f1, f2, g1, g2 = V
+    from the values V = f at x + k h (k in _KINK_OFFSETS) disagree beyond
+    their truncation and rounding. V's rows are arrays (one entry per point)
+    or floats; the same operations in the same order either way."""
+    f0, f1, f2, f4, g1, g2, g4 = V
     total = abs(f0) + abs(f1) + abs(f2) + abs(g1) + abs(g2)  # as NumPy's sum(axis=0)
+    total = total + abs(f4) + abs(g4)
     if n == 1:
         right = (-3 * f0 + 4 * f1 - f2) / (2 * h)
         left = (3 * f0 - 4 * g1 + g2) / (2 * h)
+        # the same quotients at 2h (one at a time: memory on large arrays)
+        trunc = abs((-3 * f0 + 4 * f2 - f4) / (4 * h) - right)
+        trunc = trunc + abs((3 * f0 - 4 * g2 + g4) / (4 * h) - left)
         rel = 1e-4
         rnd = 16 * eps * total / h
+        order = 3.0  # 2**2 - 1: second-order formulas
     else:
         right = (f0 - 2 * f1 + f2) / h**2
         left = (f0 - 2 * g1 + g2) / h**2
+        trunc = abs((f0 - 2 * f2 + f4) / (4 * h**2) - right)
+        trunc = trunc + abs((f0 - 2 * g2 + g4) / (4 * h**2) - left)
         rel = 5e-2
         rnd = 16 * eps * total / h**2
+        order = 1.0  # 2**1 - 1: first-order formulas
+    trunc = trunc / order
     size = np.maximum(np.maximum(abs(left), abs(right)), abs(df))
-    tol = rel * size + 100 * rnd + (atol or 0.0)
+    tol = rel * size + 100 * rnd + 4 * trunc + (atol or 0.0)
     return abs(right - left) > tol
 
 
@@ -1998,7 +2050,7 @@ def _jacobian(f, x, vectorized, method, step, rtol, atol, max_stages, kind):
         df, err, used = _run_units(eng, 1, method, np.arange(nvar))
     name = "+".join(sorted(used)) if method in ("auto", "complex") else method
     nfev = int(eng.nfev.sum()) + 1
-    status = np.broadcast_to(eng.status[None, :], (q, nvar))
+    status = eng.status.T
     df = xp.permute_dims(df, (1, 0))
     err = xp.permute_dims(err, (1, 0))
     if kind == "gradient":
