@@ -474,3 +474,87 @@ def test_jacobian_input_validation():
     ]:
         with pytest.raises(dfdx.DfdxError, match=message):
             dfdx.jacobian(optimize.rosen, x, **kwargs)
+
+
+# -- the same cases on PyTorch tensors (scipy runs its suite on torch too) ------
+
+
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("x", [0.6, np.linspace(-0.05, 1.05, 10)])
+def test_basic_torch(torch, x):
+    t = torch.as_tensor(x, dtype=torch.float64)
+    res = dfdx.derivative(torch.special.ndtr, t)
+    assert isinstance(res.df, torch.Tensor) and res.df.dtype == torch.float64
+    np.testing.assert_allclose(res.df.numpy(), stats.norm().pdf(x), rtol=XP_RTOL)
+
+
+@pytest.mark.parametrize("method", ["backward", "auto", "forward", "richardson"])
+@pytest.mark.parametrize("x", [0.65, [0.65, 0.7]])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dtype_torch(torch, method, x, dtype):
+    """The issue's reproducer: derivative(torch.exp, a float64 tensor) failed
+    with 'exp(): argument must be Tensor, not numpy.ndarray'. f only ever
+    sees tensors of x's dtype (or its complex type, for the complex step)."""
+    dt = getattr(torch, dtype)
+    t = torch.as_tensor(x, dtype=dt)
+    seen = set()
+
+    def f(v):
+        assert isinstance(v, torch.Tensor)
+        seen.add(v.dtype)
+        return torch.exp(v)
+
+    res = dfdx.derivative(f, t, method=method)
+    assert res.df.dtype == dt and res.error.dtype == dt
+    assert seen <= {dt, torch.complex64 if dt == torch.float32 else torch.complex128}
+    ref = torch.exp(t).numpy()
+    eps = float(torch.finfo(dt).eps)
+    if method in ("auto", "richardson") or dtype == "float64":
+        # scipy's own torch tolerance is 50x looser; dfdx meets numpy's
+        np.testing.assert_allclose(res.df.numpy(), ref, rtol=eps**0.5)
+    else:
+        assert np.all(np.abs(res.df.numpy() - ref) <= res.error.numpy())
+
+
+def test_step_direction_torch(torch):
+    def f(x):
+        y = torch.exp(x)
+        return torch.where((x < 0) | (x > 2), torch.nan, y)
+
+    x = torch.linspace(0, 2, 10, dtype=torch.float64)
+    res = dfdx.derivative(f, x)
+    np.testing.assert_allclose(res.df.numpy(), np.exp(x.numpy()), rtol=XP_RTOL)
+    assert set(res.status[[0, -1]].tolist()) == {-3}
+
+
+def test_preserve_shape_torch(torch):
+    def f(p):
+        x = p[0]
+        return torch.stack(
+            [
+                x,
+                torch.sin(3 * x),
+                x + torch.sin(10 * x),
+                torch.sin(20 * x) * (x - 1) ** 2,
+            ]
+        )
+
+    res = dfdx.jacobian(f, torch.tensor([0.0], dtype=torch.float64))
+    np.testing.assert_allclose(
+        np.asarray(res.df)[:, 0], [1.0, 3.0, 11.0, 20.0], rtol=XP_RTOL
+    )
+
+
+@pytest.mark.parametrize("shape", [(), (12,), (3, 4), (3, 2, 2)])
+def test_vectorization_torch(torch, shape):
+    x = np.linspace(-0.05, 1.05, 12).reshape(shape) if shape else np.float64(0.6)
+    t = torch.as_tensor(x, dtype=torch.float64)
+    res = dfdx.derivative(torch.special.ndtr, t)
+    assert tuple(res.df.shape) == np.shape(x)
+    np.testing.assert_allclose(res.df.numpy(), stats.norm.pdf(x), rtol=XP_RTOL)
+    ref = dfdx.derivative(_ndtr, x)
+    np.testing.assert_array_equal(np.asarray(res.status), np.asarray(ref.status))

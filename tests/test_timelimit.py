@@ -182,6 +182,47 @@ def test_ctrl_c_in_the_collection_marker_is_raised_after_it(monkeypatch):
     assert after == []
 
 
+def test_interrupt_on_the_converters_first_instruction_is_reported_as_itself():
+    """An interrupt on the converter's first instruction (before its try)
+    comes out of ctypes as 'ArgumentError: argument 1: KeyboardInterrupt: '
+    (the SIGINT storm saw it once in 4 runs): the unraisable filter reports
+    it as the KeyboardInterrupt it is, and a TimeUp there is raised again."""
+    import ctypes
+
+    from dfdx._timelimit import _QuietTimeUp, _raise_after_collection, _redeliver
+
+    class Raises:
+        def __del__(self):
+            raise ValueError
+
+    captured: list = []
+    old = sys.unraisablehook
+    sys.unraisablehook = captured.append
+    try:
+        Raises()
+    finally:
+        sys.unraisablehook = old
+    args_type = type(captured[0])
+
+    def as_ctypes_reports(name):
+        exc = ctypes.ArgumentError(f"argument 1: {name}: ")
+        return args_type(
+            (ctypes.ArgumentError, exc, None, None, _raise_after_collection)
+        )
+
+    passed: list = []
+    hook = _QuietTimeUp(passed.append)
+    hook(as_ctypes_reports("KeyboardInterrupt"))
+    assert [u.exc_type for u in passed] == [KeyboardInterrupt]
+    assert passed[0].object is _raise_after_collection
+    hook(as_ctypes_reports("TimeUp"))
+    assert len(passed) == 1 and threading.get_ident() in _redeliver
+    _redeliver.discard(threading.get_ident())
+    other = args_type((ctypes.ArgumentError, ctypes.ArgumentError("x"), None, None, 1))
+    hook(other)  # someone else's ArgumentError: passed on untouched
+    assert passed[-1] is other
+
+
 def test_gc_markers_stay_outermost():
     from dfdx._timelimit import (
         _gc_started,
@@ -527,9 +568,9 @@ thread = threading.Thread(target=storm, daemon=True)
 thread.start()
 i = 0
 try:
-    while i < 400:
+    while i < 1000:
         try:
-            while i < 400:  # the loop's own jumps inside the try
+            while i < 1000:  # the loop's own jumps inside the try
                 state["active"] = True
                 i += 1
                 try:
@@ -551,10 +592,10 @@ finally:
             pass
     thread.join()
 late = None
-try:  # a stale entry would raise TimeUp in this plain loop
-    end = time.monotonic() + 1.0
+try:  # a stale entry would raise TimeUp in this plain loop (6 s of quiet)
+    end = time.monotonic() + 6.0
     while time.monotonic() < end:
-        pass
+        time.sleep(0.005)
 except BaseException as exc:
     late = type(exc).__name__
 left = bool(tl._stacks.get(threading.get_ident()))
@@ -564,10 +605,10 @@ print(json.dumps(dict(hits=state["hits"], dropped=sorted(set(dropped)),
 
 
 def test_sigint_storm_leaves_nothing_behind():
-    """Ctrl-C at random moments over 400 calls, in a child process (an
+    """Ctrl-C at random moments over 1000 calls, in a child process (an
     interrupted SymPy can keep a half-derived fact, which must not reach the
-    other tests): afterwards nothing is armed, no TimeUp arrives in a quiet
-    second, and only KeyboardInterrupts were dropped, never a TimeUp."""
+    other tests): afterwards nothing is armed, no TimeUp arrives in 6 s of
+    quiet, and only KeyboardInterrupts were dropped, never a TimeUp."""
     import json
     import subprocess
 
@@ -579,7 +620,7 @@ def test_sigint_storm_leaves_nothing_behind():
     )
     assert run.returncode == 0, run.stderr[-2000:]
     out = json.loads(run.stdout.strip().splitlines()[-1])
-    assert out["hits"] > 20
+    assert out["hits"] > 50
     assert set(out["dropped"]) <= {"KeyboardInterrupt"}
     assert out["late"] is None and not out["left"]
     # every call after an interrupt gives its answer: an interrupt inside

@@ -76,6 +76,7 @@ setting an event (a few microseconds).
 
 from __future__ import annotations
 
+import builtins
 import ctypes
 import functools
 import gc
@@ -340,7 +341,29 @@ class _QuietTimeUp:
         if unraisable.exc_type is TimeUp or isinstance(unraisable.exc_value, TimeUp):
             _deliver_again()
             return
+        if unraisable.object is _raise_after_collection and issubclass(
+            unraisable.exc_type, ctypes.ArgumentError
+        ):
+            unraisable = _unwrapped(unraisable)
+            if unraisable is None:  # a TimeUp
+                _deliver_again()
+                return
         self.wrapped(unraisable)
+
+
+def _unwrapped(unraisable):
+    """The exception that landed on the first instruction of the last gc
+    callback's converter (before its try), which ctypes reports as
+    "ArgumentError: argument 1: KeyboardInterrupt: ": reported as itself,
+    like an interrupt Python drops in any gc callback; None for a TimeUp."""
+    parts = str(unraisable.exc_value).split(": ")
+    name = parts[1] if len(parts) > 1 else ""
+    if name == "TimeUp":
+        return None
+    kind = getattr(builtins, name, None)
+    if not (isinstance(kind, type) and issubclass(kind, BaseException)):
+        return unraisable
+    return type(unraisable)((kind, kind(), None, unraisable.err_msg, unraisable.object))
 
 
 def _deliver_again() -> None:
@@ -369,6 +392,7 @@ _GC_CODES = frozenset(
         _due_after_collection,
         _ThisThreadIfDue.__dict__["from_param"].__func__,
         _QuietTimeUp.__call__,
+        _unwrapped,
         _deliver_again,
     )
 )
