@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._fonts import prepare_figure
+
 __all__ = ["place_legend", "data_points", "legend_overlaps"]
 
 _PLACES = (
@@ -117,8 +119,13 @@ def place_legend(ax, *args, **kwargs):
     """Add a legend (``ax.legend(*args, **kwargs)``) where it covers no data,
     else outside, right of the axes."""
     kwargs.pop("loc", None)
-    for loc in _PLACES:
+    for i, loc in enumerate(_PLACES):
         legend = ax.legend(*args, loc=loc, **kwargs)
+        if i == 0:
+            # Chinese labels get the CJK font before they are measured (else
+            # the legend is placed by the boxes' widths, and each glyph warns;
+            # the fallback then stays in rcParams for the legends that follow)
+            prepare_figure(ax.figure)
         if legend_overlaps(ax, legend) == 0:
             return legend
     return ax.legend(
