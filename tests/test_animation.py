@@ -152,7 +152,7 @@ def test_a_callable_uses_a_numerical_reference():
 def test_chinese_frames():
     import os
 
-    from dfdx.plotting import fonts
+    from dfdx import _fonts as fonts
 
     if fonts.cjk_font() is None:  # as the other font tests do
         if os.environ.get("DFDX_REQUIRE_CJK"):

@@ -14,8 +14,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import dfdx  # noqa: E402
+from dfdx import _fonts as fonts  # noqa: E402
 from dfdx import d2l  # noqa: E402
-from dfdx.plotting import fonts  # noqa: E402
 from dfdx.plotting.figures import save_figure  # noqa: E402
 
 

@@ -150,6 +150,32 @@ if TYPE_CHECKING:  # pragma: no cover
     from .symbolic import TangentLine, diff, tangent_line
 
 
+def _hook(module: str, name: str):
+    """A function that imports dfdx.<module> on first call and calls its
+    <name> (see dfdx._wiring)."""
+
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(f".{module}", __name__), name)(
+            *args, **kwargs
+        )
+
+    call.__name__ = name
+    return call
+
+
+def _wire() -> None:
+    from . import _wiring
+
+    _wiring.diff = _hook("symbolic", "diff")
+    _wiring.read_expression = _hook("expr", "as_expression")
+    _wiring.graph_animation = _hook("plotting.animation", "GraphAnimation")
+    _wiring.plot_error_vs_h = _hook("plotting.figures", "plot_error_vs_h")
+    _wiring.plot_function = _hook("plotting.figures", "plot_function")
+
+
+_wire()
+
+
 def __getattr__(name: str):
     if name in _EXPORTS:
         module = importlib.import_module(f".{_EXPORTS[name]}", __name__)

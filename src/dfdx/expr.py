@@ -1958,9 +1958,9 @@ class Expression:
     # -- calculus ----------------------------------------------------------
     def diff(self, wrt: str | None = None, n: int = 1) -> Expression:
         """Exact derivative; see :func:`dfdx.diff`."""
-        from .symbolic import diff
+        from . import _wiring
 
-        return diff(self, wrt, n=n)
+        return _wiring.diff(self, wrt, n=n)
 
     def subs(self, values: Mapping[str, Any]) -> Expression:
         """Substitute values (numbers or expression text) for variables."""

@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
+from ._fonts import one_font_warning
 from ._timelimit import bounded
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import Expression, as_expression, number_value, replace_written
 from .i18n import check_lang, localise
-from .plotting.fonts import one_font_warning
 from .symbolic import _finite_number as _float
 from .symbolic import _fmt_number, at_kink
 
@@ -601,7 +601,7 @@ class ComputationGraph:
                 zorder=2,
             )
         if lang != "en":  # Chinese words: the CJK fallback font for them
-            from .plotting.fonts import prepare_figure
+            from ._fonts import prepare_figure
 
             prepare_figure(fig)
 
@@ -638,9 +638,9 @@ class ComputationGraph:
         :meth:`steps`). Returns a :class:`dfdx.plotting.animation.GraphAnimation`;
         with `path` also writes it (.gif, .mp4 with ffmpeg, or .html).
         ``lang='zh'`` writes the words in Chinese."""
-        from .plotting.animation import GraphAnimation
+        from . import _wiring  # figures are above the graph
 
-        anim = GraphAnimation(self, lang=lang)
+        anim = _wiring.graph_animation(self, lang=lang)
         if path is not None:
             anim.save(path, fps=fps)
         return anim

@@ -256,9 +256,9 @@ class LimitTable:
         -------
         matplotlib.axes.Axes
         """
-        from .plotting.figures import plot_error_vs_h
+        from . import _wiring  # figures are above the limit tables
 
-        return plot_error_vs_h(
+        return _wiring.plot_error_vs_h(
             self._f,
             self.x,
             exact=self.exact,

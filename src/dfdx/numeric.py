@@ -356,9 +356,9 @@ def _resolve_f(f, name="f"):
     """Callables pass through; expression text/Expression becomes its NumPy form."""
     mod = type(f).__module__ or ""
     if isinstance(f, str) or mod.startswith("sympy") or mod == "dfdx.expr":
-        from .expr import as_expression
+        from . import _wiring  # the parser is above the numeric engine
 
-        expr = as_expression(f, name=name)
+        expr = _wiring.read_expression(f, name=name)
         return expr, expr.variables
     if not callable(f):
         raise DfdxError(

@@ -838,7 +838,7 @@ def compare_forms(a, b) -> tuple[str, int]:
             verdict = "unknown"
         n = ops(diff) if at_most(diff, 1000) else 1000
         if n <= 200:
-            from .symbolic import real_symbols
+            from .symbols import real_symbols
 
             if reduces_to_zero(real_symbols(diff)[0], n):
                 return "symbolic", seen
@@ -855,7 +855,7 @@ def compare_forms(a, b) -> tuple[str, int]:
     # counting them (45 ms on a network's derivative) is skipped
     n = ops(diff) if at_most(diff, 1000) else 1000
     if n <= 200:  # rewrites follow: with real symbols (sqrt(x^2) is |x|)
-        from .symbolic import real_symbols
+        from .symbols import real_symbols
 
         diff = real_symbols(diff)[0]
     if reduces_to_zero(diff, n):

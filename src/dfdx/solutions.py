@@ -397,7 +397,9 @@ def _ex6(lang, outdir):
     if outdir is not None:
         import matplotlib.pyplot as plt
 
-        from .plotting.figures import plot_function
+        from . import _wiring  # figures are above the exercises
+
+        plot_function = _wiring.plot_function
 
         figure = os.path.join(os.fspath(outdir), "exercise6_tangent.svg")
         # the book's grid, which hits the pole at x = 0

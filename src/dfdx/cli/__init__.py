@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
-import math
 import re
 import sys
 from collections.abc import Sequence
+
+from ._common import UsageError
 
 # modules (in this package) that each define register(subparsers, common)
 _COMMAND_MODULES = ("chapter", "multivar", "steps", "learner", "save")
@@ -42,10 +42,6 @@ examples:
 expressions: ^ or ** for powers, implicit products (3x, 2(x+1)), functions such
 as sin cos tan exp log ln sqrt abs tanh sigmoid relu softplus max min.
 """
-
-
-class UsageError(Exception):
-    """Bad command-line input (exit code 2)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -111,92 +107,6 @@ def _negatives_are_values(p: argparse.ArgumentParser) -> None:
     p._has_negative_number_optionals.clear()
 
 
-def add_command(sub, name: str, *, help: str, examples: str, parents=(), **kw):
-    """Add a subcommand whose --help ends with `examples`."""
-    return sub.add_parser(
-        name,
-        help=help,
-        description=help[0].upper() + help[1:] + ".",
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=list(parents),
-        **kw,
-    )
-
-
-def add_lang(p, what: str = "the output") -> None:
-    """The --lang option (en, zh), choices from dfdx.i18n.LANGS."""
-    from ..i18n import LANGS
-
-    p.add_argument(
-        "--lang", choices=LANGS, default="en", help=f"language of {what} (default en)"
-    )
-
-
-def parse_float(text: str) -> float:
-    """argparse type: a finite float, or a constant expression such as ``pi/2``
-    (parsed safely), with a clear message otherwise."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = _constant(text)
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be finite: {text!r}")
-    if value == 0 and any(c in "123456789" for c in text.lower().split("e")[0]):
-        raise argparse.ArgumentTypeError(
-            f"too small: {text!r} rounds to 0 in floating point"
-        )
-    return value
-
-
-def _constant(text: str) -> float:
-    from ..errors import DfdxError
-    from ..expr import parse
-
-    try:
-        e = parse(text)
-        if e.variables:
-            raise DfdxError("has variables")
-        return float(e.sympy.evalf())
-    except (DfdxError, TypeError, ValueError):
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-
-
-def parse_point(text: str) -> dict[str, float]:
-    """argparse type: ``x1=1,x2=2`` -> {'x1': 1.0, 'x2': 2.0}."""
-    out: dict[str, float] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, sep, value = part.partition("=")
-        name = name.strip()
-        if not sep or not name.isidentifier():
-            raise argparse.ArgumentTypeError(
-                f"expected NAME=VALUE pairs separated by commas, got {part!r}"
-            )
-        if name in out:
-            raise argparse.ArgumentTypeError(f"{name} is given twice in {text!r}")
-        out[name] = parse_float(value.strip())
-    if not out:
-        raise argparse.ArgumentTypeError("expected NAME=VALUE pairs, got nothing")
-    return out
-
-
-def print_json(data) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
-
-
-def _json_default(obj):
-    try:
-        import numpy as np
-
-        if isinstance(obj, np.ndarray):
-            return obj.tolist()
-        if isinstance(obj, np.generic):
-            return obj.item()
-    except ImportError:  # pragma: no cover
-        pass
-    return str(obj)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     import warnings
@@ -257,8 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _print_notes(caught) -> None:
     """Conventions applied while reading the input, and a figure's missing
     CJK font (its Chinese text is drawn as boxes): one line each on stderr."""
+    from .._fonts import NoCJKFontWarning
     from ..errors import NotationWarning
-    from ..plotting.fonts import NoCJKFontWarning
 
     seen = set()
     for w in caught:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sympy
 
-from . import add_command, add_lang, parse_float, parse_point, print_json
+from ._common import add_command, add_lang, parse_float, parse_point, print_json
 
 CHAPTER_F = "3*x**2 - 4*x"
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import UsageError, add_command, add_lang, parse_float, print_json
+from ._common import UsageError, add_command, add_lang, parse_float, print_json
 
 _CHECK_EXAMPLES = """\
   dfdx check "sin(x^2)" "cos(x^2)"            wrong: the chain rule's inner derivative

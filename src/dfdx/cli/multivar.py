@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from . import add_command, add_lang, parse_point, print_json
+from ._common import add_command, add_lang, parse_point, print_json
 
 _GRAD_EXAMPLES = """\
   dfdx grad "3x1^2 + 5exp(x2)"                     exact gradient [6*x1, 5*exp(x2)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import add_command, print_json
+from ._common import add_command, print_json
 
 
 def register(sub, common) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import add_command, add_lang, print_json
+from ._common import add_command, add_lang, print_json
 
 _EXAMPLES = """\
   dfdx exercises                      all ten exercises (1.0 edition numbering)

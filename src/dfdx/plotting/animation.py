@@ -25,11 +25,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .._checks import finite_number, float_array
+from .._fonts import has_cjk, one_font_warning, prepare_figure
 from ..errors import DfdxError, UndefinedError
 from ..expr import is_expression_like
 from ..i18n import check_lang, localise
 from .figures import _check_lim, _function_and_label, _num, math_label, plot_function
-from .fonts import has_cjk, one_font_warning, prepare_figure
 from .sampling import evaluate
 
 __all__ = ["animate_secants", "SecantAnimation", "SecantFrame", "GraphAnimation"]

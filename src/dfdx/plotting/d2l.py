@@ -32,8 +32,8 @@ from itertools import cycle
 
 import matplotlib.pyplot as plt
 
+from .._fonts import one_font_warning, prepare_text
 from ..errors import DfdxError
-from .fonts import one_font_warning, prepare_text
 from .legend import place_legend
 
 __all__ = ["plt", "use_svg_display", "set_figsize", "set_axes", "plot"]

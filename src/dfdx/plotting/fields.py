@@ -14,11 +14,11 @@ import math
 import numpy as np
 
 from .._checks import finite_number
+from .._fonts import one_font_warning
 from ..errors import DfdxError
 from ..expr import as_expression
 from ..i18n import check_lang, localise
 from .figures import _check_ax, _check_lim, math_label, save_figure
-from .fonts import one_font_warning
 from .legend import place_legend
 
 __all__ = ["plot_gradient_field", "plot_tangent_plane"]

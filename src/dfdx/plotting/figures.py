@@ -18,11 +18,11 @@ import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, on purpose)
 import numpy as np
 
 from .._checks import finite_number, flag, float_array, optional_text
+from .._fonts import one_font_warning, prepare_figure
 from .._timelimit import guarded
 from ..errors import DfdxError
 from ..expr import as_expression, is_expression_like
 from ..i18n import check_lang, localise
-from .fonts import one_font_warning, prepare_figure
 from .legend import place_legend
 from .sampling import evaluate, sample
 
