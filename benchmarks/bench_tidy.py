@@ -24,7 +24,7 @@ import sympy
 from _results import write_section
 from sympy.core.cache import clear_cache
 
-from dfdx.expr import sigmoid
+from dfdx.functions import sigmoid
 from dfdx.simplify import (
     FULL_SIMPLIFY_OPS,
     TIDY_NODES,

@@ -348,7 +348,7 @@ def test_replacer_is_xreplace_with_one_memo():
     share sub-expressions; with evaluate=False nothing else is re-evaluated."""
     import sympy
 
-    from dfdx.expr import replacer
+    from dfdx.builder import replacer
 
     x, y = sympy.symbols("x y")
     rx, ry = sympy.symbols("x y", real=True)
@@ -371,7 +371,8 @@ def test_remembering_code_printers_write_the_same_code():
     from sympy.printing.numpy import NumPyPrinter
     from sympy.printing.pycode import MpmathPrinter
 
-    from dfdx.expr import relu, remembering, sigmoid
+    from dfdx.codegen import remembering
+    from dfdx.expr import relu, sigmoid
 
     x, y = sympy.symbols("x y", real=True)
     inner = sympy.tanh(0.25 * x - y / 3) + sigmoid(x * y)

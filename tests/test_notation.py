@@ -11,7 +11,8 @@ import sympy
 from sympy import Abs, exp, log, sin, sqrt
 
 import dfdx
-from dfdx.expr import real_root, relu, sigmoid
+from dfdx.expr import relu, sigmoid
+from dfdx.functions import real_root
 
 x, y = sympy.symbols("x y")
 

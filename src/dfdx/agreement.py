@@ -407,7 +407,7 @@ def _autodiff_rows(e, names, point, exact, notes, frameworks) -> list[AgreementR
 
 def _elementary(body):
     """dfdx's own functions written with what every framework's printer knows."""
-    from .expr import real_form, relu, sigmoid, softplus
+    from .functions import real_form, relu, sigmoid, softplus
 
     return (
         real_form(body)

@@ -20,18 +20,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
+from ._numbers import _short
 from ._timelimit import bounded
+from .builder import replace_written
+from .codegen import lambdify_numpy
 from .errors import DfdxError
-from .expr import (
-    Expression,
-    _short,
-    as_expression,
-    lambdify_numpy,
-    parse,
-    real_root,
-    relu,
-    replace_written,
-)
+from .expr import Expression, as_expression, parse
+from .functions import real_root, relu
 from .i18n import check_lang, localise
 from .simplify import compare_forms, same_value
 from .symbolic import (

@@ -22,9 +22,10 @@ from itertools import pairwise
 import sympy
 
 from ._timelimit import bounded, time_limit
+from .codegen import _natural_key
 from .domain import Domain, always_holds
 from .errors import DfdxError, ParseError
-from .expr import Expression, _natural_key, parse
+from .expr import Expression, parse
 from .simplify import reduces_to_zero, same_value
 from .symbolic import _tidy
 

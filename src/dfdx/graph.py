@@ -29,8 +29,10 @@ import sympy
 
 from ._fonts import one_font_warning
 from ._timelimit import bounded
+from .builder import replace_written
+from .codegen import number_value
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
-from .expr import Expression, as_expression, number_value, replace_written
+from .expr import Expression, as_expression
 from .i18n import check_lang, localise
 from .symbolic import _finite_number as _float
 from .symbolic import _fmt_number, at_kink

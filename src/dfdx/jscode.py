@@ -22,7 +22,7 @@ import re
 import sympy
 
 from .errors import DfdxError
-from .expr import real_root, relu, sigmoid, softplus
+from .functions import real_root, relu, sigmoid, softplus
 
 #: The helpers the generated code calls, as JavaScript source. They take the
 #: same steps as the NumPy versions in dfdx.expr. ``touched`` records that a

@@ -21,7 +21,8 @@ import sympy
 
 from ._timelimit import bounded
 from .errors import DfdxError
-from .expr import Expression, as_expression, parse, real_form
+from .expr import Expression, as_expression, parse
+from .functions import real_form
 from .i18n import check_lang, localise
 from .simplify import tidy
 from .symbolic import _wrt_symbol, real_symbols

@@ -28,15 +28,10 @@ import sympy
 from sympy.core.cache import cacheit
 
 from ._timelimit import bounded
+from .builder import replacer
+from .codegen import _natural_key, lambdify_numpy
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
-from .expr import (
-    Expression,
-    _natural_key,
-    as_expression,
-    is_expression_like,
-    lambdify_numpy,
-    replacer,
-)
+from .expr import Expression, as_expression, is_expression_like
 from .simplify import at_most, ops, reduces_to_zero, tidy
 from .symbolic import (
     _finite_number,

@@ -352,10 +352,16 @@ def _as_real_array(x, name="x"):
     return xp, False, arr
 
 
+#: where dfdx's expression types live: Expression, and the grammar's SymPy
+#: functions (relu(x) is a SymPy expression of dfdx's own class)
+_EXPRESSION_MODULES = ("dfdx.expr", "dfdx.functions")
+
+
 def _resolve_f(f, name="f"):
     """Callables pass through; expression text/Expression becomes its NumPy form."""
     mod = type(f).__module__ or ""
-    if isinstance(f, str) or mod.startswith("sympy") or mod == "dfdx.expr":
+    # (the engine does not import the parser: the types are known by module)
+    if isinstance(f, str) or mod.startswith("sympy") or mod in _EXPRESSION_MODULES:
         from . import _wiring  # the parser is above the numeric engine
 
         expr = _wiring.read_expression(f, name=name)

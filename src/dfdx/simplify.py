@@ -23,9 +23,10 @@ import numpy as np
 import sympy
 from sympy.core.cache import cacheit
 
+from ._numbers import has_huge_numbers
 from ._timelimit import time_limit
+from .codegen import number_value
 from .errors import DfdxError
-from .expr import has_huge_numbers, number_value
 
 __all__ = [
     "tidy",
@@ -333,7 +334,7 @@ def _sample_printer():
     of the variables that hold them (the class is made once)."""
     from sympy.printing.pycode import MpmathPrinter
 
-    from .expr import private_symbols, remembering
+    from .codegen import private_symbols, remembering
 
     remembered = remembering(MpmathPrinter)
 
@@ -426,7 +427,7 @@ def _samples_mpmath(ra, rb, symbols, points, per_point: bool = False):
     when a form cannot be compiled or evaluated that way."""
     import mpmath
 
-    from .expr import lambdify_numpy
+    from .codegen import lambdify_numpy
 
     Printer = _sample_printer()
     own = _mpmath_functions(mpmath.mp)
@@ -694,7 +695,7 @@ def _switch_arguments(e) -> list | None:
     argument of abs/sign/Heaviside/relu, the differences of max/min's
     arguments, the sides of Piecewise conditions), or None where the pieces
     cannot be listed (floor, ceiling)."""
-    from .expr import relu
+    from .functions import relu
 
     if e.has(*_ENDLESS):
         return None

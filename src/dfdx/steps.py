@@ -21,18 +21,11 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from ._timelimit import bounded
+from .builder import replace_written, replacer
+from .codegen import remembering
 from .errors import DfdxError
-from .expr import (
-    Expression,
-    as_expression,
-    real_root,
-    relu,
-    remembering,
-    replace_written,
-    replacer,
-    sigmoid,
-    softplus,
-)
+from .expr import Expression, as_expression
+from .functions import real_root, relu, sigmoid, softplus
 from .i18n import FORMULAS, check_lang, msg, rule_name
 from .symbolic import _wrt_symbol, diff, real_symbols
 

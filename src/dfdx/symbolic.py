@@ -18,20 +18,12 @@ import sympy
 from sympy.core.cache import cacheit
 
 from ._checks import finite_number, float_array
+from ._numbers import has_huge_numbers
 from ._timelimit import bounded
+from .codegen import number_value
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
-from .expr import (
-    Expression,
-    as_expression,
-    call_real,
-    has_huge_numbers,
-    is_expression_like,
-    number_value,
-    real_form,
-    relu,
-    sigmoid,
-    softplus,
-)
+from .expr import Expression, as_expression, call_real, is_expression_like
+from .functions import real_form, relu, sigmoid, softplus
 from .simplify import TIDY_NODES, TRIG_FUNCTIONS, at_most
 from .symbols import real_symbols
 

@@ -570,8 +570,8 @@ def _refuse_non_finite(d, point: dict, at) -> None:
     large for floating point or undefined there (never print inf or nan)."""
     import sympy
 
+    from ..codegen import number_value
     from ..errors import DfdxError, UndefinedError
-    from ..expr import number_value
 
     exact = d.sympy.xreplace(
         {d.symbol(k): sympy.Rational(repr(float(v))) for k, v in point.items()}

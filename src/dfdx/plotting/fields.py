@@ -71,7 +71,7 @@ def _finite(a):
 def _grad_funcs(e):
     """The exact gradient, and a vectorised NumPy function of it."""
 
-    from ..expr import lambdify_numpy
+    from ..codegen import lambdify_numpy
     from ..multivariate import gradient
 
     g = gradient(e)
