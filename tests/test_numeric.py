@@ -222,7 +222,7 @@ def test_auto_mixed_points_across_chunks_of_a_large_array():
         return np.sin(x) + np.maximum(np.real(x) - 2, 0) ** 2
 
     x = np.linspace(-3.0, 4.0, 70_001)
-    assert x.size > 2 * numeric._CHUNK
+    assert x.size > 2 * numeric.engine._CHUNK
     res = derivative(f, x)
     exact = np.cos(x) + 2 * np.maximum(x - 2, 0)
     assert res.method == "complex+richardson"
@@ -235,7 +235,7 @@ def test_auto_mixed_points_across_chunks_of_a_large_array():
     np.testing.assert_array_equal(res.df[~rejected], np.cos(x[~rejected]))
     away = np.abs(x - 2) > 1e-3  # f'' jumps at 2: Richardson is ~1e-8 there
     np.testing.assert_allclose(res.df[away], exact[away], rtol=1e-9, atol=1e-9)
-    for i in (0, numeric._CHUNK - 1, numeric._CHUNK, 50_000, 70_000):
+    for i in (0, numeric.engine._CHUNK - 1, numeric.engine._CHUNK, 50_000, 70_000):
         one = derivative(f, np.array([x[i]]))
         assert one.df[0] == res.df[i] and one.error[0] == res.error[i]
 
@@ -802,7 +802,7 @@ def test_hessian_streams_its_points_in_bounded_blocks(monkeypatch):
     x = rng.standard_normal(n) * 0.3
     whole = hessian(f, x, vectorized=True)  # every point in one call
     assert max(largest) == n * (1 + 3 * n * (n + 1))
-    monkeypatch.setattr(numeric, "_HESSIAN_BLOCK", 4096)
+    monkeypatch.setattr(numeric.multi, "_HESSIAN_BLOCK", 4096)
     largest.clear()
     res = hessian(f, x, vectorized=True)
     assert max(largest) <= 4096 + n  # one block: at most _HESSIAN_BLOCK numbers
@@ -1003,7 +1003,8 @@ def test_one_point_tableau_equals_the_array_tableau(powers):
     """The Python-float Neville tableau of one point gives the same numbers as
     the NumPy tableau of many (random quotients, NaN and infinities
     included), bit for bit."""
-    from dfdx.numeric import _RATIO, _neville, _neville_one
+    from dfdx.numeric.core import _RATIO
+    from dfdx.numeric.engine import _neville, _neville_one
 
     rng = np.random.default_rng(powers)
     for trial in range(300):

@@ -38,7 +38,7 @@ import numpy as np
 from ._grad_backends import Target, make_target
 from ._timelimit import bounded, get_time_limit
 from .errors import DfdxError
-from .numeric import _check_positive
+from .numeric.core import _check_positive
 
 __all__ = ["check_grad", "GradCheckReport", "GradCheckError", "GradCheckRow"]
 
