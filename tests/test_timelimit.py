@@ -756,3 +756,52 @@ def test_set_memory_limit_validates(bad):
     with pytest.raises(dfdx.DfdxError):
         dfdx.set_memory_limit(bad)
     assert dfdx.get_memory_limit() == 1.0
+
+
+def _cut_exit_short():
+    """A tracer that raises TimeUp on the first instruction of the next
+    time_limit.__exit__ (once), as a second copy of the TimeUp arriving there
+    does (seen under eight threads: a TimeUp escaped dfdx and ended a
+    thread)."""
+    code = time_limit.__exit__.__code__
+    done = []
+
+    def tracer(frame, event, arg):
+        if event == "call" and frame.f_code is code and not done:
+            done.append(1)
+            sys.settrace(None)
+            raise TimeUp
+        return None
+
+    return tracer
+
+
+def test_a_limit_whose_exit_is_cut_short_still_answers_with_its_error():
+    from dfdx._timelimit import _limited
+
+    def spin():
+        _spin()
+
+    sys.settrace(_cut_exit_short())
+    try:
+        with pytest.raises(dfdx.DfdxError, match=r"cannot spin within 0.1 s"):
+            _limited(0.1, "spin", spin, (), {})
+    finally:
+        sys.settrace(None)
+    _left_clean()
+
+
+def test_an_inner_limit_whose_exit_is_cut_short_is_reported_as_itself():
+    """The inner limit's TimeUp reaches the outer block: the outer limit
+    reports the inner's time (its own has not run out)."""
+    sys.settrace(None)
+    with pytest.raises(dfdx.DfdxError, match=r"cannot rewrite within 0.1 s"):
+        with time_limit(30, "outer"):
+            tracer = _cut_exit_short()
+            try:
+                with time_limit(0.1, "rewrite"):
+                    sys.settrace(tracer)
+                    _spin()
+            finally:
+                sys.settrace(None)
+    _left_clean()

@@ -231,12 +231,16 @@ def _gc_stopped(phase, info):
 
 def _due_after_collection(phase) -> int:
     """The thread to raise TimeUp in as a collection ends: this one, when its
-    limited block has run out and it is in neither the user's code nor an
-    import; else 0 (no thread)."""
+    limited block has run out, no copy was raised for it yet (or one was
+    dropped in a finalizer), and it is in neither the user's code nor an
+    import; else 0 (no thread). A block whose TimeUp is on its way out is
+    left alone: one more copy, at the end of a collection while the first
+    unwinds, landed on the first instruction of the limit's __exit__."""
     if phase != "stop":
         return 0
     tid = threading.get_ident()
-    if not _stacks.get(tid):
+    stack = _stacks.get(tid)
+    if not stack or (stack[-1].fired and tid not in _redeliver):
         return 0
     live: set[int] = set()
     frame: types.FrameType | None = sys._getframe(1)
@@ -634,7 +638,16 @@ class time_limit:
     """Stop the block after `seconds` (default: :func:`get_time_limit`) with a
     :class:`DfdxError` saying that it could not `what` in time."""
 
-    __slots__ = ("seconds", "what", "_frame", "_tid", "_done", "_fired", "_below")
+    __slots__ = (
+        "seconds",
+        "what",
+        "_frame",
+        "_tid",
+        "_done",
+        "_fired",
+        "_below",
+        "_left_inner",
+    )
 
     def __init__(self, seconds: float | None, what: str):
         self.seconds = _DEFAULT_SECONDS if seconds is None else float(seconds)
@@ -643,6 +656,10 @@ class time_limit:
         self._done = False
         self._fired = False
         self._below = True
+        # limits entered inside this block whose own exit was cut short (a
+        # second TimeUp on their first instruction): their TimeUp is what
+        # reaches this block
+        self._left_inner: list = []
 
     def __enter__(self):
         _ensure_watchdog()
@@ -702,6 +719,7 @@ class time_limit:
             if self._frame in stack:
                 at = stack.index(self._frame)
                 self._fired = any(f.fired for f in stack[at:])
+                self._left_inner = [f.owner for f in stack[at + 1 :]]
                 _drop_from(self._tid, stack, at)
             self._below = bool(stack)
             if self._frame is not None:
@@ -754,6 +772,23 @@ class time_limit:
                     "dfdx.set_memory_limit raises it)"
                 ) from None
             mine = False
+        inner = next(
+            (
+                o
+                for o in reversed(self._left_inner)
+                if o is not None
+                and o._frame is not None
+                and time.monotonic() >= o._frame.own_deadline - 1e-3
+            ),
+            None,
+        )
+        if inner is not None:
+            # the TimeUp of a limit inside this block whose exit was cut
+            # short: reported as that limit's, as its exit would have
+            raise DfdxError(
+                f"cannot {inner.what} within {inner.seconds:g} s (time limit; "
+                "dfdx.set_time_limit raises it)"
+            ) from None
         if mine:
             raise DfdxError(
                 f"cannot {self.what} within {self.seconds:g} s (time limit; "
@@ -938,6 +973,22 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _limited(seconds, what, fn, args, kwargs):
+    """fn(*args, **kwargs) under a time limit. A TimeUp reaches past the with
+    statement only when the limit's own __exit__ was cut short (a second copy
+    on its first instruction, seen under eight threads): the exit is finished
+    here, and decides as it would have (a DfdxError for this limit's time,
+    or the TimeUp passed on to an outer limit)."""
+    limit = time_limit(seconds, what)
+    try:
+        with limit:
+            return fn(*args, **kwargs)
+    except TimeUp:
+        if limit.__exit__(TimeUp, None, None) is False:
+            raise
+        raise
+
+
 def bounded(what: str):
     """Decorator for public operations: run under the default time limit
     ('cannot {what} within ... s' when it runs out), and let no exception but a
@@ -959,8 +1010,7 @@ def bounded(what: str):
             params = _sympy_parameters()
             try:
                 try:
-                    with time_limit(None, what):
-                        return fn(*args, **kwargs)
+                    return _limited(None, what, fn, args, kwargs)
                 except _FOREIGN:
                     left = _DEFAULT_SECONDS - (time.monotonic() - start)
                     if not _STOPPED[0] or left < 0.05 * _DEFAULT_SECONDS:
@@ -972,8 +1022,8 @@ def bounded(what: str):
                 # run once more before calling it an error of this input.
                 _STOPPED[0] = False
                 _forget_half_made_facts()
-                with time_limit(left, what):  # within the same limit in all
-                    return fn(*args, **kwargs)
+                # within the same limit in all
+                return _limited(left, what, fn, args, kwargs)
             except DfdxError:
                 raise
             except _FOREIGN as exc:  # SymPy/NumPy/Python limits: one clear error
