@@ -10,8 +10,9 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 
 import dfdx
-from dfdx.answers import SLIPS, _Slipper
+from dfdx.answers import SLIPS
 from dfdx.cli import main
+from dfdx.slips import _Slipper
 from strategies import expressions
 
 WRONG = [

@@ -6,16 +6,14 @@ import sympy
 
 import dfdx
 from dfdx import DfdxError, NotDifferentiableError, UndefinedError
+from dfdx.matrix_rules import MatrixRule, gradient_rules, matrix_rule
 from dfdx.multivariate import (
-    MatrixRule,
     SymbolicGradient,
     SymbolicHessian,
     SymbolicJacobian,
     gradient,
-    gradient_rules,
     hessian,
     jacobian,
-    matrix_rule,
     partial,
 )
 

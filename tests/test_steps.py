@@ -558,7 +558,8 @@ def test_a_rendering_prints_every_form_as_sympy_does(forms):
     of a rendering; each form (and its parts, printed again later at another
     depth, Floats included) must still read exactly as SymPy's own printers
     write it, in both orders."""
-    from dfdx.steps import _latex, _LatexFormat, _TextFormat
+    from dfdx.renderings import _latex
+    from dfdx.steps import _LatexFormat, _TextFormat
 
     text, tex = _TextFormat(), _LatexFormat()
     pieces = list(forms) + [p for f in forms for p in f.args] + list(forms)

@@ -777,7 +777,7 @@ def _cut_exit_short():
 
 
 def test_a_limit_whose_exit_is_cut_short_still_answers_with_its_error():
-    from dfdx._timelimit import _limited
+    from dfdx._bounded import _limited
 
     def spin():
         _spin()

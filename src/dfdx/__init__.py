@@ -54,12 +54,12 @@ _EXPORTS = {
     "gradient": "multivariate",
     "jacobian": "multivariate",
     "hessian": "multivariate",
-    "matrix_rule": "multivariate",
-    "gradient_rules": "multivariate",
+    "matrix_rule": "matrix_rules",
+    "gradient_rules": "matrix_rules",
     "SymbolicGradient": "multivariate",
     "SymbolicJacobian": "multivariate",
     "SymbolicHessian": "multivariate",
-    "MatrixRule": "multivariate",
+    "MatrixRule": "matrix_rules",
     "chain_rule": "chain",
     "ChainRule": "chain",
     "trace": "graph",
@@ -127,16 +127,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .graph import ComputationGraph, trace
     from .lim import LimitResult, LimitStep, limit
     from .limits import LimitTable, limit_table, numerical_lim
+    from .matrix_rules import MatrixRule, gradient_rules, matrix_rule
     from .multivariate import (
-        MatrixRule,
         SymbolicGradient,
         SymbolicHessian,
         SymbolicJacobian,
         gradient,
-        gradient_rules,
         hessian,
         jacobian,
-        matrix_rule,
         partial,
     )
     from .numeric import DerivativeResult, derivative

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
-from ._timelimit import bounded
+from ._bounded import bounded
 from .errors import DfdxError, NotDifferentiableError
 from .expr import Expression, as_expression, variable_values
 

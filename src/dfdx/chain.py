@@ -21,7 +21,8 @@ from itertools import pairwise
 
 import sympy
 
-from ._timelimit import bounded, time_limit
+from ._bounded import bounded
+from ._timelimit import time_limit
 from .codegen import _natural_key
 from .domain import Domain, always_holds
 from .errors import DfdxError, ParseError

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from ._bounded import bounded
 from ._checks import finite_number
-from ._timelimit import bounded
 from ._timelimit import time_limit as _time_limit
 from .errors import DfdxError
 from .expr import as_expression

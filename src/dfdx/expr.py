@@ -32,9 +32,9 @@ import numpy as np
 import sympy
 from sympy.core.cache import cacheit
 
+from ._bounded import bounded
 from ._checks import finite_number
 from ._numbers import _constant_value, _too_deep
-from ._timelimit import bounded
 from .builder import (
     _Builder,
     _ExpressionPrinter,

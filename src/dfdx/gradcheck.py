@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._bounded import bounded
 from ._grad_backends import Target, make_target
-from ._timelimit import bounded, get_time_limit
+from ._timelimit import get_time_limit
 from .errors import DfdxError
 from .numeric.core import _check_positive
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy
 
+from ._bounded import bounded
 from ._fonts import one_font_warning
-from ._timelimit import bounded
 from .builder import replace_written
 from .codegen import number_value
 from .errors import DfdxError, NotDifferentiableError, UndefinedError

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy
 
-from ._timelimit import bounded
+from ._bounded import bounded
 from .errors import DfdxError
 from .expr import Expression, as_expression, parse
 from .functions import real_form

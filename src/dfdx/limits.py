@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._bounded import bounded
 from ._checks import finite_number
-from ._timelimit import bounded, guarded
+from ._timelimit import guarded
 from .errors import DfdxError
 from .expr import as_expression, call_real, is_expression_like
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._timelimit import bounded
+from ._bounded import bounded
 from .errors import DfdxError
 from .i18n import check_lang, localise
 

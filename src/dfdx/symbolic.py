@@ -17,9 +17,9 @@ import numpy as np
 import sympy
 from sympy.core.cache import cacheit
 
+from ._bounded import bounded
 from ._checks import finite_number, float_array
 from ._numbers import has_huge_numbers
-from ._timelimit import bounded
 from .codegen import number_value
 from .errors import DfdxError, NotDifferentiableError, UndefinedError
 from .expr import Expression, as_expression, call_real, is_expression_like

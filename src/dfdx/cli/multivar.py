@@ -112,7 +112,7 @@ def _grad(args) -> int:
     if args.rules:
         if args.expr or args.at or args.matrix:
             raise DfdxError("--rules takes no EXPR, --at or --matrix")
-        from ..multivariate import gradient_rules
+        from ..matrix_rules import gradient_rules
 
         rules = gradient_rules(n=args.n)
         if args.json:
@@ -129,7 +129,7 @@ def _grad(args) -> int:
             raise DfdxError(
                 "--matrix shows the closed form; --at and --hessian do not apply"
             )
-        from ..multivariate import matrix_rule
+        from ..matrix_rules import matrix_rule
 
         r = matrix_rule(args.expr, n=args.n, wrt=args.wrt)
         if args.json:
