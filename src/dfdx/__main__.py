@@ -1,6 +1,6 @@
 """``python -m dfdx``: the same as the ``dfdx`` command."""
 
-from .cli import main
+from dfdx.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Sequence
 
-from ._common import UsageError
+from dfdx.cli._common import UsageError
 
 # modules (in this package) that each define register(subparsers, common)
 _COMMAND_MODULES = ("chapter", "multivar", "steps", "learner", "save")
@@ -57,7 +57,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from dfdx import __version__
 
     parser = _Parser(
         prog="dfdx",
@@ -111,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     import warnings
 
-    from ..errors import DfdxError
+    from dfdx.errors import DfdxError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):  # never fail on printing a character
@@ -132,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(argv)
             handler = getattr(args, "handler", None)
             if handler is None:
-                from .chapter import walk
+                from dfdx.cli.chapter import walk
 
                 code = walk(args)
             else:
@@ -167,8 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _print_notes(caught) -> None:
     """Conventions applied while reading the input, and a figure's missing
     CJK font (its Chinese text is drawn as boxes): one line each on stderr."""
-    from .._fonts import NoCJKFontWarning
-    from ..errors import NotationWarning
+    from dfdx.core._fonts import NoCJKFontWarning
+    from dfdx.errors import NotationWarning
 
     seen = set()
     for w in caught:

@@ -28,8 +28,8 @@ def add_command(sub, name: str, *, help: str, examples: str, parents=(), **kw):
 
 
 def add_lang(p, what: str = "the output") -> None:
-    """The --lang option (en, zh), choices from dfdx.i18n.LANGS."""
-    from ..i18n import LANGS
+    """The --lang option (en, zh), choices from dfdx.core.i18n.LANGS."""
+    from dfdx.core.i18n import LANGS
 
     p.add_argument(
         "--lang", choices=LANGS, default="en", help=f"language of {what} (default en)"
@@ -53,8 +53,8 @@ def parse_float(text: str) -> float:
 
 
 def _constant(text: str) -> float:
-    from ..errors import DfdxError
-    from ..expr import parse
+    from dfdx.errors import DfdxError
+    from dfdx.text.expr import parse
 
     try:
         e = parse(text)

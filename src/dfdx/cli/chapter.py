@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sympy
 
-from ._common import add_command, add_lang, parse_float, parse_point, print_json
+from dfdx.cli._common import add_command, add_lang, parse_float, parse_point, print_json
 
 CHAPTER_F = "3*x**2 - 4*x"
 
@@ -201,13 +201,13 @@ def register(sub, common) -> None:
 
 
 def _expression(text: str):
-    from ..expr import parse
+    from dfdx.text.expr import parse
 
     return parse(text)
 
 
 def run_limit(args) -> int:
-    from ..limits import limit_table
+    from dfdx.teaching.limits import limit_table
 
     table = limit_table(
         args.expr,
@@ -243,9 +243,9 @@ def run_limit(args) -> int:
 
 
 def run_diff(args) -> int:
-    from ..errors import DfdxError
-    from ..expr import variable_values
-    from ..symbolic import diff
+    from dfdx.errors import DfdxError
+    from dfdx.exact.symbolic import diff
+    from dfdx.text.expr import variable_values
 
     e = _expression(args.expr)
     if args.wrt is None and len(e.variables) > 1:
@@ -272,7 +272,7 @@ def run_diff(args) -> int:
         if missing:
             raise DfdxError(f"--at: missing value for {', '.join(missing)}")
         if len(e.variables) <= 1 and args.order == 1:
-            from ..symbolic import derivative_at
+            from dfdx.exact.symbolic import derivative_at
 
             _, slope = derivative_at(e, point.get(wrt, 0.0), wrt)
             value = float(slope)
@@ -288,7 +288,7 @@ def run_diff(args) -> int:
     if args.check:
         if args.at is None or args.order != 1:
             raise DfdxError("--check compares first derivatives at a point: give --at")
-        from ..agreement import agree
+        from dfdx.checking.agreement import agree
 
         check = agree(e, point, wrt=wrt)
     if args.json:
@@ -332,8 +332,8 @@ def run_diff(args) -> int:
 
 
 def _print_steps(e, args) -> int:
-    from ..errors import DfdxError
-    from ..steps import explain
+    from dfdx.errors import DfdxError
+    from dfdx.teaching.steps import explain
 
     if args.order != 1:
         raise DfdxError("--steps explains first derivatives only; drop -n")
@@ -361,11 +361,11 @@ def _print_steps(e, args) -> int:
 
 
 def run_tangent(args) -> int:
-    from ..symbolic import tangent_line
+    from dfdx.exact.symbolic import tangent_line
 
     t = tangent_line(args.expr, args.at)
     if args.output:
-        from ..plotting.figures import plot_tangent
+        from dfdx.plotting.figures import plot_tangent
 
         plot_tangent(args.expr, args.at, output=args.output, lang=args.lang)
     if args.json:
@@ -392,8 +392,8 @@ def run_tangent(args) -> int:
 def run_animate(args) -> int:
     import numpy as np
 
-    from ..errors import DfdxError
-    from ..plotting.animation import MAX_FRAMES, animate_secants
+    from dfdx.errors import DfdxError
+    from dfdx.plotting.animation import MAX_FRAMES, animate_secants
 
     if not 1 <= args.frames <= MAX_FRAMES:
         raise DfdxError(f"--frames must be from 1 to {MAX_FRAMES}, got {args.frames}")
@@ -419,7 +419,7 @@ def run_animate(args) -> int:
 
 
 def run_explore(args) -> int:
-    from ..plotting.explorer import explore
+    from dfdx.plotting.explorer import explore
 
     page = explore(
         args.expr,
@@ -440,12 +440,12 @@ def run_explore(args) -> int:
 
 
 def run_plot(args) -> int:
-    from ..errors import DfdxError
+    from dfdx.errors import DfdxError
 
     if args.kind != "function":
         if args.tangent_at is not None:
             raise DfdxError(f"--tangent-at is for --kind function, not {args.kind}")
-        from ..plotting.fields import plot_gradient_field, plot_tangent_plane
+        from dfdx.plotting.fields import plot_gradient_field, plot_tangent_plane
 
         if args.kind == "tangent-plane":
             if args.at is None:
@@ -474,7 +474,7 @@ def run_plot(args) -> int:
             "--at is for --kind gradient-field or tangent-plane; "
             "use --tangent-at for a tangent line"
         )
-    from ..plotting.figures import plot_function
+    from dfdx.plotting.figures import plot_function
 
     plot_function(
         args.expr,
@@ -514,15 +514,15 @@ def walk(args) -> int:
     Chinese, figures included)."""
     import functools
 
-    from ..i18n import localise
-    from ..limits import limit_table
-    from ..symbolic import diff, tangent_line
+    from dfdx.core.i18n import localise
+    from dfdx.exact.symbolic import diff, tangent_line
+    from dfdx.teaching.limits import limit_table
 
     lang = getattr(args, "walk_lang", "en") or "en"
     w = functools.partial(localise, _WALK)
     outdir = Path(getattr(args, "outdir", ".") or ".")
     if not outdir.is_dir():
-        from ..errors import DfdxError
+        from dfdx.errors import DfdxError
 
         raise DfdxError(f"--outdir: not a folder: {str(outdir)!r}")
     f = _expression(CHAPTER_F)
@@ -545,7 +545,7 @@ def walk(args) -> int:
     print()
     import numpy as np
 
-    from ..plotting.figures import plot_error_vs_h, plot_tangent
+    from dfdx.plotting.figures import plot_error_vs_h, plot_tangent
 
     tangent_path = outdir / "dfdx-tangent.svg"
     error_path = outdir / "dfdx-error-vs-h.svg"
@@ -570,8 +570,8 @@ def _refuse_non_finite(d, point: dict, at) -> None:
     large for floating point or undefined there (never print inf or nan)."""
     import sympy
 
-    from ..codegen import number_value
-    from ..errors import DfdxError, UndefinedError
+    from dfdx.errors import DfdxError, UndefinedError
+    from dfdx.text.codegen import number_value
 
     exact = d.sympy.xreplace(
         {d.symbol(k): sympy.Rational(repr(float(v))) for k, v in point.items()}

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ._common import UsageError, add_command, add_lang, parse_float, print_json
+from dfdx.cli._common import UsageError, add_command, add_lang, parse_float, print_json
 
 _CHECK_EXAMPLES = """\
   dfdx check "sin(x^2)" "cos(x^2)"            wrong: the chain rule's inner derivative
@@ -71,7 +71,7 @@ def register(sub, common) -> None:
 
 
 def _check(args) -> int:
-    from ..answers import check_answer
+    from dfdx.teaching.answers import check_answer
 
     if args.at is not None and args.answer.count(",") and args.wrt is None:
         raise UsageError("--at checks one derivative's value; give --wrt")
@@ -88,7 +88,7 @@ def _check(args) -> int:
 
 
 def _lim(args) -> int:
-    from ..lim import limit
+    from dfdx.teaching.lim import limit
 
     result = limit(args.expr, args.at, wrt=args.wrt, side=args.side, lang=args.lang)
     if args.json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from ._common import add_command, add_lang, parse_point, print_json
+from dfdx.cli._common import add_command, add_lang, parse_point, print_json
 
 _GRAD_EXAMPLES = """\
   dfdx grad "3x1^2 + 5exp(x2)"                     exact gradient [6*x1, 5*exp(x2)]
@@ -107,12 +107,12 @@ def _vector(values) -> str:
 
 
 def _grad(args) -> int:
-    from ..errors import DfdxError
+    from dfdx.errors import DfdxError
 
     if args.rules:
         if args.expr or args.at or args.matrix:
             raise DfdxError("--rules takes no EXPR, --at or --matrix")
-        from ..matrix_rules import gradient_rules
+        from dfdx.several.matrix_rules import gradient_rules
 
         rules = gradient_rules(n=args.n)
         if args.json:
@@ -129,7 +129,7 @@ def _grad(args) -> int:
             raise DfdxError(
                 "--matrix shows the closed form; --at and --hessian do not apply"
             )
-        from ..matrix_rules import matrix_rule
+        from dfdx.several.matrix_rules import matrix_rule
 
         r = matrix_rule(args.expr, n=args.n, wrt=args.wrt)
         if args.json:
@@ -138,7 +138,12 @@ def _grad(args) -> int:
             print(r)
             print(f"convention: {r.convention}")
         return 0
-    from ..multivariate import SymbolicGradient, SymbolicHessian, gradient, hessian
+    from dfdx.several.multivariate import (
+        SymbolicGradient,
+        SymbolicHessian,
+        gradient,
+        hessian,
+    )
 
     # an expression and no point: the exact (symbolic) results
     g = gradient(args.expr, wrt=args.wrt)
@@ -175,7 +180,7 @@ def _grad(args) -> int:
 
 
 def _chain(args) -> int:
-    from ..chain import chain_rule
+    from dfdx.several.chain import chain_rule
 
     r = chain_rule(args.definitions, args.wrt)
     if args.json:
@@ -186,15 +191,15 @@ def _chain(args) -> int:
 
 
 def _graph(args) -> int:
-    from ..errors import DfdxError
-    from ..graph import trace
+    from dfdx.errors import DfdxError
+    from dfdx.several.graph import trace
 
     if args.output:
         ext = os.path.splitext(args.output)[1].lower()
         if ext not in (".svg", ".png"):
             raise DfdxError(f"--output must end in .svg or .png, got {args.output!r}")
     if args.animate:
-        from ..plotting.animation import check_animation_path
+        from dfdx.plotting.animation import check_animation_path
 
         check_animation_path(args.animate)
     g = trace(args.expr, at=args.at)
@@ -203,14 +208,14 @@ def _graph(args) -> int:
     grads = {n.id: by_node[n.id] for n in g.nodes if n.is_input}
     anim = None
     if args.animate:
-        from ..plotting.animation import GraphAnimation
+        from dfdx.plotting.animation import GraphAnimation
 
         anim = GraphAnimation(g, lang=args.lang)  # refuses a graph too large
     if args.output:
         if args.output.lower().endswith(".svg"):
             g.to_svg(args.output, lang=args.lang)
         else:
-            from .._files import atomic_write
+            from dfdx.core._files import atomic_write
 
             fig = g.figure(lang=args.lang)
             atomic_write(args.output, lambda fh: fig.savefig(fh, format="png", dpi=150))

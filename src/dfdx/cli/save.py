@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import add_command, print_json
+from dfdx.cli._common import add_command, print_json
 
 
 def register(sub, common) -> None:
@@ -45,7 +45,7 @@ def register(sub, common) -> None:
 
 
 def run_save(args) -> int:
-    from ..marked import save_marked
+    from dfdx.apps.marked import save_marked
 
     saved = save_marked(
         args.sources,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import add_command, add_lang, print_json
+from dfdx.cli._common import add_command, add_lang, print_json
 
 _EXAMPLES = """\
   dfdx exercises                      all ten exercises (1.0 edition numbering)
@@ -39,7 +39,7 @@ def register(sub, common) -> None:
 
 
 def _exercises(args) -> int:
-    from ..solutions import exercises
+    from dfdx.apps.solutions import exercises
 
     result = exercises(
         args.number, edition=args.edition, lang=args.lang, outdir=args.outdir

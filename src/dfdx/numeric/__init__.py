@@ -62,8 +62,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DfdxError
-from .core import (
+from dfdx.errors import DfdxError
+from dfdx.numeric.core import (
     _EPS64,
     _LADDER,
     _RATIO,
@@ -77,7 +77,7 @@ from .core import (
     _resolve_f,
     _to_numpy,
 )
-from .engine import (
+from dfdx.numeric.engine import (
     _call,
     _call_complex,
     _Engine,
@@ -94,7 +94,7 @@ from .engine import (
     _take,
     _values,
 )
-from .multi import gradient, hessian, jacobian
+from dfdx.numeric.multi import gradient, hessian, jacobian
 
 __all__ = [
     "DerivativeResult",

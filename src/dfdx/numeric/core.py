@@ -1,7 +1,7 @@
 """What every part of the numerical engine shares: the result type
 (:class:`DerivativeResult`, its status codes), the methods and their
 tolerances, the checks of the arguments, and how x and f are read (arrays of
-any namespace; expression text through :mod:`dfdx._wiring`)."""
+any namespace; expression text through :mod:`dfdx.core._wiring`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .._timelimit import guarded
-from ..errors import DfdxError
+from dfdx.core._timelimit import guarded
+from dfdx.errors import DfdxError
 
 STATUS_MESSAGES = {
     0: "converged",
@@ -291,7 +291,7 @@ def _as_real_array(x, name="x"):
 
 #: where dfdx's expression types live: Expression, and the grammar's SymPy
 #: functions (relu(x) is a SymPy expression of dfdx's own class)
-_EXPRESSION_MODULES = ("dfdx.expr", "dfdx.functions")
+_EXPRESSION_MODULES = ("dfdx.text.expr", "dfdx.text.functions")
 
 
 def _resolve_f(f, name="f"):
@@ -299,7 +299,7 @@ def _resolve_f(f, name="f"):
     mod = type(f).__module__ or ""
     # (the engine does not import the parser: the types are known by module)
     if isinstance(f, str) or mod.startswith("sympy") or mod in _EXPRESSION_MODULES:
-        from .. import _wiring  # the parser is above the numeric engine
+        from dfdx.core import _wiring  # the parser is above the numeric engine
 
         expr = _wiring.read_expression(f, name=name)
         return expr, expr.variables

@@ -10,8 +10,8 @@ import warnings
 
 import numpy as np
 
-from ..errors import DfdxError
-from .core import (
+from dfdx.errors import DfdxError
+from dfdx.numeric.core import (
     _CENTRAL,
     _CHECK_RTOL,
     _CHUNK,

@@ -9,15 +9,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import DfdxError
-from .core import (
+from dfdx.errors import DfdxError
+from dfdx.numeric.core import (
     DerivativeResult,
     _as_real_array,
     _common_options,
     _resolve_f,
     _to_numpy,
 )
-from .engine import (
+from dfdx.numeric.engine import (
     _call,
     _call_complex,
     _check_numbers,

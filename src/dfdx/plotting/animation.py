@@ -24,13 +24,19 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .._checks import finite_number, float_array
-from .._fonts import has_cjk, one_font_warning, prepare_figure
-from ..errors import DfdxError, UndefinedError
-from ..expr import is_expression_like
-from ..i18n import check_lang, localise
-from .figures import _check_lim, _function_and_label, _num, math_label, plot_function
-from .sampling import evaluate
+from dfdx.core._checks import finite_number, float_array
+from dfdx.core._fonts import has_cjk, one_font_warning, prepare_figure
+from dfdx.core.i18n import check_lang, localise
+from dfdx.errors import DfdxError, UndefinedError
+from dfdx.plotting.figures import (
+    _check_lim,
+    _function_and_label,
+    _num,
+    math_label,
+    plot_function,
+)
+from dfdx.plotting.sampling import evaluate
+from dfdx.text.expr import is_expression_like
 
 __all__ = ["animate_secants", "SecantAnimation", "SecantFrame", "GraphAnimation"]
 
@@ -144,7 +150,7 @@ class _Frames(abc.ABC):
         """Write the animation: ``.gif`` (Pillow), ``.mp4`` (needs ffmpeg) or
         ``.html`` (a self-contained page). The file appears whole or not at
         all (written to a temporary file, then renamed)."""
-        from .._files import atomic_write
+        from dfdx.core._files import atomic_write
 
         _check_fps(fps)
         target = check_animation_path(path)
@@ -358,7 +364,7 @@ class SecantAnimation(_Frames):
 def check_animation_path(path) -> Path:
     """`path` as a Path, or a DfdxError for a path or format that cannot be
     written."""
-    from .._files import output_path
+    from dfdx.core._files import output_path
 
     target = output_path(path, _FORMATS, "the animation file")
     ext = target.suffix.lower()
@@ -458,11 +464,11 @@ def animate_secants(
         raise UndefinedError(f"f is undefined at {var} = {x0:g}: there is no tangent")
     reference = _w("error", lang)
     if is_expression_like(f):
-        from ..symbolic import derivative_at
+        from dfdx.exact.symbolic import derivative_at
 
         slope = float(derivative_at(func, x0)[1])
     else:
-        from ..numeric import derivative
+        from dfdx.numeric import derivative
 
         res = derivative(func, x0)
         if res.status != 0 or not np.isfinite(float(res.df)):
@@ -512,8 +518,8 @@ class GraphAnimation(_Frames):
     """
 
     def __init__(self, graph, lang: str = "en"):
-        from ..graph import _WORDS as _GRAPH_WORDS
-        from ..graph import _num, text_width
+        from dfdx.several.graph import _WORDS as _GRAPH_WORDS
+        from dfdx.several.graph import _num, text_width
 
         check_lang(lang)
         if 2 * len(graph.nodes) + 1 > MAX_FRAMES:

@@ -32,9 +32,9 @@ from itertools import cycle
 
 import matplotlib.pyplot as plt
 
-from .._fonts import one_font_warning, prepare_text
-from ..errors import DfdxError
-from .legend import place_legend
+from dfdx.core._fonts import one_font_warning, prepare_text
+from dfdx.errors import DfdxError
+from dfdx.plotting.legend import place_legend
 
 __all__ = ["plt", "use_svg_display", "set_figsize", "set_axes", "plot"]
 

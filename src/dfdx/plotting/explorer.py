@@ -4,7 +4,7 @@ and watches the secant, the tangent, the quotients and their errors.
 The page holds plotly.js (inlined from the ``plotly`` package, so it works with
 the network off), its own script (``explorer.js`` beside this module) and one
 JSON block of data: the function and its exact derivative as JavaScript
-(written by :mod:`dfdx.jscode`, so the browser computes in IEEE double what
+(written by :mod:`dfdx.text.jscode`, so the browser computes in IEEE double what
 NumPy computes in Python, round-off included), the window, the poles and the
 words in the page's language. Text of the user's (the expression, a label)
 reaches the page only inside that JSON, with ``<``, ``>`` and ``&`` escaped,
@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import sympy
 
-from .._checks import finite_number
-from ..errors import DfdxError, UndefinedError
-from ..expr import as_expression, is_expression_like
-from ..i18n import check_lang, localise
-from .sampling import evaluate, sample
+from dfdx.core._checks import finite_number
+from dfdx.core.i18n import check_lang, localise
+from dfdx.errors import DfdxError, UndefinedError
+from dfdx.plotting.sampling import evaluate, sample
+from dfdx.text.expr import as_expression, is_expression_like
 
 __all__ = ["Explorer", "explore"]
 
@@ -223,7 +223,7 @@ class Explorer:
 
     def save(self, path) -> Path:
         """Write the page to `path` (atomically); returns the path."""
-        from .._files import atomic_write
+        from dfdx.core._files import atomic_write
 
         target = _check_html_path(path)
         atomic_write(target, lambda fh: fh.write(self.html.encode("utf-8")))
@@ -238,7 +238,7 @@ class Explorer:
 
 
 def _check_html_path(path) -> Path:
-    from .._files import output_path
+    from dfdx.core._files import output_path
 
     return output_path(path, (".html", ".htm"), "the explorer page")
 
@@ -328,8 +328,8 @@ def explore(
     >>> page.derivative_js
     '3*_dfdx.square(_dfdx_arg0) - 2'
     """
-    from ..jscode import HELPERS, javascript
-    from .figures import _check_lim, _unicode_form
+    from dfdx.plotting.figures import _check_lim, _unicode_form
+    from dfdx.text.jscode import HELPERS, javascript
 
     check_lang(lang)
     if not is_expression_like(f):

@@ -13,13 +13,13 @@ import math
 
 import numpy as np
 
-from .._checks import finite_number
-from .._fonts import one_font_warning
-from ..errors import DfdxError
-from ..expr import as_expression
-from ..i18n import check_lang, localise
-from .figures import _check_ax, _check_lim, math_label, save_figure
-from .legend import place_legend
+from dfdx.core._checks import finite_number
+from dfdx.core._fonts import one_font_warning
+from dfdx.core.i18n import check_lang, localise
+from dfdx.errors import DfdxError
+from dfdx.plotting.figures import _check_ax, _check_lim, math_label, save_figure
+from dfdx.plotting.legend import place_legend
+from dfdx.text.expr import as_expression
 
 __all__ = ["plot_gradient_field", "plot_tangent_plane"]
 
@@ -58,7 +58,7 @@ def _check_inside(point, xlo, xhi, ylo, yhi) -> None:
 def _check_output(output):
     if output is None:
         return None
-    from .._files import output_path
+    from dfdx.core._files import output_path
 
     return output_path(output, _FORMATS)
 
@@ -71,8 +71,8 @@ def _finite(a):
 def _grad_funcs(e):
     """The exact gradient, and a vectorised NumPy function of it."""
 
-    from ..codegen import lambdify_numpy
-    from ..multivariate import gradient
+    from dfdx.several.multivariate import gradient
+    from dfdx.text.codegen import lambdify_numpy
 
     g = gradient(e)
     syms = [e.symbol(v) for v in e.variables]
@@ -86,7 +86,7 @@ def _grad_funcs(e):
 
 
 def _point(e, at):
-    from ..multivariate import _point as norm_point
+    from dfdx.several.multivariate import _point as norm_point
 
     values = norm_point(at, e.variables, e.variables)
     return values[e.variables[0]], values[e.variables[1]]
@@ -322,7 +322,7 @@ def plot_tangent_plane(
         raise DfdxError(f"size must be a positive number, got {size!r}")
     else:
         size = float(size)
-    from ..multivariate import gradient
+    from dfdx.several.multivariate import gradient
 
     grad_at = gradient(e, at=[a, b])
     assert isinstance(grad_at, np.ndarray)  # an expression at a point: an array

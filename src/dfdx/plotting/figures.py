@@ -17,14 +17,14 @@ import matplotlib
 import matplotlib.pyplot as plt  # noqa: E402  (after matplotlib, on purpose)
 import numpy as np
 
-from .._checks import finite_number, flag, float_array, optional_text
-from .._fonts import one_font_warning, prepare_figure
-from .._timelimit import guarded
-from ..errors import DfdxError
-from ..expr import as_expression, is_expression_like
-from ..i18n import check_lang, localise
-from .legend import place_legend
-from .sampling import evaluate, sample
+from dfdx.core._checks import finite_number, flag, float_array, optional_text
+from dfdx.core._fonts import one_font_warning, prepare_figure
+from dfdx.core._timelimit import guarded
+from dfdx.core.i18n import check_lang, localise
+from dfdx.errors import DfdxError
+from dfdx.plotting.legend import place_legend
+from dfdx.plotting.sampling import evaluate, sample
+from dfdx.text.expr import as_expression, is_expression_like
 
 __all__ = ["plot_function", "plot_tangent", "plot_error_vs_h", "save_figure"]
 
@@ -37,7 +37,7 @@ def save_figure(fig_or_ax, output) -> Path:
     """Save a figure (or the figure of an Axes) to `output`; the format comes
     from the extension (.svg, .png or .pdf). SVG files are deterministic: the
     same figure gives the same bytes."""
-    from .._files import atomic_write, output_path
+    from dfdx.core._files import atomic_write, output_path
 
     fig = getattr(fig_or_ax, "figure", fig_or_ax)
     path = output_path(output, _FORMATS)
@@ -281,7 +281,7 @@ def plot_function(
     figsize = _check_figsize(figsize)
     tangent = None
     if tangent_at is not None:
-        from ..symbolic import tangent_line
+        from dfdx.exact.symbolic import tangent_line
 
         tangent = tangent_line(f, tangent_at)
     if x is None:
@@ -428,13 +428,13 @@ def plot_error_vs_h(
     reference = _w("exact", lang)
     if exact is None:
         if is_expression_like(f):
-            from ..symbolic import derivative_at
+            from dfdx.exact.symbolic import derivative_at
 
             # raises UndefinedError / NotDifferentiableError where there is no
             # derivative to measure the error against (abs(x) at 0)
             exact = float(derivative_at(func, x)[1])
         if exact is None:
-            from ..numeric import derivative
+            from dfdx.numeric import derivative
 
             res = derivative(func, x)
             if res.status != 0 or not np.isfinite(float(res.df)):

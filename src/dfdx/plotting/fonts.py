@@ -1,8 +1,8 @@
-"""Chinese (CJK) text in figures: :mod:`dfdx._fonts`, kept at this path for
+"""Chinese (CJK) text in figures: :mod:`dfdx.core._fonts`, kept at this path for
 the code written against it. The implementation sits below every layer that
 draws (the computation graph draws too, and is below plotting)."""
 
-from .._fonts import (
+from dfdx.core._fonts import (
     CJK_FAMILIES,
     NoCJKFontWarning,
     cjk_font,

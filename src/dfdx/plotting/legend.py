@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._fonts import prepare_figure
+from dfdx.core._fonts import prepare_figure
 
 __all__ = ["place_legend", "data_points", "legend_overlaps"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import DfdxError
+from dfdx.errors import DfdxError
 
 __all__ = ["Sampled", "sample", "evaluate"]
 
