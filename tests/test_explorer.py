@@ -559,3 +559,23 @@ def test_a_constant_beyond_double_precision_is_refused_not_printed():
             javascript(big * x, [x])
     with pytest.raises(DfdxError, match="beyond double precision"):
         javascript(x / sympy.Integer(10) ** 400, [x])
+
+
+def test_writing_the_page_loads_no_matplotlib(tmp_path):
+    """The page is HTML: making and saving it imported pyplot (0.8 s) for two
+    label helpers. A fresh interpreter checks it (import-linter checks the
+    modules' imports too)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dfdx\n"
+        f"dfdx.explore('x^3 - 1/x', at=1.0, path={str(tmp_path / 'p.html')!r})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+    assert (tmp_path / "p.html").stat().st_size > 1000

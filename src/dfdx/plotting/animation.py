@@ -29,12 +29,12 @@ from dfdx.core._fonts import has_cjk, one_font_warning, prepare_figure
 from dfdx.core.i18n import check_lang, localise
 from dfdx.errors import DfdxError, UndefinedError
 from dfdx.plotting.figures import (
-    _check_lim,
     _function_and_label,
     _num,
     math_label,
     plot_function,
 )
+from dfdx.plotting.labels import _check_lim
 from dfdx.plotting.sampling import evaluate
 from dfdx.text.expr import is_expression_like
 

@@ -328,7 +328,7 @@ def explore(
     >>> page.derivative_js
     '3*_dfdx.square(_dfdx_arg0) - 2'
     """
-    from dfdx.plotting.figures import _check_lim, _unicode_form
+    from dfdx.plotting.labels import _check_lim, _unicode_form
     from dfdx.text.jscode import HELPERS, javascript
 
     check_lang(lang)

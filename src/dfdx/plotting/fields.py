@@ -17,7 +17,8 @@ from dfdx.core._checks import finite_number
 from dfdx.core._fonts import one_font_warning
 from dfdx.core.i18n import check_lang, localise
 from dfdx.errors import DfdxError
-from dfdx.plotting.figures import _check_ax, _check_lim, math_label, save_figure
+from dfdx.plotting.figures import _check_ax, math_label, save_figure
+from dfdx.plotting.labels import _check_lim
 from dfdx.plotting.legend import place_legend
 from dfdx.text.expr import as_expression
 

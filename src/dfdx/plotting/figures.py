@@ -8,7 +8,6 @@ through their data, and saves to ``output`` (SVG, PNG or PDF by extension).
 from __future__ import annotations
 
 import functools
-import math
 import re
 import warnings
 from pathlib import Path
@@ -22,6 +21,7 @@ from dfdx.core._fonts import one_font_warning, prepare_figure
 from dfdx.core._timelimit import guarded
 from dfdx.core.i18n import check_lang, localise
 from dfdx.errors import DfdxError
+from dfdx.plotting.labels import _check_lim, _unicode_form
 from dfdx.plotting.legend import place_legend
 from dfdx.plotting.sampling import evaluate, sample
 from dfdx.text.expr import as_expression, is_expression_like
@@ -125,9 +125,6 @@ def _mathtext_draws(text: str) -> bool:
     return True
 
 
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-
-
 def _tangent_label(tangent, var: str, lang: str) -> str:
     """The tangent's legend entry: its point and equation typeset by mathtext
     in English (``Tangent line at $x = 1$: $y = 4 x - 4$``), plain text beside
@@ -140,21 +137,6 @@ def _tangent_label(tangent, var: str, lang: str) -> str:
     v = sympy.latex(sympy.Symbol(var))
     text = f"Tangent line at ${v} = {_num(tangent.point)}$: ${tangent.latex}$"
     return text if _mathtext_draws(text) else plain
-
-
-def _unicode_form(e) -> str:
-    """The expression on one line: integer powers as superscripts (x³, x⁻²),
-    other powers with ^, ⋅ for products and − for minus (SymPy's pretty form
-    puts exponents and fractions on lines of their own). Where SymPy's form
-    lost part of the typed domain (x²/x is x but undefined at 0), the typed
-    form is shown."""
-    shown = e.shown_text if hasattr(e, "shown_text") else str(e)
-    text = re.sub(
-        r"\*\*(\d+|\(-\d+\))",
-        lambda m: m.group(1).strip("()").translate(_SUPERSCRIPT),
-        shown,
-    )
-    return text.replace("**", "^").replace("*", "⋅").replace(" - ", " − ")
 
 
 def _function_and_label(f, name: str = "f"):
@@ -172,22 +154,6 @@ def _function_and_label(f, name: str = "f"):
         )
     fname = getattr(f, "__name__", "f")
     return guarded(f), (fname if fname.isidentifier() else "f"), "x"
-
-
-def _check_lim(lim, name: str):
-    if lim is None:
-        return None
-    try:
-        lo, hi = (float(v) for v in lim)
-    except (TypeError, ValueError):
-        raise DfdxError(
-            f"{name} must be two numbers (low, high), got {lim!r}"
-        ) from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise DfdxError(
-            f"{name} must be two finite numbers with low < high, got {lim!r}"
-        )
-    return lo, hi
 
 
 def _check_ax(ax):
