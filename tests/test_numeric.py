@@ -1197,3 +1197,78 @@ def test_jacobian_status_is_per_entry():
     assert res.status[0, 1] in (0, -3) and abs(res.df[0, 1] - 2.0) < 1e-8
     assert res.status[1, 1] != 0
     assert res.status[0, 0] == res.status[1, 0] == 0
+
+
+def test_scalar_fixed_step_fast_path_gives_the_general_paths_numbers():
+    """central/forward/backward at one float x are computed in Python floats
+    (70 us -> ~20 us a call); every field equals the array path's, kink check
+    included, for steps, tolerances, scalar-only f and kinks."""
+    import math
+
+    from dfdx.numeric import _derivative_points
+
+    fs = [
+        np.sin,
+        np.exp,
+        np.abs,
+        lambda x: x**3 - 1 / x,
+        math.sin,  # takes one number at a time: called point by point
+        lambda x: np.maximum(x, 0) ** 2,
+    ]
+    xs = [0.7, 1.0, -2.5, 0.0, 1e9, 3, np.float64(1e-3)]
+    options_list = [{}, {"step": 1e-3}, {"rtol": 1e-12}, {"atol": 1e-6}]
+    compared = 0
+    for f in fs:
+        for x in xs:
+            for method in ("central", "forward", "backward"):
+                for n in (1, 2, 3, 4):
+                    for extra in options_list:
+                        kw = dict(n=n, method=method, step=None, rtol=None, atol=None)
+                        kw["max_stages"] = 4
+                        kw.update(extra)
+                        try:
+                            want = _derivative_points(f, x, kw)
+                        except DfdxError:
+                            with pytest.raises(DfdxError):
+                                derivative(f, x, **{k: kw[k] for k in kw})
+                            continue
+                        got = derivative(f, x, **{k: kw[k] for k in kw})
+                        for field in ("df", "error", "nfev", "status", "method", "n"):
+                            a, b = getattr(got, field), getattr(want, field)
+                            same = (a == b) or (
+                                isinstance(a, float) and math.isnan(a) and math.isnan(b)
+                            )
+                            assert same, (f, x, method, n, extra, field, a, b)
+                        assert type(got.df) is type(want.df)
+                        compared += 1
+    assert compared > 1500
+
+
+def test_scalar_complex_fast_path_gives_the_general_paths_numbers():
+    """method='complex' at one float x: Python floats, the same numbers as a
+    one-point array (status -5 where the real check disagrees; a function
+    without complex support still refused; the evaluations of a fast path
+    that hands over counted in nfev)."""
+    import math
+
+    fs = [np.sin, np.exp, lambda x: x**3 - 1 / x, np.abs, np.log, np.sqrt]
+    compared = 0
+    for f in fs:
+        for x in (0.7, 1.0, -2.5, 0.0, 1e9, -1.0):
+            try:
+                want = derivative(f, np.array([x]), method="complex")
+            except DfdxError:
+                with pytest.raises(DfdxError):
+                    derivative(f, x, method="complex")
+                continue
+            got = derivative(f, x, method="complex")
+            for field in ("df", "error", "status"):
+                a, b = getattr(got, field), np.asarray(getattr(want, field))[0]
+                assert a == b or (math.isnan(a) and math.isnan(b)), (f, x, field, a, b)
+            # where the complex step overflows (exp at 1e9) the fast path hands
+            # over to the general one, and its 3 evaluations are counted too
+            assert got.nfev - want.nfev[0] in (0, 3), (f, x, got.nfev, want.nfev)
+            compared += 1
+    assert compared >= 30
+    with pytest.raises(DfdxError, match="complex input"):
+        derivative(lambda x: float(x), 1.0, method="complex")

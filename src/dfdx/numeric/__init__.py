@@ -64,6 +64,7 @@ import numpy as np
 
 from dfdx.errors import DfdxError
 from dfdx.numeric.core import (
+    _CENTRAL,
     _EPS64,
     _LADDER,
     _RATIO,
@@ -74,6 +75,7 @@ from dfdx.numeric.core import (
     _as_real_array,
     _check_int,
     _common_options,
+    _one_sided,
     _resolve_f,
     _to_numpy,
 )
@@ -215,6 +217,18 @@ def _derivative_impl(
             max_stages=max_stages,
         )
         return dataclasses.replace(res, nfev=res.nfev + spent)
+    spent = 0  # evaluations of a fast path that handed over (nfev counts them)
+    if (
+        method == "complex"
+        and n == 1
+        and is_np
+        and xa.ndim == 0
+        and dtype == np.float64
+    ):
+        with np.errstate(all="ignore"):
+            fast, spent = _scalar_auto(f, float(xa), step, method="complex")
+        if fast is not None:
+            return fast
     shape = tuple(xa.shape)
     xu = xp.reshape(xa, (-1,))
     prec = {"eps": float(xp.finfo(dtype).eps)}  # f's precision, see _Engine
@@ -271,6 +285,8 @@ def _derivative_impl(
     eng = _Engine(
         xp, dtype, xu, real_eval, cplx_eval, 1, rtol, atol, step, max_stages, n, prec
     )
+    if spent:
+        eng.count(None, spent)
     if _probe:  # once per call (not per chunk); its calls count in nfev
         _check_elementwise(f, xp, xu, dtype, eng.nfev)
     fin = _np(xp, xp.isfinite(xu))
@@ -382,6 +398,14 @@ def derivative(
         and type(x) in (float, int, np.float64)
     ):
         fast = _scalar_richardson(f, x, options)
+        if fast is not None:
+            return _flag_kinks(fast[1], x, fast[0], options)
+    if (
+        isinstance(method, str)
+        and method in ("central", "forward", "backward")
+        and type(x) in (float, int, np.float64)
+    ):
+        fast = _scalar_fixed(f, x, options)
         if fast is not None:
             return _flag_kinks(fast[1], x, fast[0], options)
     if isinstance(x, np.ndarray) and x.size > DERIVATIVE_CHUNK:
@@ -585,25 +609,7 @@ def _scalar_richardson(f, x, options) -> tuple[DerivativeResult, Callable] | Non
     state = {"f": fn}
 
     def values(points: list) -> list | None:
-        P = np.array(points).reshape(-1, 1)
-        try:
-            out = _call(state["f"], P)
-        except DfdxError as exc:
-            if state["f"] is not fn or not _scalar_only(exc):
-                return None
-            state["f"] = _pointwise(fn)  # as the general path retries
-            try:
-                out = _call(state["f"], P)
-            except DfdxError:
-                return None
-        if (
-            not isinstance(out, np.ndarray)
-            or out.dtype != np.float64
-            or out.shape != P.shape
-        ):
-            return None
-        v = out.reshape(-1).tolist()
-        return v if all(map(math.isfinite, v)) else None
+        return _scalar_values(fn, state, points)
 
     eps = _EPS64
     rtol = eps**0.75 if rtol is None else rtol
@@ -651,6 +657,117 @@ def _scalar_richardson(f, x, options) -> tuple[DerivativeResult, Callable] | Non
 
 
 _OPTION_NAMES = ("n", "method", "step", "rtol", "atol", "max_stages")
+
+
+def _scalar_values(fn, state: dict, points: list) -> list | None:
+    """f at `points` (Python floats) as the general path calls it (one array
+    of shape (k, 1); an f that takes only scalars point by point, then
+    state['f'] is that wrapper); None where the general path must decide
+    (f raised, returned other than one finite float64 per point)."""
+    P = np.array(points).reshape(-1, 1)
+    try:
+        out = _call(state["f"], P)
+    except DfdxError as exc:
+        if state["f"] is not fn or not _scalar_only(exc):
+            return None
+        state["f"] = _pointwise(fn)  # as the general path retries
+        try:
+            out = _call(state["f"], P)
+        except DfdxError:
+            return None
+    if (
+        not isinstance(out, np.ndarray)
+        or out.dtype != np.float64
+        or out.shape != P.shape
+    ):
+        return None
+    v = out.reshape(-1).tolist()
+    return v if all(map(math.isfinite, v)) else None
+
+
+def _scalar_fixed(f, x, options) -> tuple[DerivativeResult, Callable] | None:
+    """``derivative(f, x, method=...)`` for the fixed-step methods (central,
+    forward, backward) and one float x, in Python floats: the general path's
+    steps, points, call of f, quotients, truncation estimate and status, so
+    the same numbers (a test compares them), without the array machinery.
+    Returns the result and the f for the kink check, or None where the
+    general path must decide (an invalid option, non-finite x or values,
+    an f that is not float64)."""
+    fn, variables = _resolve_f(f)
+    if variables is not None and len(variables) > 1:
+        return None
+    n, method, step, rtol, atol, max_stages = (options[k] for k in _OPTION_NAMES)
+    try:
+        _check_int("n", n, 1, 4)
+        _, step, rtol, atol, max_stages = _common_options(
+            n, method, step, rtol, atol, max_stages
+        )
+    except DfdxError:
+        return None
+    try:
+        x = float(x)
+    except OverflowError:
+        return None
+    if not math.isfinite(x):
+        return None
+    eps = _EPS64
+    p = 2 if method == "central" else 1
+    ks, ws = (
+        _CENTRAL[n]
+        if method == "central"
+        else _one_sided(n, 1 if method == "forward" else -1)
+    )
+    h0 = step if step is not None else eps ** (1.0 / (n + p)) * (2.0 if n > 1 else 1.0)
+    s = abs(x)
+    s = s if s > 1 else 1.0
+    hs = [(x + h0 * s) - x, (x + 2 * h0 * s) - x]
+    # the stencil's offsets in the general path's order: x itself once
+    keys: list = []
+    offsets: list = []
+    for j, h in enumerate(hs):
+        for k in ks:
+            key = ("x",) if k == 0 else (j, k)
+            if key not in keys:
+                keys.append(key)
+                offsets.append(0.0 if k == 0 else k * h)
+    state = {"f": fn}
+    v = _scalar_values(fn, state, [t + x for t in offsets])
+    if v is None:
+        return None
+    at = {key: i for i, key in enumerate(keys)}
+    # h**n as NumPy's array power computes it (its loop and C's pow can
+    # differ in the last bit)
+    powers = (np.array(hs) ** n).tolist()
+    D, R = [], []
+    for j in range(len(hs)):
+        acc = 0.0
+        mag = 0.0
+        for k, w in zip(ks, ws, strict=True):
+            value = v[at[("x",) if k == 0 else (j, k)]]
+            acc = acc + w * value
+            mag = mag + abs(w) * abs(value)
+        hn = powers[j]
+        D.append(acc / hn)
+        R.append(4 * eps * mag / hn)
+    d0 = D[0]
+    if not math.isfinite(d0):
+        return None
+    trunc = abs(D[0] - D[1]) / (2.0**p - 1)
+    err = trunc + R[0]
+    if rtol is None:
+        rtol = min(FIXED_RTOL[method] * 100.0 ** (n - 1), FIXED_RTOL_MAX)
+    tol = (0.0 if atol is None else atol) + rtol * abs(d0)
+    status = -1 if (trunc > tol and trunc > R[0]) else 0
+    result = DerivativeResult(
+        df=np.float64(d0),
+        error=np.float64(err),
+        nfev=len(offsets),
+        status=status,
+        method=method,
+        kind="derivative",
+        n=n,
+    )
+    return result, state["f"]
 
 
 def _scalar_kink(f, x, df: float, atol, called: list | None = None) -> bool | None:

@@ -709,13 +709,15 @@ def _run_units(eng, n, method, idx_all, complex_n_lower=None):
     return result()
 
 
-def _scalar_auto(f, x: float, step):
+def _scalar_auto(f, x: float, step, method: str = "auto"):
     """The 'auto' method for one float64 point without the array machinery:
     the same complex step and real check as the general path (same calls of f,
     same shapes, same tolerances), so the same answer, several times faster.
 
     Returns (result or None, evaluations spent); None means the complex step
-    was unavailable or contradicted, and Richardson must take over."""
+    was unavailable or contradicted, and Richardson must take over. With
+    method='complex' the complex step is kept where the real check
+    contradicts it, with status -5, as the general path does."""
     if not math.isfinite(x):
         return None, 0
     eps = _EPS64
@@ -740,15 +742,15 @@ def _scalar_auto(f, x: float, step):
         return None, 1
     dr = (V[0] - V[1]) / (2 * hr)
     rnd = 64 * eps * (abs(V[0]) + abs(V[1])) / (2 * hr)
-    ok = math.isfinite(d) and abs(d - dr) <= _CHECK_RTOL * max(abs(d), abs(dr)) + rnd
-    if not ok:
+    agree = abs(d - dr) <= _CHECK_RTOL * max(abs(d), abs(dr)) + rnd
+    if not math.isfinite(d) or (method == "auto" and not agree):
         return None, 3
     return (
         DerivativeResult(
             df=np.float64(d),
             error=np.float64(16 * eps * abs(d)),
             nfev=3,
-            status=0,
+            status=0 if agree else -5,
             method="complex",
             kind="derivative",
             n=1,
