@@ -188,3 +188,31 @@ def test_to_gif_bytes_for_a_saved_notebook():
         assert im.n_frames == 3 and im.size[0] == pytest.approx(10.5 * 50, abs=2)
     with pytest.raises(DfdxError, match="fps"):
         a.to_gif(fps=-1)
+
+
+def test_an_animation_is_laid_out_once_not_per_frame(tmp_path, monkeypatch):
+    """Constrained layout run for every frame was two thirds of the time to
+    write a GIF; it now runs once (frame 0: a frame changes data and a line
+    of title only), and the figure keeps its layout engine afterwards."""
+    import matplotlib.layout_engine as cl
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    calls = []
+    real = cl.do_constrained_layout
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cl, "do_constrained_layout", counting)
+    anim = dfdx.animate_secants(
+        "x^2", at=1, h_values=[1.0, 0.1, 0.01, 1e-3, 1e-6, 1e-9]
+    )
+    calls.clear()
+    anim.save(tmp_path / "a.gif", fps=4, dpi=50)
+    assert len(calls) == 1
+    assert isinstance(anim.figure.get_layout_engine(), ConstrainedLayoutEngine)
+    from PIL import Image
+
+    with Image.open(tmp_path / "a.gif") as im:
+        assert im.n_frames == len(anim)
