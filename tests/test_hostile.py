@@ -59,6 +59,24 @@ def _tree(depth: int = 0):
     )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _lazy_imports_done():
+    """Each operation of the battery once on a plain expression first: the
+    modules dfdx imports on first use (SymPy's printers, mpmath, plotting)
+    are then loaded. An import is never interrupted (a half-built package in
+    sys.modules breaks every later import of it), so on a busy machine the
+    first operation of a worker could outlast its limit by the import's
+    seconds (CI saw 5.3 s against 2 + 3): a time the battery is not about."""
+    e = dfdx.parse("x*y + sin(x)/x")
+    dfdx.diff(e, "x")(x=1.0, y=2.0)
+    str(dfdx.explain(e, "x"))
+    dfdx.tangent_line("sin(x)/x", at=1.0)
+    str(dfdx.limit_table("sin(x)/x", 1.0))
+    dfdx.trace(e, at={"x": 1.0, "y": 2.0}).backward()
+    dfdx.gradient(e)
+    dfdx.derivative("x^2", 1.0)
+
+
 def _survives(call):
     """Run `call`; a DfdxError is a fine answer, anything else fails. Returns
     the seconds it took."""
