@@ -509,3 +509,24 @@ def test_a_crowded_graph_says_so():
     assert len(g.nodes) > 40
     legend = " ".join(t.get_text() for t in g.figure().texts)
     assert f"{len(g.nodes)} nodes: beyond 40 the picture is crowded" in legend
+
+
+def test_backward_reads_each_nodes_parents_from_an_index():
+    """backward found a node's parents by scanning every edge for every node
+    (O(nodes x edges)); they are indexed once, in edge order, and the
+    gradients are the same as torch's."""
+    torch = pytest.importorskip("torch")
+    text = "(sigmoid(0.3*tanh(0.5*x + 0.1*y) - 0.2*tanh(x*y)) - 0.5)^2"
+    g = dfdx.trace(text, at={"x": 0.4, "y": -1.3})
+    for node in g.nodes:
+        assert g.parents(node.id) == tuple(e for e in g.edges if e.child == node.id)
+    x = torch.tensor(0.4, dtype=torch.float64, requires_grad=True)
+    y = torch.tensor(-1.3, dtype=torch.float64, requires_grad=True)
+    loss = (
+        torch.sigmoid(0.3 * torch.tanh(0.5 * x + 0.1 * y) - 0.2 * torch.tanh(x * y))
+        - 0.5
+    ) ** 2
+    loss.backward()
+    grads = g.backward()
+    assert grads["x"] == pytest.approx(float(x.grad), rel=1e-12)
+    assert grads["y"] == pytest.approx(float(y.grad), rel=1e-12)

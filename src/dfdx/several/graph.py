@@ -214,6 +214,11 @@ class ComputationGraph:
         #: PyTorch's subgradient convention rather than a derivative.
         self.notes: tuple[str, ...] = tuple(notes)
         self._by_id = {n.id: n for n in self.nodes}
+        # each node's parent edges, indexed once (in edge order): backward
+        # looked them up by scanning every edge for every node, O(nodes x edges)
+        self._parents: dict[str, list[Edge]] = {}
+        for e in self.edges:
+            self._parents.setdefault(e.child, []).append(e)
 
     # -- access ------------------------------------------------------------
     def __getitem__(self, node_id: str) -> Node:
@@ -238,7 +243,7 @@ class ComputationGraph:
 
     def parents(self, node_id: str) -> tuple[Edge, ...]:
         """Edges from `node_id` to the nodes that use it."""
-        return tuple(e for e in self.edges if e.child == node_id)
+        return tuple(self._parents.get(node_id, ()))
 
     # -- backward ----------------------------------------------------------
     def steps(self) -> Iterator[BackwardStep]:
