@@ -372,11 +372,6 @@ def _check_elementwise(f, xp, xu, dtype, spent: np.ndarray | None = None) -> Non
         )
 
 
-# --------------------------------------------------------------------------
-# several variables
-# --------------------------------------------------------------------------
-
-
 def derivative(
     f: Callable | str,
     x,
@@ -391,21 +386,9 @@ def derivative(
     options: dict[str, Any] = dict(
         n=n, method=method, step=step, rtol=rtol, atol=atol, max_stages=max_stages
     )
-    if (
-        isinstance(method, str)
-        and method == "richardson"
-        and n == 1
-        and type(x) in (float, int, np.float64)
-    ):
-        fast = _scalar_richardson(f, x, options)
-        if fast is not None:
-            return _flag_kinks(fast[1], x, fast[0], options)
-    if (
-        isinstance(method, str)
-        and method in ("central", "forward", "backward")
-        and type(x) in (float, int, np.float64)
-    ):
-        fast = _scalar_fixed(f, x, options)
+    scalar_path = _SCALAR_PATHS.get(method) if isinstance(method, str) else None
+    if scalar_path is not None and type(x) in (float, int, np.float64):
+        fast = scalar_path(f, x, options)
         if fast is not None:
             return _flag_kinks(fast[1], x, fast[0], options)
     if isinstance(x, np.ndarray) and x.size > DERIVATIVE_CHUNK:
@@ -590,27 +573,11 @@ def _scalar_richardson(f, x, options) -> tuple[DerivativeResult, Callable] | Non
     Returns None, having decided nothing, where the general path has more to
     do: an invalid option, non-finite x or values, a float32 f, an f that
     raises or returns something other than one float64 per point."""
-    fn, variables = _resolve_f(f)
-    if variables is not None and len(variables) > 1:
+    setup = _scalar_setup(f, x, options)
+    if setup is None or setup[2] != 1:
         return None
-    n, method, step, rtol, atol, max_stages = (options[k] for k in _OPTION_NAMES)
-    try:
-        _, step, rtol, atol, max_stages = _common_options(
-            n, method, step, rtol, atol, max_stages
-        )
-    except DfdxError:
-        return None
-    try:
-        x = float(x)
-    except OverflowError:  # an int beyond float64: the general path says so
-        return None
-    if not math.isfinite(x):
-        return None
+    fn, x, n, method, step, rtol, atol, max_stages = setup
     state = {"f": fn}
-
-    def values(points: list) -> list | None:
-        return _scalar_values(fn, state, points)
-
     eps = _EPS64
     rtol = eps**0.75 if rtol is None else rtol
     atol = 0.0 if atol is None else atol
@@ -622,7 +589,7 @@ def _scalar_richardson(f, x, options) -> tuple[DerivativeResult, Callable] | Non
         hs = [
             (x + h0 * _RATIO ** (stage * _LADDER + j) * s) - x for j in range(_LADDER)
         ]
-        v = values([p for h in hs for p in (h + x, -h + x)])
+        v = _scalar_values(fn, state, [p for h in hs for p in (h + x, -h + x)])
         if v is None:
             return None
         nfev += 2 * _LADDER
@@ -659,6 +626,29 @@ def _scalar_richardson(f, x, options) -> tuple[DerivativeResult, Callable] | Non
 _OPTION_NAMES = ("n", "method", "step", "rtol", "atol", "max_stages")
 
 
+def _scalar_setup(f, x, options) -> tuple | None:
+    """What a scalar fast path starts from: (f resolved, x as a float, n,
+    method, step, rtol, atol, max_stages), the options checked as the
+    general path checks them; None where the general path must decide (an
+    invalid option, a function of several variables, x beyond float64 or
+    not finite)."""
+    fn, variables = _resolve_f(f)
+    if variables is not None and len(variables) > 1:
+        return None
+    n, method, step, rtol, atol, max_stages = (options[k] for k in _OPTION_NAMES)
+    try:
+        n = _check_int("n", n, 1, 4)
+        _, step, rtol, atol, max_stages = _common_options(
+            n, method, step, rtol, atol, max_stages
+        )
+        x = float(x)
+    except (DfdxError, OverflowError):  # an int beyond float64 included
+        return None
+    if not math.isfinite(x):
+        return None
+    return fn, x, n, method, step, rtol, atol, max_stages
+
+
 def _scalar_values(fn, state: dict, points: list) -> list | None:
     """f at `points` (Python floats) as the general path calls it (one array
     of shape (k, 1); an f that takes only scalars point by point, then
@@ -693,23 +683,10 @@ def _scalar_fixed(f, x, options) -> tuple[DerivativeResult, Callable] | None:
     Returns the result and the f for the kink check, or None where the
     general path must decide (an invalid option, non-finite x or values,
     an f that is not float64)."""
-    fn, variables = _resolve_f(f)
-    if variables is not None and len(variables) > 1:
+    setup = _scalar_setup(f, x, options)
+    if setup is None:
         return None
-    n, method, step, rtol, atol, max_stages = (options[k] for k in _OPTION_NAMES)
-    try:
-        _check_int("n", n, 1, 4)
-        _, step, rtol, atol, max_stages = _common_options(
-            n, method, step, rtol, atol, max_stages
-        )
-    except DfdxError:
-        return None
-    try:
-        x = float(x)
-    except OverflowError:
-        return None
-    if not math.isfinite(x):
-        return None
+    fn, x, n, method, step, rtol, atol, max_stages = setup
     eps = _EPS64
     p = 2 if method == "central" else 1
     ks, ws = (
@@ -768,6 +745,16 @@ def _scalar_fixed(f, x, options) -> tuple[DerivativeResult, Callable] | None:
         n=n,
     )
     return result, state["f"]
+
+
+#: the methods with a scalar fast path in Python floats (for one float x);
+#: 'auto' and 'complex' have theirs in _derivative_impl (_scalar_auto)
+_SCALAR_PATHS = {
+    "richardson": _scalar_richardson,
+    "central": _scalar_fixed,
+    "forward": _scalar_fixed,
+    "backward": _scalar_fixed,
+}
 
 
 def _scalar_kink(f, x, df: float, atol, called: list | None = None) -> bool | None:
