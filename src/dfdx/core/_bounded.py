@@ -90,8 +90,7 @@ def _limited(seconds, what, fn, args, kwargs):
         with limit:
             return fn(*args, **kwargs)
     except TimeUp:
-        if limit.__exit__(TimeUp, None, None) is False:
-            raise
+        limit.__exit__(TimeUp, None, None)  # raises DfdxError when it is its own
         raise
 
 

@@ -240,13 +240,9 @@ def _due_after_collection(phase) -> int:
     stack = _stacks.get(tid)
     if not stack or (stack[-1].fired and tid not in _redeliver):
         return 0
-    live: set[int] = set()
-    frame: types.FrameType | None = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code.co_filename in _IMPORT_FILES:
-            return 0
-        live.add(id(frame))
-        frame = frame.f_back
+    live, importing, _ = _frame_state(sys._getframe(1))
+    if importing:
+        return 0
     with _lock:
         stack = _stacks.get(tid)
         if (
@@ -420,8 +416,11 @@ def _thread_state(tid: int) -> tuple[set[int], bool, bool] | None:
     package's submodules without the package: every later import of it then
     fails.)"""
     frame = sys._current_frames().get(tid)
-    if frame is None:
-        return None
+    return None if frame is None else _frame_state(frame)
+
+
+def _frame_state(frame: types.FrameType | None) -> tuple[set[int], bool, bool]:
+    """:func:`_thread_state` of the stack that ends in `frame`."""
     live: set[int] = set()
     importing = False
     collecting = False
