@@ -19,6 +19,7 @@ import dfdx
 ROOT = Path(__file__).resolve().parents[1]
 
 PUBLIC = {
+    "ALGEBRA_SLIPS", "Hint", "LineCheck", "WorkCheck", "check_work", "hint",
     "Agreement", "AnswerCheck", "ChainRule", "ComputationGraph", "Derivation",
     "DerivativeResult", "DfdxError", "Differentiability", "Domain", "Exercise",
     "Exercises", "Explorer", "Expression", "GradCheckError", "GradCheckReport",

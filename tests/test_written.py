@@ -83,9 +83,9 @@ def test_check_answer_follows_the_typed_product():
     # x*x typed: the slip "product rule as f'g'" gives 1
     r = dfdx.check_answer("x*x", "1")
     assert r.correct is False and r.mistake == "product_as_derivatives"
-    assert r.step == "1 Product rule: d/dx x*x"
+    assert r.step == "1 Product rule: d/dx x·x"
     assert dfdx.check_answer("x*x", "2x").correct is True
-    assert str(r).startswith("d/dx (x*x): wrong")
+    assert str(r).startswith("d/dx (x·x): wrong")
 
 
 def test_latex_and_html_steps_keep_the_typed_form():

@@ -52,6 +52,12 @@ _EXPORTS = {
     # checking a learner's answer
     "check_answer": "teaching.answers",
     "AnswerCheck": "teaching.answers",
+    "check_work": "teaching.work",
+    "hint": "teaching.hints",
+    "Hint": "teaching.hints",
+    "WorkCheck": "teaching.work",
+    "LineCheck": "teaching.work",
+    "ALGEBRA_SLIPS": "teaching.work",
     # several variables, the chain rule, backpropagation
     "partial": "several.multivariate",
     "gradient": "several.multivariate",
@@ -144,9 +150,11 @@ if TYPE_CHECKING:  # pragma: no cover
         differentiable,
         from_definition,
     )
+    from dfdx.teaching.hints import Hint, hint
     from dfdx.teaching.lim import LimitResult, LimitStep, limit
     from dfdx.teaching.limits import LimitTable, limit_table, numerical_lim
     from dfdx.teaching.steps import Step, Steps, explain
+    from dfdx.teaching.work import ALGEBRA_SLIPS, LineCheck, WorkCheck, check_work
     from dfdx.text.domain import Domain
     from dfdx.text.expr import Expression, parse
 

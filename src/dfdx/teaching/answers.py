@@ -38,6 +38,7 @@ from dfdx.text.builder import replace_written
 from dfdx.text.codegen import lambdify_numpy
 from dfdx.text.expr import Expression, as_expression, parse
 from dfdx.text.functions import relu
+from dfdx.text.textbook import textbook
 
 __all__ = ["check_answer", "AnswerCheck", "SLIPS"]
 # most other variables for which "differentiated by the wrong variable" is
@@ -334,7 +335,7 @@ class AnswerCheck:
     def to_text(self) -> str:
         lang = self.lang
         if self.parts:
-            head = f"∇({self.expression}) — {self._verdict()}"
+            head = f"∇({_typed(self.expression)}) — {self._verdict()}"
             lines = [head]
             for v, part in zip(self.variables, self.parts, strict=True):
                 head, *rest = part.to_text().split("\n")
@@ -344,18 +345,18 @@ class AnswerCheck:
             return "\n".join(lines)
         order = "" if self.n == 1 else f"^{self.n}"
         d = "∂" if len(self.expression.variables) > 1 else "d"
-        lhs = f"{d}{order}/{d}{self.wrt}{order} ({self.expression.written_text})"
+        lhs = f"{d}{order}/{d}{self.wrt}{order} ({_typed(self.expression)})"
         if self.at is not None:
             lhs += f" at {self.wrt} = {_show_number(self.at)}"
         lines = [f"{lhs}: {self._verdict()}"]
         if self.how == "not_differentiable":
-            lines.append(f"  {_w('answer', lang)}: {self.answer}")
+            lines.append(f"  {_w('answer', lang)}: {_one(self.answer).textbook}")
             lines.append(f"  {self.mistake_text}")
             lines.extend(f"  {line}" for line in self._notes)
             return "\n".join(lines)
         if self.correct is not True:
-            lines.append(f"  {_w('answer', lang)}: {self.answer}")
-            lines.append(f"  {_w('expected', lang)}: {self.expected}")
+            lines.append(f"  {_w('answer', lang)}: {_one(self.answer).textbook}")
+            lines.append(f"  {_w('expected', lang)}: {_one(self.expected).textbook}")
         if self.correct is False:
             if self.mistake is not None:
                 lines.append(f"  {_w('likely', lang)}: {self.mistake_text}")
@@ -372,9 +373,7 @@ class AnswerCheck:
                 lines.append(f"  {_w('no_slip', lang)}")
             if self.counterexample is not None:
                 c = self.counterexample
-                point = ", ".join(
-                    f"{k} = {_show_number(v)}" for k, v in c["at"].items()
-                )
+                point = _point_text(c["at"], lang)
                 lines.append(
                     "  "
                     + _w(
@@ -399,10 +398,15 @@ class AnswerCheck:
         def text(v):
             return [str(p) for p in v] if isinstance(v, tuple) else str(v)
 
+        def book(v):
+            return [p.textbook for p in v] if isinstance(v, tuple) else v.textbook
+
         out = {
             "expression": str(self.expression),
             "answer": text(self.answer),
             "expected": text(self.expected),
+            "answer_textbook": book(self.answer),
+            "expected_textbook": book(self.expected),
             "wrt": self.wrt,
             "n": self.n,
             "correct": self.correct,
@@ -418,6 +422,18 @@ class AnswerCheck:
             out["variables"] = list(self.variables)
             out["parts"] = [p.to_dict() for p in self.parts]
         return out
+
+
+def _typed(e: Expression) -> str:
+    """The function as typed (x*x stays a product), in textbook notation."""
+    return textbook(e.written, order="none")
+
+
+def _point_text(at: dict, lang: str) -> str:
+    """'x = 1, y = 2'; a constant's counterexample holds at every point."""
+    if not at:
+        return "every point" if lang == "en" else "任意点"
+    return ", ".join(f"{k} = {_show_number(v)}" for k, v in at.items())
 
 
 def _show_number(v: float, other: float | None = None) -> str:
@@ -528,7 +544,7 @@ def _step_of(expr: Expression, wrt: str, node, back: dict, lang: str) -> str | N
         return None
     path, step = found
     label = ".".join(map(str, path))
-    return f"{label} {step.name}: d/d{wrt} {step.expr}"
+    return f"{label} {step.name}: d/d{wrt} {step.expr.textbook}"
 
 
 @bounded("check the answer")

@@ -26,6 +26,7 @@ from dfdx.text.grammar import (
     MAX_EXPONENT,
     _hidden_call,
 )
+from dfdx.text.notation import DERIVATIVE
 
 # Names of Python constructs for messages, by AST node type.
 _CONSTRUCTS = {
@@ -295,6 +296,8 @@ class _Builder:
                 node,
             )
         args = [self.build(a, depth) for a in node.args]
+        if name == DERIVATIVE:
+            return self._derivative(args, node)
         log_base = _LOG_BASE.fullmatch(name)
         if name not in _FUNCTION_TABLE and log_base and log_base.group(1) == "log":
             # log_2(x), log2(x), log10(x): the logarithm to that base
@@ -347,8 +350,59 @@ class _Builder:
         except (TypeError, ValueError) as exc:  # e.g. max(2, nan): not comparable
             self.fail(f"{name}() cannot take these arguments ({exc})", node)
 
+    def _derivative(self, args, node):
+        """Derivative(u, x) (typed, or read from d/dx(u), (u)', \\frac{d}{dx}):
+        kept unevaluated here; :func:`settle_derivatives` evaluates it once
+        the whole expression is read. Derivative(u) (from (u)') takes the
+        expression's one variable."""
+        if not 1 <= len(args) <= 2:
+            self.fail(f"{DERIVATIVE}() takes 1 or 2 arguments, got {len(args)}", node)
+        if len(args) == 2 and not isinstance(args[1], sympy.Symbol):
+            self.fail(
+                f"d/d{args[1]}(...): differentiate by a variable, not {args[1]}",
+                node,
+            )
+        var = args[1] if len(args) == 2 else _OPEN_VARIABLE
+        return sympy.Derivative(args[0], var, evaluate=False)
+
 
 _ROOTS = (sympy.sqrt,)
+# the variable of (u)' until the whole expression is read
+_OPEN_VARIABLE = sympy.Dummy("open")
+
+
+def settle_derivatives(tree, *, evaluate: bool):
+    """The typed derivatives in `tree` with their variables settled ((u)'
+    takes the expression's one variable), and evaluated when `evaluate`
+    (each over real variables, as dfdx differentiates). Raises ValueError
+    when (u)' leaves the variable open."""
+    if not tree.has(sympy.Derivative):
+        return tree
+    if tree.has(_OPEN_VARIABLE):
+        names = tree.free_symbols - {_OPEN_VARIABLE}
+        if len(names) > 1:
+            listed = ", ".join(sorted(s.name for s in names))
+            raise ValueError(
+                f"(u)' leaves the variable open (the expression has {listed}); "
+                "write d/dx(u)"
+            )
+        var = next(iter(names), sympy.Symbol("x"))
+        tree = replace_written(tree, {_OPEN_VARIABLE: var})
+    if not evaluate:
+        return tree
+    return replacer({}, derivative=_real_derivative)(tree)
+
+
+def _real_derivative(node):
+    """A Derivative node's value, its variables taken real (d/dx |x| is
+    sign(x), not SymPy's complex form)."""
+    u = node.expr
+    real = {s: sympy.Dummy(s.name, real=True) for s in u.free_symbols}
+    back = {v: k for k, v in real.items()}
+    out = u.xreplace(real)
+    for var, count in node.variable_count:
+        out = sympy.diff(out, real.get(var, var), count)
+    return out.xreplace(back)
 
 
 class _ExpressionPrinter(StrPrinter):
@@ -478,13 +532,14 @@ def _merge_numbers(parts, op):
     return out
 
 
-def replacer(mapping: dict, *, evaluate: bool = True):
+def replacer(mapping: dict, *, evaluate: bool = True, derivative=None):
     """A function e -> e with the subtrees in `mapping` replaced, remembering
     every rebuilt sub-expression across calls: forms that share sub-trees (a
     network's partial derivatives, the steps of one explanation) rebuild each
     shared one once. With ``evaluate=True`` it is ``e.xreplace(mapping)``;
     with ``evaluate=False`` nothing else is re-evaluated (see
-    :func:`replace_written`)."""
+    :func:`replace_written`). `derivative`, when given, maps each
+    ``sympy.Derivative`` node (its parts replaced first) to its value."""
     memo: dict = {}
 
     def visit(e):
@@ -495,7 +550,9 @@ def replacer(mapping: dict, *, evaluate: bool = True):
         if e in memo:
             return memo[e]
         args = [visit(a) for a in e.args]
-        if all(a is b for a, b in zip(args, e.args, strict=True)):
+        if derivative is not None and isinstance(e, sympy.Derivative):
+            out = derivative(e.func(*args, evaluate=False))
+        elif all(a is b for a, b in zip(args, e.args, strict=True)):
             out = e
         elif evaluate:
             out = e.func(*args)

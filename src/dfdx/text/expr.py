@@ -36,7 +36,12 @@ from dfdx.core._bounded import bounded
 from dfdx.core._checks import finite_number
 from dfdx.errors import DfdxError, NotationWarning, ParseError
 from dfdx.text._numbers import _constant_value, _too_deep
-from dfdx.text.builder import _Builder, _ExpressionPrinter, _TypedPrinter
+from dfdx.text.builder import (
+    _Builder,
+    _ExpressionPrinter,
+    _TypedPrinter,
+    settle_derivatives,
+)
 from dfdx.text.codegen import _check_real_and_finite, _natural_key, lambdify_numpy
 from dfdx.text.domain import Domain, conditions_of
 from dfdx.text.functions import (
@@ -54,6 +59,8 @@ from dfdx.text.grammar import (
     MAX_LENGTH,
     _rewrite,
 )
+from dfdx.text.notation import DERIVATIVE
+from dfdx.text.textbook import textbook
 
 __all__ = [
     "Expression",
@@ -184,6 +191,18 @@ class Expression:
         return f"Expression({str(self)!r})"
 
     @property
+    def textbook(self) -> str:
+        """The expression in textbook notation (``|x|``, ``ln(x)``, ``e^x``,
+        ``π``, ``√x``, ``2x``, ``x^2``); it parses back to the same function.
+        ``str()`` gives SymPy's syntax.
+
+        >>> from dfdx import parse
+        >>> parse("3*x**2 - 4*x + abs(x) + log(x)").textbook
+        '3x^2 - 4x + ln(x) + |x|'
+        """
+        return textbook(self.sympy)
+
+    @property
     def latex(self) -> str:
         """The LaTeX form, without dollar signs."""
         if self._latex is None:
@@ -215,12 +234,22 @@ class Expression:
         >>> f.sympy, f.written
         (x**2, x*x)
         """
+        if self._written is None:
+            tree = self.typed
+            if tree is not self.sympy and tree.has(sympy.Derivative):
+                tree = settle_derivatives(tree, evaluate=True)
+            self._written = tree
+        return self._written
+
+    @property
+    def typed(self) -> sympy.Expr:
+        """:attr:`written` with the derivatives typed in the text kept
+        unevaluated (``d/dx(x^2)*sin(x)``: ``Derivative(x**2, x)*sin(x)``), as
+        :func:`dfdx.check_work` reads a line of working."""
         if self._source is None:
             return self.sympy
-        if self._written is None:
-            tree = _written_tree(*self._source, self.sympy)
-            self._written = self.sympy if tree is None else tree
-        return self._written
+        tree = _written_tree(*self._source, self.sympy)
+        return self.sympy if tree is None else tree
 
     @property
     def written_text(self) -> str:
@@ -257,9 +286,12 @@ class Expression:
         """
         if self._domain is None:
             written = self.written
-            self._domain = Domain(
-                conditions_of(written, written=written is not self.sympy)
-            )
+            domain = Domain(conditions_of(written, written=written is not self.sympy))
+            typed = self.typed
+            if typed is not written and typed.has(sympy.Derivative):
+                # d/dx(x/x): the typed function's hole stays in its derivative
+                domain = domain | Domain(conditions_of(typed, written=True))
+            self._domain = domain
         return self._domain
 
     def with_domain(self, domain: Domain) -> Expression:
@@ -531,7 +563,9 @@ def _written_tree(text: str, undefined_functions: bool, evaluated: sympy.Expr):
         tree, _ = _build(text, undefined_functions, written=True)
     except ParseError:
         return None
-    if not isinstance(tree, sympy.Expr) or tree.doit(deep=True) != evaluated:
+    if not isinstance(tree, sympy.Expr) or (
+        settle_derivatives(tree, evaluate=True).doit(deep=True) != evaluated
+    ):
         return None  # e.g. 0^x, which the parser defines piecewise
     return tree
 
@@ -563,10 +597,11 @@ def _build(text: str, undefined_functions: bool, written: bool):
     notes: list[str] = []
     from dfdx.text.notation import normalise
 
-    plain, plain_cols, notes = normalise(body, frozenset(_FUNCTION_TABLE))
+    known = frozenset(_FUNCTION_TABLE) | {DERIVATIVE}
+    plain, plain_cols, notes = normalise(body, known)
     try:
         src, new_offsets, old_cols = _rewrite(
-            plain, None if undefined_functions else set(_FUNCTION_TABLE), notes
+            plain, None if undefined_functions else set(known), notes
         )
     except ParseError as exc:  # columns of the rewritten text -> the user's
         col = None if exc.column is None else plain_cols[min(exc.column, len(plain))]
@@ -585,9 +620,15 @@ def _build(text: str, undefined_functions: bool, written: bool):
         text, new_offsets, old_cols, {}, undefined_functions, src, written=written
     )
     try:
-        return builder.build(tree.body), notes
+        built = builder.build(tree.body)
     except RecursionError:
         raise ParseError(_too_deep(src), text) from None
+    if isinstance(built, sympy.Basic):
+        try:
+            built = settle_derivatives(built, evaluate=not written)
+        except ValueError as exc:
+            raise ParseError(str(exc), text) from None
+    return built, notes
 
 
 @bounded("parse the expression")

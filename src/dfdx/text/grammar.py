@@ -48,7 +48,6 @@ _UNICODE_SAME = str.maketrans(
 )
 # Characters that need rewriting by the user: what to write instead.
 _UNICODE_HINTS = {
-    "\u2032": "write the function itself; use dfdx diff for derivatives",
     "\u221e": "infinity is not a number here",
 }
 

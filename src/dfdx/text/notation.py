@@ -30,12 +30,24 @@ _LATEX_OPS = {"cdot": "*", "times": "*", "div": "/"}
 _LATEX_SPACE = {",", ";", ":", "!", " ", "quad", "qquad", "left", "right"}
 
 
+#: The name the derivative notations (``d/dx(u)``, ``(u)'``,
+#: ``\\frac{d}{dx}(u)``) are rewritten to: ``Derivative(u, x)``, SymPy's own
+#: spelling, which means the same when typed.
+DERIVATIVE = "Derivative"
+# d/dx, d/dθ: the operator (not preceded by a letter, digit or '.')
+_D_DX = re.compile(r"(?<![\w.])d\s*/\s*d([A-Za-z][A-Za-z0-9_]*)\s*")
+_D_VAR = re.compile(r"\s*d\s*([A-Za-z][A-Za-z0-9_]*)\s*")
+_NAME_BEFORE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+
+
 class _Out:
     """Text being built, with the source column of every character."""
 
-    def __init__(self) -> None:
+    def __init__(self, functions: frozenset[str] = frozenset()) -> None:
         self.chars: list[str] = []
         self.cols: list[int] = []
+        # the function names (sin(x)' differentiates the call, x(x+1)' the bracket)
+        self.functions = functions
 
     def add(self, s: str, col: int) -> None:
         self.chars.extend(s)
@@ -65,7 +77,7 @@ def normalise(
             f"read {text.strip()!r} as its right-hand side {text[m.end() :].strip()!r}"
         )
         start = m.end()
-    out = _Out()
+    out = _Out(frozenset(functions))
     _characters(text, start, len(text), out)
     first, cols = out.text(), out.cols
     second = _Out()
@@ -102,6 +114,22 @@ def _characters(text: str, i: int, end: int, out: _Out) -> None:
         if ch == "\\":
             i = _latex(text, i, end, out)
             continue
+        if ch == "d":
+            m = _D_DX.match(text, i, end)
+            if m:
+                i = _derivative_of_group(text, m.end(), end, m.group(1), i, out)
+                continue
+        if ch in "'\u2032":
+            if _is_prime(text, i, out):
+                _prime(text, i, out)
+                i += 1
+            else:  # a string: kept whole, for the parser to refuse as one
+                k = text.find("'", i + 1, end)
+                k = end if k < 0 else k + 1
+                for j in range(i, k):
+                    out.add(text[j], j)
+                i = k
+            continue
         if ch in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺":
             m = _SUPER_RUN.match(text, i, end)
             assert m is not None
@@ -135,6 +163,76 @@ def _characters(text: str, i: int, end: int, out: _Out) -> None:
             continue
         out.add(ch, i)
         i += 1
+
+
+def _derivative_of_group(
+    text: str, j: int, end: int, var: str, start: int, out: _Out
+) -> int:
+    """d/dx(u), d/dx[u], \\frac{d}{dx}\\left(u\\right): ``Derivative((u),x)``;
+    `j` is just past the operator. Returns the index past the group."""
+    while j < end and text[j] == " ":
+        j += 1
+    if text.startswith("\\left", j):
+        j += len("\\left")
+    if j >= end or text[j] not in "([{":
+        raise ParseError(
+            f"write what d/d{var} differentiates in brackets: d/d{var}(...)",
+            text,
+            start,
+        )
+    close = {"(": ")", "[": "]", "{": "}"}[text[j]]
+    k = _group(text, j, end, text[j], close)
+    inner = text[j + 1 : k - 1].strip()
+    if not inner or inner in ("\\right",):
+        raise ParseError(f"d/d{var}() has nothing to differentiate", text, start)
+    out.add(f"{DERIVATIVE}((", start)
+    _characters(text, j + 1, k - 1, out)
+    out.add(f"),{var})", k - 1)
+    return k
+
+
+def _is_prime(text: str, i: int, out: _Out) -> bool:
+    """Whether the quote at text[i] is a prime: ′ always; ' after a bracket,
+    a name or another prime (elsewhere it opens a string, refused as such)."""
+    if text[i] == "\u2032":
+        return True
+    before = "".join(out.chars).rstrip()
+    return bool(before) and (before[-1] in ")'" or before[-1].isalnum())
+
+
+def _prime(text: str, i: int, out: _Out) -> None:
+    """(u)' and sin(x)': the derivative of the bracket (or call) before the
+    prime, ``Derivative((u))``; its variable is settled once the whole
+    expression is read."""
+    n = len(out.chars)
+    while n and out.chars[n - 1] == " ":
+        n -= 1
+    if not n or out.chars[n - 1] != ")":
+        raise ParseError(
+            "a prime differentiates the bracket before it: write (u)' or d/dx(u)",
+            text,
+            i,
+        )
+    depth, m = 0, n - 1
+    while m >= 0:
+        if out.chars[m] == ")":
+            depth += 1
+        elif out.chars[m] == "(":
+            depth -= 1
+            if depth == 0:
+                break
+        m -= 1
+    if m < 0:
+        raise ParseError("unbalanced ')' before the prime", text, i)
+    name = _NAME_BEFORE.search("".join(out.chars[max(0, m - 40) : m]))
+    if name and name.group() in out.functions | {DERIVATIVE}:
+        m -= len(name.group())
+    del out.chars[n:], out.cols[n:]
+    # x(x+1)': x·(x+1)′, a product, as x(x+1) is
+    glue = " " if m and (out.chars[m - 1].isalnum() or out.chars[m - 1] == "_") else ""
+    out.chars[m:m] = list(f"{glue}{DERIVATIVE}(")
+    out.cols[m:m] = [out.cols[m]] * (len(glue) + len(DERIVATIVE) + 1)
+    out.add(")", i)
 
 
 # a power right after a root's bare argument (√x^2, √x², √x**3)
@@ -199,6 +297,10 @@ def _latex(text: str, i: int, end: int, out: _Out) -> int:
             k = _group(text, j, end, "{", "}")
             parts.append((j + 1, k - 1))
             j = k
+        if text[parts[0][0] : parts[0][1]].strip() == "d":
+            var = _D_VAR.fullmatch(text, parts[1][0], parts[1][1])
+            if var:  # \frac{d}{dx}(u)
+                return _derivative_of_group(text, j, end, var.group(1), i, out)
         out.add("((", i)
         _characters(text, parts[0][0], parts[0][1], out)
         out.add(")/(", parts[1][0] - 1)
