@@ -202,6 +202,11 @@ def test_hint_from_the_learners_line():
     assert h.line is not None and "simplified" in h.text
 
 
+def test_level_two_of_a_rule_without_inner_parts_says_no_more_is_left():
+    assert str(dfdx.hint("7", level=2)) == "Constant rule: d/dx(7) = 0"
+    assert "left open" not in str(dfdx.hint("x", level=2))
+
+
 def test_hint_bad_input():
     with pytest.raises(DfdxError, match="level"):
         dfdx.hint("x^2", level=4)

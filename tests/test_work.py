@@ -152,3 +152,21 @@ def test_cli_working():
     assert p.returncode == 2 and "Traceback" not in p.stderr
     p = _cli("check", "x^3", "3x^2", "d/dx x", "--json")
     assert p.returncode == 2 and "Traceback" not in p.stderr
+
+
+def test_a_derivative_taken_as_one_inside_the_product_rule_is_not_a_chain_slip():
+    # d/dx(x^2) read as 1 in a product-rule line: no chain rule there
+    r = dfdx.check_work("x^2 sin(x)", [WRONG[0][1][0], "sin(x) + x^2 cos(x)"])
+    assert r.first_wrong == 2 and r.mistake == "rule_other"
+    # the same reading as the inner derivative of a chain is the chain slip
+    r = dfdx.check_work("sin(x)^2", ["2 sin(x) d/dx(sin(x))", "2 sin(x)"])
+    assert r.mistake == "chain_inner"
+
+
+def test_a_long_run_of_primes_is_refused_before_it_is_read():
+    # each prime wraps the whole bracket again: thousands of them took the
+    # whole time limit to read; now a clear refusal at the 21st
+    with pytest.raises(DfdxError, match="more than 20 primes in a row"):
+        dfdx.parse("(x^4)" + "'" * 19000)
+    assert dfdx.parse("(x^4)'''").sympy == 24 * sympy.Symbol("x")
+    assert dfdx.parse("(x^2)' '").sympy == 2

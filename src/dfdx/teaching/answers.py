@@ -424,6 +424,12 @@ class AnswerCheck:
         return out
 
 
+def _decided(verdict: str) -> bool | None:
+    """A comparison's verdict (:func:`compare_forms`) as equal (True),
+    different (False) or undecided (None)."""
+    return {"symbolic": True, "numeric": True, "different": False}.get(verdict)
+
+
 def _typed(e: Expression) -> str:
     """The function as typed (x*x stays a product), in textbook notation."""
     return textbook(e.written, order="none")

@@ -20,7 +20,7 @@ from dfdx.core.i18n import check_lang, localise, rule_name
 from dfdx.errors import DfdxError
 from dfdx.exact.simplify import compare_forms
 from dfdx.exact.symbolic import _wrt_symbol, real_symbols
-from dfdx.teaching.answers import _split_components
+from dfdx.teaching.answers import _decided, _split_components
 from dfdx.text.builder import replace_written, settle_derivatives
 from dfdx.text.expr import Expression, as_expression, parse
 from dfdx.text.textbook import textbook
@@ -207,12 +207,12 @@ def _split(u, x):
                 return "power", {}, None
             t = sympy.Dummy("u")
             outer = sympy.diff(t**p, t).subs(t, b)
-            return _chain(u, b, t**p, outer, x)
+            return _chain(b, t**p, outer, x)
         if not b.has(x):
             if p == x:
                 return "exponential", {}, None
             t = sympy.Dummy("u")
-            return _chain(u, p, b**t, u * sympy.log(b), x)
+            return _chain(p, b**t, u * sympy.log(b), x)
         return "log_diff", {}, sympy.Mul(u, _d(p * sympy.log(b), x), evaluate=False)
     if isinstance(u, sympy.Function) and len(u.args) == 1:
         inner = u.args[0]
@@ -221,12 +221,12 @@ def _split(u, x):
         outer = sympy.diff(outer_f, t).subs(t, inner)
         if inner == x:
             return "table", {}, None
-        return _chain(u, inner, outer_f, outer, x)
+        return _chain(inner, outer_f, outer, x)
     # max, min, functions of several arguments: the rules' derivative
     return "table", {}, None
 
 
-def _chain(u, inner, outer_f, outer, x):
+def _chain(inner, outer_f, outer, x):
     t = next(iter(outer_f.free_symbols - inner.free_symbols - {x}), None)
     shown_outer = outer_f if t is None else outer_f.xreplace({t: sympy.Symbol("u")})
     line = sympy.Mul(outer, _d(inner, x), evaluate=False)
@@ -323,9 +323,7 @@ def hint(
             forward.setdefault(s, sympy.Symbol(s.name, real=True))
         back = {v: k for k, v in forward.items()}
         verdict = compare_forms(g.sympy.xreplace(forward), sympy.diff(real, x))[0]
-        given_correct = {"symbolic": True, "numeric": True, "different": False}.get(
-            verdict
-        )
+        given_correct = _decided(verdict)
         if given_correct is False:
             return Hint(
                 None, level, _w("wrong_given", lang), given_correct=False, lang=lang
@@ -374,7 +372,6 @@ def hint(
     title = _rule_title(rule, lang)
     if applied is None:  # a rule with no inner part: its formula is the step
         t = sympy.Symbol("t")
-        done = sympy.diff(target_tree, x)
         if level == 2:
             if rule == "power":
                 formula = f"d/d{t} t^n = n t^(n - 1), n = {textbook(target_tree.exp)}"
@@ -385,11 +382,15 @@ def hint(
                 formula = f"d/d{t} {general}: look it up in the table"
             text = _w("level2_closed", lang, rule=title, formula=formula)
             return Hint(rule, 2, prefix + text, target, None, given_correct, lang)
-        applied = done
+        applied = sympy.diff(target_tree, x)
     lhs = f"d/d{x.name}({textbook(replace_written(target_tree, back), order='none')})"
     if level == 2:
         line = _as_line(applied, back)
-        text = _w("level2", lang, rule=title, lhs=lhs, line=_line_text(line))
+        if applied.has(sympy.Derivative):
+            text = _w("level2", lang, rule=title, lhs=lhs, line=_line_text(line))
+        else:  # d/dx(5) = 0, d/dx(x) = 1: the rule is the whole step
+            formula = f"{lhs} = {_line_text(line)}"
+            text = _w("level2_closed", lang, rule=title, formula=formula)
         return Hint(rule, 2, prefix + text, target, line, given_correct, lang)
     step = settle_derivatives(applied, evaluate=True)
     if line_before is not None:  # the learner's line with that derivative done

@@ -30,6 +30,7 @@ from dfdx.teaching.answers import (
     _agree_on_grid,
     _check_one,
     _counterexample,
+    _decided,
     _grid,
     _point_text,
     _show_number,
@@ -406,11 +407,10 @@ def check_work(
     reals = [a.sympy.xreplace(forward) for a in parsed]
     for k, (a, ra) in enumerate(zip(parsed, reals, strict=True), 1):
         verdict, seen = compare_forms(ra, expected)
-        correct = {"symbolic": True, "numeric": True, "different": False}.get(verdict)
+        correct = _decided(verdict)
         follows = None
         if correct is False and first is not None:
-            prev = compare_forms(ra, reals[k - 2])[0]
-            follows = {"symbolic": True, "numeric": True, "different": False}.get(prev)
+            follows = _decided(compare_forms(ra, reals[k - 2])[0])
         if correct is False and first is None:
             first = k
         checks.append(LineCheck(k, a, correct, verdict, follows, seen))
@@ -433,7 +433,6 @@ def check_work(
     symbols = sorted(
         expected.free_symbols | reals[k - 1].free_symbols, key=lambda s: s.name
     )
-    counter = _counterexample(reals[k - 1], expected, symbols, e.domain)
     if k == 1:  # the slip against d/dx f, as check_answer names it
         one = _check_one(e, parsed[0], sym.name, 1, None, lang)
         return WorkCheck(
@@ -443,8 +442,9 @@ def check_work(
             mistakes=one.mistakes,
             kind="rule" if one.mistake else None,
             step=one.step,
-            counterexample=counter,
+            counterexample=one.counterexample,
         )
+    counter = _counterexample(reals[k - 1], expected, symbols, e.domain)
     prev_typed = replace_written(parsed[k - 2].typed, forward)
     found = _rule_slip(prev_typed, x, reals[k - 1], symbols)
     if found is not None:
@@ -460,7 +460,7 @@ def check_work(
             kind="rule",
             step=step,
             counterexample=counter,
-            where=None if where is None else textbook(where.xreplace(back)),
+            where=None if where is None else textbook(replace_written(where, back)),
         )
     slip, fields = _algebra_slip(
         parsed[k - 2].written.xreplace(forward), reals[k - 2], reals[k - 1], symbols
@@ -547,22 +547,26 @@ def _rule_slip(prev, x, current, symbols):
 
 
 def _left_out(prev, d):
-    """The open derivative `d` left out: taken as 1 where it is a factor
-    (the chain rule's inner derivative forgotten), as 0 where it is a
-    factor of a term of a sum (a term of the product rule dropped)."""
-    factor = in_sum = False
+    """The open derivative `d` left out. Where `d` is a factor of a term of
+    a sum whose other terms hold open derivatives too (the product or
+    quotient rule written out), taken as 0: a term of that rule dropped.
+    Elsewhere, where it is a factor, taken as 1: the chain rule's inner
+    derivative forgotten."""
+    factor = in_rule_sum = False
     for node in sympy.preorder_traversal(prev):
         if isinstance(node, sympy.Mul) and d in node.args:
             factor = True
-        if isinstance(node, sympy.Add) and any(
-            isinstance(t, sympy.Mul) and d in t.args for t in node.args
-        ):
-            in_sum = True
+        if isinstance(node, sympy.Add):
+            holders = [t for t in node.args if t.has(sympy.Derivative)]
+            if len(holders) > 1 and any(
+                isinstance(t, sympy.Mul) and d in t.args for t in holders
+            ):
+                in_rule_sum = True
     # no node: the rule that slipped is not one step of explain()'s tree
-    if factor:
-        yield "chain_inner", None, sympy.Integer(1)
-    if in_sum:
+    if in_rule_sum:
         yield "product_missing_term", None, sympy.Integer(0)
+    elif factor:
+        yield "chain_inner", None, sympy.Integer(1)
 
 
 def _terms(written, evaluated) -> list:
@@ -572,7 +576,7 @@ def _terms(written, evaluated) -> list:
     for tree in (written, evaluated, sympy.expand(evaluated)):
         for t in sympy.Add.make_args(tree):
             if t != 0:
-                out.setdefault(sympy.sympify(t).doit(), None)
+                out.setdefault(t.doit(), None)
             if len(out) >= _MAX_TERMS:
                 return list(out)
     return list(out)

@@ -37,7 +37,10 @@ DERIVATIVE = "Derivative"
 # d/dx, d/dθ: the operator (not preceded by a letter, digit or '.')
 _D_DX = re.compile(r"(?<![\w.])d\s*/\s*d([A-Za-z][A-Za-z0-9_]*)\s*")
 _D_VAR = re.compile(r"\s*d\s*([A-Za-z][A-Za-z0-9_]*)\s*")
-_NAME_BEFORE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+#: Most primes in a row (u''' is a third derivative): each wraps the whole
+#: group again, so a run of thousands would take seconds to read.
+MAX_PRIMES = 20
+_PRIMES = re.compile("['\u2032][ '\u2032]*")
 
 
 class _Out:
@@ -120,6 +123,14 @@ def _characters(text: str, i: int, end: int, out: _Out) -> None:
                 i = _derivative_of_group(text, m.end(), end, m.group(1), i, out)
                 continue
         if ch in "'\u2032":
+            run = _PRIMES.match(text, i, end)
+            if run and len(run.group().replace(" ", "")) > MAX_PRIMES:
+                raise ParseError(
+                    f"more than {MAX_PRIMES} primes in a row; write d/dx(...) "
+                    "for each derivative",
+                    text,
+                    i,
+                )
             if _is_prime(text, i, out):
                 _prime(text, i, out)
                 i += 1
@@ -183,7 +194,7 @@ def _derivative_of_group(
     close = {"(": ")", "[": "]", "{": "}"}[text[j]]
     k = _group(text, j, end, text[j], close)
     inner = text[j + 1 : k - 1].strip()
-    if not inner or inner in ("\\right",):
+    if not inner or inner == "\\right":
         raise ParseError(f"d/d{var}() has nothing to differentiate", text, start)
     out.add(f"{DERIVATIVE}((", start)
     _characters(text, j + 1, k - 1, out)
@@ -196,8 +207,10 @@ def _is_prime(text: str, i: int, out: _Out) -> bool:
     a name or another prime (elsewhere it opens a string, refused as such)."""
     if text[i] == "\u2032":
         return True
-    before = "".join(out.chars).rstrip()
-    return bool(before) and (before[-1] in ")'" or before[-1].isalnum())
+    n = len(out.chars)
+    while n and out.chars[n - 1] == " ":
+        n -= 1
+    return bool(n) and (out.chars[n - 1] in ")'" or out.chars[n - 1].isalnum())
 
 
 def _prime(text: str, i: int, out: _Out) -> None:
@@ -224,9 +237,11 @@ def _prime(text: str, i: int, out: _Out) -> None:
         m -= 1
     if m < 0:
         raise ParseError("unbalanced ')' before the prime", text, i)
-    name = _NAME_BEFORE.search("".join(out.chars[max(0, m - 40) : m]))
-    if name and name.group() in out.functions | {DERIVATIVE}:
-        m -= len(name.group())
+    start = m
+    while start and (out.chars[start - 1].isalnum() or out.chars[start - 1] == "_"):
+        start -= 1
+    if "".join(out.chars[start:m]) in out.functions | {DERIVATIVE}:
+        m = start  # sin(x)': the call, not only its bracket
     del out.chars[n:], out.cols[n:]
     # x(x+1)': x·(x+1)′, a product, as x(x+1) is
     glue = " " if m and (out.chars[m - 1].isalnum() or out.chars[m - 1] == "_") else ""

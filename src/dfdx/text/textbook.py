@@ -19,9 +19,11 @@ from sympy.printing.str import StrPrinter
 
 __all__ = ["textbook"]
 
-# a coefficient ending the text before a product's '*' (not an exponent's digits)
+# a plain name (not a call, not a power's base) opening the next factor
 _NAME = re.compile(r"[A-Za-zπ]\w*(?![\w(^])")
+# a call opening the next factor: sin(x)
 _CALL = re.compile(r"[A-Za-z]{2,}\(")
+# a coefficient ending the text before a product's '*' (not an exponent's digits)
 _COEFFICIENT = re.compile(r"(?:^|[(\-/ ])\d+(?:\.\d+)?$")
 
 
@@ -59,7 +61,7 @@ def _join_products(text: str) -> str:
     return out
 
 
-# a denominator that needs no brackets: x^2, 2x, (x + 1)^2
+# a denominator that needs no brackets: x, x^2, 3, 2^x (not 2x: a/2x reads (a/2)x)
 _BARE = re.compile(r"(?:[A-Za-zπ]\w*|\d+(?:\.\d+)?)(?:\^(?:[A-Za-z]\w*|\d+))?")
 _BRACKET_POWER = re.compile(r"\((?P<inner>.*)\)\^\w+")
 
