@@ -145,3 +145,34 @@ def test_derivative_of_ln_abs_is_not_given_a_value_at_0():
     d = dfdx.diff("log(abs(x))")
     assert not d.sympy.has(sympy.Piecewise)
     assert math.isnan(d(0.0))
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (r"\frac{d}{dx}(x^2)", "2*x"),  # was read as d/(d*x)*x^2 = x, silently
+        (r"\frac{d}{dx}\left(x^3\right)", "3*x**2"),
+        ("d/dx(x^2) + 1", "2*x + 1"),
+        ("d/dx[sin(x)]", "cos(x)"),
+        ("(x^2)'", "2*x"),
+        ("sin(x)'", "cos(x)"),
+        ("x(x+1)'", "x"),  # x·(x+1)′: the prime takes the bracket only
+        ("d/dy(x y^2)", "2*x*y"),
+    ],
+)
+def test_derivative_notation_is_read_as_a_derivative_never_as_arithmetic(text, want):
+    assert dfdx.parse(text).sympy == sympy.sympify(want)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("d/dx x^2", "in brackets"),  # was x^3 with only a warning
+        (r"\frac{d}{dx} x^2", "in brackets"),
+        ("(x y)'", "leaves the variable open"),
+        ("f'", "a prime differentiates the bracket before it"),
+    ],
+)
+def test_derivative_notation_that_cannot_be_read_one_way_is_refused(text, message):
+    with pytest.raises(dfdx.ParseError, match=message):
+        dfdx.parse(text)
