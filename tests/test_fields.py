@@ -91,7 +91,8 @@ def test_tangent_plane_data():
     assert len(ax.collections) == 3  # surface, plane, point
     point = ax.collections[2]
     np.testing.assert_allclose(np.ravel(point._offsets3d), [1.0, 0.5, 0.75])
-    assert "z = 0.75 + 2(x − 1) − 1(y − 0.5)" in ax.get_title()
+    # issue 24: "− 1(y − 0.5)": a coefficient ±1 is not written
+    assert "z = 0.75 + 2(x − 1) − (y − 0.5)" in ax.get_title()
     assert ax.get_xlim() == pytest.approx((-1.0, 3.0), abs=0.35)
 
 

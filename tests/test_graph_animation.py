@@ -115,3 +115,33 @@ def test_cli(tmp_path, capsys):
         main(["graph", "x*y", "--at", "x=1,y=2", "--animate", str(tmp_path / "a.svg")])
         == 2
     )
+
+
+def _edge_labels(anim):
+    from dfdx.several.graph import _num
+
+    ax = anim.figure.axes[0]
+    locals_ = {_num(e.local) for e in anim.graph.edges}
+    return [t.get_text() for t in ax.texts if t.get_text() in locals_]
+
+
+def test_edge_values_appear_only_once_they_exist(neuron):
+    # issue 24: forward frame 6 showed 'v5 = ?' while the edge v5 -> v6
+    # already read -0.755; an edge's local derivative needs its parent's
+    # inputs, which exist once the parent is computed
+    g, a = neuron
+    n = len(g.nodes)
+    for i, node in enumerate(g.nodes):
+        a.draw(i)
+        done = {m.id for m in g.nodes[: i + 1]}
+        expected = sorted(_num_of(e.local) for e in g.edges if e.parent in done)
+        assert sorted(_edge_labels(a)) == expected, (i, node.id)
+    a.draw(n)  # the backward pass: every edge's value is shown
+    assert len(_edge_labels(a)) == len(g.edges)
+    a.draw(0)
+
+
+def _num_of(v):
+    from dfdx.several.graph import _num
+
+    return _num(v)

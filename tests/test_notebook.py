@@ -81,7 +81,7 @@ def test_chinese_notebook_executes_in_a_kernel(tmp_path):
     assert not any("Warning" in text for text in stderr), stderr
     text = ["".join(o.get("text", "") for o in cell) for cell in outputs]
     assert text[0].splitlines()[-1] == "h=0.00001, numerical limit=2.00003"
-    assert "常数倍法则" in text[3] and "结果：d/dx (3*x**2 - 4*x) = 6*x - 4" in text[3]
+    assert "常数倍法则" in text[3] and "结果：d/dx(3x^2 - 4x) = 6x - 4" in text[3]
     assert "对数求导法" in text[4]
     assert "不可微" in text[5]
     assert "练习 9" in text[7] and "数值验证" in text[7] and "不一致" not in text[7]
@@ -115,3 +115,85 @@ def test_notebooks_are_saved_with_their_outputs(name):
     assert all(c.get("outputs") for c in code), "run: python notebooks/build.py"
     assert not [o for c in code for o in c.outputs if o.get("output_type") == "error"]
     assert _gifs(nb) == [16, 21]
+
+
+_SPEAKS = {
+    "animate",
+    "animate_secants",
+    "differentiable",
+    "exercises",
+    "explain",
+    "explore",
+    "limit_table",
+    "plot_function",
+}
+
+
+def test_the_chinese_notebook_is_chinese_throughout():
+    """issue 24: calculus-zh.ipynb drew the tangent plot and the backprop
+    animation in English: every dfdx call that writes words is asked for
+    Chinese, and the book's tangent plot has a Chinese legend."""
+    import ast
+
+    nb = nbformat.read(NOTEBOOK.with_name("calculus-zh.ipynb"), as_version=4)
+    calls = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(
+            line for line in cell.source.splitlines() if not line.startswith("%")
+        )
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr in _SPEAKS:
+                    langs = [k.value for k in node.keywords if k.arg == "lang"]
+                    calls.append((node.func.attr, langs))
+                if node.func.attr == "plot":  # d2l.plot: the legend's words
+                    legend = next(k.value for k in node.keywords if k.arg == "legend")
+                    assert any(
+                        "\u4e00" <= ch <= "\u9fff"
+                        for elt in legend.elts
+                        for ch in elt.value
+                    )
+    assert {name for name, _ in calls} >= {"animate", "animate_secants", "limit_table"}
+    for name, langs in calls:
+        assert len(langs) == 1 and langs[0].value == "zh", name
+
+
+def test_saved_gifs_are_readable_at_their_size():
+    """issue 24: the notebooks' GIFs were stored at 72 dpi (graph text about 7
+    pixels high); at the default resolution the smallest text of every
+    animation is at least 12 pixels high, and the saved GIFs are that size."""
+    import base64
+    import io
+
+    from matplotlib.text import Text
+    from PIL import Image
+
+    import dfdx
+    from dfdx.plotting.animation import MIN_TEXT_PIXELS
+
+    for name, lang in (("calculus.ipynb", "en"), ("calculus-zh.ipynb", "zh")):
+        secants = dfdx.animate_secants("exp(x)", at=0, h_values=[1.0, 0.1], lang=lang)
+        graph = dfdx.trace(
+            "(sigmoid(w*x + b) - t)^2", at={"w": 0.5, "x": 2, "b": -0.5, "t": 1}
+        ).animate(lang=lang)
+        widths = []
+        for anim in (secants, graph):
+            dpi = anim.readable_dpi()
+            sizes = [
+                t.get_fontsize()
+                for t in anim.figure.findobj(Text)
+                if t.get_visible() and t.get_text().strip()
+            ]
+            assert min(sizes) * dpi / 72 >= MIN_TEXT_PIXELS
+            widths.append(round(anim.figure.get_size_inches()[0] * dpi))
+        nb = nbformat.read(NOTEBOOK.with_name(name), as_version=4)
+        saved = []
+        for cell in nb.cells:
+            for o in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                if "image/gif" in o.get("data", {}):
+                    data = base64.b64decode(o["data"]["image/gif"])
+                    with Image.open(io.BytesIO(data)) as im:
+                        saved.append(im.size[0])
+        assert saved == widths, name

@@ -567,10 +567,16 @@ errors = []
 thread = threading.Thread(target=storm, daemon=True)
 thread.start()
 i = 0
+# until 60 interrupts have landed, however fast the calls are (a fixed 1000
+# calls could end before the storm's first send on a busy machine); an
+# interrupt swallowed somewhere stops the storm, and then the deadline ends it
+deadline = time.monotonic() + 60.0
+def more():
+    return state["hits"] < 60 and time.monotonic() < deadline
 try:
-    while i < 1000:
+    while more():
         try:
-            while i < 1000:  # the loop's own jumps inside the try
+            while more():  # the loop's own jumps inside the try
                 state["active"] = True
                 i += 1
                 try:
@@ -605,7 +611,7 @@ print(json.dumps(dict(hits=state["hits"], dropped=sorted(set(dropped)),
 
 
 def test_sigint_storm_leaves_nothing_behind():
-    """Ctrl-C at random moments over 1000 calls, in a child process (an
+    """Ctrl-C at random moments until 60 have landed, in a child process (an
     interrupted SymPy can keep a half-derived fact, which must not reach the
     other tests): afterwards nothing is armed, no TimeUp arrives in 6 s of
     quiet, and only KeyboardInterrupts were dropped, never a TimeUp."""
@@ -620,7 +626,7 @@ def test_sigint_storm_leaves_nothing_behind():
     )
     assert run.returncode == 0, run.stderr[-2000:]
     out = json.loads(run.stdout.strip().splitlines()[-1])
-    assert out["hits"] > 50
+    assert out["hits"] >= 60
     assert set(out["dropped"]) <= {"KeyboardInterrupt"}
     assert out["late"] is None and not out["left"]
     # every call after an interrupt gives its answer: an interrupt inside

@@ -37,7 +37,7 @@ def test_x_times_x_is_a_product_everywhere():
     assert _tree(f.written) == _tree(sympy.Mul(x, x, evaluate=False))
     steps = dfdx.explain("x*x")
     assert steps.rules == ("product", "identity", "identity")
-    assert str(steps).splitlines()[0] == "Derivative of x*x with respect to x"
+    assert str(steps).splitlines()[0] == "Derivative of x·x with respect to x"
     assert steps.result == dfdx.parse("2x")
     g = dfdx.trace("x*x", at=3)
     assert [n.op for n in g.nodes] == ["input", "x*x"]
@@ -62,7 +62,10 @@ def test_products_are_not_multiplied_out_and_terms_keep_their_order():
     assert dfdx.parse("1 + x^2").written_text == "1 + x**2"
     steps = dfdx.explain("1 + x^2")
     assert [s.expr.sympy for s in steps.root.children] == [1, x**2]
-    assert str(steps).splitlines()[1].startswith("1 Sum rule: d/dx (1 + x**2)")
+    assert str(steps).splitlines()[1].startswith("1 Sum rule: d/dx(1 + x^2)")
+    assert (
+        steps.to_sympy_text().splitlines()[1].startswith("1 Sum rule: d/dx (1 + x**2)")
+    )
     steps = dfdx.explain("2(x+1)")
     assert steps.rules[:2] == ("constant_multiple", "sum")
 
@@ -91,7 +94,7 @@ def test_check_answer_follows_the_typed_product():
 def test_latex_and_html_steps_keep_the_typed_form():
     steps = dfdx.explain("1 + x*x")
     assert r"\left(1 + x x\right)" in steps.to_latex()
-    assert "<code>1 + x*x</code>" in steps.to_html()
+    assert "<code>1 + x·x</code>" in steps.to_html()
 
 
 def test_an_expression_without_text_uses_its_sympy_form():

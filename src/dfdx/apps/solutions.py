@@ -423,7 +423,7 @@ def _ex7(lang, outdir):
         _check("∂f/∂x1", "(1, 0)", lambda t: f(x1=t, x2=0.0), 1.0, exact[0]),
         _check("∂f/∂x2", "(1, 0)", lambda t: f(x1=1.0, x2=t), 0.0, exact[1]),
     )
-    return str(grad), steps, checks, None
+    return "[" + ", ".join(g.textbook for g in grad) + "]", steps, checks, None
 
 
 def _ex8(lang, outdir):
@@ -573,7 +573,7 @@ def exercises(
     >>> ex.ok
     True
     >>> dfdx.exercises(2, edition="0.17", lang="zh")[7].answer
-    '[6*x1, 5*exp(x2)]'
+    '[6x1, 5 e^(x2)]'
     """
     check_lang(lang)
     if edition not in EDITIONS:

@@ -52,6 +52,8 @@ class Agreement:
     exact : tuple of float or None
         The derivative from the rules (None where it does not exist).
     formulas : tuple of str
+        The derivatives in SymPy's syntax (the text shows them in textbook
+        notation).
     rows : list of AgreementRow
     agree : bool or None
         Every method within its expected error of the exact value (None when
@@ -68,6 +70,7 @@ class Agreement:
     agree: bool | None
     notes: list = field(default_factory=list)
     partial: bool = False  # several variables: ∂ rather than d
+    _shown: tuple = field(default=(), repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.agree)
@@ -88,8 +91,9 @@ class Agreement:
 
     def __str__(self) -> str:
         at = ", ".join(f"{k} = {v:g}" for k, v in self.point.items())
-        lines = [f"f = {self.expression} at {at}"]
-        for v, f in zip(self.wrt, self.formulas, strict=True):
+        f_text, *shown = self._shown or (self.expression, *self.formulas)
+        lines = [f"f = {f_text} at {at}"]
+        for v, f in zip(self.wrt, shown, strict=True):
             name = f"∂f/∂{v}" if self.partial else f"f'({v})"
             lines.append(f"  {name} = {f}")
         head, body = self._cells()
@@ -207,10 +211,12 @@ def _agree(expr, at, wrt, h, frameworks) -> Agreement:
     notes: list[str] = []
     exact: list[float | None] = []
     formulas = []
+    shown = [e.textbook]
     kink = False
     for v in names:
         d = e.diff(v)
         formulas.append(str(d))
+        shown.append(d.textbook)
         if len(e.variables) == 1:
             from dfdx.exact.symbolic import derivative_at
 
@@ -246,6 +252,7 @@ def _agree(expr, at, wrt, h, frameworks) -> Agreement:
         wrt=tuple(names),
         exact=tuple(exact),
         formulas=tuple(formulas),
+        _shown=tuple(shown),
         rows=rows,
         agree=verdict,
         notes=notes,

@@ -50,7 +50,7 @@ def register(sub, common) -> None:
         metavar="FILE",
         help="also write the error-versus-h figure (.svg/.png/.pdf)",
     )
-    add_lang(p, "the figure's labels and legend")
+    add_lang(p, "the table's words and the figure's labels")
     p.set_defaults(handler=run_limit)
 
     p = add_command(
@@ -84,9 +84,11 @@ def register(sub, common) -> None:
     add_lang(p, "the steps")
     p.add_argument(
         "--format",
-        choices=("text", "markdown", "latex", "html"),
+        choices=("text", "sympy", "markdown", "latex", "html"),
         default="text",
-        help="format of the steps (default text)",
+        help="format of the output: text in textbook notation (default), text in "
+        "SymPy's syntax for programmers (sympy); with --steps also markdown, latex "
+        "or html",
     )
     p.set_defaults(handler=run_diff)
 
@@ -103,7 +105,7 @@ def register(sub, common) -> None:
     p.add_argument("expr", help="the function of one variable")
     p.add_argument("--at", type=parse_float, required=True, help="point of tangency")
     p.add_argument("-o", "--output", help="also plot f and the tangent to this file")
-    add_lang(p, "the figure's labels and legend")
+    add_lang(p, "the summary and the figure's labels")
     p.set_defaults(handler=run_tangent)
 
     p = add_command(
@@ -200,6 +202,46 @@ def register(sub, common) -> None:
     p.set_defaults(handler=run_plot)
 
 
+_SAID = {
+    "tangent": (
+        "tangent to f(x) = {f} at x = {a}: {line}",
+        "f(x) = {f} 在 x = {a} 处的切线：{line}",
+    ),
+    "tangent_at": (
+        "  f({a}) = {v:.15g}, slope f'({a}) = {m:.15g}",
+        "  f({a}) = {v:.15g}，斜率 f'({a}) = {m:.15g}",
+    ),
+    "figure": ("figure: {path}", "图：{path}"),
+    "table_head": (
+        "f(x) = {f}, x = {x}, {s} differences",
+        "f(x) = {f}，x = {x}，{s_zh}差分",
+    ),
+    "no_exact": ("(no exact derivative at this point)", "（此处没有精确导数）"),
+    "error_figure": ("error-versus-h figure: {path}", "误差随 h 变化的图：{path}"),
+    "animation": (
+        "{path}: {n} frames, h from {h0:g} to {h1:g}; f'({a:g}) = {m:.15g}",
+        "{path}：{n} 帧，h 从 {h0:g} 到 {h1:g}；f'({a:g}) = {m:.15g}",
+    ),
+    "animation_best": (
+        "  best h = {h:.2g} (error {e:.2g}); at h = {h1:.2g} the quotient is "
+        "{q:.15g} (error {e1:.2g})",
+        "  最佳 h = {h:.2g}（误差 {e:.2g}）；h = {h1:.2g} 时差商为 {q:.15g}"
+        "（误差 {e1:.2g}）",
+    ),
+}
+
+
+def _said(key: str, lang: str, **fields) -> str:
+    from dfdx.core.i18n import localise
+
+    if "s" in fields:  # a scheme's name
+        fields["s_zh"] = _SCHEME_ZH.get(fields["s"], fields["s"])
+    return localise(_SAID, key, lang, **fields)
+
+
+_SCHEME_ZH = {"forward": "前向", "central": "中心", "backward": "后向"}
+
+
 def _expression(text: str):
     from dfdx.text.expr import parse
 
@@ -233,19 +275,29 @@ def run_limit(args) -> int:
             }
         )
         return 0
-    print(f"f(x) = {table.function}, x = {table.x:g}, {table.scheme} differences")
-    print(table.format(exact=table.exact is not None))
+    shown = _shown_function(args.expr, table.function)
+    print(_said("table_head", args.lang, f=shown, x=f"{table.x:g}", s=table.scheme))
+    print(table.format(exact=table.exact is not None, lang=args.lang))
     if table.exact is None:
-        print("(no exact derivative at this point)")
+        print(_said("no_exact", args.lang))
     if figure:
-        print(f"error-versus-h figure: {figure}")
+        print(_said("error_figure", args.lang, path=figure))
     return 0
+
+
+def _shown_function(text: str, fallback: str) -> str:
+    """The function of a table in textbook notation."""
+    try:
+        return _expression(text).textbook
+    except Exception:  # the table has read it; this is only its display
+        return fallback
 
 
 def run_diff(args) -> int:
     from dfdx.errors import DfdxError
     from dfdx.exact.symbolic import diff
     from dfdx.text.expr import variable_values
+    from dfdx.text.textbook import textbook
 
     e = _expression(args.expr)
     if args.wrt is None and len(e.variables) > 1:
@@ -255,6 +307,8 @@ def run_diff(args) -> int:
         )
     if args.steps:
         return _print_steps(e, args)
+    if args.format not in ("text", "sympy"):
+        raise DfdxError(f"--format {args.format} is for --steps; use text or sympy")
     d = diff(e, args.wrt, n=args.order)
     wrt = args.wrt or (e.variables[0] if e.variables else "x")
     value = None
@@ -295,9 +349,11 @@ def run_diff(args) -> int:
         print_json(
             {
                 "function": str(e),
+                "function_textbook": e.textbook,
                 "wrt": wrt,
                 "order": args.order,
                 "derivative": str(d),
+                "derivative_textbook": d.textbook,
                 "latex": d.latex,
                 "at": args.at,
                 "value": value,
@@ -311,14 +367,22 @@ def run_diff(args) -> int:
             "∂/∂", f"∂^{args.order}/∂"
         )
         label += f"^{args.order}"
-    shown = f"({e})" if len(e.sympy.args) > 1 and not e.sympy.is_Function else str(e)
-    where = ""
+    book = args.format == "text"
+    tree = e.sympy
     if e.domain.without(e.sympy):  # x^2/x: say what was typed, and where
-        shown = f"({e.written_text})"
+        tree = e.written
+        shown = textbook(tree, order="none") if book else e.written_text
+    else:
+        shown = e.textbook if book else str(e)
+    if not (tree.is_Atom or tree.is_Function) or shown.startswith("|"):
+        shown = f"({shown})"
+    else:
+        shown = f" {shown}"
+    where = ""
     lost = d.domain.without(d.sympy)
     if lost and d.sympy.is_finite is not False and d.sympy is not sympy.nan:
         where = f"  ({lost.restriction_text()})"
-    print(f"{label} {shown} = {d}{where}")
+    print(f"{label}{shown} = {d.textbook if book else d}{where}")
     for note in d.notes:  # what the derivative says of itself (0/0 everywhere)
         if note not in e.notes:
             print(f"dfdx: note: {note}", file=sys.stderr)
@@ -352,6 +416,7 @@ def _print_steps(e, args) -> int:
         return 0
     render = {
         "text": steps.to_text,
+        "sympy": steps.to_sympy_text,
         "markdown": steps.to_markdown,
         "latex": steps.to_latex,
         "html": steps.to_html,
@@ -382,10 +447,11 @@ def run_tangent(args) -> int:
             }
         )
         return 0
-    print(f"tangent to f(x) = {t.function} at x = {t.point:g}: {t.equation()}")
-    print(f"  f({t.point:g}) = {t.value:.15g}, slope f'({t.point:g}) = {t.slope:.15g}")
+    f = _expression(args.expr).textbook
+    print(_said("tangent", args.lang, f=f, a=f"{t.point:g}", line=t.equation()))
+    print(_said("tangent_at", args.lang, a=f"{t.point:g}", v=t.value, m=t.slope))
     if args.output:
-        print(f"figure: {args.output}")
+        print(_said("figure", args.lang, path=args.output))
     return 0
 
 
@@ -408,12 +474,27 @@ def run_animate(args) -> int:
     best = a.frames[a.best]
     last = a.frames[-1]
     print(
-        f"{args.output}: {len(a.frames)} frames, h from {a.frames[0].h:g} to "
-        f"{last.h:g}; f'({args.at:g}) = {a.slope:.15g}"
+        _said(
+            "animation",
+            args.lang,
+            path=args.output,
+            n=len(a.frames),
+            h0=a.frames[0].h,
+            h1=last.h,
+            a=args.at,
+            m=a.slope,
+        )
     )
     print(
-        f"  best h = {best.h:.2g} (error {best.error:.2g}); at h = {last.h:.2g} "
-        f"the quotient is {last.quotient:.15g} (error {last.error:.2g})"
+        _said(
+            "animation_best",
+            args.lang,
+            h=best.h,
+            e=best.error,
+            h1=last.h,
+            q=last.quotient,
+            e1=last.error,
+        )
     )
     return 0
 
@@ -528,15 +609,15 @@ def walk(args) -> int:
     f = _expression(CHAPTER_F)
     print(w("head", lang))
     print()
-    print(f"f(x) = {f}")
+    print(f"f(x) = {f.textbook}")
     print()
     print(w("limit", lang))
     table = limit_table(f, 1.0)
-    print(table)
+    print(table.format(lang=lang))
     print()
     d = diff(f)
     print(w("exact", lang))
-    print(f"f'(x) = {d}")
+    print(f"f'(x) = {d.textbook}")
     print(f"f'(1) = {d(1.0):g}")
     print()
     t = tangent_line(f, 1.0)

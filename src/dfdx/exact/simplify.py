@@ -235,8 +235,40 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
     partial = _partial_domain(expr)
     kept = [c for c in candidates if not partial or _partial_domain(c)]
     return min(
-        kept, key=lambda c: (ops(c), len(sympy.srepr(c)) if c is not expr else -1)
+        kept,
+        key=lambda c: (
+            ops(c) + 2 * _compound_fractions(c),
+            _fractions(c),  # on a tie, one fraction rather than a sum of them
+            len(sympy.srepr(c)) if c is not expr else -1,
+        ),
     )
+
+
+def _fractions(e) -> int:
+    """How many denominators `e` has (negative powers)."""
+    return sum(1 for n in sympy.preorder_traversal(e) if n.is_Pow and n.exp.is_negative)
+
+
+def _compound_fractions(e) -> int:
+    """How many fractions sit inside the numerator of another fraction:
+    ``(cos(x) - sin(x)/x)/x`` has one, ``(x cos(x) - sin(x))/x^2`` none. A
+    textbook writes the second, so :func:`tidy` counts each such fraction as
+    two more operations."""
+    count = 0
+    for node in sympy.preorder_traversal(e):
+        if not node.is_Mul:
+            continue
+        dens = [a for a in node.args if a.is_Pow and a.exp.is_negative]
+        if not dens:
+            continue
+        for a in node.args:
+            if a.is_Add and any(
+                t.is_Pow and t.exp.is_negative
+                for term in a.args
+                for t in sympy.preorder_traversal(term)
+            ):
+                count += 1
+    return count
 
 
 _SAMPLE_VALUES = (0.37, 1.21, 2.3, -0.71, -1.9, 0.05, 3.7, -2.6, 0.83, -0.29)

@@ -64,6 +64,14 @@ _WORDS = {
         "h = {h}：f({var} + h) 无定义，没有割线",
     ),
     "secant": ("secant through x and x + h", "过 x 与 x + h 的割线"),
+    "secant_rounded": (
+        "secant through x and x + h as rounded ({x1})",
+        "过 x 与舍入后的 x + h（{x1}）的割线",
+    ),
+    "secant_none": (
+        "no secant: x + h rounds to x (the quotient is 0)",
+        "没有割线：x + h 舍入为 x（差商为 0）",
+    ),
     "forward_input": ("forward: input {id} = {v}", "前向：输入 {id} = {v}"),
     "forward_node": ("forward: {id} = {op} = {v}", "前向：{id} = {op} = {v}"),
     "backward": ("backward: {step}", "反向：{step}"),
@@ -167,13 +175,15 @@ class _Frames(abc.ABC):
     def _repr_html_(self) -> str:
         return self.to_jshtml()
 
-    def save(self, path, *, fps: float = 3, dpi: int = 100) -> Path:
+    def save(self, path, *, fps: float = 3, dpi: int | None = None) -> Path:
         """Write the animation: ``.gif`` (Pillow), ``.mp4`` (needs ffmpeg) or
         ``.html`` (a self-contained page). The file appears whole or not at
-        all (written to a temporary file, then renamed)."""
+        all (written to a temporary file, then renamed). `dpi` defaults to
+        :meth:`readable_dpi`: its smallest text at least 12 pixels high."""
         from dfdx.core._files import atomic_write
 
         _check_fps(fps)
+        dpi = self.readable_dpi() if dpi is None else _check_dpi(dpi)
         target = check_animation_path(path)
         ext = target.suffix.lower()
         if ext == ".gif":
@@ -220,13 +230,33 @@ class _Frames(abc.ABC):
             loop=0,
         )
 
-    def to_gif(self, fps: float = 3, dpi: int = 100) -> bytes:
+    def to_gif(self, fps: float = 3, dpi: int | None = None) -> bytes:
         """The animation as GIF bytes, e.g. for ``IPython.display.Image(data=...,
-        format='gif')``, which GitHub and VS Code show in a saved notebook."""
+        format='gif')``, which GitHub and VS Code show in a saved notebook at
+        its pixel size. `dpi` defaults to :meth:`readable_dpi`: its smallest
+        text at least 12 pixels high (at 72 dpi a 7-point label is 7 pixels)."""
         _check_fps(fps)
+        dpi = self.readable_dpi() if dpi is None else _check_dpi(dpi)
         buf = io.BytesIO()
         self._write_gif(buf, fps, dpi)
         return buf.getvalue()
+
+    def readable_dpi(self) -> int:
+        """The resolution at which the smallest text of every frame is at
+        least 12 pixels high (never below 100)."""
+        from matplotlib.text import Text
+
+        smallest = None
+        for i in (0, len(self) - 1):
+            self.draw(i)
+            for t in self.figure.findobj(Text):
+                if t.get_visible() and t.get_text().strip():
+                    size = float(t.get_fontsize())
+                    smallest = size if smallest is None else min(smallest, size)
+        self.draw(0)
+        if smallest is None:
+            return 100
+        return max(100, math.ceil(MIN_TEXT_PIXELS * 72 / smallest))
 
     def _title_text(self) -> str:
         return self.figure.get_suptitle()
@@ -335,6 +365,11 @@ class SecantAnimation(_Frames):
                 fontsize="x-small",
                 frameon=False,
             )
+        # the secant's legend entry names the line each frame draws
+        entries = ax_f.get_legend().get_texts()
+        self._secant_label = next(
+            t for t in entries if t.get_text() == _w("secant", lang)
+        )
         prepare_figure(fig)
         self.draw(0)
 
@@ -374,6 +409,7 @@ class SecantAnimation(_Frames):
                 e=f"{fr.error:.1e}",
             )
         self._title.set_text(words)
+        self._secant_label.set_text(self._secant_words(fr))
         if has_cjk(words):
             prepare_figure(self.figure)
         if fr.error > 0 and math.isfinite(fr.error):
@@ -381,7 +417,23 @@ class SecantAnimation(_Frames):
         else:  # an error of exactly 0 has no place on a log axis
             self.marker.set_data([], [])
         self.h_line.set_xdata([fr.h, fr.h])
-        return [self.secant_line, self.points, self._title, self.marker, self.h_line]
+        return [
+            self.secant_line,
+            self.points,
+            self._title,
+            self.marker,
+            self.h_line,
+            self._secant_label,
+        ]
+
+    def _secant_words(self, fr: SecantFrame) -> str:
+        """The legend's name for the line frame `fr` draws: the secant, the
+        secant through the rounded x + h where rounding moved it, or none."""
+        if fr.x1 == self.at:
+            return _w("secant_none", self.lang)
+        if abs((fr.x1 - self.at) - fr.h) > 1e-6 * fr.h:
+            return _w("secant_rounded", self.lang, x1=f"{fr.x1:.17g}")
+        return _w("secant", self.lang)
 
 
 def check_animation_path(path) -> Path:
@@ -397,6 +449,21 @@ def check_animation_path(path) -> Path:
             "or .html instead (or install ffmpeg)"
         )
     return target
+
+
+#: the height in pixels of the smallest text in a GIF written at its
+#: default resolution
+MIN_TEXT_PIXELS = 12
+
+
+def _check_dpi(dpi) -> int:
+    if (
+        isinstance(dpi, bool)
+        or not isinstance(dpi, (int, float))
+        or not 20 <= dpi <= 600
+    ):
+        raise DfdxError(f"dpi must be a number from 20 to 600, got {dpi!r}")
+    return int(dpi)
 
 
 def _check_fps(fps) -> None:
@@ -565,7 +632,13 @@ class GraphAnimation(_Frames):
                 captions.append(_w("forward_input", lang, id=n.id, v=_num(n.value)))
             else:
                 captions.append(
-                    _w("forward_node", lang, id=n.id, op=n.op, v=_num(n.value))
+                    _w(
+                        "forward_node",
+                        lang,
+                        id=n.id,
+                        op=n.shown or n.op,
+                        v=_num(n.value),
+                    )
                 )
         everything = frozenset(done)
         grads: dict[str, float] = {}
@@ -583,7 +656,7 @@ class GraphAnimation(_Frames):
         grad = localise(_GRAPH_WORDS, "grad", lang)
         self._widths = {
             n.id: max(
-                min(len(n.id if n.is_input else f"{n.id} = {n.op}"), 22),
+                min(len(n.id if n.is_input else f"{n.id} = {n.shown or n.op}"), 22),
                 text_width(f"{value} {_num(n.value)}"),
                 text_width(f"{grad} {_num(final[n.id])}"),
             )

@@ -348,4 +348,7 @@ def plot(
         else:  # past the formats: same dash, new colour and marker
             axes.plot(*args, **_repeat_style(fmt, i - len(fmts), len(y)))
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+    from dfdx.core._fonts import prepare_figure
+
+    prepare_figure(axes.figure)  # a Chinese legend or label: the CJK font
     return axes

@@ -182,7 +182,7 @@ def plot_gradient_field(
     Z = _finite(np.broadcast_to(e(**{vx: X, vy: Y}), X.shape))
     if np.isfinite(Z).any() and np.nanmax(Z) > np.nanmin(Z):
         cs = ax.contour(X, Y, Z, levels=levels, cmap="viridis", linewidths=0.9)
-        ax.clabel(cs, inline=True, fontsize=7, fmt="%.3g")
+        _label_inside(ax, X, Y, Z, cs.levels)
     # arrows: the exact gradient on a coarse grid
     qx = np.linspace(xlo, xhi, density + 2)[1:-1]
     qy = np.linspace(ylo, yhi, density + 2)[1:-1]
@@ -249,10 +249,39 @@ def _marked_scale(g, w: float, h: float) -> float:
     return n / (0.25 * min(w, h)) if n > 0 else 1.0
 
 
+def _label_inside(ax, X, Y, Z, levels) -> None:
+    """Label the contour lines away from the frame: the labels sit on the
+    same levels computed over the inner 84 % of the window (drawn with no
+    line), on a white ground over the visible line, so none is clipped by
+    the axes' edge."""
+    n, m = Z.shape
+    rows = slice(round(0.08 * n), round(0.92 * n))
+    cols = slice(round(0.08 * m), round(0.92 * m))
+    inner = Z[rows, cols]
+    if not np.isfinite(inner).any() or not np.nanmax(inner) > np.nanmin(inner):
+        return
+    hidden = ax.contour(
+        X[rows, cols], Y[rows, cols], inner, levels=levels, linewidths=0, alpha=0
+    )
+    for text in ax.clabel(hidden, inline=False, fontsize=7, fmt="%.3g", colors="0.15"):
+        text.set_alpha(1)
+        text.set_bbox({"facecolor": "white", "edgecolor": "none", "pad": 0.6})
+
+
 def _term(c: float, var: str, at: float) -> str:
+    """One term of the plane's equation, `` + c(x − a)``: none where c is 0,
+    no coefficient where it is ±1 (`` − (y − 0.5)``), no shift at a = 0."""
+    if c == 0:
+        return ""
     sign = "−" if c < 0 else "+"
-    shift = f"{var} − {_n(at)}" if at >= 0 else f"{var} + {_n(-at)}"
-    return f" {sign} {_n(abs(c))}({shift})"
+    if at == 0:
+        shift = var
+    else:
+        shift = f"({var} − {_n(at)})" if at > 0 else f"({var} + {_n(-at)})"
+    coefficient = "" if abs(c) == 1 else _n(abs(c))
+    if coefficient and at == 0:
+        coefficient += "·" if not shift[0].isalpha() else ""
+    return f" {sign} {coefficient}{shift}"
 
 
 def _n(v: float) -> str:

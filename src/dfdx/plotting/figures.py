@@ -80,6 +80,10 @@ _WORDS = {
     "central": ("central (f(x+h) − f(x−h))/2h", "中心差分 (f(x+h) − f(x−h))/2h"),
     "roundoff": ("round-off ~ eps·|f|/h (slope −1)", "舍入误差 ~ eps·|f|/h（斜率 −1）"),
     "truncation": ("truncation guide, slope {k}", "截断误差参考线，斜率 {k}"),
+    "no_truncation": (
+        "{scheme}: no truncation error here, only round-off",
+        "{scheme}：此处没有截断误差，只有舍入误差",
+    ),
     "rows": ("table rows ({scheme})", "表中各行（{scheme}）"),
     "step": ("step h", "步长 h"),
     "error": ("|error| vs {ref}", "|误差|（相对于{ref}）"),
@@ -280,7 +284,7 @@ def plot_function(
             color="0.5",
             linestyle=":",
             linewidth=1,
-            label=_w("pole", lang, var=var, p=_num(p)),
+            label=_w("pole", lang, var=var, p=_exact_text(p)),
         )
     for j in s.jumps:
         ax.axvline(
@@ -293,7 +297,7 @@ def plot_function(
     ax.set_xlabel(xlabel or var)
     ax.set_ylabel(ylabel or f"f({var})")
     if xlim is not None:
-        ax.set_xlim(xlim)
+        ax.set_xlim(_clear_of_edges(xlim, [*s.poles, *s.jumps]))
     if ylim is not None:
         ax.set_ylim(ylim)
     elif s.ylim is not None:
@@ -339,11 +343,66 @@ def plot_tangent(f, at, **kwargs):
     return plot_function(f, tangent_at=at, **kwargs)
 
 
+def _clear_of_edges(xlim, lines) -> tuple[float, float]:
+    """`xlim` widened by 3 % on a side where a pole or jump line would sit on
+    the frame (1/x on [0, 3]): drawn on the axis edge, the line is hidden."""
+    lo, hi = float(xlim[0]), float(xlim[1])
+    span = hi - lo
+    pad_lo = any(abs(p - lo) <= 0.01 * span for p in lines)
+    pad_hi = any(abs(p - hi) <= 0.01 * span for p in lines)
+    return (lo - 0.03 * span if pad_lo else lo, hi + 0.03 * span if pad_hi else hi)
+
+
+def _exact_text(v: float) -> str:
+    """A point in textbook notation where it is a simple multiple of π or a
+    simple fraction (a pole of tan at π/2 is π/2, not 1.5708); else its
+    decimal."""
+    import sympy
+
+    from dfdx.text.textbook import textbook
+
+    v = float(v)
+    if v == 0 or not np.isfinite(v):
+        return _num(v)
+    for basis in ([sympy.pi], []):
+        try:
+            near = sympy.nsimplify(
+                v, basis, tolerance=1e-9 * max(1.0, abs(v)), rational=not basis
+            )
+        except (ValueError, TypeError):
+            continue
+        c = near / sympy.pi if basis else near
+        if not (c.is_Rational and c.q <= 12 and abs(c.p) <= 100):
+            continue
+        if abs(float(near) - v) <= 1e-9 * max(1.0, abs(v)):
+            return textbook(near)
+    return _num(v)
+
+
 def _num(v: float) -> str:
     v = float(v)
     if v == 0:
         return "0"
     return f"{v:g}"
+
+
+def _truncation_order(hs, err, roundoff) -> int | None:
+    """The slope of the truncation error, measured where it stands well above
+    round-off (100 times), rounded to a whole number; None where the error is
+    round-off all along (no truncation error: central differences of a
+    quadratic) or follows no clear power of h."""
+    top = np.isfinite(err) & (err > 100 * roundoff)
+    if top.sum() < 8:
+        return None
+    i = np.flatnonzero(top)
+    run = i[: np.argmax(np.diff(i) > 1) + 1] if (np.diff(i) > 1).any() else i
+    if run.size < 8 or hs[run[0]] / hs[run[-1]] < 10:
+        return None
+    slope = np.polyfit(np.log(hs[run]), np.log(err[run]), 1)[0]
+    order = int(round(slope))
+    if order < 1 or abs(slope - order) > 0.3:
+        return None
+    return order
 
 
 @one_font_warning
@@ -437,21 +496,29 @@ def plot_error_vs_h(
         zorder=4,
         label=_w("roundoff", lang),
     )
-    for err, order, color in ((err_f, 1, "C0"), (err_c, 2, "C1")):
-        finite = np.flatnonzero(np.isfinite(err))
-        if finite.size:
-            i = finite[0]
-            guide = 10 * err[i] * (hs / hs[i]) ** order
-            keep = guide > roundoff
-            ax.loglog(
-                hs[keep],
-                guide[keep],
-                "--",
-                color=color,
-                linewidth=1.2,
-                zorder=4,
-                label=_w("truncation", lang, k=order),
+    for err, color, scheme in ((err_f, "C0", "forward"), (err_c, "C1", "central")):
+        order = _truncation_order(hs, err, roundoff)
+        if order is None:
+            # central differences of a quadratic: no truncation error to guide
+            ax.plot(
+                [],
+                [],
+                " ",
+                label=_w("no_truncation", lang, scheme=_w(f"{scheme}_scheme", lang)),
             )
+            continue
+        i = int(np.flatnonzero(np.isfinite(err))[0])
+        guide = 10 * err[i] * (hs / hs[i]) ** order
+        keep = guide > roundoff
+        ax.loglog(
+            hs[keep],
+            guide[keep],
+            "--",
+            color=color,
+            linewidth=1.2,
+            zorder=4,
+            label=_w("truncation", lang, k=order),
+        )
     if marks is not None:
         scheme, mh, mv = marks
         mh = np.asarray(mh, dtype=float)

@@ -36,6 +36,7 @@ from dfdx.exact.symbolic import _fmt_number, at_kink
 from dfdx.text.builder import replace_written
 from dfdx.text.codegen import number_value
 from dfdx.text.expr import Expression, as_expression
+from dfdx.text.textbook import textbook
 
 #: The words of the graph's picture, in English and Chinese.
 _WORDS = {
@@ -122,6 +123,8 @@ class Node:
     inputs: tuple[str, ...] = ()
     grad: float | None = None
     expr: sympy.Expr | None = field(default=None, repr=False, compare=False)
+    #: the operation in textbook notation (``v2^2``, ``w·x``), for pictures
+    shown: str = field(default="", repr=False, compare=False)
 
     @property
     def is_input(self) -> bool:
@@ -383,7 +386,7 @@ class ComputationGraph:
         return lay.width, lay.height
 
     def _box_lines(self, n: Node, values, grads, widths=None, lang="en") -> list[str]:
-        head = n.id if n.is_input else f"{n.id} = {n.op}"
+        head = n.id if n.is_input else f"{n.id} = {n.shown or n.op}"
         # long operations wrap onto more lines: nothing is cut
         lines = [head[i : i + _WRAP] for i in range(0, len(head), _WRAP)]
         shown = values is None or n.id in values
@@ -486,7 +489,7 @@ class ComputationGraph:
             _WORDS,
             "title",
             lang,
-            f=self.expression.written_text,
+            f=textbook(self.expression.written, order="none"),
             point=_point_text(self.point),
         )
         per_line = max(40, int(width * 72 / (10 * 0.55)))
@@ -591,6 +594,11 @@ class ComputationGraph:
                 ):
                     break
             placed.append((lx, ly, w, h))
+            if values is not None and e.parent not in values:
+                # ∂parent/∂child needs the parent's inputs' values: in a
+                # forward frame before the parent is computed it does not
+                # exist yet (placed all the same, so labels never jump)
+                continue
             ax.text(
                 lx,
                 ly,
@@ -801,7 +809,9 @@ def trace(expr, at) -> ComputationGraph:
             for d, c in zip(dummies, child_ids, strict=True)
         }
         value = _float(op_expr.xreplace(values).doit())
-        label = sympy.sstr(replace_written(op_expr, names), order="none")
+        written = replace_written(op_expr, names)
+        label = sympy.sstr(written, order="none")
+        shown = textbook(written, order="none")
         where = ", ".join(
             f"{c} = {_num(by_id[c].value)}" for c in dict.fromkeys(child_ids)
         )
@@ -825,7 +835,9 @@ def trace(expr, at) -> ComputationGraph:
                 "there is PyTorch's convention (a subgradient), so the gradient "
                 "is not a true derivative at this point"
             )
-        node_obj = Node(nid, label, value, tuple(dict.fromkeys(child_ids)), expr=node)
+        node_obj = Node(
+            nid, label, value, tuple(dict.fromkeys(child_ids)), expr=node, shown=shown
+        )
         nodes.append(node_obj)
         by_id[nid] = node_obj
         # local derivatives, one edge per distinct child (positions summed)
@@ -882,7 +894,9 @@ def trace(expr, at) -> ComputationGraph:
                     f"differentiable there; the gradient is split evenly among "
                     f"the {int(tied.sum())} tied arguments (PyTorch's amax/amin)"
                 )
-        node_obj = Node(nid, label, value, tuple(dict.fromkeys(child_ids)), expr=node)
+        node_obj = Node(
+            nid, label, value, tuple(dict.fromkeys(child_ids)), expr=node, shown=label
+        )
         nodes.append(node_obj)
         by_id[nid] = node_obj
         local: dict[str, float] = {}

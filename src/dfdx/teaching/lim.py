@@ -22,54 +22,16 @@ import sympy
 from dfdx.core._bounded import bounded
 from dfdx.core.i18n import check_lang, localise
 from dfdx.errors import DfdxError
-from dfdx.exact.simplify import tidy
 from dfdx.exact.symbolic import _wrt_symbol, real_symbols
+from dfdx.teaching.limit_methods import LimitStep, explain_limit
+from dfdx.teaching.limit_methods import sympy_limit as _sympy_limit
 from dfdx.text.expr import Expression, as_expression, parse
 from dfdx.text.functions import real_form
+from dfdx.text.textbook import textbook
 
 __all__ = ["limit", "LimitResult", "LimitStep"]
 
 _TEXT = {
-    "substitute": (
-        "direct substitution: f is continuous at {a}, so the limit is f({a}) = {v}",
-        "直接代入：f 在 {a} 处连续，所以极限等于 f({a}) = {v}",
-    ),
-    "substitute_q": (
-        "direct substitution: the new quotient {q} is continuous at {a}, so its "
-        "limit is its value there, {v}",
-        "直接代入：新的商 {q} 在 {a} 处连续，所以它的极限等于它在该点的值 {v}",
-    ),
-    "form": (
-        "substituting gives the indeterminate form {form}",
-        "直接代入得到未定式 {form}",
-    ),
-    "cancel": (
-        "cancel the common factor: for x ≠ {a}, f(x) = {g}, which is continuous "
-        "at {a}: the limit is {v}",
-        "约去公因式：当 x ≠ {a} 时 f(x) = {g}，它在 {a} 处连续，所以极限为 {v}",
-    ),
-    "sin_over_u": (
-        "standard limit: sin(u)/u → 1 as u → 0 (here u = {u})",
-        "重要极限：u → 0 时 sin(u)/u → 1（这里 u = {u}）",
-    ),
-    "one_plus_u": (
-        "standard limit: (1 + u)^(1/u) → e as u → 0; the form is 1^∞, and "
-        "f = exp({g}) with {g} → {k}, so the limit is e^{k}",
-        "重要极限：u → 0 时 (1 + u)^(1/u) → e；这是 1^∞ 型，f = exp({g})，"
-        "其中 {g} → {k}，所以极限为 e^{k}",
-    ),
-    "lhopital": (
-        "L'Hôpital's rule ({form}): lim f/g = lim f′/g′ = lim {q}",
-        "洛必达法则（{form} 型）：lim f/g = lim f′/g′ = lim {q}",
-    ),
-    "leading": (
-        "at {a} the leading terms decide: f(x) behaves like {g}, which tends to {v}",
-        "在 {a} 处由最高次项决定：f(x) 的表现如同 {g}，它趋于 {v}",
-    ),
-    "sympy": (
-        "SymPy's limit algorithm (Gruntz) gives {v}",
-        "SymPy 的极限算法（Gruntz 算法）给出 {v}",
-    ),
     "sides_differ": (
         "the one-sided limits differ (left {l}, right {r}), so the two-sided "
         "limit does not exist",
@@ -88,11 +50,6 @@ _TEXT = {
         "the only side where f is defined",
         "f 在 {a} 的{gone}侧不是实数：只能从{kept}侧取极限（f 只在这一侧有定义）",
     ),
-    "result": ("so the limit is {v}", "所以极限为 {v}"),
-    "result_factor": (
-        "so the limit is {c}·1 = {v}",
-        "所以极限为 {c}·1 = {v}",
-    ),
     "not_real": (
         "f is not real on either side of {a}: there is no real limit",
         "f 在 {a} 两侧都不是实数：没有实数极限",
@@ -106,14 +63,6 @@ _SIDE_WORDS = {"-": ("left", "左"), "+": ("right", "右")}
 
 
 _t = functools.partial(localise, _TEXT)
-
-
-@dataclass(frozen=True)
-class LimitStep:
-    """One step: a stable rule id and its sentence."""
-
-    rule: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -158,7 +107,12 @@ class LimitResult:
 
     def to_text(self) -> str:
         arrow = {"both": "", "+": "⁺", "-": "⁻"}[self.side] if self.at.is_finite else ""
-        shown = getattr(self.expression, "shown_text", self.expression)
+        e = self.expression
+        # the typed form where SymPy's lost part of its domain (x^2/x)
+        tree = e.written  # as typed: 1/x - 1/sin(x), x^2/x
+        shown = textbook(tree, order="none" if tree is not e.sympy else None)
+        if tree.is_Add:  # lim (√(x^2 + x) - x): the limit is of the whole sum
+            shown = f"({shown})"
         head = f"lim_{{{self.variable}→{_show(self.at)}{arrow}}} {shown}"
         if self.value is not None:
             head += f" = {_show(self.value)}"
@@ -167,8 +121,15 @@ class LimitResult:
         else:
             head += " 不存在" if self.status != "unknown" else "：无法确定"
         lines = [head]
-        for i, step in enumerate(self.steps, 1):
-            lines.append(f"  {i}. {step.text}")
+        number = [0]
+        for step in self.steps:
+            del number[step.level + 1 :]
+            while len(number) <= step.level:
+                number.append(0)
+            number[step.level] += 1
+            label = ".".join(str(n) for n in number)
+            pad = "  " * (step.level + 1)
+            lines.append(f"{pad}{label}. {step.text}")
         if self.checked == "disagrees":
             lines.append(
                 "  warning: 50-digit samples approaching the point do not agree "
@@ -207,7 +168,9 @@ class LimitResult:
             "exists": self.exists,
             "status": self.status,
             "checked": self.checked,
-            "steps": [{"rule": s.rule, "text": s.text} for s in self.steps],
+            "steps": [
+                {"rule": s.rule, "text": s.text, "level": s.level} for s in self.steps
+            ],
         }
 
 
@@ -216,7 +179,7 @@ def _show(v) -> str:
         return "∞"
     if v is -sympy.oo:
         return "-∞"
-    return str(v)
+    return textbook(v) if isinstance(v, sympy.Basic) else str(v)
 
 
 def _point(at) -> sympy.Expr:
@@ -245,19 +208,6 @@ def _point(at) -> sympy.Expr:
     if not value.is_number or value.is_extended_real is False:
         raise DfdxError(f"at must be a real number, got {at!r}")
     return value
-
-
-def _sympy_limit(f, x, a, direction: str):
-    try:
-        v = sympy.limit(real_form(f), x, a, direction)
-    except (NotImplementedError, ValueError, TypeError, AttributeError):
-        return None
-    if isinstance(v, sympy.Limit) or v.has(sympy.Limit):
-        return None
-    if v.has(sympy.oo, -sympy.oo) and v not in (sympy.oo, -sympy.oo):
-        if not isinstance(v, sympy.AccumBounds):
-            return None  # an unevaluated f(oo): not an answer
-    return v
 
 
 def _kind(v) -> str:
@@ -336,7 +286,7 @@ def _tame(guards, a, direction: str, k: int) -> bool:
         v = _sample(guard, a, direction, k, 15)
         if v == "complex" or v is None:
             continue
-        if abs(v) > _MAX_EXPONENT:
+        if v > _MAX_EXPONENT:  # e^(-10^18) is merely tiny: only growth explodes
             return False
     return True
 
@@ -393,129 +343,6 @@ def _check(f, x, a, direction: str, value) -> str:
             return "agrees"
         return "disagrees" if any(sign * v < 0 for v in tail) else "slow"
     return "agrees" if kind == "oscillates" else "slow"
-
-
-def _finite_value(e):
-    try:
-        v = tidy(e) if e.is_number else e
-    except Exception:
-        return None
-    if not v.is_number or v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-        return None
-    if v.is_extended_real is False:
-        return None
-    return v
-
-
-def _direct_value(f, x, a):
-    """f(a) when every part of f is defined, finite and real at a (so that
-    1/log(x) at 0, which SymPy evaluates to 1/zoo = 0, is not 'substituted'),
-    and f has no jump functions; else None."""
-    if f.has(sympy.Abs, sympy.sign, sympy.Heaviside, sympy.Piecewise):
-        return None
-    for node in sympy.preorder_traversal(f):
-        if node.is_Atom or not node.has(x):
-            continue
-        if _finite_value(node.subs(x, a)) is None:
-            return None
-    return _finite_value(f.subs(x, a))
-
-
-def _explain(
-    f, x, a, value, lang: str, depth: int = 0, hole: bool = False
-) -> list[LimitStep]:
-    """Steps for a finite point or infinity, for the (one- or two-sided) value.
-    `hole`: the function as typed is undefined at a, though f (SymPy's form,
-    which cancelled x^2/x to x) is not."""
-    steps: list[LimitStep] = []
-    if a.is_finite:
-        direct = _direct_value(f, x, a)
-        if direct is not None and _kind(value) == "finite" and direct == value:
-            if depth:  # f itself is 0/0 there: this is the quotient's value
-                text = _t("substitute_q", lang, q=f, a=a, v=value)
-                return [LimitStep("substitute", text)]
-            if hole:  # the typed f has no value at a: the cancelled form does
-                text = _t("cancel", lang, a=a, g=f, v=value)
-                return [LimitStep("cancel", text)]
-            return [LimitStep("substitute", _t("substitute", lang, a=a, v=value))]
-    num, den = sympy.fraction(sympy.together(f))
-    ln = _sympy_limit(num, x, a, "+" if a is not sympy.oo else "-")
-    ld = _sympy_limit(den, x, a, "+" if a is not sympy.oo else "-")
-    form = None
-    if den != 1 and ln is not None and ld is not None:
-        if ln == 0 and ld == 0:
-            form = "0/0"
-        elif abs(ln) is sympy.oo and abs(ld) is sympy.oo:
-            form = "∞/∞"
-    if form:
-        steps.append(LimitStep("form", _t("form", lang, form=form)))
-    if a.is_finite and form == "0/0":
-        g = sympy.cancel(f)
-        if g != f and not g.has(sympy.Function):
-            gv = _finite_value(g.subs(x, a))
-            if gv is not None and gv == value:
-                steps.append(LimitStep("cancel", _t("cancel", lang, a=a, g=g, v=value)))
-                return steps
-        for s in f.atoms(sympy.sin):
-            u = s.args[0]
-            if _sympy_limit(u, x, a, "+") == 0:
-                steps.append(LimitStep("sin_over_u", _t("sin_over_u", lang, u=u)))
-                break
-    if form is None and a.is_finite:
-        for p in f.atoms(sympy.Pow):
-            if (
-                p.base.has(x)
-                and p.exp.has(x)
-                and _sympy_limit(p.base, x, a, "+") == 1
-                and _kind(_sympy_limit(p.exp, x, a, "+")) == "infinite"
-            ):
-                g = tidy(p.exp * sympy.log(p.base)) if f == p else None
-                k = _sympy_limit(g, x, a, "+") if g is not None else None
-                if k is not None and _kind(k) == "finite":
-                    steps.append(
-                        LimitStep(
-                            "one_plus_u",
-                            _t("one_plus_u", lang, g=p.exp * sympy.log(p.base), k=k),
-                        )
-                    )
-                    return steps
-    if not a.is_finite and den != 1 and num.is_polynomial(x) and den.is_polynomial(x):
-        lead = sympy.LT(num, x) / sympy.LT(den, x)
-        steps.append(
-            LimitStep(
-                "leading",
-                _t("leading", lang, a=_show(a), g=tidy(lead), v=_show(value)),
-            )
-        )
-        return steps
-    if form and not (a.is_finite and steps and steps[-1].rule == "sin_over_u"):
-        q = sympy.cancel(sympy.diff(num, x) / sympy.diff(den, x))
-        # only where it simplifies: on exp(exp(x))/exp(exp(x + 1)) each
-        # application makes the quotient longer
-        if sympy.count_ops(q) <= sympy.count_ops(f) + 4:
-            steps.append(LimitStep("lhopital", _t("lhopital", lang, form=form, q=q)))
-            if depth < 3:
-                steps.extend(_explain(q, x, a, value, lang, depth + 1))
-            return steps
-    if not steps or steps[-1].rule == "form":
-        steps.append(LimitStep("sympy", _t("sympy", lang, v=_show(value))))
-    elif steps[-1].rule == "sin_over_u":
-        u = next(
-            s.args[0]
-            for s in f.atoms(sympy.sin)
-            if _sympy_limit(s.args[0], x, a, "+") == 0
-        )
-        # the constant that multiplies sin(u)/u: f / (sin(u)/u), pulled out
-        c = _finite_value(sympy.cancel(sympy.simplify(f * u / sympy.sin(u)).subs(x, a)))
-        if c is not None and c != 1 and c == value:
-            steps.append(
-                LimitStep(
-                    "result", _t("result_factor", lang, c=_show(c), v=_show(value))
-                )
-            )
-        else:
-            steps.append(LimitStep("result", _t("result", lang, v=_show(value))))
-    return steps
 
 
 def _not_real(e, name: str, a, side: str, lang: str) -> LimitResult:
@@ -663,7 +490,7 @@ def limit(
             # undefined at a as typed (x^2/x at 0), though SymPy's form is
             # not: never "f is continuous at a"
             hole = bool(a.is_finite) and e.domain.contains({sym.name: a}) is False
-            steps.extend(_explain(real, x, a, v, lang, hole=hole))
+            steps.extend(explain_limit(real, x, a, v, side=side, lang=lang, hole=hole))
             if kind == "infinite":
                 steps.append(LimitStep("infinite", _t("infinite", lang, v=_show(v))))
     if status == "oscillates":

@@ -19,6 +19,7 @@ import numpy as np
 from dfdx.core._bounded import bounded
 from dfdx.core._checks import finite_number
 from dfdx.core._timelimit import guarded
+from dfdx.core.i18n import check_lang
 from dfdx.errors import DfdxError
 from dfdx.text.expr import as_expression, call_real, is_expression_like
 
@@ -35,6 +36,31 @@ SCHEMES = {
     "forward": ("(f(x + h) - f(x)) / h", 1),
     "backward": ("(f(x) - f(x - h)) / h", 1),
     "central": ("(f(x + h) - f(x - h)) / (2h)", 2),
+}
+
+
+#: the words of a table's rows, by language
+_ROW_WORDS = {
+    "en": {
+        "sep": ", ",
+        "limit": "numerical limit",
+        "exact": "exact",
+        "error": "error",
+        "diverging": "  (not converging)",
+        "note": "note: ",
+        "at": "{f} at x = {x}",
+        "colon": ": ",
+    },
+    "zh": {
+        "sep": "，",
+        "limit": "数值极限",
+        "exact": "精确值",
+        "error": "误差",
+        "diverging": "（不收敛）",
+        "note": "注：",
+        "at": "{f}，x = {x}",
+        "colon": "：",
+    },
 }
 
 
@@ -120,6 +146,7 @@ class LimitTable:
     exact: float | None = None
     function: str = "f"
     show_exact: bool = False
+    lang: str = "en"
     _f: Callable | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -192,10 +219,22 @@ class LimitTable:
             return f"{h:.5f}"
         return f"{h:.0e}"
 
-    def format(self, *, exact: bool = False, digits: int | None = None) -> str:
+    def format(
+        self,
+        *,
+        exact: bool = False,
+        digits: int | None = None,
+        lang: str | None = None,
+    ) -> str:
         """The table as text; with ``exact=True`` each row also shows the exact
         value and the error (requires a known exact derivative). `digits`
-        defaults to the chapter's 5 decimals, 12 when h goes below 1e-5."""
+        defaults to the chapter's 5 decimals, 12 when h goes below 1e-5.
+        ``lang='zh'`` writes the rows' words in Chinese (the default is the
+        table's :attr:`lang`; in English the lines are the chapter's own,
+        ``h=0.10000, numerical limit=2.30000``)."""
+        lang = self.lang if lang is None else lang
+        check_lang(lang)
+        words = _ROW_WORDS[lang]
         if digits is None:
             digits = 5 if all(s >= 0.5e-5 for s in self.h) else 12
         if exact and self.exact is None:
@@ -206,23 +245,28 @@ class LimitTable:
         errs = self.errors
         flags = self.diverging
         for i, (h, v) in enumerate(zip(self.h, self.values)):
-            line = f"h={self._h_text(h)}, numerical limit={v:.{digits}f}"
+            sep = words["sep"]
+            line = f"h={self._h_text(h)}{sep}{words['limit']}={v:.{digits}f}"
             if exact and errs is not None:  # exact=True with no exact value raised
-                line += f", exact={self.exact:.{digits}f}, error={errs[i]:.1e}"
+                line += (
+                    f"{sep}{words['exact']}={self.exact:.{digits}f}"
+                    f"{sep}{words['error']}={errs[i]:.1e}"
+                )
             if flags[i]:
-                line += "  (not converging)"
+                line += words["diverging"]
             lines.append(line)
         if self.note:
-            lines.append(f"note: {self.note}")
+            lines.append(f"{words['note']}{self.note}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.format(exact=self.show_exact)
 
     def _repr_html_(self) -> str:
-        head = "<tr><th>h</th><th>numerical limit</th>"
+        words = _ROW_WORDS[self.lang]
+        head = f"<tr><th>h</th><th>{words['limit']}</th>"
         if self.exact is not None:
-            head += "<th>exact</th><th>error</th>"
+            head += f"<th>{words['exact']}</th><th>{words['error']}</th>"
         head += "</tr>"
         body = []
         errs = self.errors
@@ -232,7 +276,8 @@ class LimitTable:
                 cells += f"<td>{self.exact:.10g}</td><td>{errs[i]:.1e}</td>"
             body.append(f"<tr>{cells}</tr>")
         formula = html.escape(SCHEMES[self.scheme][0])
-        caption = html.escape(f"{self.function} at x = {self.x:g}") + f": {formula}"
+        at = words["at"].format(f=self.function, x=f"{self.x:g}")
+        caption = html.escape(at) + f"{words['colon']}{formula}"
         return f"<table><caption>{caption}</caption>{head}{''.join(body)}</table>"
 
     def plot(self, *, ax=None, h_min: float = 1e-16, output=None, lang: str = "en"):
@@ -291,6 +336,7 @@ def limit_table(
     scheme: str = "forward",
     exact: float | None = None,
     show_exact: bool = False,
+    lang: str = "en",
 ) -> LimitTable:
     """Difference quotients of f at x for h, h·ratio, h·ratio², ...
 
@@ -315,6 +361,8 @@ def limit_table(
     show_exact : bool, optional
         Make ``str(table)`` show the exact value and each row's error too
         (default False: the chapter's lines only).
+    lang : {'en', 'zh'}, optional
+        Language of the table's words (its text and its notebook display).
 
     Returns
     -------
@@ -339,6 +387,7 @@ def limit_table(
     h = finite_number(h, "h")
     if h <= 0:
         raise DfdxError(f"h must be positive, got {h!r}")
+    check_lang(lang)
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
         raise DfdxError(f"steps must be an integer, got {steps!r}")
     if not 1 <= steps <= 40:
@@ -385,6 +434,7 @@ def limit_table(
         exact=exact,
         function=name,
         show_exact=bool(show_exact),
+        lang=lang,
         _f=func,
     )
 

@@ -13,6 +13,7 @@ from sympy.printing.str import StrPrinter
 from dfdx.core.i18n import FORMULAS, msg, rule_name
 from dfdx.text.codegen import remembering
 from dfdx.text.expr import Expression
+from dfdx.text.textbook import TextbookPrinter
 
 # ---------------------------------------------------------------------------
 # The tree
@@ -104,7 +105,16 @@ class _MemoStrPrinter(StrPrinter):
     _print = remembering(StrPrinter)
 
 
+class _MemoTextbookPrinter(TextbookPrinter):
+    _print = remembering(TextbookPrinter)
+
+
 class _TextFormat:
+    """Plain text, formulas in textbook notation (|x|, ln, e^x, 2x, x^2)."""
+
+    #: the printer of formulas (SymPy's syntax in :class:`_SympyTextFormat`)
+    printer_class: type = _MemoTextbookPrinter
+
     def __init__(self, lang: str = "en"):
         self.colon = msg("colon", lang)
         # 'none' prints the expressions being differentiated in the order they
@@ -121,8 +131,9 @@ class _TextFormat:
         return p.doprint(e)
 
     def sstr(self, e, order: str | None = None) -> str:
-        """``sympy.sstr(e, order=order)``."""
-        return self.printed(_MemoStrPrinter, e, order)
+        """`e` as text: textbook notation, or SymPy's ``sstr(e, order=order)``
+        in :class:`_SympyTextFormat`."""
+        return self.printed(self.printer_class, e, order)
 
     def expression(self, e) -> str:
         """The function being differentiated (the title)."""
@@ -152,8 +163,8 @@ class _TextFormat:
     def derivative(self, e, wrt: str, partial: bool) -> str:
         op = f"∂/∂{wrt}" if partial else f"d/d{wrt}"
         body = self.sstr(e, self.order)
-        if not (e.is_Atom or isinstance(e, sympy.Function)):
-            body = f"({body})"
+        if not (e.is_Atom or isinstance(e, sympy.Function)) or body.startswith("|"):
+            return f"{op}({body})"
         return f"{op} {body}"
 
     def title(self, t: str) -> str:
@@ -190,6 +201,20 @@ class _TextFormat:
 
     def join(self, parts) -> str:
         return "\n".join(parts)
+
+
+class _SympyTextFormat(_TextFormat):
+    """Plain text with formulas in SymPy's syntax (``3*x**2``, ``Abs(x)``,
+    ``log(x)``), for programmers: ``dfdx diff --steps --format sympy``."""
+
+    printer_class = _MemoStrPrinter
+
+    def derivative(self, e, wrt: str, partial: bool) -> str:
+        op = f"∂/∂{wrt}" if partial else f"d/d{wrt}"
+        body = self.sstr(e, self.order)
+        if not (e.is_Atom or isinstance(e, sympy.Function)):
+            body = f"({body})"
+        return f"{op} {body}"
 
 
 def _fill(text: str, pair, exponent: str) -> str:

@@ -26,6 +26,7 @@ from dfdx.teaching.renderings import (
     _HtmlFormat,
     _LatexFormat,
     _MarkdownFormat,
+    _SympyTextFormat,
     _TextFormat,
 )
 from dfdx.text.builder import replace_written, replacer
@@ -107,6 +108,23 @@ class Steps:
         """The derivative as the rules produce it (before simplification)."""
         return self.root.result
 
+    @functools.cached_property
+    def final(self) -> Expression:
+        """The form the Result line shows: :attr:`result` (dfdx.diff's form),
+        or the rule form where that is shorter in textbook notation (a final
+        form is never longer than the rule's own)."""
+        from dfdx.text.textbook import textbook
+
+        rule, tidy_ = self.root.result, self.result
+        if rule.sympy == tidy_.sympy:
+            return tidy_
+
+        def cost(e):
+            text = textbook(e.sympy)
+            return (text.count("/"), len(text))
+
+        return rule if cost(rule) < cost(tidy_) else tidy_
+
     @property
     def simplified(self) -> bool:
         """Whether the final line differs in form from the rule form."""
@@ -148,17 +166,18 @@ class Steps:
         final = fmt.derivative(written, self.wrt, self.root.partial)
         parts = [fmt.title(title)]
         parts.append(fmt.tree(self.root, self.lang))
-        if self.simplified:
+        shown = self.final
+        if shown.sympy != self.root.result.sympy:
             parts.append(
                 fmt.simplify(
                     msg(self._agreement, self.lang),
                     self.root.result.sympy,
-                    self.result.sympy,
+                    shown.sympy,
                 )
             )
-        line = fmt.result(msg("result", self.lang), final, self.result.sympy)
+        line = fmt.result(msg("result", self.lang), final, shown.sympy)
         # where the final form dropped part of the typed domain (x^2/x: 1)
-        lost = self.expr.domain.without(self.result.sympy).conditions
+        lost = self.expr.domain.without(shown.sympy).conditions
         if lost:
             line = fmt.where(line, msg("where", self.lang), lost)
         parts.append(line)
@@ -172,20 +191,26 @@ class Steps:
         --------
         >>> import dfdx
         >>> print(dfdx.explain("3x^2 - 4x").to_text())
-        Derivative of 3*x**2 - 4*x with respect to x
-        1 Difference rule: d/dx (3*x**2 - 4*x) = 6*x - 4
+        Derivative of 3x^2 - 4x with respect to x
+        1 Difference rule: d/dx(3x^2 - 4x) = 6x - 4
           The derivative of a difference is the difference of the derivatives, so differentiate the 2 terms one by one.
-          1.1 Constant multiple rule: d/dx (3*x**2) = 6*x
-              A constant factor stays in front: differentiate x**2 and multiply by 3.
-              1.1.1 Power rule: d/dx (x**2) = 2*x
+          1.1 Constant multiple rule: d/dx(3x^2) = 6x
+              A constant factor stays in front: differentiate x^2 and multiply by 3.
+              1.1.1 Power rule: d/dx(x^2) = 2x
                     d/dx xⁿ = n·xⁿ⁻¹ with the integer exponent n = 2.
-          1.2 Constant multiple rule: d/dx (-4*x) = -4
+          1.2 Constant multiple rule: d/dx(-4x) = -4
               A constant factor stays in front: differentiate x and multiply by -4.
               1.2.1 Derivative of the variable: d/dx x = 1
                     The derivative of x with respect to itself is 1.
-        Result: d/dx (3*x**2 - 4*x) = 6*x - 4
+        Result: d/dx(3x^2 - 4x) = 6x - 4
         """
         return self._render(_TextFormat(self.lang))
+
+    @bounded("write out the steps")
+    def to_sympy_text(self) -> str:
+        """:meth:`to_text` with formulas in SymPy's syntax (``3*x**2``,
+        ``Abs(x)``, ``log(x)``) for programmers."""
+        return self._render(_SympyTextFormat(self.lang))
 
     @bounded("write out the steps")
     def to_markdown(self) -> str:
@@ -544,9 +569,9 @@ def explain(expr, wrt: str | None = None, *, lang: str = "en") -> Steps:
     ('log_diff', 'product', 'identity', 'log')
     >>> print(dfdx.explain("sigmoid(x)", lang="zh"))
     sigmoid(x) 对 x 的导数
-    1 sigmoid 函数求导：d/dx sigmoid(x) = (1 - sigmoid(x))*sigmoid(x)
+    1 sigmoid 函数求导：d/dx sigmoid(x) = (1 - sigmoid(x)) sigmoid(x)
       sigmoid 的导数可以用它自身表示：d/dx σ(x) = σ(x)·(1 − σ(x))。
-    结果：d/dx sigmoid(x) = (1 - sigmoid(x))*sigmoid(x)
+    结果：d/dx sigmoid(x) = (1 - sigmoid(x)) sigmoid(x)
     >>> dfdx.explain("exp(-x^2)*log(x)").root.rule
     'product'
     """

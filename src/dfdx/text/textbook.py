@@ -17,7 +17,7 @@ import sympy
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
-__all__ = ["textbook"]
+__all__ = ["textbook", "TextbookPrinter"]
 
 # a plain name (not a call, not a power's base) opening the next factor
 _NAME = re.compile(r"[A-Za-zπ]\w*(?![\w(^])")
@@ -48,8 +48,13 @@ def _joint(left: str, right: str) -> str:
         return ""  # (x + 1)(x - 1)
     if r == "(" and left[-1:].isalnum():
         return "·"  # x·(x + 1): 'y(' could read as a call
-    if left[-1:].isalpha() and _NAME.match(right):
-        return "·"  # x·y, x·x: 'x y' reads as one word at a glance
+    if (
+        left[-1:].isalpha()
+        and r.isalpha()
+        and not _CALL.match(right)
+        and not right.startswith("e^")  # x e^x
+    ):
+        return "·"  # x·y, a·x^2: 'x y' reads as one word at a glance
     return " "  # x sin(x), x^2 y
 
 
@@ -97,7 +102,9 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-class _TextbookPrinter(StrPrinter):
+class TextbookPrinter(StrPrinter):
+    """SymPy's str printer, writing textbook notation (see :func:`textbook`)."""
+
     def _print_Exp1(self, expr):
         return "e"
 
@@ -137,9 +144,10 @@ class _TextbookPrinter(StrPrinter):
 
     def _power_text(self, base: str, exponent) -> str:
         e = self._print(exponent)
-        simple = (exponent.is_Symbol or (exponent.is_Integer and exponent >= 0)) and (
-            not e.startswith("-")
-        )
+        simple = (
+            (exponent.is_Symbol and len(e) == 1)  # e^(x2): e^x2 reads as e^x·2
+            or (exponent.is_Integer and exponent >= 0)
+        ) and not e.startswith("-")
         return f"{base}^{e}" if simple else f"{base}^({e})"
 
     def _print_Pow(self, expr, rational=False):
@@ -188,4 +196,4 @@ def textbook(expr, *, order: str | None = None) -> str:
     >>> textbook(3*x**2 - 4*x + sympy.Abs(x) + sympy.log(x) + sympy.exp(2*x))
     '3x^2 - 4x + e^(2x) + ln(x) + |x|'
     """
-    return _TextbookPrinter({"order": order}).doprint(expr)
+    return TextbookPrinter({"order": order}).doprint(expr)
