@@ -284,11 +284,15 @@ def test_the_page_in_a_browser_matches_python(browser, tmp_path):
         p.page.press("#x0-input", "Enter")
         assert p.value("x0-value") == -1.5
         assert p.value("f0") == evaluate(e, np.array([-1.5]))[0]
-        # a value outside the window is not taken silently
+        # a value outside the window moves the window to it (issue 24: it
+        # silently became the edge value, then was clamped with a note)
         p.page.fill("#x0-input", "10")
         p.page.press("#x0-input", "Enter")
-        assert p.value("x0-value") == 4.0  # the window is 1 ± 3
+        assert p.value("x0-value") == 10.0
+        lo, hi = p.page.evaluate("document.getElementById('plot-f').layout.xaxis.range")
+        assert lo < 10 < hi and hi - lo == pytest.approx(6.0)  # the width kept
         assert "outside" in p.page.text_content("#notes")
+        assert _close(p.value("f0"), 10.0**3 - 20)
         # the derivative toggle shows f' (a second curve with data)
         p.page.check("#show-derivative")
         visible = p.page.evaluate("document.getElementById('plot-f').data[1].visible")

@@ -77,9 +77,43 @@ _WORDS = {
         "在此 x₀ 处导数公式遇到折点或跳跃（|·|、sign、relu 或 max）："
         "f′(x₀) 可能不存在；请用 dfdx.differentiable 判断。",
     ),
-    "clamped": (
-        "x₀ is kept inside the window: the value typed was outside it.",
-        "x₀ 保持在窗口之内：输入的值在窗口之外。",
+    "moved": (
+        "The window moved to the x₀ typed (it was outside).",
+        "窗口已移到输入的 x₀（它原在窗口之外）。",
+    ),
+    "fm": ("f(x₀ − h)", "f(x₀ − h)"),
+    "backward": (
+        "backward quotient (f(x₀) − f(x₀−h))/h",
+        "后向差商 (f(x₀) − f(x₀−h))/h",
+    ),
+    "backward_error": ("|backward − exact|", "|后向 − 精确|"),
+    "error_column": ("|quotient − exact|", "|差商 − 精确|"),
+    "play": ("▶ play h from 1 to 1e-15", "▶ 播放：h 从 1 到 1e-15"),
+    "pause": ("❚❚ pause", "❚❚ 暂停"),
+    "zoom": ("zoom to x₀", "放大到 x₀"),
+    "reset": ("reset the window", "恢复窗口"),
+    "slope": ("secant slope {{s}}", "割线斜率 {{s}}"),
+    "traced": ("f′(x₀) traced as x₀ moves", "随 x₀ 移动描出的 f′(x₀)"),
+    "truncation_forward": (
+        "truncation |f″(x₀)|·h/2 (forward, backward)",
+        "截断误差 |f″(x₀)|·h/2（前向、后向）",
+    ),
+    "truncation_central": (
+        "truncation |f‴(x₀)|·h²/6 (central)",
+        "截断误差 |f‴(x₀)|·h²/6（中心）",
+    ),
+    "roundoff": ("round-off ≈ eps·|f(x₀)|/h", "舍入误差 ≈ eps·|f(x₀)|/h"),
+    "best_h": (
+        "best h (least error, forward and central)",
+        "最佳 h（误差最小，前向与中心）",
+    ),
+    "best_at": ("best h ≈ {{h}}", "最佳 h ≈ {{h}}"),
+    "kink_panel": (
+        "No error to plot: at this x₀ the derivative's formula meets a kink, so "
+        "there is no exact f′(x₀) to measure against (it may not exist). The "
+        "one-sided quotients at h = 1e-8: forward {{f}}, backward {{b}}.",
+        "无误差可画：在此 x₀ 处导数公式遇到折点，没有可作比较的精确 f′(x₀)（它可能不存在）。"
+        "h = 1e-8 时的两侧差商：前向 {{f}}，后向 {{b}}。",
     ),
     "exact_infinite": (
         "f′(x₀) is infinite here (a vertical tangent) or too large for double "
@@ -118,7 +152,12 @@ h1 {{ font-size: 1.3em; font-weight: normal; }}
 .controls input[type=range] {{ width: 100%; }}
 table {{ border-collapse: collapse; }}
 td, th {{ padding: .2em .8em; border-bottom: 1px solid #ddd; text-align: left; }}
-td.num {{ font-family: "DejaVu Sans Mono", monospace; }}
+td.num {{ font-family: "DejaVu Sans Mono", monospace; text-align: right;
+  min-width: 19ch; }}
+#h-value {{ display: inline-block; min-width: 9ch; font-family: "DejaVu Sans Mono",
+  monospace; }}
+.buttons {{ display: flex; gap: .6em; margin: 0 0 1em; }}
+.buttons button {{ font: inherit; padding: .2em .8em; }}
 #notes {{ color: #a00; min-height: 1.4em; }}
 footer {{ color: #777; font-size: .85em; margin-top: 1em; }}
 </style>
@@ -138,18 +177,23 @@ footer {{ color: #777; font-size: .85em; margin-top: 1em; }}
   <input type="checkbox" id="show-derivative">
   <span></span>
 </div>
+<div class="buttons">
+  <button type="button" id="play" data-word="play"></button>
+  <button type="button" id="zoom" data-word="zoom"></button>
+  <button type="button" id="reset" data-word="reset"></button>
+</div>
 <div class="plots"><div id="plot-f"></div><div id="plot-error"></div></div>
 <p id="notes" role="status"></p>
 <table>
-<tr><th data-word="quantity"></th><th data-word="value"></th></tr>
-<tr><td>x₀</td><td class="num" id="x0-value"></td></tr>
-<tr><td data-word="f0"></td><td class="num" id="f0"></td></tr>
-<tr><td data-word="f1"></td><td class="num" id="f1"></td></tr>
-<tr><td data-word="forward"></td><td class="num" id="forward"></td></tr>
-<tr><td data-word="central"></td><td class="num" id="central"></td></tr>
-<tr><td data-word="exact"></td><td class="num" id="exact"></td></tr>
-<tr><td data-word="forward_error"></td><td class="num" id="forward-error"></td></tr>
-<tr><td data-word="central_error"></td><td class="num" id="central-error"></td></tr>
+<tr><th data-word="quantity"></th><th data-word="value"></th><th data-word="error_column"></th></tr>
+<tr><td>x₀</td><td class="num" id="x0-value"></td><td></td></tr>
+<tr><td data-word="f0"></td><td class="num" id="f0"></td><td></td></tr>
+<tr><td data-word="f1"></td><td class="num" id="f1"></td><td></td></tr>
+<tr><td data-word="fm"></td><td class="num" id="fm"></td><td></td></tr>
+<tr><td data-word="backward"></td><td class="num" id="backward"></td><td class="num" id="backward-error"></td></tr>
+<tr><td data-word="forward"></td><td class="num" id="forward"></td><td class="num" id="forward-error"></td></tr>
+<tr><td data-word="central"></td><td class="num" id="central"></td><td class="num" id="central-error"></td></tr>
+<tr><td data-word="exact"></td><td class="num" id="exact"></td><td></td></tr>
 </table>
 <footer data-word="made"></footer>
 <script type="application/json" id="dfdx-data">{data}</script>
@@ -261,6 +305,15 @@ def _ylim(y: np.ndarray, suggested) -> tuple[float, float]:
     return lo, hi
 
 
+def _around(s, x0: float, xlim) -> tuple[float, float]:
+    """The y-range of f near x0 (the middle 60 % of the window around it):
+    the whole window's range flattens the secant (exp on x0 ± 3 spans 0 to
+    20 while the secant at 0 climbs 1)."""
+    w = xlim[1] - xlim[0]
+    near = (s.x >= x0 - 0.3 * w) & (s.x <= x0 + 0.3 * w) & np.isfinite(s.y)
+    return _ylim(s.y[near] if near.sum() >= 2 else s.y, None)
+
+
 #: The narrowest y-range the page's plots get (plotly scales axes down to
 #: about 1e-300; subnormal ranges fail).
 MIN_Y_SPAN = 1e-300
@@ -285,10 +338,14 @@ def explore(
     """An offline HTML page to explore the derivative of f by moving x₀ and h.
 
     The page shows f, the point x₀ (a slider, a number box, or drag along
-    the curve), a log-scale slider for h from 1 down to 1e-15, the secant and
-    the tangent, the forward and central quotients beside the exact f′(x₀)
-    and their errors, the error-versus-h curve with the current h marked,
-    and a toggle for the derivative curve. The browser computes f and f′ from
+    the curve; a typed x₀ outside the window moves the window), a log-scale
+    slider for h from 1 down to 1e-15 and a play button that runs it, the
+    secant with its slope and the tangent, f′(x₀) traced as x₀ moves, zoom to
+    x₀ and reset, the backward, forward and central quotients beside the exact
+    f′(x₀) and their errors, the error-versus-h curves with the truncation
+    and round-off terms apart and the current and best h marked (or, at a
+    kink, why there is no error to plot), and a toggle for the derivative
+    curve. The y-range starts around x₀. The browser computes f and f′ from
     JavaScript generated by SymPy's printer, in IEEE double like Python, so
     the page shows the round-off Python shows.
 
@@ -372,11 +429,19 @@ def explore(
         df_js = javascript(e.diff(var), symbols)
     except DfdxError:
         df_js = None  # the page says the exact derivative is not available
+    # the second and third derivatives for the error plot's truncation lines (none where they
+    # cannot be written: then no line, never a made-up one)
+    higher = []
+    for n in (2, 3):
+        try:
+            higher.append(javascript(e.diff(var, n), symbols) if df_js else None)
+        except DfdxError:
+            higher.append(None)
 
     s = sample(e, xlim=xlim, n=SAMPLES)
     if not np.isfinite(s.y).any():
         raise UndefinedError(f"f is undefined everywhere on xlim {xlim}")
-    ylim = _ylim(s.y, s.ylim)
+    ylim = _ylim(s.y, s.ylim) if s.ylim is not None else _around(s, x0, xlim)
     text = label if label is not None else f"f({var}) = {_unicode_form(e)}"
     title = _w("title", lang, f=text)
     dlabel = f"f′({var})" if label is None else f"{label}′"
@@ -389,6 +454,8 @@ def explore(
         "var": var,
         "f": f_js,
         "df": df_js,
+        "d2f": higher[0],
+        "d3f": higher[1],
         "helpers": HELPERS,
         "x0": x0,
         "logh": math.log10(h0),
