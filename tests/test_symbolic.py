@@ -386,3 +386,46 @@ def test_diff_remembers_results_as_sympy_does():
     b = dfdx.diff("x^3*y", "x")
     assert b is not a and b.sympy == a.sympy
     assert b.sympy == sympy.diff(sympy.sympify("x**3*y"), sympy.Symbol("x"))
+
+
+# -- |u| of a u SymPy cannot tell is real (issue 24's atan2 defect) ---------------
+
+_ROOTY = [
+    "abs(sqrt(x))",
+    "abs(sqrt(x) - 1)",
+    "abs(1/sqrt(x))",
+    "abs(x^(3/2) - 2)",
+    "abs(log(x) - 1)",
+    "abs(sqrt(x)) * sin(x)",
+]
+
+
+@pytest.mark.parametrize("text", _ROOTY)
+def test_abs_of_a_root_differentiates_as_sign_times_the_inner_derivative(text):
+    """d/dx |√x - 1| came out through atan2(0, x) and sin² + cos² (SymPy's
+    |u|' for a u it cannot tell is real), and check_answer could not decide
+    that sign(√x - 1)/(2√x) is right. On dfdx's real domain |u|' = sign(u)·u'."""
+    import math
+
+    d = dfdx.diff(text).sympy
+    assert not d.has(sympy.atan2, sympy.re, sympy.im), d
+    # the reference: SymPy with a positive x, where every root is real
+    xp = sympy.Symbol("x", positive=True)
+    ref = sympy.diff(dfdx.parse(text).sympy.subs(sympy.Symbol("x"), xp), xp)
+    for v in (0.3, 0.7, 1.9, 4.2):
+        got = complex(d.subs(sympy.Symbol("x"), v).evalf(30))
+        want = complex(ref.subs(xp, v).evalf(30))
+        assert abs(got - want) <= 1e-14 * max(1.0, abs(want)), (text, v)
+        assert math.isfinite(got.real) and got.imag == 0
+
+
+def test_abs_of_a_root_everywhere_a_derivative_is_made():
+    right = "sign(sqrt(x) - 1)/(2 sqrt(x))"
+    assert dfdx.check_answer("abs(sqrt(x) - 1)", right).correct is True
+    assert dfdx.check_work("abs(sqrt(x) - 1)", [right]).correct is True
+    assert not dfdx.parse("d/dx(abs(sqrt(x) - 1))").sympy.has(sympy.atan2)
+    steps = dfdx.explain("abs(sqrt(x) - 1)")
+    assert steps.rules[:2] == ("chain", "abs") and "sympy" not in steps.rules
+    assert not steps.final.sympy.has(sympy.atan2)
+    g = dfdx.gradient("abs(sqrt(x) - y)")
+    assert not any(e.sympy.has(sympy.atan2) for e in g)

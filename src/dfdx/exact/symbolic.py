@@ -25,7 +25,7 @@ from dfdx.exact.symbols import real_symbols
 from dfdx.text._numbers import has_huge_numbers
 from dfdx.text.codegen import number_value
 from dfdx.text.expr import Expression, as_expression, call_real, is_expression_like
-from dfdx.text.functions import real_form, relu, sigmoid, softplus
+from dfdx.text.functions import real_diff, real_form, relu, sigmoid, softplus
 
 __all__ = [
     "diff",
@@ -192,8 +192,8 @@ def _derivative(expr: sympy.Expr, sym: sympy.Symbol, n: int) -> Expression:
     rsym = next((r for r in back if r.name == sym.name), sym)
     # one order at a time: the (n-1)-th derivative is kept for the values at
     # jumps (see with_jump_values) without differentiating twice
-    below = sympy.diff(real, rsym, int(n) - 1) if n > 1 else real
-    d = sympy.diff(below, rsym)
+    below = real_diff(real, rsym, int(n) - 1) if n > 1 else real
+    d = real_diff(below, rsym)
     if d.has(sympy.nan, sympy.zoo):
         raise UndefinedError(
             f"the derivative of {e} with respect to {sym.name} is undefined "
@@ -448,7 +448,7 @@ def derivative_at(expr, at, wrt: str | None = None):
             left=None,
             right=None,
         )
-    d = sympy.diff(real, rsym)
+    d = real_diff(real, rsym)
     slope = d.subs(rsym, a)
     if _finite_number(slope) is None:
         _refuse_overflow(slope, f"f'({_fmt_number(at)})", e)

@@ -42,6 +42,7 @@ from dfdx.exact.symbolic import (
 from dfdx.text.builder import replacer
 from dfdx.text.codegen import _natural_key
 from dfdx.text.expr import Expression, as_expression, is_expression_like
+from dfdx.text.functions import real_diff
 
 if TYPE_CHECKING:
     from dfdx.numeric import DerivativeResult
@@ -305,7 +306,7 @@ def _partials_of(expr: sympy.Expr, names: tuple[str, ...]) -> tuple[Expression, 
     plain = replacer(back)  # one memo: the partials share most of their nodes
     out = []
     for wrt in names:
-        d = sympy.diff(real, by_name.get(wrt, sympy.Symbol(wrt, real=True)))
+        d = real_diff(real, by_name.get(wrt, sympy.Symbol(wrt, real=True)))
         # count_ops walks the whole tree (half the time of a network's
         # gradient); count_ops gives an operation at most 4 arguments (x/y:
         # 5 nodes, 1 operation), so past 4 * 40 + 1 nodes it exceeds 40

@@ -37,7 +37,7 @@ from dfdx.text._numbers import _short
 from dfdx.text.builder import replace_written
 from dfdx.text.codegen import lambdify_numpy
 from dfdx.text.expr import Expression, as_expression, parse
-from dfdx.text.functions import relu
+from dfdx.text.functions import real_diff, relu
 from dfdx.text.textbook import textbook
 
 __all__ = ["check_answer", "AnswerCheck", "SLIPS"]
@@ -687,7 +687,7 @@ def _check_one(e: Expression, answer, wrt, n, at, lang) -> AnswerCheck:
     x = next((r for r in back if r.name == sym.name), sympy.Symbol(sym.name, real=True))
     forward = {v: k for k, v in back.items()}
     ra = a.sympy.xreplace(forward)
-    expected = sympy.diff(real, x, n)
+    expected = real_diff(real, x, n)
     base = dict(expression=e, answer=a, wrt=sym.name, n=n, lang=lang)
     if at is not None:
         return _check_value(real, ra, x, expected, at, digits, back, base)
@@ -742,15 +742,15 @@ def _tidy(expr):
 def _candidates(real, x, n):
     """(slip, node, derivative) for each slip, made at the last
     differentiation (and, for n > 1, at the first one)."""
-    before = sympy.diff(real, x, n - 1) if n > 1 else real
+    before = real_diff(real, x, n - 1) if n > 1 else real
     yield from _slipped(before, x)
     if n > 1:
         for slip, node, g in _slipped(real, x):
-            yield slip, node, sympy.diff(g, x, n - 1)
+            yield slip, node, real_diff(g, x, n - 1)
     others = sorted(real.free_symbols - {x}, key=lambda s: s.name)
     if len(others) <= _MAX_WRONG_VARIABLES:
         for other in others:
-            yield "wrong_variable", None, sympy.diff(real, other, n)
+            yield "wrong_variable", None, real_diff(real, other, n)
 
 
 def _find_slip(real, x, n, ra, symbols) -> tuple[tuple[str, ...], object]:

@@ -32,6 +32,7 @@ from dfdx.exact.symbolic import (
     real_symbols,
 )
 from dfdx.text.expr import as_expression
+from dfdx.text.functions import real_diff
 
 __all__ = ["differentiable", "Differentiability", "from_definition", "Derivation"]
 
@@ -688,7 +689,7 @@ def _from_definition(e, sym, lang) -> Derivation:
     fxh = real.subs(x, x + h)
     quotient = (fxh - real) / h
     lines = [(_t("def", lang), f"f′({x}) = {lim}({_s(fxh)} - {_p(real)})/h")]
-    exact = sympy.diff(real, x)
+    exact = real_diff(real, x)
     if not real.has(x):
         simple = tidy(quotient)
         lines.append((_t("simplify", lang), f"= {lim}{_s(simple)}"))

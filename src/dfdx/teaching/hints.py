@@ -23,6 +23,7 @@ from dfdx.exact.symbolic import _wrt_symbol, real_symbols
 from dfdx.teaching.answers import _decided, _split_components
 from dfdx.text.builder import replace_written, settle_derivatives
 from dfdx.text.expr import Expression, as_expression, parse
+from dfdx.text.functions import real_diff
 from dfdx.text.textbook import textbook
 
 __all__ = ["hint", "Hint"]
@@ -322,7 +323,7 @@ def hint(
         for s in g.typed.free_symbols | g.sympy.free_symbols:
             forward.setdefault(s, sympy.Symbol(s.name, real=True))
         back = {v: k for k, v in forward.items()}
-        verdict = compare_forms(g.sympy.xreplace(forward), sympy.diff(real, x))[0]
+        verdict = compare_forms(g.sympy.xreplace(forward), real_diff(real, x))[0]
         given_correct = _decided(verdict)
         if given_correct is False:
             return Hint(
@@ -382,7 +383,7 @@ def hint(
                 formula = f"d/d{t} {general}: look it up in the table"
             text = _w("level2_closed", lang, rule=title, formula=formula)
             return Hint(rule, 2, prefix + text, target, None, given_correct, lang)
-        applied = sympy.diff(target_tree, x)
+        applied = real_diff(target_tree, x)
     lhs = f"d/d{x.name}({textbook(replace_written(target_tree, back), order='none')})"
     if level == 2:
         line = _as_line(applied, back)

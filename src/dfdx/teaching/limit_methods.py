@@ -398,6 +398,13 @@ class _Explainer:
     def step(self, rule: str, level: int, **fields) -> LimitStep:
         return LimitStep(rule, self.t(rule, **fields), level)
 
+    def form_step(self, f, form: str, level: int) -> LimitStep:
+        """ "Substituting gives the form ..." (of f itself), or "g has the form
+        ..." for a part worked out one level in."""
+        if level == 0:
+            return self.step("form", level, form=form)
+        return self.step("form_of", level, f=f, form=form)
+
     @property
     def at(self) -> str:
         return _show(self.a)
@@ -494,11 +501,7 @@ class _Explainer:
             form = "∞/∞"
         else:
             return None
-        head = (
-            self.step("form", level, form=form)
-            if level == 0
-            else self.step("form_of", level, f=f, form=form)
-        )
+        head = self.form_step(f, form, level)
         for method in (
             self._cancel,
             self._standard,
@@ -672,12 +675,7 @@ class _Explainer:
         return steps
 
     def _inf_minus_inf(self, f, terms, value, level, form: bool):
-        if not form:
-            head = []
-        elif level == 0:
-            head = [self.step("form", level, form="∞ - ∞")]
-        else:
-            head = [self.step("form_of", level, f=f, form="∞ - ∞")]
+        head = [self.form_step(f, "∞ - ∞", level)] if form else []
         together = sympy.cancel(sympy.together(f))
         if together != f and sympy.fraction(together)[1] != 1:
             inner = self.explain(together, value, level, rewritten=True)
@@ -782,11 +780,7 @@ class _Explainer:
             form = "∞^0"
         else:
             return None
-        head = (
-            self.step("form", level, form=form)
-            if level == 0
-            else self.step("form_of", level, f=f, form=form)
-        )
+        head = self.form_step(f, form, level)
         if form == "1^∞":  # (1 + u)^(1/u) -> e, with u = b - 1
             u = sympy.cancel(b - 1)
             k = sympy.cancel(g * u)

@@ -31,7 +31,7 @@ from dfdx.teaching.renderings import (
 )
 from dfdx.text.builder import replace_written, replacer
 from dfdx.text.expr import Expression, as_expression
-from dfdx.text.functions import real_root, relu, sigmoid, softplus
+from dfdx.text.functions import real_diff, real_root, relu, sigmoid, softplus
 
 __all__ = ["explain", "Steps", "Step"]
 
@@ -123,6 +123,8 @@ class Steps:
             text = textbook(e.sympy)
             return (text.count("/"), len(text))
 
+        if textbook(rule.sympy) == textbook(tidy_.sympy):
+            return rule  # the same text: no "Simplify" line between them
         return rule if cost(rule) < cost(tidy_) else tidy_
 
     @property
@@ -319,15 +321,14 @@ class _Builder:
                 and all(isinstance(t, sympy.exp) for t in arg.args)
             ):
                 return self.d_logsumexp(f, x)
-        if isinstance(f, sympy.Abs) and f.args[0].is_extended_real is not True:
-            # |u| = sign(u)·u′ needs a real u (sqrt(x) may be imaginary for x < 0,
-            # where SymPy's |sqrt(x)| = sqrt(-x) is real and sign(u)·u′ is wrong)
-            return self.step("sympy", f, sympy.diff(f, x), x, f=f)
+        # |u| = sign(u)·u′ for every u: dfdx's functions are real on their
+        # domain (sqrt(x) is undefined for x < 0, not imaginary), so u is
+        # real wherever |u| is defined
         if f.func in _TABLE and len(f.args) == 1:
             return self.d_function(f, x)
         if isinstance(f, (sympy.Max, sympy.Min)):
             return self.d_max(f, x)
-        return self.step("sympy", f, sympy.diff(f, x), x, f=f)
+        return self.step("sympy", f, real_diff(f, x), x, f=f)
 
     def d_add(self, f, x) -> Step:
         terms = f.args if self.written else f.as_ordered_terms()
@@ -466,7 +467,7 @@ class _Builder:
         if arg != x:
             return self.chain(f, arg, f.func, x)
         rule, key = _TABLE[f.func]
-        result = sympy.diff(f, x)
+        result = real_diff(f, x)
         message = rule if rule in _OWN_REASON else "table"
         return self.step(
             rule, f, result, x, message=message, formula=(key, x.name), v=x

@@ -41,6 +41,7 @@ from dfdx.teaching.answers import (
 from dfdx.teaching.slips import _slipped
 from dfdx.text.builder import replace_written
 from dfdx.text.expr import Expression, as_expression, parse
+from dfdx.text.functions import real_diff
 from dfdx.text.textbook import textbook
 
 __all__ = ["check_work", "WorkCheck", "LineCheck", "ALGEBRA_SLIPS"]
@@ -400,7 +401,7 @@ def check_work(
                     sympy.Symbol(s.name, real=True),
                 )
     back = {v: k for k, v in forward.items()}
-    expected = sympy.diff(real, x)
+    expected = real_diff(real, x)
 
     checks: list[LineCheck] = []
     first = None
@@ -524,7 +525,7 @@ def _rule_slip(prev, x, current, symbols):
     opened = _open_derivatives(prev, x)
     if not opened:
         return None
-    right = {d: sympy.diff(d.expr, x) for d in opened}
+    right = {d: real_diff(d.expr, x) for d in opened}
     grid = _grid(symbols)
     va = _values(symbols, current, grid)
     if va is None:

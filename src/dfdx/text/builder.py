@@ -15,7 +15,7 @@ from sympy.printing.str import StrPrinter
 
 from dfdx.errors import ParseError
 from dfdx.text._numbers import has_huge_numbers
-from dfdx.text.functions import _FUNCTION_TABLE, CONSTANTS, _log, _odd_root
+from dfdx.text.functions import _FUNCTION_TABLE, CONSTANTS, _log, _odd_root, real_diff
 from dfdx.text.grammar import (
     _CHAIN_OPS,
     _GLUED_CALL,
@@ -401,7 +401,7 @@ def _real_derivative(node):
     back = {v: k for k, v in real.items()}
     out = u.xreplace(real)
     for var, count in node.variable_count:
-        out = sympy.diff(out, real.get(var, var), count)
+        out = real_diff(out, real.get(var, var), count)
     return out.xreplace(back)
 
 

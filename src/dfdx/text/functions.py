@@ -244,6 +244,64 @@ def _np_real_root(b, p, q):
     return np.sign(b) * body if int(p) % 2 else body
 
 
+class _RealAbs(sympy.Function):
+    """|u| for a u that is real wherever it is defined (every dfdx function
+    is, on its real domain): d|u| = sign(u)·du. SymPy, which treats √x - 1
+    as possibly complex, differentiated |√x - 1| through atan2(0, x) and
+    sin² + cos²."""
+
+    def fdiff(self, argindex=1):
+        return _RealSign(self.args[0])
+
+
+class _RealSign(sympy.Function):
+    """sign(u) for such a u: its derivative is 0 away from u = 0 (the jump
+    at 0 is the kink dfdx reports, never a value)."""
+
+    def fdiff(self, argindex=1):
+        return 2 * sympy.DiracDelta(self.args[0])
+
+
+def _real_abs(e):
+    """`e` with |b^(p/q)| for an even q (√b, 1/√b) written b^(p/q) (where the
+    root is real it is not negative; elsewhere neither form is real), then
+    each |u| (and sign(u)) whose u SymPy does not know to be real replaced by
+    the real-domain forms above."""
+    e = e.replace(
+        lambda n: (
+            isinstance(n, sympy.Abs)
+            and n.args[0].is_Pow
+            and n.args[0].exp.is_Rational
+            and n.args[0].exp.q % 2 == 0
+        ),
+        lambda n: n.args[0],
+    )
+    return e.replace(
+        lambda n: (
+            isinstance(n, (sympy.Abs, sympy.sign))
+            and n.args[0].is_extended_real is not True
+        ),
+        lambda n: (_RealAbs if isinstance(n, sympy.Abs) else _RealSign)(n.args[0]),
+    )
+
+
+def _signed_again(e):
+    return e.replace(_RealAbs, sympy.Abs).replace(_RealSign, sympy.sign)
+
+
+def real_diff(e, x, n: int = 1):
+    """``sympy.diff(e, x, n)`` for a function of real variables on its real
+    domain: |u| differentiates to sign(u)·u′ even where SymPy cannot tell
+    that u is real (|√x − 1|, whose SymPy derivative goes through atan2 and
+    sin² + cos²), and |√u| is √u. Every derivative dfdx computes of a typed
+    function goes through here."""
+    if n == 0:
+        return e
+    if not e.has(sympy.Abs, sympy.sign):
+        return sympy.diff(e, x, n)
+    return _signed_again(sympy.diff(_real_abs(e), x, n))
+
+
 def real_form(expr):
     """`expr` with each :class:`real_root` written with sign and Abs (for
     SymPy's limits and for printers that know only SymPy's functions)."""
