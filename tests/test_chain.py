@@ -56,8 +56,8 @@ def test_concrete_chain_rule_result_and_check():
     assert [str(t.value) for t in r.terms] == ["a - b", "a + b", "2*a*b**2"]
     assert str(r).splitlines() == [
         "∂u/∂a = ∂u/∂x·∂x/∂a + ∂u/∂y·∂y/∂a + ∂u/∂z·∂z/∂a",
-        "      = y·1 + x·1 + (2*z)·b",
-        "      = 2*a*(b**2 + 1)",
+        "      = y·1 + x·1 + 2z·b",
+        "      = 2a·(b^2 + 1)",
         "paths: u → x → a; u → y → a; u → z → a",
         "check against direct differentiation: equal",
     ]

@@ -222,7 +222,7 @@ def test_table_to_dict_and_repr():
         "grad": 2.0,
     }
     assert {"from": "x", "to": "v1", "local": 2.0, "formula": "y"} in d["edges"]
-    assert str(g).startswith("computation graph of x*y + exp(x*y) at x = 0, y = 2")
+    assert str(g).startswith("computation graph of x·y + e^(x·y) at x = 0, y = 2")
 
 
 def test_node_ids_are_deterministic():

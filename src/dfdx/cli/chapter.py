@@ -381,7 +381,7 @@ def run_diff(args) -> int:
     where = ""
     lost = d.domain.without(d.sympy)
     if lost and d.sympy.is_finite is not False and d.sympy is not sympy.nan:
-        where = f"  ({lost.restriction_text()})"
+        where = f"  ({lost.restriction_text(textbook if book else None)})"
     print(f"{label}{shown} = {d.textbook if book else d}{where}")
     for note in d.notes:  # what the derivative says of itself (0/0 everywhere)
         if note not in e.notes:

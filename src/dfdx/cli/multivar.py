@@ -164,16 +164,18 @@ def _grad(args) -> int:
         print_json(data)
         return 0
     f = g.function
-    print(f"f({', '.join(f.variables)}) = {f}")
+    book = "[" + ", ".join(c.textbook for c in g.components) + "]"
+    print(f"f({', '.join(f.variables)}) = {f.textbook}")
     if g.variables != f.variables:
-        print("∇f = (" + ", ".join(f"∂f/∂{v}" for v in g.variables) + f") = {g}")
+        print("∇f = (" + ", ".join(f"∂f/∂{v}" for v in g.variables) + f") = {book}")
     else:
-        print(f"∇f = {g}")
+        print(f"∇f = {book}")
     if value is not None:
         point = ", ".join(f"{k} = {_fmt(v)}" for k, v in args.at.items())
         print(f"∇f({point}) = {_vector(value)}")
     if H is not None:
-        print(f"H = {H}")
+        rows = ("[" + ", ".join(c.textbook for c in row) + "]" for row in H.rows)
+        print("H = [" + ", ".join(rows) + "]")
         if hvalue is not None:
             print("H at the point = [" + ", ".join(_vector(r) for r in hvalue) + "]")
     return 0

@@ -29,6 +29,7 @@ from dfdx.exact.symbolic import _tidy
 from dfdx.text.codegen import _natural_key
 from dfdx.text.domain import Domain, always_holds
 from dfdx.text.expr import Expression, parse
+from dfdx.text.textbook import textbook
 
 __all__ = ["chain_rule", "ChainRule", "ChainTerm", "MAX_PATHS"]
 
@@ -172,8 +173,8 @@ class ChainRule:
             )
             lines.append(f"{pad} = {products}")
             lost = self.result.domain.without(self.result.sympy)
-            where = f"  ({lost.restriction_text()})" if lost else ""
-            lines.append(f"{pad} = {self.result}{where}")
+            where = f"  ({lost.restriction_text(textbook)})" if lost else ""
+            lines.append(f"{pad} = {self.result.textbook}{where}")
         paths = "; ".join(" → ".join(p) for p in self.paths) or w["none"]
         lines.append(f"{w['paths']}{paths}")
         if self.check is not None:
@@ -219,7 +220,7 @@ class ChainRule:
 
 
 def _paren(e: Expression) -> str:
-    s = str(e)
+    s = e.textbook
     return s if re.fullmatch(r"[\w.]+", s) else f"({s})"
 
 
@@ -316,8 +317,8 @@ def chain_rule(definitions: str, wrt: str) -> ChainRule:
     >>> r = dfdx.chain_rule("u = x*y + z^2; x = a + b; y = a - b; z = a*b", "a")
     >>> print(r)
     ∂u/∂a = ∂u/∂x·∂x/∂a + ∂u/∂y·∂y/∂a + ∂u/∂z·∂z/∂a
-          = y·1 + x·1 + (2*z)·b
-          = 2*a*(b**2 + 1)
+          = y·1 + x·1 + 2z·b
+          = 2a·(b^2 + 1)
     paths: u → x → a; u → y → a; u → z → a
     check against direct differentiation: equal
     """

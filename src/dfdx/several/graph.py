@@ -288,7 +288,7 @@ class ComputationGraph:
         rows = [("node", "operation", "value", "gradient")]
         for n in self.nodes:
             grad = "" if n.grad is None else _num(n.grad)
-            rows.append((n.id, n.op, _num(n.value), grad))
+            rows.append((n.id, n.shown or n.op, _num(n.value), grad))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         return "\n".join(
             "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
@@ -297,7 +297,7 @@ class ComputationGraph:
 
     def __str__(self) -> str:
         text = (
-            f"computation graph of {self.expression.written_text} at "
+            f"computation graph of {textbook(self.expression.written, order='none')} at "
             f"{_point_text(self.point)}\n" + self.table()
         )
         return "\n".join([text, *(f"note: {n}" for n in self.notes)])
@@ -739,8 +739,8 @@ def trace(expr, at) -> ComputationGraph:
     node  operation  value  gradient
     x1    input      0      4
     x2    input      2      0
-    v1    x1*x2      0      2
-    v2    exp(v1)    1      1
+    v1    x1·x2      0      2
+    v2    e^(v1)     1      1
     v3    v1 + v2    1      1
     >>> print(list(g.steps())[2])  # v1 is used twice: the two paths add
     ∂f/∂v1 = ∂f/∂v2·∂v2/∂v1 + ∂f/∂v3·∂v3/∂v1 = 1·1 + 1·1 = 2

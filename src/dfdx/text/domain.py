@@ -335,9 +335,16 @@ class Domain:
                 return True
         return False
 
-    def restriction_text(self) -> str:
-        """``for x ≠ 0, x ≥ 0``, or '' without conditions."""
-        return f"for {self}" if self.conditions else ""
+    def restriction_text(self, printer=None) -> str:
+        """``for x ≠ 0, x ≥ 0``, or '' without conditions; `printer` writes
+        each expression (SymPy's ``sstr`` by default; the textbook printer
+        for people)."""
+        if not self.conditions:
+            return ""
+        show = printer or sympy.sstr
+        return "for " + ", ".join(
+            f"{show(u)} {_SHOWN[rel]} 0" for u, rel in self.conditions
+        )
 
 
 def _same_zeros(condition: tuple) -> tuple:

@@ -23,6 +23,8 @@ __all__ = ["textbook", "TextbookPrinter"]
 _NAME = re.compile(r"[A-Za-zπ]\w*(?![\w(^])")
 # a call opening the next factor: sin(x)
 _CALL = re.compile(r"[A-Za-z]{2,}\(")
+# a variable's name ending the text before a product's '*' (x, x1, 2x1)
+_ENDS_IN_NAME = re.compile(r"[A-Za-zπ]\w*$")
 # a coefficient ending the text before a product's '*' (not an exponent's digits)
 _COEFFICIENT = re.compile(r"(?:^|[(\-/ ])\d+(?:\.\d+)?$")
 
@@ -49,7 +51,7 @@ def _joint(left: str, right: str) -> str:
     if r == "(" and left[-1:].isalnum():
         return "·"  # x·(x + 1): 'y(' could read as a call
     if (
-        left[-1:].isalpha()
+        _ENDS_IN_NAME.search(left)
         and r.isalpha()
         and not _CALL.match(right)
         and not right.startswith("e^")  # x e^x
