@@ -23,7 +23,7 @@ def test_one_exercise(capsys):
     assert cli.main(["exercises", "4"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Exercise 4 (1.0 edition no. 4)")
-    assert "Answer: x**x*(log(x) + 1)" in out
+    assert "Answer: x^x·(ln(x) + 1)" in out
 
 
 def test_chinese_old_edition(capsys):

@@ -22,7 +22,7 @@ def test_all_ten_solved_and_checked(all_en):
 
 
 def test_answers(all_en):
-    assert all_en[4].answer == "x**x*(log(x) + 1)"
+    assert all_en[4].answer == "x^x·(ln(x) + 1)"
     assert all_en[6].answer == "y = 4x - 4"
     assert all_en[7].answer == "[6x1, 5 e^(x2)]"
     assert "x/‖x‖₂" in all_en[8].answer and "x = 0" in all_en[8].answer

@@ -811,3 +811,41 @@ def test_an_inner_limit_whose_exit_is_cut_short_is_reported_as_itself():
             finally:
                 sys.settrace(None)
     _left_clean()
+
+
+_GC_DEADLOCK = r"""
+import gc, sys, threading
+import dfdx
+from dfdx.core import _timelimit as tl
+tl._keep_gc_markers_outermost()
+gc.set_threshold(1, 1, 1)  # a collection at nearly every allocation
+main = threading.get_ident()
+done = []
+def probe():
+    for _ in range(300):
+        tl._thread_state(main)  # what the watchdog runs every 5 ms
+    done.append(1)
+t = threading.Thread(target=probe, daemon=True)
+t.start()
+t.join(30)
+print("finished" if done else "stuck")
+"""
+
+
+def test_the_watchdogs_look_at_a_thread_never_deadlocks_in_a_collection():
+    """The watchdog's sys._current_frames() holds the thread-list lock while
+    it allocates frame objects; a collection started there ran dfdx's last gc
+    callback, PyThreadState_SetAsyncExc, which takes the same lock: the
+    process hung for good, GIL held (a full suite run stalled in
+    test_check_grad_never_cuts_the_users_function). A child process collects
+    at every allocation while another thread is looked at 300 times."""
+    import subprocess
+
+    run = subprocess.run(
+        [sys.executable, "-c", _GC_DEADLOCK],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "finished"

@@ -321,8 +321,8 @@ def _ex1(lang, outdir):
     checks = (
         _check("d/dx 7", "x = 1.5", lambda x: 7.0 + 0 * x, 1.5, 0.0),
         _check("d/dx x^3", "x = 1.5", lambda x: x**3, 1.5, 3 * 1.5**2),
-        _check("d/dx exp(x)", "x = 1.5", np.exp, 1.5, math.exp(1.5)),
-        _check("d/dx log(x)", "x = 1.5", np.log, 1.5, 1 / 1.5),
+        _check("d/dx e^x", "x = 1.5", np.exp, 1.5, math.exp(1.5)),
+        _check("d/dx ln(x)", "x = 1.5", np.log, 1.5, 1 / 1.5),
     )
     return answer, "\n".join(p.to_text() for p in parts), checks, None
 
@@ -369,7 +369,7 @@ def _ex4(lang, outdir):
     s = explain("x^x", lang=lang)
     exact = 4 * (math.log(2) + 1)
     checks = (_check("d/dx x^x", "x = 2", lambda x: x**x, 2.0, exact),)
-    return str(s.result), s.to_text(), checks, None
+    return s.final.textbook, s.to_text(), checks, None
 
 
 def _ex5(lang, outdir):
@@ -435,7 +435,7 @@ def _ex8(lang, outdir):
     f = parse("norm(x1, x2, x3)")
     grad = gradient(f)
     steps = explain(f, wrt="x1", lang=lang).to_text()
-    steps += "\n∇‖x‖₂ = " + str(grad) + " = x/‖x‖₂"
+    steps += "\n∇‖x‖₂ = [" + ", ".join(g.textbook for g in grad) + "] = x/‖x‖₂"
     # dfdx.gradient refuses the point 0 (NotDifferentiableError): say why
     try:
         gradient(f, at=[0.0, 0.0, 0.0])
@@ -569,7 +569,7 @@ def exercises(
     >>> import dfdx
     >>> ex = dfdx.exercises(4)
     >>> ex[4].answer
-    'x**x*(log(x) + 1)'
+    'x^x·(ln(x) + 1)'
     >>> ex.ok
     True
     >>> dfdx.exercises(2, edition="0.17", lang="zh")[7].answer

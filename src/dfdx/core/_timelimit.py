@@ -415,7 +415,20 @@ def _thread_state(tid: int) -> tuple[set[int], bool, bool] | None:
     (An exception raised inside an import leaves sys.modules half-built, a
     package's submodules without the package: every later import of it then
     fails.)"""
-    frame = sys._current_frames().get(tid)
+    # sys._current_frames() holds the interpreter's thread-list lock while it
+    # makes frame objects; a collection started by one of those allocations
+    # runs dfdx's last gc callback, PyThreadState_SetAsyncExc, which takes
+    # that same lock: the watchdog deadlocked, holding the GIL, and every
+    # thread with it (one run in a few hundred of check_grad's watchdog
+    # polls). No collection may start inside that call.
+    enabled = gc.isenabled()
+    if enabled:
+        gc.disable()
+    try:
+        frame = sys._current_frames().get(tid)
+    finally:
+        if enabled:
+            gc.enable()
     return None if frame is None else _frame_state(frame)
 
 

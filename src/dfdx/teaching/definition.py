@@ -33,6 +33,7 @@ from dfdx.exact.symbolic import (
 )
 from dfdx.text.expr import as_expression
 from dfdx.text.functions import real_diff
+from dfdx.text.textbook import textbook
 
 __all__ = ["differentiable", "Differentiability", "from_definition", "Derivation"]
 
@@ -473,7 +474,8 @@ class Derivation:
 
 
 def _s(e) -> str:
-    return sympy.sstr(e)
+    """`e` in textbook notation (a derivation is read by people)."""
+    return textbook(e)
 
 
 def _p(e) -> str:
@@ -652,10 +654,10 @@ def from_definition(expr, wrt: str | None = None, *, lang: str = "en") -> Deriva
     --------
     >>> import dfdx
     >>> print(dfdx.from_definition("x^2"))
-    The derivative of x**2 from the definition
-      f′(x) = lim_{h→0} ((h + x)**2 - x**2)/h   [definition of the derivative]
-      = lim_{h→0} (h + 2*x)                     [simplify the difference quotient]
-      = 2*x                                     [let h → 0 (the quotient is continuous at h = 0)]
+    The derivative of x^2 from the definition
+      f′(x) = lim_{h→0} ((h + x)^2 - x^2)/h   [definition of the derivative]
+      = lim_{h→0} (h + 2x)                    [simplify the difference quotient]
+      = 2x                                    [let h → 0 (the quotient is continuous at h = 0)]
     >>> dfdx.from_definition("product").result
     'f′(x)·g(x) + f(x)·g′(x)'
     """
@@ -696,7 +698,7 @@ def _from_definition(e, sym, lang) -> Derivation:
         result = sympy.S.Zero
         lines.append((_t("limit", lang), "= 0"))
     elif isinstance(real, sympy.exp) and real.args[0] == x:
-        lines.append((_t("exp_limit", lang), f"= {_s(real)} · {lim}(exp(h) - 1)/h"))
+        lines.append((_t("exp_limit", lang), f"= {_s(real)} · {lim}(e^h - 1)/h"))
         result = real
         lines.append((_t("limit", lang), f"= {_s(real)}"))
     elif real.is_Pow and real.exp == x and not real.base.has(x):
@@ -710,7 +712,7 @@ def _from_definition(e, sym, lang) -> Derivation:
         result = real * sympy.log(a)
         lines.append((_t("limit", lang), f"= {_s(result)}"))
     elif isinstance(real, sympy.log) and real.args[0] == x:
-        lines.append((_t("log_limit", lang), f"= {lim}log(1 + h/{x})/h"))
+        lines.append((_t("log_limit", lang), f"= {lim}ln(1 + h/{x})/h"))
         result = 1 / x
         lines.append((_t("limit", lang), f"= {_s(result)}"))
     elif real.is_Pow and real.base == x and not real.exp.has(x) and real.exp.is_Symbol:
@@ -749,7 +751,7 @@ def _from_definition(e, sym, lang) -> Derivation:
         )
     result = result.xreplace(back)
     lines = [(w, f.replace(str(h) + " ", "h ")) for w, f in lines]
-    return Derivation(str(e), tuple(lines), _s(result), lang)
+    return Derivation(textbook(e.sympy), tuple(lines), _s(result), lang)
 
 
 __all__ += ["GENERIC_RULES"]
