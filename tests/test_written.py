@@ -113,7 +113,7 @@ def test_a_function_the_parser_builds_keeps_its_built_form():
 
 def test_graph_titles_show_the_typed_form():
     g = dfdx.trace("x*x + 1", at=1)
-    assert str(g).startswith("computation graph of x*x + 1 at x = 1")
+    assert str(g).startswith("computation graph of x·x + 1 at x = 1")
 
 
 # -- the property -------------------------------------------------------------
