@@ -234,6 +234,9 @@ def tidy(expr: sympy.Expr) -> sympy.Expr:
             candidates.append(out)
     partial = _partial_domain(expr)
     kept = [c for c in candidates if not partial or _partial_domain(c)]
+    # a fraction inside a fraction costs two operations more, but never so
+    # that the form chosen has more operations than the one given
+    kept = [c for c in kept if c is expr or ops(c) <= n]
     return min(
         kept,
         key=lambda c: (
