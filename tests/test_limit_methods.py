@@ -14,6 +14,16 @@ from dfdx.teaching.limit_methods import explain_limit
 oo = sympy.oo
 
 
+@pytest.fixture(autouse=True)
+def _time_enough():
+    """The methods' share of the time limit is a safety net for hostile input,
+    not part of what is tested here: a busy machine must not turn a named
+    step into the fallback."""
+    old = dfdx.set_time_limit(120)
+    yield
+    dfdx.set_time_limit(old)
+
+
 def _value(text):
     if text in ("inf", "-inf"):
         return oo if text == "inf" else -oo
@@ -125,3 +135,13 @@ def test_cli_json_has_the_levels(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["value"] == "1"
     assert {s["rule"] for s in data["steps"]} >= {"form", "exp_log"}
+
+
+def test_an_explanation_that_takes_too_long_falls_back_and_says_so(monkeypatch):
+    import dfdx.teaching.limit_methods as lm
+
+    monkeypatch.setattr(lm, "EXPLAIN_SHARE", 1e-9)
+    r = dfdx.limit("x^2/exp(x)", "inf")
+    assert r.value == 0  # the value stands
+    assert [s.rule for s in r.steps] == ["sympy"]
+    assert "took longer than" in r.steps[0].text

@@ -29,7 +29,9 @@ from dataclasses import dataclass
 
 import sympy
 
+from dfdx.core._timelimit import get_time_limit, time_limit
 from dfdx.core.i18n import localise
+from dfdx.errors import DfdxError
 from dfdx.exact.simplify import tidy
 from dfdx.text.functions import real_form, sigmoid
 from dfdx.text.textbook import textbook
@@ -195,6 +197,11 @@ _TEXT = {
     "sympy": (
         "no textbook method here applies: SymPy's limit algorithm (Gruntz) gives {v}",
         "这里没有适用的教科书方法：SymPy 的极限算法（Gruntz 算法）给出 {v}",
+    ),
+    "sympy_slow": (
+        "the textbook methods took longer than {s} s here: SymPy's limit "
+        "algorithm (Gruntz) gives {v}",
+        "这里教科书方法用时超过 {s} 秒：SymPy 的极限算法（Gruntz 算法）给出 {v}",
     ),
     "sympy_part": (
         "the limit of {g} is {v} (SymPy's limit algorithm: no textbook method "
@@ -1028,10 +1035,26 @@ def explain_limit(
     caller): `side` is 'both', '+' or '-' (ignored at ±∞); `hole` says that
     the typed function has no value at a though SymPy's form f does."""
     explainer = _Explainer(x, a, side, lang)
-    f = f.replace(sympy.cot, lambda u: sympy.cos(u) / sympy.sin(u))
-    f = f.replace(sympy.sec, lambda u: 1 / sympy.cos(u))
-    f = f.replace(sympy.csc, lambda u: 1 / sympy.sin(u))
-    found = explainer.explain(f, value, 0, hole=hole)
+    seconds = EXPLAIN_SHARE * get_time_limit()
+    try:
+        with time_limit(seconds, "explain the limit"):
+            found = _explained(explainer, f, value, hole)
+    except DfdxError:  # too long: the value stands, said to be SymPy's
+        text = explainer.t("sympy_slow", s=f"{seconds:.2g}", v=value)
+        return [LimitStep("sympy", text)]
     if found is None:
         return [LimitStep("sympy", explainer.t("sympy", v=value))]
     return found
+
+
+#: The share of dfdx's time limit (:func:`dfdx.set_time_limit`, 5 s by
+#: default) the methods may take to explain one limit; the value, found and
+#: checked before, is given either way.
+EXPLAIN_SHARE = 0.4
+
+
+def _explained(explainer, f, value, hole):
+    f = f.replace(sympy.cot, lambda u: sympy.cos(u) / sympy.sin(u))
+    f = f.replace(sympy.sec, lambda u: 1 / sympy.cos(u))
+    f = f.replace(sympy.csc, lambda u: 1 / sympy.sin(u))
+    return explainer.explain(f, value, 0, hole=hole)
