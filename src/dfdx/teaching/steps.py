@@ -26,6 +26,7 @@ from dfdx.teaching.renderings import (
     _HtmlFormat,
     _LatexFormat,
     _MarkdownFormat,
+    _MemoTextbookPrinter,
     _SympyTextFormat,
     _TextFormat,
 )
@@ -97,6 +98,9 @@ class Steps:
     # each rendering, made once (explain returns the same Steps for the same
     # input while SymPy's cache holds it)
     _rendered: dict = field(default_factory=dict, init=False, compare=False)
+    # what `final` printed when it compared the forms (a printer's memory of
+    # sub-expressions): each text rendering starts from a copy of it
+    _book: dict = field(default_factory=dict, init=False, compare=False)
 
     @functools.cached_property
     def _agreement(self) -> str:
@@ -113,19 +117,16 @@ class Steps:
         """The form the Result line shows: :attr:`result` (dfdx.diff's form),
         or the rule form where that is shorter in textbook notation (a final
         form is never longer than the rule's own)."""
-        from dfdx.text.textbook import textbook
-
         rule, tidy_ = self.root.result, self.result
         if rule.sympy == tidy_.sympy:
             return tidy_
-
-        def cost(e):
-            text = textbook(e.sympy)
-            return (text.count("/"), len(text))
-
-        if textbook(rule.sympy) == textbook(tidy_.sympy):
+        # one remembering printer for both: they share most sub-expressions
+        printer = _MemoTextbookPrinter({"order": None})
+        a, b = printer.doprint(rule.sympy), printer.doprint(tidy_.sympy)
+        self._book["memo"] = printer.__dict__.get("_dfdx_memo", {})
+        if a == b:
             return rule  # the same text: no "Simplify" line between them
-        return rule if cost(rule) < cost(tidy_) else tidy_
+        return rule if (a.count("/"), len(a)) < (b.count("/"), len(b)) else tidy_
 
     @property
     def simplified(self) -> bool:
@@ -158,6 +159,13 @@ class Steps:
         return text
 
     def _render_now(self, fmt) -> str:
+        if type(fmt) in (_TextFormat, _HtmlFormat):
+            # textbook text: start from what `final` printed (a copy of its
+            # memory: a rendering's printer is its own, whatever the thread)
+            memo = self._book.get("memo") if self.final is not None else None
+            printer = _MemoTextbookPrinter({"order": None})
+            printer.__dict__["_dfdx_memo"] = dict(memo or {})
+            fmt._printers[(_MemoTextbookPrinter, None)] = printer
         written = self.expr.written
         if written is not self.expr.sympy:
             fmt.order = "none"
