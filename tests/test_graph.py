@@ -258,10 +258,56 @@ def test_unknown_node_lookup():
         g["v9"]
 
 
-def test_too_many_nodes():
+def test_big_graphs_are_traced_and_only_their_pictures_refused(monkeypatch):
+    """Issue 23: tracing refused anything over 200 operations (an 8-32-1
+    loss could not be traced). It works in floats now; only drawing keeps the
+    old limit, and a graph past MAX_NODES is refused with its size named."""
+    import dfdx.several.graph as graph
+
     text = " + ".join(f"sin({k}x)*cos({k}x)^{k + 1}" for k in range(1, 45))
-    with pytest.raises(DfdxError, match="more than 200 operations"):
+    g = trace(text, at=1.0)
+    assert len(g.nodes) > graph.MAX_DRAWN_NODES
+    x = sympy.Symbol("x")
+    exact = sympy.diff(dfdx.parse(text).sympy, x).subs(x, 1.0)
+    assert g.backward()["x"] == pytest.approx(float(exact), rel=1e-12)
+    with pytest.raises(
+        DfdxError,
+        match=f"pictures are drawn for graphs of up to {graph.MAX_DRAWN_NODES}",
+    ):
+        g.to_svg()
+    assert g._repr_svg_() is None  # a notebook shows the text instead
+    monkeypatch.setattr(graph, "MAX_NODES", 50)
+    with pytest.raises(DfdxError, match="more than 50 operations to trace"):
         trace(text, at=1.0)
+
+
+def test_a_network_loss_past_the_old_limit_matches_torch():
+    torch = pytest.importorskip("torch")
+    n_in, n_hidden = 8, 32
+    xs = [f"x{i}" for i in range(1, n_in + 1)]
+    hidden = [
+        f"v{j}*tanh({' + '.join(f'w{j}_{i}*x{i}' for i in range(1, n_in + 1))} + b{j})"
+        for j in range(1, n_hidden + 1)
+    ]
+    text = f"(sigmoid({' + '.join(hidden)} + c) - t)^2"
+    e = dfdx.parse(text)
+    at = {v: 0.05 * ((i * 7) % 11) - 0.2 for i, v in enumerate(e.variables)}
+    g = trace(e, at=at)
+    assert len(g.nodes) > 600
+    ours = g.backward()
+    tensors = {
+        v: torch.tensor(at[v], dtype=torch.float64, requires_grad=True) for v in at
+    }
+    total = tensors["c"]
+    for j in range(1, n_hidden + 1):
+        z = tensors[f"b{j}"]
+        for i in range(1, n_in + 1):
+            z = z + tensors[f"w{j}_{i}"] * tensors[f"x{i}"]
+        total = total + tensors[f"v{j}"] * torch.tanh(z)
+    ((torch.sigmoid(total) - tensors["t"]) ** 2).backward()
+    for v, tensor in tensors.items():
+        assert ours[v] == pytest.approx(tensor.grad.item(), rel=1e-12, abs=1e-15), v
+    del xs
 
 
 # -- pictures -----------------------------------------------------------
@@ -533,3 +579,36 @@ def test_backward_reads_each_nodes_parents_from_an_index():
     grads = g.backward()
     assert grads["x"] == pytest.approx(float(x.grad), rel=1e-12)
     assert grads["y"] == pytest.approx(float(y.grad), rel=1e-12)
+
+
+_FAST_CASES = [
+    ("x*y + exp(x*y)", {"x": 0.3, "y": -1.2}),
+    ("(sigmoid(w*x + b) - t)^2", {"w": 0.5, "x": 2.0, "b": -0.5, "t": 1.0}),
+    ("tanh(2x + 1)*sin(x) - log(x^2 + 1)/x", {"x": 0.7}),
+    ("x*x*x + 3^x - 2^(x*y) + cos(y)^3", {"x": 1.3, "y": 0.4}),
+    ("atan(x)*sinh(y) + cosh(x*y) - tan(x)", {"x": 0.2, "y": 0.9}),
+    ("x^0.5 + y^(-2) + 5*x*y*x", {"x": 2.0, "y": 3.0}),
+]
+
+
+@pytest.mark.parametrize("text, at", _FAST_CASES)
+def test_the_float_rules_give_what_sympy_gives(text, at, monkeypatch):
+    """Issue 23: tracing works out each node's value and local derivatives in
+    floats from a table of rules instead of a SymPy derivative per node. Every
+    edge (its value and its formula) and every gradient equals the symbolic
+    path's, which is kept for what the table does not cover."""
+    import dfdx.several.graph as graph
+
+    fast = trace(text, at=at)
+    fast_grad = fast.backward()
+    monkeypatch.setattr(graph, "_numeric_node", lambda *a: None)
+    slow = trace(text, at=at)
+    slow_grad = slow.backward()
+    assert [(e.child, e.parent, e.formula) for e in fast.edges] == [
+        (e.child, e.parent, e.formula) for e in slow.edges
+    ]
+    for a, b in zip(fast.edges, slow.edges, strict=True):
+        assert a.local == pytest.approx(b.local, rel=1e-13, abs=1e-300)
+    assert [n.op for n in fast.nodes] == [n.op for n in slow.nodes]
+    for k in slow_grad:
+        assert fast_grad[k] == pytest.approx(slow_grad[k], rel=1e-12)

@@ -17,6 +17,7 @@ Graphviz; the same graph always gives the same SVG bytes.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
@@ -36,6 +37,7 @@ from dfdx.exact.symbolic import _fmt_number, at_kink
 from dfdx.text.builder import replace_written
 from dfdx.text.codegen import number_value
 from dfdx.text.expr import Expression, as_expression
+from dfdx.text.functions import sigmoid
 from dfdx.text.textbook import textbook
 
 #: The words of the graph's picture, in English and Chinese.
@@ -67,10 +69,21 @@ def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-__all__ = ["trace", "ComputationGraph", "Node", "Edge", "BackwardStep", "MAX_NODES"]
+__all__ = [
+    "trace",
+    "ComputationGraph",
+    "Node",
+    "Edge",
+    "BackwardStep",
+    "MAX_NODES",
+    "MAX_DRAWN_NODES",
+]
 
-#: Most nodes a traced graph may have.
-MAX_NODES = 200
+#: Most nodes a traced graph may have (tracing works in floats and is linear
+#: in the nodes; above this, a clear refusal that names the size).
+MAX_NODES = 100_000
+#: Most nodes a picture (figure, SVG, animation) is drawn for.
+MAX_DRAWN_NODES = 200
 #: Above this many nodes the picture says that it is crowded.
 READABLE_NODES = 40
 
@@ -369,6 +382,7 @@ class ComputationGraph:
         from matplotlib.figure import Figure
 
         check_lang(lang)
+        self._check_drawable()
         if show_grad and any(n.grad is None for n in self.nodes):
             self.backward()
         grads = None
@@ -677,8 +691,18 @@ class ComputationGraph:
             atomic_write(path, lambda fh: fh.write(svg.encode("utf-8")))
         return svg
 
-    def _repr_svg_(self) -> str:
+    def _repr_svg_(self) -> str | None:
+        if len(self.nodes) > MAX_DRAWN_NODES:
+            return None  # a notebook shows the text instead
         return self.to_svg()
+
+    def _check_drawable(self) -> None:
+        if len(self.nodes) > MAX_DRAWN_NODES:
+            raise DfdxError(
+                f"the graph has {len(self.nodes)} nodes: pictures are drawn for "
+                f"graphs of up to {MAX_DRAWN_NODES}; use .table(), .steps() or "
+                ".backward()"
+            )
 
 
 def _center(text: str, cells: int) -> str:
@@ -694,6 +718,128 @@ def _point_text(point: dict[str, float]) -> str:
 # ---------------------------------------------------------------------------
 # tracing
 # ---------------------------------------------------------------------------
+
+
+def _sigmoid(v: float) -> float:
+    if v >= 0:
+        return 1.0 / (1.0 + math.exp(-v))
+    z = math.exp(v)
+    return z / (1.0 + z)
+
+
+#: Smooth one-argument functions traced in floats: value, and the local
+#: derivative from the argument v and the value y.
+_SMOOTH = {
+    sympy.exp: (math.exp, lambda v, y: y),
+    sympy.log: (lambda v: math.log(v) if v > 0 else math.nan, lambda v, y: 1.0 / v),
+    sympy.sin: (math.sin, lambda v, y: math.cos(v)),
+    sympy.cos: (math.cos, lambda v, y: -math.sin(v)),
+    sympy.tan: (math.tan, lambda v, y: 1.0 + y * y),
+    sympy.tanh: (math.tanh, lambda v, y: 1.0 - y * y),
+    sympy.sinh: (math.sinh, lambda v, y: math.cosh(v)),
+    sympy.cosh: (math.cosh, lambda v, y: math.sinh(v)),
+    sympy.atan: (math.atan, lambda v, y: 1.0 / (1.0 + v * v)),
+    sigmoid: (_sigmoid, lambda v, y: y * (1.0 - y)),
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _derivative_template(func) -> tuple:
+    """(dummy, d/du func(u)) as SymPy writes it: the edge's formula."""
+    u = sympy.Dummy("u", real=True)
+    return u, sympy.diff(func(u), u)
+
+
+def _finite(*values: float) -> bool:
+    return all(isinstance(v, float) and math.isfinite(v) for v in values)
+
+
+def _numeric_node(node, child_ids: list[str], child_values: list[float]):
+    """A traced node's value and its local derivatives in floats, from the
+    rules of sums, products, powers with a constant base or exponent and the
+    smooth functions above: (value, {child id: (local, formula)}). None where
+    no rule applies or a number is not finite (the symbolic path then gives
+    the value, the derivative or the error that names the node)."""
+    args = node.args
+    positions = [i for i, a in enumerate(args) if not a.is_number]
+    if len(positions) != len(child_ids):
+        return None
+    at = dict(zip(positions, child_values, strict=True))
+    name = dict(zip(positions, child_ids, strict=True))
+
+    def number(a) -> float | None:
+        try:
+            v = float(a)
+        except (TypeError, ValueError):
+            return None
+        return v if math.isfinite(v) else None
+
+    try:
+        if node.is_Add:
+            consts = [number(a) for i, a in enumerate(args) if i not in at]
+            if any(c is None for c in consts):
+                return None
+            value = math.fsum([*at.values(), *consts])
+            counts: dict[str, int] = {}
+            for i in positions:
+                counts[name[i]] = counts.get(name[i], 0) + 1
+            local_of = {c: (float(k), str(k)) for c, k in counts.items()}
+        elif node.is_Mul:
+            vals = [at[i] if i in at else number(a) for i, a in enumerate(args)]
+            if any(v is None for v in vals):
+                return None
+            value = math.prod(vals)
+            local: dict[str, float] = {}
+            forms: dict[str, sympy.Expr] = {}
+            for i in positions:
+                rest = math.prod(v for j, v in enumerate(vals) if j != i)
+                local[name[i]] = local.get(name[i], 0.0) + rest
+                others = [
+                    sympy.Symbol(name[j], real=True) if j in at else a
+                    for j, a in enumerate(args)
+                    if j != i
+                ]
+                forms[name[i]] = forms.get(name[i], 0) + sympy.Mul(*others)
+            local_of = {c: (local[c], sympy.sstr(forms[c])) for c in local}
+        elif node.is_Pow:
+            base, exp = args
+            if 0 in at and 1 not in at:  # u^n
+                n = number(exp)
+                u = at[0]
+                if n is None or (u <= 0 and not float(n).is_integer()):
+                    return None
+                value = u**n
+                d = n * u ** (n - 1) if n != 0 else 0.0
+                U = sympy.Symbol(name[0], real=True)
+                local_of = {name[0]: (float(d), sympy.sstr(exp * U ** (exp - 1)))}
+            elif 1 in at and 0 not in at:  # b^u, b > 0
+                b = number(base)
+                if b is None or b <= 0:
+                    return None
+                value = b ** at[1]
+                U = sympy.Symbol(name[1], real=True)
+                local_of = {
+                    name[1]: (value * math.log(b), sympy.sstr(sympy.diff(base**U, U)))
+                }
+            else:
+                return None  # x^x: both positions, left to SymPy
+        elif len(args) == 1 and node.func in _SMOOTH and 0 in at:
+            fn, dfn = _SMOOTH[node.func]
+            v = at[0]
+            value = fn(v)
+            u, template = _derivative_template(node.func)
+            formula = sympy.sstr(
+                template.xreplace({u: sympy.Symbol(name[0], real=True)})
+            )
+            local_of = {name[0]: (float(dfn(v, value)), formula)}
+        else:
+            return None
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return None
+    value = float(value)
+    if not _finite(value, *(loc for loc, _ in local_of.values())):
+        return None
+    return value, local_of
 
 
 def _overflows(value: sympy.Expr) -> bool:
@@ -783,7 +929,10 @@ def trace(expr, at) -> ComputationGraph:
         child_ids = [visit(c, depth + 1) for c in children]
         counter += 1
         if counter > MAX_NODES:
-            raise DfdxError(f"expr has more than {MAX_NODES} operations to trace")
+            raise DfdxError(
+                f"expr has more than {MAX_NODES} operations to trace (a graph "
+                "of that size takes more memory and time than dfdx allows)"
+            )
         nid = f"{prefix}{counter}"
         ids[node] = nid
         # the operation with each non-constant argument replaced by its own
@@ -804,6 +953,26 @@ def trace(expr, at) -> ComputationGraph:
             d: sympy.Symbol(c, real=True)
             for d, c in zip(dummies, child_ids, strict=True)
         }
+        fast = _numeric_node(node, child_ids, [by_id[c].value for c in child_ids])
+        if fast is not None:
+            # value and local derivatives in floats, from the table of rules:
+            # no SymPy derivative, no 30-digit evaluation per node
+            value, local_of = fast
+            written = replace_written(op_expr, names)
+            label = sympy.sstr(written, order="none")
+            node_obj = Node(
+                nid,
+                label,
+                value,
+                tuple(dict.fromkeys(child_ids)),
+                expr=node,
+                shown=textbook(written, order="none"),
+            )
+            nodes.append(node_obj)
+            by_id[nid] = node_obj
+            for cid, (local, formula) in local_of.items():
+                edges.append(Edge(cid, nid, local, formula))
+            return nid
         values = {
             d: sympy.Float(by_id[c].value, 30)
             for d, c in zip(dummies, child_ids, strict=True)
@@ -868,7 +1037,10 @@ def trace(expr, at) -> ComputationGraph:
         child_ids = [visit(c, depth + 1) for c in operands if not c.is_number]
         counter += 1
         if counter > MAX_NODES:
-            raise DfdxError(f"expr has more than {MAX_NODES} operations to trace")
+            raise DfdxError(
+                f"expr has more than {MAX_NODES} operations to trace (a graph "
+                "of that size takes more memory and time than dfdx allows)"
+            )
         nid = f"{prefix}{counter}"
         ids[node] = nid
         name = "logsumexp" if _is_logsumexp(node) else type(node).__name__.lower()
