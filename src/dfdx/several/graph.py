@@ -776,8 +776,9 @@ def _numeric_node(node, child_ids: list[str], child_values: list[float]):
 
     try:
         if node.is_Add:
-            consts = [number(a) for i, a in enumerate(args) if i not in at]
-            if any(c is None for c in consts):
+            maybe = [number(a) for i, a in enumerate(args) if i not in at]
+            consts = [c for c in maybe if c is not None]
+            if len(consts) != len(maybe):
                 return None
             value = math.fsum([*at.values(), *consts])
             counts: dict[str, int] = {}
@@ -785,8 +786,9 @@ def _numeric_node(node, child_ids: list[str], child_values: list[float]):
                 counts[name[i]] = counts.get(name[i], 0) + 1
             local_of = {c: (float(k), str(k)) for c, k in counts.items()}
         elif node.is_Mul:
-            vals = [at[i] if i in at else number(a) for i, a in enumerate(args)]
-            if any(v is None for v in vals):
+            maybe = [at[i] if i in at else number(a) for i, a in enumerate(args)]
+            vals = [v for v in maybe if v is not None]
+            if len(vals) != len(maybe):
                 return None
             value = math.prod(vals)
             local: dict[str, float] = {}
