@@ -535,7 +535,12 @@ def test_ctrl_c_at_any_line_of_the_mechanism_leaves_nothing_armed(late):
 
 
 _STORM = r"""
-import _thread, json, random, sys, threading, time
+import _thread, json, random, signal, sys, threading, time
+# Python's own Ctrl-C handler, whatever this process inherited: a parent that
+# ignores SIGINT (a pytest-xdist worker can) passes SIG_IGN on, and then
+# _thread.interrupt_main() does nothing (the storm sent one interrupt, none
+# arrived, and it waited for it: "hits 0" on some suite runs)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import dfdx
 from dfdx import _timelimit as tl
 
