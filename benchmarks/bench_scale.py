@@ -227,7 +227,10 @@ def measure(n_in: int, n_hidden: int) -> dict:
     row = {"size": f"{n_in}-{n_hidden}-1", "ops": ops, "vars": len(e.variables)}
     pyexpr = text.replace("^", "**")
     local = {"sigmoid": dfdx.parse("sigmoid(x)").sympy.func}
-    row["parse"] = (attempt(lambda: dfdx.parse(text)), timed(lambda: sympy.parse_expr(pyexpr, local_dict=local)))
+    row["parse"] = (
+        attempt(lambda: dfdx.parse(text)),
+        timed(lambda: sympy.parse_expr(pyexpr, local_dict=local)),
+    )
     w = sympy.Symbol(first)
     t_sd = timed(lambda: sympy.diff(e.sympy, w))
     row["diff"] = (attempt(lambda: dfdx.diff(e, first)), t_sd)
@@ -268,7 +271,9 @@ def animation() -> tuple[float, float]:
     def naive():
         xs = np.linspace(-1, 3, 400)
         for h in hs:
-            fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.6), layout="constrained")
+            fig, (ax1, ax2) = plt.subplots(
+                1, 2, figsize=(10.5, 4.6), layout="constrained"
+            )
             ax1.plot(xs, xs**2)
             q = ((1 + h) ** 2 - 1) / h
             ax1.plot(xs, 1 + q * (xs - 1))
@@ -327,7 +332,12 @@ def cell(ours, anchor) -> str:
 
 
 def render(rows, anim, arr) -> str:
-    L = [START, "", "## How the costs grow with the network (benchmarks/bench_scale.py)", ""]
+    L = [
+        START,
+        "",
+        "## How the costs grow with the network (benchmarks/bench_scale.py)",
+        "",
+    ]
     L.append(
         "One process; each time the median of 3 calls with SymPy's cache (and "
         "dfdx's) cleared before each (explain and gradient: 1 call). Ratios to "
@@ -373,7 +383,9 @@ def render(rows, anim, arr) -> str:
 
 
 def main() -> None:
-    old = dfdx.set_time_limit(float(sys.argv[sys.argv.index("--limit") + 1]) if "--limit" in sys.argv else 600)
+    old = dfdx.set_time_limit(
+        float(sys.argv[sys.argv.index("--limit") + 1]) if "--limit" in sys.argv else 600
+    )
     try:
         rows = [measure(n, h) for n, h in SIZES]
         anim = animation()
