@@ -65,7 +65,7 @@ def test_grad_json(capsys):
 def test_grad_norm_at_zero_is_one_line_error(capsys):
     code, out, err = run(capsys, "grad", "norm(x1, x2, x3)", "--at", "x1=0,x2=0,x3=0")
     assert code == 2 and out == ""
-    assert err.startswith("dfdx: error: f = sqrt(x1**2 + x2**2 + x3**2)")
+    assert err.startswith("dfdx: error: f = √(x1^2 + x2^2 + x3^2)")
     assert "not differentiable" in err and "subgradient" in err
     assert len(err.strip().splitlines()) == 1
 

@@ -239,3 +239,25 @@ def test_cli_hint():
         timeout=120,
     )
     assert p.returncode == 1
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (
+            lambda: dfdx.gradient("norm(x1, x2, x3)", at=[0, 0, 0]),
+            "f = √(x1^2 + x2^2 + x3^2)",
+        ),
+        (lambda: dfdx.diff("x^2 + y", wrt="z"), "not a variable of x^2 + y"),
+        (lambda: dfdx.trace("log(x) + x^2", at=-1.0), "v1 = ln(x) is undefined"),
+        (lambda: dfdx.check_answer("x^2", "2y"), "not a variable of x^2"),
+    ],
+)
+def test_error_messages_name_the_function_in_textbook_notation(call, words):
+    """A message to a person names the function as a textbook writes it
+    (issue 24: every human-facing text), never in SymPy's syntax."""
+    with pytest.raises(DfdxError) as info:
+        call()
+    message = str(info.value)
+    assert words in message, message
+    assert "**" not in message and "log(" not in message and "sqrt(" not in message

@@ -102,7 +102,7 @@ def test_partial():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("x*y", "z"), "wrt='z' is not a variable of x*y (variables: x, y)"),
+        (("x*y", "z"), "wrt='z' is not a variable of x·y (variables: x, y)"),
         (("x*y", 3), "wrt must be a variable name, got 3"),
         (("x*y", "2x"), "wrt must be a variable name, got '2x'"),
     ],

@@ -205,8 +205,8 @@ def test_tie_in_max_is_a_kink():
 @pytest.mark.parametrize(
     "text, at, message",
     [
-        ("x^2", 1e300, r"f\(1e\+300\) = 1.00e\+600 for f = x\*\*2: too large"),
-        ("exp(x)", 800, r"f\(800\) = 2.73e\+347 for f = exp\(x\): too large"),
+        ("x^2", 1e300, r"f\(1e\+300\) = 1.00e\+600 for f = x\^2: too large"),
+        ("exp(x)", 800, r"f\(800\) = 2.73e\+347 for f = e\^x: too large"),
         ("1/x", 1e-320, r"f\(1e-320\) = 1.00e\+320"),
     ],
 )

@@ -20,6 +20,7 @@ import sympy
 from dfdx.core._bounded import bounded
 from dfdx.errors import DfdxError, NotDifferentiableError
 from dfdx.text.expr import Expression, as_expression, variable_values
+from dfdx.text.textbook import for_people
 
 __all__ = ["agree", "Agreement", "AgreementRow"]
 
@@ -205,7 +206,7 @@ def _agree(expr, at, wrt, h, frameworks) -> Agreement:
     if isinstance(h, bool) or not isinstance(h, (int, float)) or not (0 < h < 1):
         raise DfdxError(f"h must be a number between 0 and 1, got {h!r}")
     if not e.variables:
-        raise DfdxError(f"{e} has no variable to differentiate by")
+        raise DfdxError(f"{for_people(e)} has no variable to differentiate by")
     point = _point(e, at)
     names = _wrt(e, wrt)
     notes: list[str] = []
@@ -231,7 +232,9 @@ def _agree(expr, at, wrt, h, frameworks) -> Agreement:
             subs = {sympy.Symbol(k): sympy.Float(val, 30) for k, val in point.items()}
             exact.append(_float(d.sympy.xreplace(subs).evalf(30)))
     if any(x is None for x in exact) and not kink:
-        raise DfdxError(f"{e} has no finite derivative at {_at_text(point)}")
+        raise DfdxError(
+            f"{for_people(e)} has no finite derivative at {_at_text(point)}"
+        )
     rows = [_limit_row(e, names, point, h, exact)]
     rows.append(
         AgreementRow(
@@ -268,7 +271,7 @@ def _point(e: Expression, at) -> dict:
     if isinstance(at, (int, float)) and not isinstance(at, bool):
         if len(e.variables) != 1:
             raise DfdxError(
-                f"{e} has variables {', '.join(e.variables)}: give at= as a mapping"
+                f"{for_people(e)} has variables {', '.join(e.variables)}: give at= as a mapping"
             )
         at = {e.variables[0]: at}
     values = variable_values(e, at, name="at")
@@ -294,7 +297,7 @@ def _wrt(e: Expression, wrt) -> list[str]:
     names = [wrt] if isinstance(wrt, str) else list(wrt)
     for v in names:
         if v not in e.variables:
-            raise DfdxError(f"wrt: {v!r} is not a variable of {e}")
+            raise DfdxError(f"wrt: {v!r} is not a variable of {for_people(e)}")
     return names
 
 

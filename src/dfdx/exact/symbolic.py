@@ -26,6 +26,7 @@ from dfdx.text._numbers import has_huge_numbers
 from dfdx.text.codegen import number_value
 from dfdx.text.expr import Expression, as_expression, call_real, is_expression_like
 from dfdx.text.functions import real_diff, real_form, relu, sigmoid, softplus
+from dfdx.text.textbook import for_people
 
 __all__ = [
     "diff",
@@ -149,14 +150,14 @@ def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
     sym = _wrt_symbol(e, wrt)
     if wrt is not None and e.variables and wrt not in e.variables:
         raise DfdxError(
-            f"wrt={wrt!r} is not a variable of {e} (variables: "
+            f"wrt={wrt!r} is not a variable of {for_people(e)} (variables: "
             f"{', '.join(e.variables)}){e.cancel_hint([wrt])}"
         )
     empty = e.domain.nowhere()
     if empty is not None:  # 0/0 everywhere: no point to differentiate at
         d = Expression(sympy.nan)
         d.notes = (
-            f"the function as typed is defined nowhere: {sympy.sstr(empty[0])} "
+            f"the function as typed is defined nowhere: {for_people(empty[0])} "
             f"is 0 for every value of {', '.join(e.variables) or 'its variables'}",
         )
         d._domain = e.domain
@@ -196,13 +197,13 @@ def _derivative(expr: sympy.Expr, sym: sympy.Symbol, n: int) -> Expression:
     d = real_diff(below, rsym)
     if d.has(sympy.nan, sympy.zoo):
         raise UndefinedError(
-            f"the derivative of {e} with respect to {sym.name} is undefined "
+            f"the derivative of {for_people(e)} with respect to {sym.name} is undefined "
             f"everywhere (SymPy gives {sympy.sstr(d)[:60]})"
         )
     if d.has(sympy.Derivative):
         left = next(iter(d.atoms(sympy.Derivative))).xreplace(back)
         raise DfdxError(
-            f"SymPy cannot differentiate {e} with respect to {sym.name}: it "
+            f"SymPy cannot differentiate {for_people(e)} with respect to {sym.name}: it "
             f"leaves {sympy.sstr(left)[:80]} unevaluated"
         )
     d = _tidy(d).xreplace(back)
@@ -435,7 +436,7 @@ def derivative_at(expr, at, wrt: str | None = None):
         )
     if _finite_number(value) is None:
         _refuse_overflow(value, f"f({_fmt_number(at)})", e)
-        raise UndefinedError(f"f({sym.name}) = {e} is undefined at {label}")
+        raise UndefinedError(f"f({sym.name}) = {for_people(e)} is undefined at {label}")
     # a side that only the typed form lacks (sqrt(x)^2 is x, also left of 0);
     # where SymPy's form lacks it too, the one-sided limits below say so
     lost = domain.without(e.sympy)
@@ -480,7 +481,7 @@ def derivative_at(expr, at, wrt: str | None = None):
         # continuous there (checked above) with an infinite slope on both sides
         sides += f": a vertical tangent, the line {sym.name} = {_fmt_number(at)}"
     raise NotDifferentiableError(
-        f"f({sym.name}) = {e} is not differentiable at {label} ({sides})",
+        f"f({sym.name}) = {for_people(e)} is not differentiable at {label} ({sides})",
         left=left,
         right=right,
     )
@@ -496,7 +497,7 @@ def _refuse_overflow(value, what: str, e) -> None:
     if kind == "overflow":
         size = "beyond float range" if v is None else sympy.sstr(sympy.Float(v, 3))
         raise DfdxError(
-            f"{what} = {size} for f = {e}: too large "
+            f"{what} = {size} for f = {for_people(e)}: too large "
             "for floating point (largest float ≈ 1.8e308)"
         )
 

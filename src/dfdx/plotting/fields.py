@@ -21,6 +21,7 @@ from dfdx.plotting.figures import _check_ax, math_label, save_figure
 from dfdx.plotting.labels import _check_lim
 from dfdx.plotting.legend import place_legend
 from dfdx.text.expr import as_expression
+from dfdx.text.textbook import for_people
 
 __all__ = ["plot_gradient_field", "plot_tangent_plane"]
 
@@ -32,7 +33,7 @@ def _two_variables(expr):
     if len(e.variables) != 2:
         raise DfdxError(
             f"expr must have exactly two variables, got {len(e.variables)} "
-            f"({', '.join(e.variables) or 'none'}) in {e}"
+            f"({', '.join(e.variables) or 'none'}) in {for_people(e)}"
         )
     return e
 

@@ -38,7 +38,7 @@ from dfdx.text.builder import replace_written
 from dfdx.text.codegen import number_value
 from dfdx.text.expr import Expression, as_expression
 from dfdx.text.functions import sigmoid
-from dfdx.text.textbook import textbook
+from dfdx.text.textbook import for_people, textbook
 
 #: The words of the graph's picture, in English and Chinese.
 _WORDS = {
@@ -901,7 +901,9 @@ def trace(expr, at) -> ComputationGraph:
     written = e.written
     variables = Expression(written).variables
     if not variables:
-        raise DfdxError(f"expr {e} has no variables; there is nothing to trace")
+        raise DfdxError(
+            f"expr {for_people(e)} has no variables; there is nothing to trace"
+        )
     point = _point(at, variables, variables, e)
     point = {v: point[v] for v in variables}
     real = {s: sympy.Symbol(s.name, real=True) for s in written.free_symbols}
@@ -992,17 +994,17 @@ def trace(expr, at) -> ComputationGraph:
             if kind == "overflow":
                 about = "beyond float range" if size is None else f"about {size}"
                 raise UndefinedError(
-                    f"{nid} = {label} at {where} is {about}, "
-                    f"too large for a float (overflow; f = {e} at "
+                    f"{nid} = {shown} at {where} is {about}, "
+                    f"too large for a float (overflow; f = {for_people(e)} at "
                     f"{_point_text(point)})"
                 )
             raise UndefinedError(
-                f"{nid} = {label} is undefined at {where} "
-                f"(f = {e} at {_point_text(point)})"
+                f"{nid} = {shown} is undefined at {where} "
+                f"(f = {for_people(e)} at {_point_text(point)})"
             )
         if at_kink(op_expr.doit(), values):
             notes.append(
-                f"{nid} = {label} is at a kink ({where}): its local derivative "
+                f"{nid} = {shown} is at a kink ({where}): its local derivative "
                 "there is PyTorch's convention (a subgradient), so the gradient "
                 "is not a true derivative at this point"
             )
@@ -1019,14 +1021,14 @@ def trace(expr, at) -> ComputationGraph:
             local = _float(dexpr.xreplace(values).doit())
             if local is None and _overflows(dexpr.xreplace(values).doit()):
                 raise UndefinedError(
-                    f"the local derivative ∂{nid}/∂{cid} of {nid} = {label} at "
-                    f"{where} is too large for a float (overflow; f = {e} at "
+                    f"the local derivative ∂{nid}/∂{cid} of {nid} = {shown} at "
+                    f"{where} is too large for a float (overflow; f = {for_people(e)} at "
                     f"{_point_text(point)})"
                 )
             if local is None:
                 raise NotDifferentiableError(
-                    f"the local derivative ∂{nid}/∂{cid} of {nid} = {label} "
-                    f"is not finite at {where} (f = {e} at {_point_text(point)})"
+                    f"the local derivative ∂{nid}/∂{cid} of {nid} = {shown} "
+                    f"is not finite at {where} (f = {for_people(e)} at {_point_text(point)})"
                 )
             edges.append(Edge(cid, nid, local, sympy.sstr(dexpr.xreplace(names))))
         return nid

@@ -43,6 +43,7 @@ from dfdx.text.builder import replacer
 from dfdx.text.codegen import _natural_key
 from dfdx.text.expr import Expression, as_expression, is_expression_like
 from dfdx.text.functions import real_diff
+from dfdx.text.textbook import for_people
 
 if TYPE_CHECKING:
     from dfdx.numeric import DerivativeResult
@@ -183,10 +184,10 @@ def _undefined(f: Expression, values, what: str = "f") -> None:
     exact = _subs(f, values)
     if _too_large(exact):
         raise UndefinedError(
-            f"{what} = {f} at {_label(values)} is about {sympy.N(exact, 4)}, "
+            f"{what} = {for_people(f)} at {_label(values)} is about {sympy.N(exact, 4)}, "
             "too large for a float (overflow)"
         )
-    raise UndefinedError(f"{what} = {f} is undefined at {_label(values)}")
+    raise UndefinedError(f"{what} = {for_people(f)} is undefined at {_label(values)}")
 
 
 def _explain_failure(f: Expression, names, values, bad: str, component) -> None:
@@ -208,14 +209,14 @@ def _explain_failure(f: Expression, names, values, bad: str, component) -> None:
         bound = "1" if c == 1 else str(c)
         if probe > 0:
             raise NotDifferentiableError(
-                f"f = {f} ({scale}the Euclidean norm ‖x‖₂) is not differentiable "
+                f"f = {for_people(f)} ({scale}the Euclidean norm ‖x‖₂) is not differentiable "
                 f"at {label}: its gradient x/‖x‖₂ is 0/0 there (the cone has a "
                 f"tip). Being convex, it has subgradients there: every g with "
                 f"‖g‖₂ ≤ {bound}, i.e. f(y) ≥ f(0) + gᵀy for all y; g = 0 is the "
                 "usual choice (PyTorch's backward returns 0)"
             )
         raise NotDifferentiableError(
-            f"f = {f} (−{scale}‖x‖₂) is not differentiable at {label}: its "
+            f"f = {for_people(f)} (−{scale}‖x‖₂) is not differentiable at {label}: its "
             "gradient −x/‖x‖₂ is 0/0 there. It is concave, so it has no "
             f"subgradient there, only supergradients: every g with ‖g‖₂ ≤ {bound}"
         )
@@ -235,7 +236,7 @@ def _explain_failure(f: Expression, names, values, bad: str, component) -> None:
     except DfdxError:  # pragma: no cover - f itself is defined here
         pass
     raise NotDifferentiableError(
-        f"f = {f} is not differentiable at {label} ({reason}). If f is convex, "
+        f"f = {for_people(f)} is not differentiable at {label} ({reason}). If f is convex, "
         "a subgradient g (any vector with f(y) ≥ f(x) + gᵀ(y − x) for all y) "
         "can stand in for the gradient there",
         left=left,
@@ -532,7 +533,7 @@ class SymbolicHessian(SymbolicJacobian):
                         f"right derivative {_fmt_sym(exc.right)})"
                     )
                     raise NotDifferentiableError(
-                        f"f = {f} has no Hessian at {_label(values)}: its first "
+                        f"f = {for_people(f)} has no Hessian at {_label(values)}: its first "
                         f"derivative ∂f/∂{v} = {first} is not differentiable "
                         f"there{side}",
                         left=exc.left,
@@ -577,7 +578,7 @@ def partial(expr, wrt: str) -> Expression:
     if wrt not in e.variables:
         known = ", ".join(e.variables) or "none"
         raise DfdxError(
-            f"wrt={wrt!r} is not a variable of {e} (variables: {known}); "
+            f"wrt={wrt!r} is not a variable of {for_people(e)} (variables: {known}); "
             "the partial derivative would be 0"
         )
     return diff(e, wrt)

@@ -38,7 +38,7 @@ from dfdx.text.builder import replace_written
 from dfdx.text.codegen import lambdify_numpy
 from dfdx.text.expr import Expression, as_expression, parse
 from dfdx.text.functions import real_diff, relu
-from dfdx.text.textbook import textbook
+from dfdx.text.textbook import for_people, textbook
 
 __all__ = ["check_answer", "AnswerCheck", "SLIPS"]
 # most other variables for which "differentiated by the wrong variable" is
@@ -626,7 +626,7 @@ def _check_gradient(e, answer, components, wrt, n, at, lang) -> AnswerCheck:
         raise DfdxError("at= checks one derivative's value; give wrt= for it")
     if len(components) != len(names):
         raise DfdxError(
-            f"the gradient of {e} has {len(names)} components "
+            f"the gradient of {for_people(e)} has {len(names)} components "
             f"({', '.join(names) or 'none'}), the answer has {len(components)}"
         )
     parts = tuple(
@@ -676,7 +676,7 @@ def _check_one(e: Expression, answer, wrt, n, at, lang) -> AnswerCheck:
     if extra:
         raise DfdxError(
             f"the answer uses {', '.join(extra)}, which "
-            f"{'is' if len(extra) == 1 else 'are'} not a variable of {e}"
+            f"{'is' if len(extra) == 1 else 'are'} not a variable of {for_people(e)}"
         )
     if wrt is not None and e.variables and wrt not in e.variables:
         raise DfdxError(

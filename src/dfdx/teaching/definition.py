@@ -33,7 +33,7 @@ from dfdx.exact.symbolic import (
 )
 from dfdx.text.expr import as_expression
 from dfdx.text.functions import real_diff
-from dfdx.text.textbook import textbook
+from dfdx.text.textbook import for_people, textbook
 
 __all__ = ["differentiable", "Differentiability", "from_definition", "Derivation"]
 
@@ -678,7 +678,7 @@ def from_definition(expr, wrt: str | None = None, *, lang: str = "en") -> Deriva
             return _from_definition(e, sym, lang)
         except (NotImplementedError, ValueError, TypeError, AttributeError):
             raise DfdxError(
-                f"cannot work out the derivative of {e} from the definition: "
+                f"cannot work out the derivative of {for_people(e)} from the definition: "
                 "SymPy cannot take this limit"
             ) from None
 
@@ -746,7 +746,7 @@ def _from_definition(e, sym, lang) -> Derivation:
         "numeric",
     ):
         raise DfdxError(
-            f"cannot work out the derivative of {e} from the definition: SymPy's "
+            f"cannot work out the derivative of {for_people(e)} from the definition: SymPy's "
             f"limit of the difference quotient gives {_s(result)}, not a derivative"
         )
     result = result.xreplace(back)

@@ -42,7 +42,7 @@ from dfdx.teaching.slips import _slipped
 from dfdx.text.builder import replace_written
 from dfdx.text.expr import Expression, as_expression, parse
 from dfdx.text.functions import real_diff
-from dfdx.text.textbook import textbook
+from dfdx.text.textbook import for_people, textbook
 
 __all__ = ["check_work", "WorkCheck", "LineCheck", "ALGEBRA_SLIPS"]
 
@@ -386,7 +386,7 @@ def check_work(
         if extra:
             raise DfdxError(
                 f"line {k} uses {', '.join(extra)}, which "
-                f"{'is' if len(extra) == 1 else 'are'} not a variable of {e}"
+                f"{'is' if len(extra) == 1 else 'are'} not a variable of {for_people(e)}"
             )
         parsed.append(a)
 

@@ -17,7 +17,7 @@ import sympy
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
-__all__ = ["textbook", "TextbookPrinter"]
+__all__ = ["textbook", "TextbookPrinter", "for_people"]
 
 # a plain name (not a call, not a power's base) opening the next factor
 _NAME = re.compile(r"[A-Za-zπ]\w*(?![\w(^])")
@@ -106,6 +106,11 @@ def _balanced(text: str) -> bool:
 
 class TextbookPrinter(StrPrinter):
     """SymPy's str printer, writing textbook notation (see :func:`textbook`)."""
+
+    def _print_re(self, expr):
+        # dfdx's variables are real: SymPy's |2^x| = 2^re(x) for a symbol it
+        # does not know to be real is 2^x
+        return self._print(expr.args[0])
 
     def _print_Exp1(self, expr):
         return "e"
@@ -199,3 +204,18 @@ def textbook(expr, *, order: str | None = None) -> str:
     '3x^2 - 4x + e^(2x) + ln(x) + |x|'
     """
     return TextbookPrinter({"order": order}).doprint(expr)
+
+
+def for_people(x) -> str:
+    """`x` for a message to a person: an Expression or a SymPy expression in
+    textbook notation, anything else as its text (never an error of its own:
+    it runs while another error is being reported)."""
+    try:
+        book = getattr(x, "textbook", None)
+        if isinstance(book, str):
+            return book
+        if isinstance(x, sympy.Basic):
+            return textbook(x)
+    except Exception:  # a message must still be written
+        pass
+    return str(x)
