@@ -168,7 +168,7 @@ def test_graph_png_and_json(capsys, tmp_path):
         (["grad", "x.H", "--matrix"], "only .T (transpose) is allowed"),
         (["chain", "u = x; x = u", "--wrt", "a"], "definitions form a cycle"),
         (["chain", "u = x*y; x = a"], "the following arguments are required: --wrt"),
-        (["graph", "log(x)", "--at", "x=-1"], "v1 = log(x) is undefined at x = -1"),
+        (["graph", "log(x)", "--at", "x=-1"], "v1 = ln(x) is undefined at x = -1"),
         (["graph", "x", "--at", "x=1", "-o", "a.gif"], "--output must end in .svg"),
         (["graph", "x*y"], "the following arguments are required: --at"),
     ],
