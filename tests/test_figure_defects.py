@@ -143,3 +143,11 @@ def test_chinese_summaries_are_chinese(tmp_path, capsys):
     assert main(["limit", "x^2", "--at", "1", "--lang", "zh"]) == 0
     out = capsys.readouterr().out
     assert "前向差分" in out and "数值极限" in out and "differences" not in out
+
+
+def test_a_chinese_table_warns_in_chinese():
+    table = dfdx.limit_table("sign(x)", 0.0, lang="zh")
+    text = table.format()
+    assert "不收敛" in text and "注：" in text and "not converging" not in text
+    assert "does not converge" not in text
+    assert "not converging" in table.format(lang="en")

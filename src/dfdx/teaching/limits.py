@@ -190,10 +190,18 @@ class LimitTable:
 
     @property
     def note(self) -> str | None:
-        """A warning when the quotients do not settle as h shrinks."""
-        flags = self.diverging
-        if not any(flags):
+        """A warning when the quotients do not settle as h shrinks (in the
+        table's :attr:`lang`)."""
+        return self._note(self.lang)
+
+    def _note(self, lang: str) -> str | None:
+        if not any(self.diverging):
             return None
+        if lang == "zh":
+            return (
+                "h 缩小时差商不收敛（标为“不收敛”的行像 1/h 那样增长或不是有限数）："
+                f"f 在 x = {self.x:g} 处无定义、为无穷大或有跳跃，这些数值不逼近任何导数"
+            )
         return (
             "the difference quotients do not converge as h shrinks (rows marked "
             "'not converging' grow like 1/h or are not finite): f is undefined, "
@@ -255,8 +263,9 @@ class LimitTable:
             if flags[i]:
                 line += words["diverging"]
             lines.append(line)
-        if self.note:
-            lines.append(f"{words['note']}{self.note}")
+        note = self._note(lang)
+        if note:
+            lines.append(f"{words['note']}{note}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
