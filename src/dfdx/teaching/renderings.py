@@ -246,6 +246,8 @@ class _LatexPrinter(LatexPrinter):
     (their own ``_latex`` does not take the ``exp`` argument SymPy passes)."""
 
     printmethod = "_dfdx_latex"
+    # the natural logarithm as a textbook writes it: \ln, not \log
+    _default_settings = {**LatexPrinter._default_settings, "ln_notation": True}
 
     def _own(self, expr, exp=None):
         tex = expr._latex(self)
