@@ -721,6 +721,9 @@ def _point_text(point: dict[str, float]) -> str:
 
 
 def _sigmoid(v: float) -> float:
+    """The stable sigmoid of one float (text/functions' _np_sigmoid is the
+    same for arrays; through NumPy one scalar costs ten times as much on
+    tracing's per-node path)."""
     if v >= 0:
         return 1.0 / (1.0 + math.exp(-v))
     z = math.exp(v)

@@ -24,6 +24,7 @@ from dfdx.core.i18n import check_lang, localise
 from dfdx.errors import DfdxError
 from dfdx.exact.symbolic import _wrt_symbol, real_symbols
 from dfdx.teaching.limit_methods import LimitStep, explain_limit
+from dfdx.teaching.limit_methods import show_value as _show
 from dfdx.teaching.limit_methods import sympy_limit as _sympy_limit
 from dfdx.text.expr import Expression, as_expression, parse
 from dfdx.text.functions import real_form
@@ -172,14 +173,6 @@ class LimitResult:
                 {"rule": s.rule, "text": s.text, "level": s.level} for s in self.steps
             ],
         }
-
-
-def _show(v) -> str:
-    if v is sympy.oo:
-        return "∞"
-    if v is -sympy.oo:
-        return "-∞"
-    return textbook(v) if isinstance(v, sympy.Basic) else str(v)
 
 
 def _point(at) -> sympy.Expr:

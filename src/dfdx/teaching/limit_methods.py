@@ -36,7 +36,7 @@ from dfdx.exact.simplify import tidy
 from dfdx.text.functions import real_form, sigmoid
 from dfdx.text.textbook import textbook
 
-__all__ = ["LimitStep", "explain_limit"]
+__all__ = ["LimitStep", "explain_limit", "show_value"]
 
 
 @dataclass(frozen=True)
@@ -218,12 +218,16 @@ _SIGN_WORDS = {"+": ("positive", "正"), "-": ("negative", "负")}
 _MAX_DEPTH = 8
 
 
-def _show(v) -> str:
+def show_value(v) -> str:
+    """A limit or a point as the steps write it: ∞, -∞, or textbook notation."""
     if v is sympy.oo:
         return "∞"
     if v is -sympy.oo:
         return "-∞"
-    return textbook(v)
+    return textbook(v) if isinstance(v, sympy.Basic) else str(v)
+
+
+_show = show_value
 
 
 def sympy_limit(f, x, a, direction: str):
@@ -997,10 +1001,10 @@ def _conjugate_of(e):
 
 
 def _has_root(t) -> bool:
+    """Whether a square root (or its reciprocal) is anywhere in t."""
     return any(
-        p.is_Pow and p.exp == sympy.S.Half or (p.is_Pow and p.exp == -sympy.S.Half)
-        for p in sympy.preorder_traversal(t)
-    ) or (t.is_Mul and any(_has_root(f) for f in t.args))
+        p.is_Pow and abs(p.exp) == sympy.S.Half for p in sympy.preorder_traversal(t)
+    )
 
 
 def _divided(e, x, k, a):
