@@ -22,7 +22,10 @@ def test_no_truncation_guide_where_there_is_no_truncation_error():
     # central differences of a quadratic are exact: a "slope 2" guide lied
     labels = _labels(plot_error_vs_h("x^2", 1.0))
     assert "truncation guide, slope 2" not in labels
-    assert "central: no truncation error here, only round-off" in labels
+    assert (
+        "central: only round-off seen at every h (no truncation error measured)"
+        in labels
+    )
     assert "truncation guide, slope 1" in labels  # forward still has f''/2·h
     labels = _labels(plot_error_vs_h("exp(x)", 1.0))
     assert {"truncation guide, slope 1", "truncation guide, slope 2"} <= set(labels)
@@ -36,7 +39,7 @@ def test_no_truncation_guide_where_there_is_no_truncation_error():
 
 def test_a_quadratic_in_chinese_says_so_too():
     labels = _labels(plot_error_vs_h("3x^2 - 4x", 1.0, lang="zh"))
-    assert "中心：此处没有截断误差，只有舍入误差" in labels
+    assert "中心：每个 h 处都只见舍入误差（测不到截断误差）" in labels
 
 
 @pytest.mark.parametrize(

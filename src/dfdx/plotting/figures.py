@@ -81,8 +81,8 @@ _WORDS = {
     "roundoff": ("round-off ~ eps·|f|/h (slope −1)", "舍入误差 ~ eps·|f|/h（斜率 −1）"),
     "truncation": ("truncation guide, slope {k}", "截断误差参考线，斜率 {k}"),
     "no_truncation": (
-        "{scheme}: no truncation error here, only round-off",
-        "{scheme}：此处没有截断误差，只有舍入误差",
+        "{scheme}: only round-off seen at every h (no truncation error measured)",
+        "{scheme}：每个 h 处都只见舍入误差（测不到截断误差）",
     ),
     "rows": ("table rows ({scheme})", "表中各行（{scheme}）"),
     "step": ("step h", "步长 h"),
