@@ -12,6 +12,7 @@ import sympy
 from bench_symbolic import mlp_loss
 
 import dfdx
+from dfdx.exact.symbolic import derivative_at
 
 
 def _torch():
@@ -695,3 +696,25 @@ def test_per_point_status_and_nfev_use_small_integer_types():
     assert res.status.dtype == np.int8 and res.nfev.dtype == np.int16
     # 3 for the complex step, 7 for the kink check, 2 for the probe at 4 points
     assert int(res.nfev.max()) == 3 + 7 + 2 and (res.status == 0).all()
+
+
+# --- the typed domain at a point of several variables (issue 23 review) ---
+
+
+def test_gradient_outside_the_typed_domain_is_undefined_not_a_number():
+    """SymPy's |√x| is real at x < 0 (|i·0.85| = 0.85); the typed |√x| is
+    not defined there, and the gradient must not be a number there."""
+    with pytest.raises(dfdx.UndefinedError, match=r"its domain: x ≥ 0"):
+        dfdx.gradient("abs(sqrt(x))*y", at={"x": -0.73, "y": 1})
+    with pytest.raises(dfdx.UndefinedError, match=r"its domain: x ≥ 0"):
+        dfdx.gradient("abs(sqrt(x))*y").at({"x": -0.73, "y": 1})
+
+
+def test_a_domain_edge_is_not_called_a_kink_with_a_left_slope():
+    with pytest.raises(dfdx.NotDifferentiableError) as info:
+        dfdx.gradient("abs(sqrt(x))*y", at={"x": 0, "y": 1})
+    message = str(info.value)
+    assert "not defined to the left of 0" in message
+    assert "left derivative" not in message and "subgradient" not in message
+    with pytest.raises(dfdx.NotDifferentiableError, match="not defined to the left"):
+        derivative_at(dfdx.parse("abs(sqrt(x))"), 0, "x")

@@ -12,6 +12,8 @@ _GRAD_EXAMPLES = """\
   dfdx grad "3x1^2 + 5exp(x2)" --at x1=1,x2=0      its value [6, 5]
   dfdx grad "norm(x1, x2, x3)" --at x1=0,x2=0,x3=0 undefined at 0: says why
   dfdx grad "x^2 y" --wrt y,x --hessian            gradient and Hessian, y first
+  dfdx grad "(sigmoid(w1*x1 + w2*x2) - t)^2" --shared    shared parts named once
+  dfdx grad "(sigmoid(w1*x1 + w2*x2) - t)^2" --code      a NumPy function of it
   dfdx grad "x.T*A*x" --matrix                     vector form: (A + A.T)x, checked
   dfdx grad --rules                                the book's matrix rules, checked
 """
@@ -45,6 +47,16 @@ def register(sub, common) -> None:
         "--wrt", metavar="NAMES", help="variables in order, e.g. x2,x1 (default: all)"
     )
     p.add_argument("--hessian", action="store_true", help="also the Hessian")
+    p.add_argument(
+        "--shared",
+        action="store_true",
+        help="write the subexpressions the entries share once, named g1, g2, ...",
+    )
+    p.add_argument(
+        "--code",
+        action="store_true",
+        help="print a standalone NumPy function computing the gradient",
+    )
     p.add_argument(
         "--matrix",
         action="store_true",
@@ -148,6 +160,19 @@ def _grad(args) -> int:
     # an expression and no point: the exact (symbolic) results
     g = gradient(args.expr, wrt=args.wrt)
     assert isinstance(g, SymbolicGradient)
+    if args.shared or args.code:
+        if args.at or args.hessian:
+            raise DfdxError(
+                "--shared and --code show the formula; --at and --hessian do not apply"
+            )
+        sg = g.shared()
+        if args.code:
+            print(sg.to_code(), end="")
+        elif args.json:
+            print_json(sg.to_dict())
+        else:
+            print(sg)
+        return 0
     H = hessian(args.expr, wrt=args.wrt) if args.hessian else None
     assert H is None or isinstance(H, SymbolicHessian)
     value = g.at(args.at) if args.at else None

@@ -20,6 +20,7 @@ import math
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from keyword import iskeyword
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,6 +29,7 @@ from sympy.core.cache import cacheit
 
 from dfdx.core._bounded import bounded
 from dfdx.errors import DfdxError, NotDifferentiableError, UndefinedError
+from dfdx.exact.reverse import reverse_gradient, shared_subexpressions
 from dfdx.exact.simplify import at_most, ops, tidy
 from dfdx.exact.symbolic import (
     _finite_number,
@@ -40,9 +42,9 @@ from dfdx.exact.symbolic import (
     real_symbols,
 )
 from dfdx.text.builder import replacer
-from dfdx.text.codegen import _natural_key
+from dfdx.text.codegen import _natural_key, numpy_source
 from dfdx.text.expr import Expression, as_expression, is_expression_like
-from dfdx.text.functions import real_diff
+from dfdx.text.functions import real_diff, sigmoid, softplus
 from dfdx.text.textbook import for_people
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ __all__ = [
     "jacobian",
     "hessian",
     "SymbolicGradient",
+    "SharedGradient",
     "SymbolicJacobian",
     "SymbolicHessian",
 ]
@@ -190,6 +193,15 @@ def _undefined(f: Expression, values, what: str = "f") -> None:
     raise UndefinedError(f"{what} = {for_people(f)} is undefined at {_label(values)}")
 
 
+def _line(f: Expression, values: Mapping[str, float], name: str) -> Expression:
+    """f along the variable `name`, the others fixed at `values`, with what
+    is left of f's typed domain (|√x|·y is still undefined left of x = 0)."""
+    others = {k: v for k, v in values.items() if k != name}
+    line = Expression(_subs(f, others))
+    kept = f.domain.fixed({k: _exact(v) for k, v in others.items()})
+    return line.with_domain(kept) if kept else line
+
+
 def _explain_failure(f: Expression, names, values, bad: str, component) -> None:
     """Raise the right error for a gradient that has no value at `values`."""
     label = _label(values)
@@ -221,24 +233,31 @@ def _explain_failure(f: Expression, names, values, bad: str, component) -> None:
             f"subgradient there, only supergradients: every g with ‖g‖₂ ≤ {bound}"
         )
     # restrict f to the line through the point along `bad`, look at both sides
-    others = {k: v for k, v in values.items() if k != bad}
-    line = Expression(_subs(f, others))
+    line = _line(f, values, bad)
     left = right = None
     reason = f"∂f/∂{bad} = {component} has no finite value there"
     try:
         derivative_at(line, values[bad], bad)
     except NotDifferentiableError as exc:
         left, right = exc.left, exc.right
-        reason = (
-            f"along {bad}: left derivative {_fmt_sym(left)}, "
-            f"right derivative {_fmt_sym(right)}"
-        )
+        if left is None and right is None and ": " in str(exc):
+            # no one-sided slopes: the line leaves the domain (√x at 0)
+            reason = f"along {bad}: {str(exc).split(': ', 1)[1]}"
+        else:
+            reason = (
+                f"along {bad}: left derivative {_fmt_sym(left)}, "
+                f"right derivative {_fmt_sym(right)}"
+            )
     except DfdxError:  # pragma: no cover - f itself is defined here
         pass
+    convex = (
+        ". If f is convex, a subgradient g (any vector with f(y) ≥ f(x) + "
+        "gᵀ(y − x) for all y) can stand in for the gradient there"
+        if left is not None or right is not None
+        else ""
+    )
     raise NotDifferentiableError(
-        f"f = {for_people(f)} is not differentiable at {label} ({reason}). If f is convex, "
-        "a subgradient g (any vector with f(y) ≥ f(x) + gᵀ(y − x) for all y) "
-        "can stand in for the gradient there",
+        f"f = {for_people(f)} is not differentiable at {label} ({reason}){convex}",
         left=left,
         right=right,
     )
@@ -250,10 +269,18 @@ def _evaluate(
     """Exact values of `comps` (∂f/∂names[i]) at `values` as floats, or a
     clear error; `labels` name the entries in messages."""
     out = np.empty(len(comps))
+    if f is not None and f.domain.contains(values) is False:
+        # the typed function's domain, not SymPy's form: |√x| is not a
+        # function of x < 0 even though SymPy's Abs of i·0.85 is 0.85
+        raise UndefinedError(
+            f"f = {for_people(f)} is undefined at {_label(values)} "
+            f"(its domain: {f.domain})"
+        )
     if f is not None and _finite_number(_subs(f, values)) is None:
         _undefined(f, values)
+    fast = _shared_values(comps, values) if len(comps) >= SHARED_MIN_ENTRIES else None
     for i, comp in enumerate(comps):
-        v = _finite_number(_subs(comp, values))
+        v = fast[i] if fast is not None else _finite_number(_subs(comp, values))
         if v is None:
             if f is None:
                 if _too_large(_subs(comp, values)):
@@ -272,12 +299,88 @@ def _evaluate(
         for n in names:
             if n not in f.variables:
                 continue
-            others = {k: v for k, v in values.items() if k != n}
-            line = Expression(_subs(f, others))
+            line = _line(f, values, n)
             try:
                 derivative_at(line, values[n], n)
             except NotDifferentiableError:
                 _explain_failure(f, names, values, n, diff(f, n))
+    return out
+
+
+#: Gradients with at least this many entries are evaluated through their
+#: shared subexpressions (each once), not entry by entry.
+SHARED_MIN_ENTRIES = 8
+
+#: The functions the shared evaluation goes through: smooth ones, whose value
+#: at a number known to 30 digits is known to about 30 digits. Kinks (abs,
+#: sign, max, relu, Piecewise) are evaluated exactly, entry by entry.
+_SMOOTH = (
+    sympy.Add,
+    sympy.Mul,
+    sympy.Pow,
+    sympy.exp,
+    sympy.log,
+    sympy.sin,
+    sympy.cos,
+    sympy.tan,
+    sympy.sinh,
+    sympy.cosh,
+    sympy.tanh,
+    sympy.atan,
+    sigmoid,
+    softplus,
+)
+
+
+def _shared_values(
+    comps: Sequence[Expression], values: Mapping[str, float]
+) -> list[float] | None:
+    """The float values of `comps` at `values`, each shared subexpression
+    evaluated once; None where this cannot be trusted (then each entry is
+    evaluated exactly). The intermediates are numbers with 30 digits, so the
+    whole is computed twice, at 30 and at 45 digits: the two agree to 17
+    digits (a float's) unless rounding was amplified, and then the exact
+    path decides."""
+    exprs = [c.sympy for c in comps]
+    point = {}
+    seen: set = set()
+    stack = list(exprs)
+    while stack:  # every distinct node once, across all the entries
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node.is_Symbol:
+            if node.name not in values:
+                return None
+            point[node] = _exact(values[node.name])
+        elif node.args:
+            if not isinstance(node, _SMOOTH):
+                return None
+            stack.extend(node.args)
+    named, reduced = shared_subexpressions(exprs, {s.name for s in point})
+
+    def run(prec: int) -> list | None:
+        env = dict(point)
+        for name, e in named:
+            v = sympy.N(e.xreplace(env), prec)
+            if not (v.is_Number and v.is_real and v.is_finite):
+                return None
+            env[name] = v
+        out = [sympy.N(r.xreplace(env), prec) for r in reduced]
+        return (
+            out if all(v.is_Number and v.is_real and v.is_finite for v in out) else None
+        )
+
+    low, high = run(30), run(45)
+    if low is None or high is None:
+        return None
+    out = []
+    for a, b in zip(low, high, strict=True):
+        fb = float(b)
+        if not math.isfinite(fb) or abs(a - b) > 1e-17 * abs(b):
+            return None
+        out.append(fb)
     return out
 
 
@@ -291,6 +394,13 @@ def _at_kink(f: Expression, values: Mapping[str, float]) -> bool:
 MAX_SIMPLIFY_OPS = 40
 
 
+#: Gradients over at least this many variables of expressions with more
+#: than REVERSE_MIN_NODES nodes are taken by reverse accumulation (one sweep
+#: for all variables); smaller ones per variable, in SymPy's own forms.
+REVERSE_MIN_VARIABLES = 2
+REVERSE_MIN_NODES = 4 * MAX_SIMPLIFY_OPS + 1
+
+
 def _partials(e: Expression, names) -> tuple[Expression, ...]:
     """(∂e/∂n for n in names), exact; each simplified only when small."""
     return _partials_of(e.sympy, tuple(names))
@@ -302,18 +412,49 @@ def _partials_of(expr: sympy.Expr, names: tuple[str, ...]) -> tuple[Expression, 
     by ``sympy.core.cache.clear_cache()``). The form with real symbols is
     made once for all of them (rebuilding a network's loss with real symbols
     re-evaluates every function in it)."""
+    if len(names) >= REVERSE_MIN_VARIABLES and not at_most(expr, REVERSE_MIN_NODES):
+        return _reverse_partials(expr, names)
     real, back = real_symbols(expr)
     by_name = {r.name: r for r in back}
     plain = replacer(back)  # one memo: the partials share most of their nodes
+    return tuple(
+        Expression(
+            plain(
+                _tidy_if_small(
+                    real_diff(real, by_name.get(wrt, sympy.Symbol(wrt, real=True)))
+                )
+            )
+        )
+        for wrt in names
+    )
+
+
+def _tidy_if_small(d: sympy.Expr) -> sympy.Expr:
+    """`d` simplified when it is small enough for SymPy's simplify."""
+    # count_ops walks the whole tree; count_ops gives an operation at most 4
+    # arguments (x/y: 5 nodes, 1 operation), so past 4 * 40 + 1 nodes it
+    # exceeds 40
+    if at_most(d, 4 * MAX_SIMPLIFY_OPS + 1) and ops(d) <= MAX_SIMPLIFY_OPS:
+        return _tidy(d)
+    return d
+
+
+def _reverse_partials(
+    expr: sympy.Expr, names: tuple[str, ...]
+) -> tuple[Expression, ...]:
+    """_partials of a large expression by one reverse sweep over the user's
+    own symbols (its local derivatives are real_diff's, so no rebuild with
+    real symbols is needed; that rebuild alone costs more than the sweep).
+    The few entries small enough to simplify are simplified over real
+    symbols, as the per-variable path does."""
+    by_name = {s.name: s for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
+    symbols = [by_name.get(n, sympy.Symbol(n)) for n in names]
     out = []
-    for wrt in names:
-        d = real_diff(real, by_name.get(wrt, sympy.Symbol(wrt, real=True)))
-        # count_ops walks the whole tree (half the time of a network's
-        # gradient); count_ops gives an operation at most 4 arguments (x/y:
-        # 5 nodes, 1 operation), so past 4 * 40 + 1 nodes it exceeds 40
-        if at_most(d, 4 * MAX_SIMPLIFY_OPS + 1) and ops(d) <= MAX_SIMPLIFY_OPS:
-            d = _tidy(d)
-        out.append(Expression(plain(d)))
+    for d in reverse_gradient(expr, symbols):
+        if at_most(d, 4 * MAX_SIMPLIFY_OPS + 1):
+            real, back = real_symbols(d)
+            d = replacer(back)(_tidy_if_small(real))
+        out.append(Expression(d))
     return tuple(out)
 
 
@@ -416,6 +557,108 @@ class SymbolicGradient:
             "function": str(self.function),
             "variables": list(self.variables),
             "gradient": [str(c) for c in self.components],
+            "latex": self.latex,
+        }
+
+    def shared(self) -> SharedGradient:
+        """The gradient with the subexpressions its entries share named once
+        (``g1 = tanh(…)``, …): backpropagation's intermediates, written out.
+        The names skip every name f uses."""
+        taken = {*self.function.variables, *self.variables}
+        named, entries = shared_subexpressions(
+            [c.sympy for c in self.components], taken
+        )
+        return SharedGradient(
+            self.function,
+            self.variables,
+            tuple((str(s), Expression(v)) for s, v in named),
+            tuple(Expression(e) for e in entries),
+        )
+
+
+@dataclass(frozen=True)
+class SharedGradient:
+    """A gradient written with named intermediates, as backpropagation
+    computes it: each subexpression the entries share is computed once,
+    under a name (``g1``, ``g2``, …) that f does not use.
+
+    ``str`` and :meth:`to_text` give the textbook form, :attr:`latex` an
+    aligned LaTeX block, and :meth:`to_code` a standalone NumPy function.
+
+    Attributes
+    ----------
+    function : Expression
+    variables : tuple of str
+    intermediates : tuple of (str, Expression)
+        The names and what they stand for, each using only the variables and
+        the names before it.
+    entries : tuple of Expression
+        ∂f/∂v for each v in `variables`, written with the intermediates.
+    """
+
+    function: Expression
+    variables: tuple[str, ...]
+    intermediates: tuple[tuple[str, Expression], ...]
+    entries: tuple[Expression, ...]
+
+    def to_text(self) -> str:
+        """The intermediates, then one line per entry, in textbook notation."""
+        lines = [f"f = {self.function.textbook}"]
+        if self.intermediates:
+            lines.append("where")
+            lines += [f"  {n} = {e.textbook}" for n, e in self.intermediates]
+        lines += [
+            f"∂f/∂{v} = {e.textbook}"
+            for v, e in zip(self.variables, self.entries, strict=True)
+        ]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    @property
+    def latex(self) -> str:
+        """An ``aligned`` block: the intermediates, then the entries."""
+        rows = [
+            f"{sympy.latex(sympy.Symbol(n))} &= {e.latex}"
+            for n, e in self.intermediates
+        ]
+        rows += [
+            rf"\frac{{\partial f}}{{\partial {sympy.latex(sympy.Symbol(v))}}} "
+            f"&= {e.latex}"
+            for v, e in zip(self.variables, self.entries, strict=True)
+        ]
+        return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex}$$"
+
+    def to_code(self, name: str = "grad_f") -> str:
+        """A standalone Python module (NumPy only) defining ``name``: it takes
+        the variables (f's, in natural order) as arguments, computes each
+        intermediate once, and returns the gradient as an array in
+        `variables` order. Works on arrays elementwise, too."""
+        if not isinstance(name, str) or not name.isidentifier() or iskeyword(name):
+            raise DfdxError(f"name must be a Python function name, got {name!r}")
+        parameters = sorted(
+            {*self.function.variables, *self.variables}, key=_natural_key
+        )
+        if name in parameters:
+            raise DfdxError(f"name {name!r} is a variable of f; choose another")
+        return numpy_source(
+            name,
+            parameters,
+            [(n, e.sympy) for n, e in self.intermediates],
+            [e.sympy for e in self.entries],
+            doc=f"The gradient of f, in the order {', '.join(self.variables)}.",
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "function": str(self.function),
+            "variables": list(self.variables),
+            "intermediates": {n: str(e) for n, e in self.intermediates},
+            "gradient": [str(e) for e in self.entries],
             "latex": self.latex,
         }
 

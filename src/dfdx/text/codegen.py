@@ -6,6 +6,7 @@ enough, mpmath where it is not)."""
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import re
 from collections.abc import Callable
@@ -360,3 +361,85 @@ def _check_real_and_finite(result: sympy.Expr, text: str) -> None:
                 f"{sympy.sstr(sympy.N(exact, 3))})",
                 text,
             )
+
+
+# ---------------------------------------------------------------------------
+# NumPy source code for people to read and keep
+# ---------------------------------------------------------------------------
+
+#: dfdx's functions and helpers in generated source: the helper defined in
+#: the source for each (its NumPy version, renamed).
+_SOURCE_HELPERS: dict[str, Callable] = {
+    **{f"_dfdx_{name}": fn for name, fn in NUMPY_FUNCTIONS.items()},
+    **_NUMPY_HELPERS,
+}
+
+#: Modules the generated code names, and the private names it imports them
+#: under (a variable called ``np`` or ``functools`` cannot hide them).
+_SOURCE_MODULES = {"numpy": "_np", "functools": "_functools"}
+
+
+@functools.lru_cache(maxsize=1)
+def _source_printer_class():
+    base = _numpy_printer_class()
+
+    class SourcePrinter(base):  # type: ignore[misc, valid-type]
+        def _module_format(self, fqn, register=True):
+            head, _, rest = fqn.partition(".")
+            if head in _SOURCE_MODULES and rest:
+                if register:
+                    self.module_imports[head].add(rest)
+                return f"{_SOURCE_MODULES[head]}.{rest}"
+            return super()._module_format(fqn, register)
+
+        def _print_Function(self, expr):
+            helper = f"_dfdx_{type(expr).__name__}"
+            if helper in _SOURCE_HELPERS:
+                args = ", ".join(self._print(a) for a in expr.args)
+                return f"{helper}({args})"
+            return super()._print_Function(expr)
+
+    return SourcePrinter
+
+
+def numpy_source(
+    name: str,
+    parameters: list[str],
+    assignments: list[tuple[str, sympy.Expr]],
+    results: list[sympy.Expr],
+    doc: str = "",
+) -> str:
+    """The text of a standalone Python module defining ``name(*parameters)``:
+    it computes `assignments` in order (name = expression) and returns the
+    `results` as a NumPy array. NumPy is imported as ``_np`` and dfdx's
+    functions (sigmoid, relu, ...) are defined in the text under names that
+    start with ``_dfdx_``; user names cannot start with '_', so none can
+    hide them."""
+    printer = _source_printer_class()(
+        {
+            "fully_qualified_modules": True,
+            "inline": True,
+            "allow_unknown_functions": True,
+            "strict": False,
+        }
+    )
+    body = [f"    {target} = {printer.doprint(value)}" for target, value in assignments]
+    out = ", ".join(printer.doprint(r) for r in results)
+    body.append(f"    return _np.stack(_np.broadcast_arrays({out})).astype(float)")
+    code = "\n".join(body)
+    helpers = [
+        re.sub(
+            r"^def \w+", f"def {h}", re.sub(r"\bnp\.", "_np.", inspect.getsource(fn))
+        )
+        for h, fn in _SOURCE_HELPERS.items()
+        if re.search(rf"\b{h}\(", code)
+    ]
+    lines = [f"import {m} as {alias}" for m, alias in _SOURCE_MODULES.items()]
+    lines += ["", ""]
+    for h in helpers:
+        lines += [h.rstrip(), "", ""]
+    lines.append(f"def {name}({', '.join(parameters)}):")
+    if doc:
+        lines.append("    " + repr(doc))
+    lines.append(code)
+    return "\n".join(lines) + "\n"

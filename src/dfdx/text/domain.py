@@ -119,12 +119,19 @@ def conditions_of(
     seen: set = set()
     found: dict[Condition, None] = {}
 
+    # under |u|, re(u), im(u), arg(u) a non-real u gives a real value, so
+    # the realness conditions (u ≥ 0 of √u, u > 0 of ln u) beneath them are
+    # not enforced by the form: SymPy's |√x| is 1 at x = -1
+    shielded = _under_real_parts(tree) if enforced_only else set()
+
     def visit(node):
         stack = [(node, False)]
         while stack:
             n, done = stack.pop()
             if done:
                 for c in _node_conditions(n, ev, enforced_only):
+                    if n in shielded and c[1] != "ne":
+                        continue
                     found.setdefault(c, None)
                 continue
             if n in seen or not n.args:
@@ -135,6 +142,32 @@ def conditions_of(
 
     visit(tree)
     return tuple(c for c in found if not always_holds(c))
+
+
+#: Functions whose value is real even for a non-real argument.
+_REAL_PARTS = (sympy.Abs, sympy.re, sympy.im, sympy.arg)
+
+
+def _under_real_parts(tree: sympy.Basic) -> set:
+    """The sub-expressions of `tree` that lie beneath one of _REAL_PARTS."""
+    out: set = set()
+    stack = (
+        [
+            a
+            for n in sympy.preorder_traversal(tree)
+            if isinstance(n, _REAL_PARTS)
+            for a in n.args
+        ]
+        if tree.has(*_REAL_PARTS)
+        else []
+    )
+    while stack:
+        n = stack.pop()
+        if n in out:
+            continue
+        out.add(n)
+        stack.extend(n.args)
+    return out
 
 
 def always_holds(cond: Condition) -> bool:
@@ -286,6 +319,22 @@ class Domain:
     def __or__(self, other: Domain) -> Domain:
         """Both restrictions (the intersection of the two domains)."""
         return Domain(self.conditions + other.conditions)
+
+    def fixed(self, point: Mapping) -> Domain:
+        """The domain with the variables in `point` ({name: number}) fixed
+        there: where a function restricted to a line or plane is defined.
+        A condition left on numbers alone is dropped where it holds."""
+        values = {
+            (k if isinstance(k, str) else k.name): sympy.sympify(v)
+            for k, v in point.items()
+        }
+        kept = []
+        for u, rel in self.conditions:
+            subs = {s: values[s.name] for s in u.free_symbols if s.name in values}
+            v = u.xreplace(subs)
+            if v.free_symbols or _decide(v, rel) is not True:
+                kept.append((v, rel))
+        return Domain(kept)
 
     def without(self, form: sympy.Basic) -> Domain:
         """The conditions that `form`'s own operations do not impose (what a
