@@ -24,6 +24,7 @@ import re
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import sympy
@@ -111,6 +112,38 @@ class _Layout:
     head: float  # inches above it for the title (and caption)
 
 
+_NO_DEFAULT = object()
+
+
+class _Text:
+    """A text field of a node or edge that may be given as a function of no
+    arguments, written when first read: a traced network's labels cost more
+    than its numbers, and most are never shown (a dataclass field with this
+    descriptor as its default; without `default` the field is required)."""
+
+    def __init__(self, default=_NO_DEFAULT):
+        self.default = default
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = f"_text_{name}"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            if self.default is _NO_DEFAULT:
+                raise AttributeError(self.slot)  # the dataclass: no default
+            return self.default
+        value = obj.__dict__[self.slot]
+        if callable(value):
+            value = value()
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj, value) -> None:
+        if isinstance(value, _Text):  # field(default=_Text(...)) passes itself
+            value = value.default
+        obj.__dict__[self.slot] = value
+
+
 @dataclass
 class Node:
     """One node of a computation graph.
@@ -131,17 +164,19 @@ class Node:
     """
 
     id: str
-    op: str
-    value: float
+    op: str = _Text()  # type: ignore[assignment]
+    value: float  # type: ignore[misc]  # op has no default: _Text() without one
     inputs: tuple[str, ...] = ()
     grad: float | None = None
     expr: sympy.Expr | None = field(default=None, repr=False, compare=False)
     #: the operation in textbook notation (``v2^2``, ``w·x``), for pictures
-    shown: str = field(default="", repr=False, compare=False)
+    shown: str = field(default=_Text(""), repr=False, compare=False)  # type: ignore[assignment]
 
     @property
     def is_input(self) -> bool:
-        return self.op == "input"
+        # the stored op, not written out: an operation's label is written
+        # only when read, and an input's is the word itself
+        return self.__dict__["_text_op"] == "input"
 
 
 @dataclass(frozen=True)
@@ -151,7 +186,7 @@ class Edge:
     child: str
     parent: str
     local: float
-    formula: str = ""
+    formula: str = _Text("")  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -292,8 +327,19 @@ class ComputationGraph:
         node's parents). Calling it again recomputes; it never accumulates
         across calls.
         """
-        grads = {s.node: s.grad for s in self.steps()}
-        return {n.id: grads[n.id] for n in self.nodes if n.is_input}
+        # what steps() computes, without a BackwardStep per node
+        for n in self.nodes:
+            n.grad = None
+        by_id = self._by_id
+        for n in reversed(self.nodes):
+            if n.id == self.output:
+                n.grad = 1.0
+                continue
+            total = 0.0
+            for e in self._parents.get(n.id, ()):
+                total += by_id[e.parent].grad * e.local
+            n.grad = total
+        return {n.id: float(n.grad) for n in self.nodes if n.is_input}  # type: ignore[arg-type]
 
     # -- display -----------------------------------------------------------
     def table(self) -> str:
@@ -753,29 +799,62 @@ def _derivative_template(func) -> tuple:
     return u, sympy.diff(func(u), u)
 
 
-def _finite(*values: float) -> bool:
-    return all(isinstance(v, float) and math.isfinite(v) for v in values)
+def _product_formula(args, name: dict, child: str) -> str:
+    """∂(product)/∂child: the product of the other factors (summed over the
+    positions where the child occurs)."""
+    total = 0
+    for i in range(len(args)):
+        if name.get(i) != child:
+            continue
+        others = [
+            sympy.Symbol(name[j], real=True) if j in name else b
+            for j, b in enumerate(args)
+            if j != i
+        ]
+        total += sympy.Mul(*others)
+    return sympy.sstr(total)
 
 
-def _numeric_node(node, child_ids: list[str], child_values: list[float]):
+def _power_formula(child: str, exp) -> str:
+    U = sympy.Symbol(child, real=True)
+    return sympy.sstr(exp * U ** (exp - 1))
+
+
+def _exponential_formula(child: str, base) -> str:
+    U = sympy.Symbol(child, real=True)
+    return sympy.sstr(sympy.diff(base**U, U))
+
+
+def _function_formula(child: str, func) -> str:
+    u, template = _derivative_template(func)
+    return sympy.sstr(template.xreplace({u: sympy.Symbol(child, real=True)}))
+
+
+def _number(a) -> float | None:
+    """A constant argument as a finite float, or None."""
+    try:
+        v = float(a)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _numeric_node(
+    node, positions: list[int], child_ids: list[str], child_values: list[float]
+):
     """A traced node's value and its local derivatives in floats, from the
     rules of sums, products, powers with a constant base or exponent and the
-    smooth functions above: (value, {child id: (local, formula)}). None where
-    no rule applies or a number is not finite (the symbolic path then gives
-    the value, the derivative or the error that names the node)."""
+    smooth functions above: (value, {child id: (local, formula)}), the
+    formula a text or a function of no arguments that writes it. `positions`
+    are the arguments that are not numbers, computed from `child_ids` with
+    `child_values`. None where no rule applies or a number is not finite
+    (the symbolic path then gives the value, the derivative or the error
+    that names the node)."""
     args = node.args
-    positions = [i for i, a in enumerate(args) if not a.is_number]
-    if len(positions) != len(child_ids):
-        return None
     at = dict(zip(positions, child_values, strict=True))
     name = dict(zip(positions, child_ids, strict=True))
-
-    def number(a) -> float | None:
-        try:
-            v = float(a)
-        except (TypeError, ValueError):
-            return None
-        return v if math.isfinite(v) else None
+    number = _number
+    local_of: dict[str, tuple[float, Any]]
 
     try:
         if node.is_Add:
@@ -795,17 +874,16 @@ def _numeric_node(node, child_ids: list[str], child_values: list[float]):
                 return None
             value = math.prod(vals)
             local: dict[str, float] = {}
-            forms: dict[str, sympy.Expr] = {}
             for i in positions:
-                rest = math.prod(v for j, v in enumerate(vals) if j != i)
+                if len(vals) == 2:  # w·x: the other factor
+                    rest = vals[1 - i]
+                else:
+                    rest = math.prod(v for j, v in enumerate(vals) if j != i)
                 local[name[i]] = local.get(name[i], 0.0) + rest
-                others = [
-                    sympy.Symbol(name[j], real=True) if j in at else a
-                    for j, a in enumerate(args)
-                    if j != i
-                ]
-                forms[name[i]] = forms.get(name[i], 0) + sympy.Mul(*others)
-            local_of = {c: (local[c], sympy.sstr(forms[c])) for c in local}
+            local_of = {
+                c: (local[c], functools.partial(_product_formula, args, name, c))
+                for c in local
+            }
         elif node.is_Pow:
             base, exp = args
             if 0 in at and 1 not in at:  # u^n
@@ -815,16 +893,22 @@ def _numeric_node(node, child_ids: list[str], child_values: list[float]):
                     return None
                 value = u**n
                 d = n * u ** (n - 1) if n != 0 else 0.0
-                U = sympy.Symbol(name[0], real=True)
-                local_of = {name[0]: (float(d), sympy.sstr(exp * U ** (exp - 1)))}
+                local_of = {
+                    name[0]: (
+                        float(d),
+                        functools.partial(_power_formula, name[0], exp),
+                    )
+                }
             elif 1 in at and 0 not in at:  # b^u, b > 0
                 b = number(base)
                 if b is None or b <= 0:
                     return None
                 value = b ** at[1]
-                U = sympy.Symbol(name[1], real=True)
                 local_of = {
-                    name[1]: (value * math.log(b), sympy.sstr(sympy.diff(base**U, U)))
+                    name[1]: (
+                        value * math.log(b),
+                        functools.partial(_exponential_formula, name[1], base),
+                    )
                 }
             else:
                 return None  # x^x: both positions, left to SymPy
@@ -832,19 +916,77 @@ def _numeric_node(node, child_ids: list[str], child_values: list[float]):
             fn, dfn = _SMOOTH[node.func]
             v = at[0]
             value = fn(v)
-            u, template = _derivative_template(node.func)
-            formula = sympy.sstr(
-                template.xreplace({u: sympy.Symbol(name[0], real=True)})
-            )
-            local_of = {name[0]: (float(dfn(v, value)), formula)}
+            local_of = {
+                name[0]: (
+                    float(dfn(v, value)),
+                    functools.partial(_function_formula, name[0], node.func),
+                )
+            }
         else:
             return None
     except (OverflowError, ValueError, ZeroDivisionError):
         return None
     value = float(value)
-    if not _finite(value, *(loc for loc, _ in local_of.values())):
+    if not math.isfinite(value) or not all(
+        math.isfinite(loc) for loc, _ in local_of.values()
+    ):
         return None
     return value, local_of
+
+
+@functools.lru_cache(maxsize=16)
+def _typed_variables(written: sympy.Expr) -> Expression:
+    """The typed tree as an Expression, for its variables and their symbols
+    (remembered: sorting a network's variables is a tenth of its trace)."""
+    return Expression(written)
+
+
+def _operation(node: sympy.Expr, child_ids) -> tuple:
+    """(the operation with each non-constant argument replaced by its own
+    real dummy, one per position (in x**x both positions are the same
+    child), unevaluated; the dummies; {dummy: the child's id as a symbol})."""
+    dummies: list[sympy.Dummy] = []
+    args = []
+    for a in node.args:
+        if a.is_number:
+            args.append(a)
+        else:
+            d = sympy.Dummy(f"a{len(dummies)}", real=True)
+            dummies.append(d)
+            args.append(d)
+    op_expr = node.func(*args, evaluate=False)
+    names = {
+        d: sympy.Symbol(c, real=True) for d, c in zip(dummies, child_ids, strict=True)
+    }
+    return op_expr, dummies, names
+
+
+class _Labels:
+    """A traced node's operation in terms of its children's ids, in SymPy's
+    syntax and in textbook notation, written on first use."""
+
+    __slots__ = ("node", "child_ids", "_texts")
+
+    def __init__(self, node: sympy.Expr, child_ids: tuple[str, ...]):
+        self.node = node
+        self.child_ids = child_ids
+        self._texts: tuple[str, str] | None = None
+
+    def _both(self) -> tuple[str, str]:
+        if self._texts is None:
+            op_expr, _, names = _operation(self.node, self.child_ids)
+            written = replace_written(op_expr, names)
+            self._texts = (
+                sympy.sstr(written, order="none"),
+                textbook(written, order="none"),
+            )
+        return self._texts
+
+    def op(self) -> str:
+        return self._both()[0]
+
+    def shown(self) -> str:
+        return self._both()[1]
 
 
 def _overflows(value: sympy.Expr) -> bool:
@@ -902,20 +1044,22 @@ def trace(expr, at) -> ComputationGraph:
     # the graph of the typed form: x*x is a product with x used twice, not
     # x**2; x/x is a quotient of x (whose value, 1, has no variable)
     written = e.written
-    variables = Expression(written).variables
+    typed = _typed_variables(written)
+    variables = typed.variables
     if not variables:
         raise DfdxError(
             f"expr {for_people(e)} has no variables; there is nothing to trace"
         )
     point = _point(at, variables, variables, e)
     point = {v: point[v] for v in variables}
-    real = {s: sympy.Symbol(s.name, real=True) for s in written.free_symbols}
-    root = replace_written(written, real)
-
+    # the nodes are the typed tree's own (plain symbols): each operation is
+    # worked on with real dummies for its arguments, and only when the
+    # float rules do not apply
+    root = written
     nodes: list[Node] = []
     edges: list[Edge] = []
     ids: dict[sympy.Expr, str] = {}
-    for s in sorted(real.values(), key=lambda s: variables.index(s.name)):
+    for s in typed.symbols:  # the tree's own objects: a lookup is by identity
         ids[s] = s.name
         nodes.append(Node(s.name, "input", point[s.name], expr=s))
     counter = 0
@@ -932,8 +1076,8 @@ def trace(expr, at) -> ComputationGraph:
             return reduction(node, [t.args[0] for t in node.args[0].args], depth)
         if isinstance(node, (sympy.Max, sympy.Min)):
             return reduction(node, list(node.args), depth)
-        children = [a for a in node.args if not a.is_number]
-        child_ids = [visit(c, depth + 1) for c in children]
+        positions = [i for i, a in enumerate(node.args) if not a.is_number]
+        child_ids = [visit(node.args[i], depth + 1) for i in positions]
         counter += 1
         if counter > MAX_NODES:
             raise DfdxError(
@@ -942,44 +1086,29 @@ def trace(expr, at) -> ComputationGraph:
             )
         nid = f"{prefix}{counter}"
         ids[node] = nid
-        # the operation with each non-constant argument replaced by its own
-        # dummy (one per position: in x**x both positions are the same child)
-        dummies = []
-        args = []
-        k = 0
-        for a in node.args:
-            if a.is_number:
-                args.append(a)
-            else:
-                d = sympy.Dummy(f"a{k}", real=True)
-                k += 1
-                dummies.append(d)
-                args.append(d)
-        op_expr = node.func(*args, evaluate=False)
-        names = {
-            d: sympy.Symbol(c, real=True)
-            for d, c in zip(dummies, child_ids, strict=True)
-        }
-        fast = _numeric_node(node, child_ids, [by_id[c].value for c in child_ids])
+        fast = _numeric_node(
+            node, positions, child_ids, [by_id[c].value for c in child_ids]
+        )
         if fast is not None:
             # value and local derivatives in floats, from the table of rules:
-            # no SymPy derivative, no 30-digit evaluation per node
+            # no SymPy derivative, no 30-digit evaluation per node, and the
+            # labels written only when read
             value, local_of = fast
-            written = replace_written(op_expr, names)
-            label = sympy.sstr(written, order="none")
+            labels = _Labels(node, tuple(child_ids))
             node_obj = Node(
                 nid,
-                label,
+                labels.op,  # type: ignore[arg-type]  # written when read
                 value,
                 tuple(dict.fromkeys(child_ids)),
                 expr=node,
-                shown=textbook(written, order="none"),
+                shown=labels.shown,  # type: ignore[arg-type]
             )
             nodes.append(node_obj)
             by_id[nid] = node_obj
             for cid, (local, formula) in local_of.items():
                 edges.append(Edge(cid, nid, local, formula))
             return nid
+        op_expr, dummies, names = _operation(node, child_ids)
         values = {
             d: sympy.Float(by_id[c].value, 30)
             for d, c in zip(dummies, child_ids, strict=True)

@@ -104,7 +104,8 @@ def _point(
     `expr`, when given, explains names that cancelled out of it."""
     if isinstance(at, Mapping):
         values = dict(at)
-        unknown = [k for k in values if k not in needed and k not in names]
+        allowed = {*needed, *names}
+        unknown = [k for k in values if k not in allowed]
         if unknown:
             known = ", ".join(dict.fromkeys([*needed, *names]))
             hint = expr.cancel_hint([str(k) for k in unknown]) if expr else ""

@@ -127,6 +127,7 @@ class Expression:
         "_written",
         "_domain",
         "_lost",
+        "_by_name",
     )
 
     def __init__(self, expr, text: str | None = None):
@@ -142,6 +143,7 @@ class Expression:
         # step's form and result, and most are only printed
         self._syms: tuple | None = None
         self._variables: tuple[str, ...] | None = None
+        self._by_name: dict | None = None
         self._func = None
         #: remarks on how the text was read (conventions applied), one line each
         self.notes: tuple[str, ...] = ()
@@ -355,12 +357,23 @@ class Expression:
         return res.item() if res.ndim == 0 else res
 
     # -- symbols -----------------------------------------------------------
+    @property
+    def symbols(self) -> tuple:
+        """The SymPy symbols of the variables, in the order of
+        :attr:`variables`."""
+        return self._symbols
+
     def symbol(self, name: str) -> sympy.Symbol:
         """The SymPy symbol of variable `name` (a new plain one if absent)."""
-        for s in self._symbols:
-            if s.name == name:
-                return s
-        return sympy.Symbol(name)
+        if len(self._symbols) < 8:
+            for s in self._symbols:
+                if s.name == name:
+                    return s
+            return sympy.Symbol(name)
+        if self._by_name is None:  # a network's loss: a lookup per call
+            self._by_name = {s.name: s for s in self._symbols}
+        found = self._by_name.get(name)
+        return found if found is not None else sympy.Symbol(name)
 
     def cancel_hint(self, names) -> str:
         """'; x cancels out ...' when `names` were typed in the text but are
