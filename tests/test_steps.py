@@ -608,3 +608,27 @@ def test_explain_remembers_an_input_as_sympy_remembers_results():
     clear_cache()
     b = explain("x*x + sin(x)")
     assert b is not a and b.to_text() == text
+
+
+def test_a_large_functions_steps_print_unsorted_and_still_read_back():
+    """Past LARGE_NODES the results are printed in SymPy's internal order
+    (sorting a network's terms was most of explain's time); the text still
+    reads back as the same derivative."""
+    import random
+
+    from bench_scale import mlp_loss
+
+    e = dfdx.parse(mlp_loss(4, 16))
+    steps = dfdx.explain(e, "w1_1")
+    assert steps._result_order == "none"
+    last = steps.to_text().splitlines()[-1]
+    assert last.startswith("Result: ")
+    back = dfdx.parse(last.split(" = ", 1)[1])
+    want = dfdx.diff(e, "w1_1")
+    rnd = random.Random(4)
+    point = {v: rnd.uniform(-1, 1) for v in e.variables}
+    assert float(back(**{v: point[v] for v in back.variables})) == pytest.approx(
+        float(want(**{v: point[v] for v in want.variables})), rel=1e-12
+    )
+    small = dfdx.explain("x^2 + 3x", "x")
+    assert small._result_order is None

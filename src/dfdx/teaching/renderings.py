@@ -120,11 +120,17 @@ class _TextFormat:
         # 'none' prints the expressions being differentiated in the order they
         # were typed (set by Steps for a written tree); results use SymPy's
         self.order: str | None = None
+        # how results are printed: SymPy's sorted order (None), or 'none'
+        # for a large function (sorting a network's terms is most of the
+        # time of writing its steps out)
+        self.result_order: str | None = None
         self._printers: dict = {}
 
     def printed(self, printer_class, e, order: str | None) -> str:
         """`e` printed by this rendering's `printer_class` for `order`, which
         remembers sub-expressions' text for the rest of the rendering."""
+        if order is None:
+            order = self.result_order
         p = self._printers.get((printer_class, order))
         if p is None:
             p = self._printers[printer_class, order] = printer_class({"order": order})

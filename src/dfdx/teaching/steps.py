@@ -20,6 +20,7 @@ from sympy.core.cache import cacheit
 from dfdx.core._bounded import bounded
 from dfdx.core.i18n import check_lang, msg
 from dfdx.errors import DfdxError
+from dfdx.exact.simplify import at_most
 from dfdx.exact.symbolic import _wrt_symbol, diff, real_symbols
 from dfdx.teaching.renderings import (
     Step,
@@ -65,6 +66,11 @@ _TABLE = {
 }
 # rules whose reason has its own message (the others use "table")
 _OWN_REASON = {"exp", "log", "sigmoid", "softplus", "relu", "abs"}
+
+#: Functions with more nodes than this have their steps' results printed in
+#: SymPy's internal order of terms, not sorted (every textbook function is far
+#: below it; a 4-16-1 network's loss is past it).
+LARGE_NODES = 200
 _INNER_NAMES = ("u", "v", "w", "t", "s")
 
 
@@ -107,6 +113,13 @@ class Steps:
         """The message id of the "Simplify" line (checked when first shown)."""
         return _agreement(self.root.result.sympy, self.result.sympy)
 
+    @functools.cached_property
+    def _result_order(self) -> str | None:
+        """How results are printed: sorted as SymPy prints them, or in
+        SymPy's internal order ('none') for a function of more than
+        LARGE_NODES nodes, whose sorting costs more than its steps."""
+        return None if at_most(self.expr.sympy, LARGE_NODES) else "none"
+
     @property
     def rule_form(self) -> Expression:
         """The derivative as the rules produce it (before simplification)."""
@@ -121,7 +134,7 @@ class Steps:
         if rule.sympy == tidy_.sympy:
             return tidy_
         # one remembering printer for both: they share most sub-expressions
-        printer = _MemoTextbookPrinter({"order": None})
+        printer = _MemoTextbookPrinter({"order": self._result_order})
         a, b = printer.doprint(rule.sympy), printer.doprint(tidy_.sympy)
         self._book["memo"] = printer.__dict__.get("_dfdx_memo", {})
         if a == b:
@@ -163,9 +176,10 @@ class Steps:
             # textbook text: start from what `final` printed (a copy of its
             # memory: a rendering's printer is its own, whatever the thread)
             memo = self._book.get("memo") if self.final is not None else None
-            printer = _MemoTextbookPrinter({"order": None})
+            printer = _MemoTextbookPrinter({"order": self._result_order})
             printer.__dict__["_dfdx_memo"] = dict(memo or {})
-            fmt._printers[(_MemoTextbookPrinter, None)] = printer
+            fmt._printers[(_MemoTextbookPrinter, self._result_order)] = printer
+        fmt.result_order = self._result_order
         written = self.expr.written
         if written is not self.expr.sympy:
             fmt.order = "none"
