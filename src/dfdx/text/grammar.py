@@ -6,6 +6,7 @@ messages that point at it)."""
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import keyword
 import re
@@ -453,6 +454,13 @@ _GLUED_CALL = re.compile(r"([a-z]+?)([xyz]_?\d*)")
 _CALL_TAIL = re.compile(r"(\d+(?:\.\d+)?)?([a-z])")
 
 
+@functools.lru_cache(maxsize=4)
+def _longest_first(size: int) -> tuple[str, ...]:
+    """The function names, longest first (sorted once, not per name read;
+    `size` is the table's, so a table that grew is sorted again)."""
+    return tuple(sorted(_FUNCTION_TABLE, key=len, reverse=True))
+
+
 def _hidden_call(name: str) -> tuple[str, str, str, str] | None:
     """(factor, function, coefficient, variable) where `name` is a function
     glued to its argument with a coefficient (sin2x, cos3t), or after a
@@ -460,7 +468,7 @@ def _hidden_call(name: str) -> tuple[str, str, str, str] | None:
     _GLUED_CALL's; cost stays a variable.)"""
     for pre in ("", name[:1]):
         rest = name[len(pre) :]
-        for fn in sorted(_FUNCTION_TABLE, key=len, reverse=True):
+        for fn in _longest_first(len(_FUNCTION_TABLE)):
             if len(fn) < 2 or not rest.startswith(fn):
                 continue
             tail = _CALL_TAIL.fullmatch(rest[len(fn) :])
