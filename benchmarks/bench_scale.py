@@ -13,7 +13,8 @@ before each, which clears dfdx's too):
 - diff: dfdx.diff / sympy.diff with respect to the first weight;
 - explain + text: dfdx.explain(...).to_text() / sympy.diff;
 - gradient: dfdx.gradient / sympy.diff once per variable (the anchor only up
-  to 8-32-1: above, one per variable takes minutes);
+  to 8-32-1: above, one per variable takes minutes); and its exact value at
+  a point (dfdx.gradient(..., at=...)), without an anchor;
 - trace + backward: dfdx.trace(...).backward() / PyTorch eager with one
   scalar tensor per variable, and a micrograd-style pure-Python scalar
   autograd written here (the floor for Python).
@@ -240,6 +241,7 @@ def measure(n_in: int, n_hidden: int) -> dict:
     if (n_in, n_hidden) <= GRADIENT_ANCHOR_MAX:
         anchor = timed(lambda: [sympy.diff(e.sympy, s) for s in symbols], 1)
     row["gradient"] = (attempt(lambda: dfdx.gradient(e), 1), anchor)
+    row["gradient_at"] = attempt(lambda: dfdx.gradient(e, at=at), 1)
     row["trace"] = (
         attempt(lambda: dfdx.trace(e, at).backward()),
         timed(torch_run(n_in, n_hidden, at)),
@@ -323,6 +325,11 @@ def exponent(rows, key, index=0) -> str:
     return f"{np.polyfit(lx, ly, 1)[0]:.2f}"
 
 
+def exponent_of(rows, key) -> str:
+    """exponent() of a column with no anchor (a time or a refusal per row)."""
+    return exponent([{**r, key: (r[key],)} for r in rows], key)
+
+
 def cell(ours, anchor) -> str:
     if isinstance(ours, str):
         return ours
@@ -349,21 +356,22 @@ def render(rows, anim, arr) -> str:
     )
     L += [
         "",
-        "| size | ops | variables | parse | diff | explain + text | gradient | trace + backward | torch (scalar) | micrograd-style |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| size | ops | variables | parse | diff | explain + text | gradient | gradient at a point | trace + backward | torch (scalar) | micrograd-style |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         tr = r["trace"]
         L.append(
             f"| {r['size']} | {r['ops']} | {r['vars']} | {cell(*r['parse'])} | "
             f"{cell(*r['diff'])} | {cell(*r['explain'])} | {cell(*r['gradient'])} | "
-            f"{cell(tr[0], tr[1])} | {tr[1] * 1e3:.1f} ms | {tr[2] * 1e3:.1f} ms |"
+            f"{cell(r['gradient_at'], None)} | {cell(tr[0], tr[1])} | {tr[1] * 1e3:.1f} ms | {tr[2] * 1e3:.1f} ms |"
         )
     L.append(
         "| growth exponent | | | "
         + " | ".join(
-            exponent(rows, k) for k in ("parse", "diff", "explain", "gradient", "trace")
+            exponent(rows, k) for k in ("parse", "diff", "explain", "gradient")
         )
+        + f" | {exponent_of(rows, 'gradient_at')} | {exponent(rows, 'trace')}"
         + f" | {exponent(rows, 'trace', 1)} | {exponent(rows, 'trace', 2)} |"
     )
     ours, naive = anim

@@ -61,8 +61,13 @@ __all__ = [
     "SymbolicHessian",
 ]
 
-#: Most variables a symbolic gradient, Jacobian or Hessian is taken over.
+#: Most variables a symbolic Jacobian or Hessian is taken over (their
+#: entries grow with the square).
 MAX_VARIABLES = 256
+
+#: Most variables a symbolic gradient is taken over: one reverse sweep
+#: gives them all (a 16-64-1 network's loss has 1 170).
+MAX_GRADIENT_VARIABLES = 10_000
 
 
 # ---------------------------------------------------------------------------
@@ -70,12 +75,19 @@ MAX_VARIABLES = 256
 # ---------------------------------------------------------------------------
 
 
-def _wrt_names(variables: Sequence[str], wrt, *, what: str = "f") -> tuple[str, ...]:
-    """The variables to differentiate by, validated."""
+def _wrt_names(
+    variables: Sequence[str], wrt, *, what: str = "f", limit: int = MAX_VARIABLES
+) -> tuple[str, ...]:
+    """The variables to differentiate by, validated (at most `limit`)."""
     if wrt is None:
         if not variables:
             raise DfdxError(
                 f"{what} has no variables; say which ones to differentiate by with wrt="
+            )
+        if len(variables) > limit:
+            raise DfdxError(
+                f"{what} has {len(variables)} variables; the limit is {limit} "
+                "(say which ones with wrt=)"
             )
         return tuple(variables)
     if isinstance(wrt, str):
@@ -92,8 +104,8 @@ def _wrt_names(variables: Sequence[str], wrt, *, what: str = "f") -> tuple[str, 
     dupes = sorted({w for w in names if names.count(w) > 1})
     if dupes:
         raise DfdxError(f"wrt names {', '.join(dupes)} more than once")
-    if len(names) > MAX_VARIABLES:
-        raise DfdxError(f"wrt has {len(names)} variables; the limit is {MAX_VARIABLES}")
+    if len(names) > limit:
+        raise DfdxError(f"wrt has {len(names)} variables; the limit is {limit}")
     return tuple(names)
 
 
@@ -888,7 +900,7 @@ def gradient(
         return _numerically("gradient", f, point, wrt, options)
     _check_no_options(options, "gradient")
     e = as_expression(f, name="f")
-    names = _wrt_names(e.variables, wrt)
+    names = _wrt_names(e.variables, wrt, limit=MAX_GRADIENT_VARIABLES)
     g = SymbolicGradient(e, names, _partials(e, names))
     return g if point is None else g.at(point)
 

@@ -434,7 +434,12 @@ def numpy_source(
         for h, fn in _SOURCE_HELPERS.items()
         if re.search(rf"\b{h}\(", code)
     ]
-    lines = [f"import {m} as {alias}" for m, alias in _SOURCE_MODULES.items()]
+    used = code + "".join(helpers)
+    lines = [
+        f"import {m} as {alias}"
+        for m, alias in _SOURCE_MODULES.items()
+        if f"{alias}." in used
+    ]
     lines += ["", ""]
     for h in helpers:
         lines += [h.rstrip(), "", ""]
