@@ -718,3 +718,29 @@ def test_a_domain_edge_is_not_called_a_kink_with_a_left_slope():
     assert "left derivative" not in message and "subgradient" not in message
     with pytest.raises(dfdx.NotDifferentiableError, match="not defined to the left"):
         derivative_at(dfdx.parse("abs(sqrt(x))"), 0, "x")
+
+
+# --- huge floats keep SymPy's big-integer algebra away (hostile battery) ---
+
+
+def test_a_float_beyond_40_digits_counts_as_huge():
+    from dfdx.text._numbers import has_huge_numbers
+
+    assert has_huge_numbers(sympy.exp(sympy.Float(1e8)))  # e^(10^8): a Float
+    assert has_huge_numbers(sympy.Float(1e-45))
+    assert not has_huge_numbers(sympy.Float(1e30) + sympy.Float(2.5e-7))
+
+
+def test_a_tangent_with_a_43_million_digit_coefficient_is_written_in_floats():
+    """exp(1e8) at the point: the exact coefficients were tidied with
+    SymPy's cancel, a gcd of 43-million-digit integers in C that no time
+    limit stops (a minute on a busy machine)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dfdx.NotationWarning)
+        e = dfdx.parse("logsumexp(max(min(y/1e-308, 0.5), y/1e-308), 1)")
+    t = dfdx.tangent_line(e, at=1e-300)
+    assert t._symbolic == ()
+    assert str(t) == "f(y) = 1e+308y + 7.02555e-10"
+    assert t.slope == 1e308

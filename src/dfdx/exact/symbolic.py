@@ -601,8 +601,18 @@ def _line_text(m, b, var: str, *, exact: bool = False, digits: int = 6) -> str:
     """'y = 2x - 3' from slope and intercept (exact SymPy numbers or floats)."""
     if not exact:
         m, b = float(m), float(b)
-        m = sympy.Float(m) if not m.is_integer() else sympy.Integer(int(m))
-        b = sympy.Float(b) if not b.is_integer() else sympy.Integer(int(b))
+        # a whole float is written as an integer up to 1e15 (1e308 is not
+        # a 309-digit integer to a reader)
+        m = (
+            sympy.Integer(int(m))
+            if m.is_integer() and abs(m) < 1e15
+            else sympy.Float(m)
+        )
+        b = (
+            sympy.Integer(int(b))
+            if b.is_integer() and abs(b) < 1e15
+            else sympy.Float(b)
+        )
     ms = _coef_text(m, digits)
     bs = _coef_text(b, digits)
     parts = []
@@ -745,8 +755,11 @@ def _exact_coefficients(slope, intercept) -> tuple:
     """Readable exact slope and intercept, or () where they hold roots of
     high degree (x^x at 1.000000000001 has 1000000000001^(1/10^12)-like
     powers: exact algebra on them runs for minutes in single operations
-    that no time limit interrupts, and shows nothing a learner can read)."""
-    if _high_degree_roots(slope) or _high_degree_roots(intercept):
+    that no time limit interrupts, and shows nothing a learner can read), or
+    numbers of more than HUGE_DIGITS digits (a tangent at x = 1e-300 is
+    exact in 300-digit rationals, whose gcd in the tidying ran in C for a
+    minute on a busy machine)."""
+    if any(_high_degree_roots(c) or has_huge_numbers(c) for c in (slope, intercept)):
         return ()
     return (_tidy(slope), _tidy(intercept))
 

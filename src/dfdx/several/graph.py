@@ -961,6 +961,31 @@ def _operation(node: sympy.Expr, child_ids) -> tuple:
     return op_expr, dummies, names
 
 
+def _traced_node(nid: str, labels, value: float, inputs: tuple, expr) -> Node:
+    """Node(nid, labels.op, value, inputs, expr=expr, shown=labels.shown),
+    its fields set directly (a network has thousands of nodes: the
+    dataclass's __init__ with its descriptors was a tenth of a trace)."""
+    node = object.__new__(Node)
+    node.__dict__.update(
+        id=nid,
+        _text_op=labels.op,
+        value=value,
+        inputs=inputs,
+        grad=None,
+        expr=expr,
+        _text_shown=labels.shown,
+    )
+    return node
+
+
+def _traced_edge(child: str, parent: str, local: float, formula) -> Edge:
+    """Edge(child, parent, local, formula), its fields set directly (it is
+    frozen: no __setattr__)."""
+    edge = object.__new__(Edge)
+    edge.__dict__.update(child=child, parent=parent, local=local, _text_formula=formula)
+    return edge
+
+
 class _Labels:
     """A traced node's operation in terms of its children's ids, in SymPy's
     syntax and in textbook notation, written on first use."""
@@ -1095,18 +1120,13 @@ def trace(expr, at) -> ComputationGraph:
             # labels written only when read
             value, local_of = fast
             labels = _Labels(node, tuple(child_ids))
-            node_obj = Node(
-                nid,
-                labels.op,  # type: ignore[arg-type]  # written when read
-                value,
-                tuple(dict.fromkeys(child_ids)),
-                expr=node,
-                shown=labels.shown,  # type: ignore[arg-type]
+            node_obj = _traced_node(
+                nid, labels, value, tuple(dict.fromkeys(child_ids)), node
             )
             nodes.append(node_obj)
             by_id[nid] = node_obj
             for cid, (local, formula) in local_of.items():
-                edges.append(Edge(cid, nid, local, formula))
+                edges.append(_traced_edge(cid, nid, local, formula))
             return nid
         op_expr, dummies, names = _operation(node, child_ids)
         values = {

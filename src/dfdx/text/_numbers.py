@@ -68,13 +68,19 @@ def _constant_value(e) -> float | None:
 
 def has_huge_numbers(expr, digits: int = HUGE_DIGITS) -> bool:
     """Whether `expr` contains a rational with more than `digits` digits in its
-    numerator or denominator (1e308 as 10**308, 1e-300)."""
+    numerator or denominator (1e308 as 10**308, 1e-300), or a float that
+    would be one as a rational (exp(10^8) is a Float of 43 million digits:
+    SymPy's cancel turns it into that integer)."""
     bits = digits * 3.33
     for atom in distinct_nodes(expr):
         if isinstance(atom, sympy.Rational) and (
             max(abs(atom.p).bit_length(), abs(atom.q).bit_length()) > bits
         ):
             return True
+        if isinstance(atom, sympy.Float):
+            _, man, exp, bc = atom._mpf_
+            if man and abs(exp + bc) > bits:
+                return True
     return False
 
 
