@@ -25,7 +25,7 @@ PUBLIC = {
     "Exercises", "Explorer", "Expression", "GradCheckError", "GradCheckReport",
     "LimitResult", "LimitStep", "LimitTable", "MatrixRule",
     "NotDifferentiableError", "NotationWarning", "ParseError", "SavedModule",
-    "SecantAnimation", "Step", "Steps", "SymbolicGradient", "SymbolicHessian",
+    "SecantAnimation", "SharedGradient", "Step", "Steps", "SymbolicGradient", "SymbolicHessian",
     "SymbolicJacobian", "TangentLine", "UndefinedError", "__version__", "agree",
     "animate_secants", "chain_rule", "check_answer", "check_grad", "d2l",
     "derivative", "diff", "differentiable", "exercises", "explain", "explore",

@@ -66,6 +66,7 @@ _EXPORTS = {
     "matrix_rule": "several.matrix_rules",
     "gradient_rules": "several.matrix_rules",
     "SymbolicGradient": "several.multivariate",
+    "SharedGradient": "several.multivariate",
     "SymbolicJacobian": "several.multivariate",
     "SymbolicHessian": "several.multivariate",
     "MatrixRule": "several.matrix_rules",
@@ -135,6 +136,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dfdx.several.graph import ComputationGraph, trace
     from dfdx.several.matrix_rules import MatrixRule, gradient_rules, matrix_rule
     from dfdx.several.multivariate import (
+        SharedGradient,
         SymbolicGradient,
         SymbolicHessian,
         SymbolicJacobian,
