@@ -216,3 +216,73 @@ def test_an_animation_is_laid_out_once_not_per_frame(tmp_path, monkeypatch):
 
     with Image.open(tmp_path / "a.gif") as im:
         assert im.n_frames == len(anim)
+
+
+def _whole_frames(anim):
+    """Every frame drawn whole (the reference for the partial redraw)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    out = []
+    with anim._laid_out_once():
+        canvas = FigureCanvasAgg(anim.figure)
+        for i in range(len(anim)):
+            anim.draw(i)
+            canvas.draw()
+            out.append(np.asarray(canvas.buffer_rgba()).copy())
+    return out
+
+
+@pytest.mark.parametrize(
+    ("f", "at", "lang"),
+    [
+        ("x^2", 1.0, "en"),
+        ("sin(x)", 0.5, "zh"),
+        ("sqrt(x)", 1e-8, "en"),  # frames where x - h leaves the domain
+        ("x^3", 100.0, "en"),  # x + h rounds to x at the smallest h
+    ],
+)
+def test_frames_redrawn_in_place_are_pixel_identical_to_whole_redraws(f, at, lang):
+    """The GIF writer redraws only each axes' artists from the first one a
+    frame changes; every pixel of every frame must be what a whole redraw
+    gives (the same artists, in the same order, on the same pixels)."""
+    try:
+        anim = dfdx.animate_secants(f, at, lang=lang)
+    except DfdxError:
+        pytest.skip("no animation at this point")
+    # two animations, one way each: a figure laid out a second time can
+    # move by a pixel (constrained layout starts from where it left off)
+    want = _whole_frames(dfdx.animate_secants(f, at, lang=lang))
+    assert anim._redraw_plan() is not None  # the partial path is taken
+    got = [rgba.copy() for rgba in anim._frames_rgba()]
+    assert len(got) == len(want)
+    for i, (a, b) in enumerate(zip(got, want, strict=True)):
+        assert np.array_equal(a, b), f"frame {i} differs"
+    # and the artists are back to normal drawing afterwards
+    assert not any(a.get_animated() for a in anim.figure.findobj())
+
+
+def test_a_graph_animation_is_drawn_whole_each_frame():
+    g = dfdx.trace("x*y + exp(x*y)", at={"x": 0.5, "y": 2})
+    anim = g.animate()
+    assert not anim._redraws_in_place
+    frames = [rgba.copy() for rgba in anim._frames_rgba()]
+    assert len(frames) == len(anim)
+    assert not np.array_equal(frames[0], frames[-1])
+
+
+def test_no_frames_title_runs_into_the_figures_title():
+    """A long frame text is raised above the y axis's offset text ("1e6");
+    the layout was made for frame 0's shorter text, and the raised one ran
+    into the figure's title (x^3 at 100, h = 1e-12)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    anim = dfdx.animate_secants("x^3", 100.0)
+    canvas = FigureCanvasAgg(anim.figure)
+    with anim._laid_out_once():
+        renderer = canvas.get_renderer()
+        for i in range(len(anim)):
+            anim.draw(i)
+            canvas.draw()
+            top = anim.figure._suptitle.get_window_extent(renderer)
+            title = anim._title.get_window_extent(renderer)
+            assert title.y1 <= top.y0, f"frame {i}: {title} reaches {top}"
