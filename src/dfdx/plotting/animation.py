@@ -158,9 +158,20 @@ class _Frames(abc.ABC):
         if engine is None:
             yield
             return
-        self.draw(self._layout_frame())
-        FigureCanvasAgg(fig).draw()  # the layout, computed once
+        kept = self.__dict__.get("_kept_layout")
+        if kept is None:
+            self.draw(self._layout_frame())
+            FigureCanvasAgg(fig).draw()  # the layout, computed once
+            # and kept: constrained layout run again starts from where it
+            # left the axes and moves them by a pixel (two saves differed)
+            kept = [(ax, ax.get_position().frozen()) for ax in fig.axes]
+            title = fig._suptitle
+            kept.append((title, title.get_position() if title else None))
+            self.__dict__["_kept_layout"] = kept
         fig.set_layout_engine("none")
+        for artist, where in kept:
+            if artist is not None and where is not None:
+                artist.set_position(where)
         try:
             yield
         finally:
