@@ -126,6 +126,8 @@ class _Frames(abc.ABC):
     ``.draw(i)``; frames are written as GIF, MP4 or an HTML page."""
 
     figure: Figure
+    #: (artist, position) of the layout computed for the first output
+    _kept_layout: list | None = None
 
     @abc.abstractmethod
     def __len__(self) -> int:
@@ -158,7 +160,7 @@ class _Frames(abc.ABC):
         if engine is None:
             yield
             return
-        kept = self.__dict__.get("_kept_layout")
+        kept = self._kept_layout
         if kept is None:
             self.draw(self._layout_frame())
             FigureCanvasAgg(fig).draw()  # the layout, computed once
@@ -167,7 +169,7 @@ class _Frames(abc.ABC):
             kept = [(ax, ax.get_position().frozen()) for ax in fig.axes]
             title = fig._suptitle
             kept.append((title, title.get_position() if title else None))
-            self.__dict__["_kept_layout"] = kept
+            self._kept_layout = kept
         fig.set_layout_engine("none")
         for artist, where in kept:
             if artist is not None and where is not None:

@@ -253,9 +253,17 @@ def _explain_failure(f: Expression, names, values, bad: str, component) -> None:
         derivative_at(line, values[bad], bad)
     except NotDifferentiableError as exc:
         left, right = exc.left, exc.right
-        if left is None and right is None and ": " in str(exc):
-            # no one-sided slopes: the line leaves the domain (√x at 0)
-            reason = f"along {bad}: {str(exc).split(': ', 1)[1]}"
+        gone = [
+            side
+            for side, k in (("left", -1), ("right", 1))
+            if not line.domain.near(bad, _exact(values[bad]), k)
+        ]
+        if left is None and right is None and len(gone) == 1:
+            # no one-sided slopes: the line leaves the typed domain (√x at 0)
+            reason = (
+                f"along {bad}: it is not defined to the {gone[0]} of "
+                f"{_fmt_number(values[bad])} (its domain: {f.domain})"
+            )
         else:
             reason = (
                 f"along {bad}: left derivative {_fmt_sym(left)}, "
@@ -464,9 +472,9 @@ def _reverse_partials(
     symbols = [by_name.get(n, sympy.Symbol(n)) for n in names]
     out = []
     for d in reverse_gradient(expr, symbols):
-        if at_most(d, 4 * MAX_SIMPLIFY_OPS + 1):
+        if at_most(d, 4 * MAX_SIMPLIFY_OPS + 1) and ops(d) <= MAX_SIMPLIFY_OPS:
             real, back = real_symbols(d)
-            d = replacer(back)(_tidy_if_small(real))
+            d = replacer(back)(_tidy(real))
         out.append(Expression(d))
     return tuple(out)
 
