@@ -127,7 +127,13 @@ _TEXTS = texts(
 
 
 def _value(e, point):
-    v = e.subs(point).evalf(30)
+    try:
+        v = e.subs(point).evalf(30)
+    except RecursionError:
+        # SymPy's own derivative over a complex x (|√0.5 + x|'s holds
+        # Derivative(re(x), x)) recurses without end when evaluated: no
+        # reference value there (dfdx's side is evaluated the same way)
+        return None
     if not v.is_number or v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         return None
     c = complex(v)
