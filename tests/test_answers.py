@@ -255,10 +255,17 @@ def test_higher_orders():
 
 
 def test_cannot_decide_is_not_a_verdict():
-    # sqrt(-1 - x^2) is real nowhere: no point to compare at
-    r = dfdx.check_answer("sqrt(-1 - x^2)", "1")
+    # the answer is real for x ≤ -1 only, the derivative for x > 0: no point
+    # to compare at
+    r = dfdx.check_answer("sqrt(x)", "sqrt(-x - 1)")
     assert r.correct is None and r.how == "unknown"
     assert "cannot decide" in r.to_text()
+
+
+def test_a_function_real_nowhere_has_no_answer_to_check():
+    # sqrt(-1 - x^2) is real nowhere: there is no derivative to compare with
+    with pytest.raises(dfdx.UndefinedError, match="defined nowhere"):
+        dfdx.check_answer("sqrt(-1 - x^2)", "1")
 
 
 @pytest.mark.parametrize(
@@ -285,7 +292,8 @@ def test_cli(capsys):
     out = capsys.readouterr().out
     assert "likely mistake: forgot the chain rule's inner derivative" in out
     assert main(["check", "x^3", "12", "--at", "2"]) == 0
-    assert main(["check", "sqrt(-1 - x^2)", "1"]) == 3
+    assert main(["check", "sqrt(x)", "sqrt(-x - 1)"]) == 3
+    assert main(["check", "sqrt(-1 - x^2)", "1"]) == 2  # no derivative to check
     capsys.readouterr()
     assert main(["check", "x^2", "2t"]) == 2
     assert "dfdx: error: the answer uses t" in capsys.readouterr().err

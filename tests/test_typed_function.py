@@ -442,3 +442,125 @@ def test_limit_steps_never_call_the_typed_function_continuous_at_its_hole():
     # where the typed f is defined, substitution stays what it was
     assert "direct substitution" in str(dfdx.limit("x^2/x", 2))
     assert str(dfdx.limit("exp(log(x))", -1)).startswith("lim_{x→-1} e^(ln(x))")
+
+
+# -- 11. a domain with no open set: no derivative anywhere -----------------------
+
+X_REAL = sympy.Symbol("x")
+
+NO_INTERIOR = [
+    # (typed, SymPy's continuous domain of the typed form: the reference)
+    ("sin(sqrt(-x^2))", sympy.FiniteSet(0)),
+    ("sqrt(-x^2)", sympy.FiniteSet(0)),
+    ("sqrt(x) + sqrt(-x)", sympy.FiniteSet(0)),
+    ("sqrt(x - 1) + sqrt(1 - x)", sympy.FiniteSet(1)),
+    ("sqrt(x^2 - 1) + sqrt(1 - x^2)", sympy.FiniteSet(-1, 1)),
+    ("asin(x + 1) + asin(x - 1)", sympy.FiniteSet(0)),
+    ("log(-x^2)", sympy.S.EmptySet),
+    ("sqrt(-x^2 - 1)", sympy.S.EmptySet),
+    ("log(x) + log(-x)", sympy.S.EmptySet),
+    ("asin(x + 2) + asin(x - 2)", sympy.S.EmptySet),
+]
+
+
+@pytest.mark.parametrize(("text", "reference"), NO_INTERIOR)
+def test_no_open_set_means_no_derivative_anywhere(text, reference):
+    """sin(sqrt(-x^2)) is defined at x = 0 alone; its 'derivative'
+    I·cosh(|x|)·sign(x) was given by diff, explain and hint, and check_answer
+    called an answer to log(-x^2) (defined nowhere) wrong against 2/x."""
+    e = dfdx.parse(text)
+    assert sympy.calculus.util.continuous_domain(e.written, X_REAL, sympy.S.Reals) == (
+        reference
+    )
+    d = dfdx.diff(text)
+    assert d.sympy is sympy.nan and len(d.notes) == 1
+    note = d.notes[0]
+    if reference is sympy.S.EmptySet:
+        assert "defined nowhere" in note
+    else:
+        points = " or ".join(f"x = {p}" for p in reference)
+        assert f"defined only where {points} (" in note
+    for call in (
+        lambda: dfdx.explain(text),
+        lambda: dfdx.hint(text),
+        lambda: dfdx.check_answer(text, "0"),
+        lambda: dfdx.check_work(text, ["0"]),
+        lambda: dfdx.from_definition(text),
+        lambda: dfdx.gradient(text),
+        lambda: dfdx.hessian(text),
+        lambda: dfdx.jacobian([text, "x"]),
+    ):
+        with pytest.raises(UndefinedError, match="has no derivative: the function as"):
+            call()
+    assert "I" not in str(d) and dfdx.partial(text, "x").sympy is sympy.nan
+
+
+@pytest.mark.parametrize(
+    "text", ["sqrt(x)", "log(x) + sqrt(2 - x)", "asin(x)", "sqrt(x^2 - 1)", "x/x"]
+)
+def test_a_domain_with_an_interval_keeps_its_derivative(text):
+    e = dfdx.parse(text)
+    reference = sympy.calculus.util.continuous_domain(e.written, X_REAL, sympy.S.Reals)
+    assert reference.measure > 0
+    assert e.domain.no_interior() is None and e.no_derivative() is None
+    assert not dfdx.diff(text).sympy.has(sympy.nan)
+    assert dfdx.explain(text).result is not None
+
+
+def test_isolated_point_is_defined_but_not_differentiable():
+    r = dfdx.differentiable("sin(sqrt(-x^2))", at=0)
+    assert r.kind == "isolated" and not r.exists
+    assert str(r).startswith("f is defined at x = 0 (f(0) = 0) but at no point")
+    assert "没有定义" in str(dfdx.differentiable("sqrt(x) + sqrt(-x)", 0, lang="zh"))
+    with pytest.raises(NotDifferentiableError, match="at no point beside it"):
+        dfdx.tangent_line("sqrt(x) + sqrt(-x)", 0)
+
+
+def test_several_variables_no_open_set():
+    with pytest.raises(UndefinedError, match="defined only where -x\\^2 - y\\^2 = 0"):
+        dfdx.gradient("sqrt(-x^2 - y^2)")
+    with pytest.raises(UndefinedError, match="defined nowhere"):
+        dfdx.gradient("log(-x^2 - y^2)", at={"x": 1, "y": 1})
+    # defined on the line x = 0: open along y, not along x
+    assert dfdx.partial("y*sqrt(-x^2)", "x").sympy is sympy.nan
+    assert dfdx.partial("y*sqrt(-x^2)", "y").sympy is not sympy.nan
+    with pytest.raises(UndefinedError, match="y, written in x, has no derivative"):
+        dfdx.chain_rule("y = log(u); u = -x^2", "x")
+
+
+def test_cli_refuses_a_derivative_with_no_open_set():
+    from dfdx.cli import main
+
+    for argv in (["diff", "sin(sqrt(-x^2))", "--steps"], ["hint", "log(-x^2)"]):
+        out = subprocess.run(
+            [sys.executable, "-m", "dfdx", *argv], capture_output=True, text=True
+        )
+        assert out.returncode == 2 and "Traceback" not in out.stderr
+        assert (
+            out.stderr.startswith("dfdx: error: ") and "has no derivative" in out.stderr
+        )
+    assert main(["diff", "sqrt(x) + sqrt(-x)"]) == 0  # nan, with the note
+
+
+_LINEAR = st.tuples(
+    st.sampled_from(["sqrt", "log", "asin"]),
+    st.integers(-3, 3).filter(bool),
+    st.integers(-3, 3),
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(_LINEAR, min_size=1, max_size=3))
+def test_no_interior_agrees_with_sympys_continuous_domain(terms):
+    """A sum of sqrt/log/asin of linear functions: dfdx says "no open set"
+    exactly when SymPy's continuous domain is empty or a set of points."""
+    text = " + ".join(f"{f}({a}*x + {b})" for f, a, b in terms)
+    e = dfdx.parse(text)
+    reference = sympy.calculus.util.continuous_domain(e.written, X_REAL, sympy.S.Reals)
+    thin = reference is sympy.S.EmptySet or isinstance(reference, sympy.FiniteSet)
+    empty = e.domain.no_interior()
+    assert (empty is not None) == thin, (text, reference, empty)
+    if empty is not None:
+        assert empty.kind == ("never" if reference is sympy.S.EmptySet else "points")
+        if empty.kind == "points":
+            assert set(empty.points) == set(reference)

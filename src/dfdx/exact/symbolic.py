@@ -153,13 +153,10 @@ def diff(expr, wrt: str | None = None, n: int = 1) -> Expression:
             f"wrt={wrt!r} is not a variable of {for_people(e)} (variables: "
             f"{', '.join(e.variables)}){e.cancel_hint([wrt])}"
         )
-    empty = e.domain.nowhere()
-    if empty is not None:  # 0/0 everywhere: no point to differentiate at
+    why = e.no_derivative([sym.name])
+    if why is not None:  # no open set in the domain: no point to differentiate at
         d = Expression(sympy.nan)
-        d.notes = (
-            f"the function as typed is defined nowhere: {for_people(empty[0])} "
-            f"is 0 for every value of {', '.join(e.variables) or 'its variables'}",
-        )
+        d.notes = (why,)
         d._domain = e.domain
         return d
     d = _derivative(e.sympy, sym, int(n))
@@ -446,6 +443,13 @@ def derivative_at(expr, at, wrt: str | None = None):
         raise NotDifferentiableError(
             f"f({sym.name}) = {typed} is not differentiable at {label}: it is "
             f"not defined to the {gone} of {_fmt_number(at)} (its domain: {domain})",
+            left=None,
+            right=None,
+        )
+    if domain and not any(domain.near(sym.name, a, s) for s in (-1, 1)):
+        raise NotDifferentiableError(
+            f"f({sym.name}) = {typed} is not differentiable at {label}: it is "
+            f"defined there but at no point beside it (its domain: {domain})",
             left=None,
             right=None,
         )

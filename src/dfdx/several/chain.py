@@ -23,13 +23,13 @@ import sympy
 
 from dfdx.core._bounded import bounded
 from dfdx.core._timelimit import time_limit
-from dfdx.errors import DfdxError, ParseError
+from dfdx.errors import DfdxError, ParseError, UndefinedError
 from dfdx.exact.simplify import reduces_to_zero, same_value
 from dfdx.exact.symbolic import _tidy
 from dfdx.text.codegen import _natural_key
 from dfdx.text.domain import Domain, always_holds
 from dfdx.text.expr import Expression, parse
-from dfdx.text.textbook import textbook
+from dfdx.text.textbook import for_people, textbook
 
 __all__ = ["chain_rule", "ChainRule", "ChainTerm", "MAX_PATHS"]
 
@@ -485,7 +485,14 @@ def chain_rule(definitions: str, wrt: str) -> ChainRule:
         ]
         conditions = [c for c in conditions if not always_holds(c)]
         if conditions:
-            result = result.with_domain(Domain(conditions))
+            domain = Domain(conditions)
+            empty = domain.no_interior()
+            if empty is not None and empty.blocks([wrt]):
+                raise UndefinedError(
+                    f"{output}, written in {', '.join(inputs)}, has no derivative: "
+                    f"{empty.text(for_people, inputs)}"
+                )
+            result = result.with_domain(domain)
     return ChainRule(
         output=output,
         wrt=wrt,

@@ -423,7 +423,9 @@ REVERSE_MIN_NODES = 4 * MAX_SIMPLIFY_OPS + 1
 
 
 def _partials(e: Expression, names) -> tuple[Expression, ...]:
-    """(∂e/∂n for n in names), exact; each simplified only when small."""
+    """(∂e/∂n for n in names), exact; each simplified only when small.
+    Refused where the typed function has no open set to differentiate on."""
+    e.require_derivative(names)
     return _partials_of(e.sympy, tuple(names))
 
 

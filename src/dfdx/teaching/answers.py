@@ -683,6 +683,7 @@ def _check_one(e: Expression, answer, wrt, n, at, lang) -> AnswerCheck:
             f"wrt={wrt!r} is not a variable of the expression "
             f"(variables: {', '.join(e.variables)})"
         )
+    e.require_derivative([sym.name])
     real, back = real_symbols(e.sympy)
     x = next((r for r in back if r.name == sym.name), sympy.Symbol(sym.name, real=True))
     forward = {v: k for k, v in back.items()}

@@ -47,6 +47,13 @@ _T = {
         "en": "f is not defined at {x} = {a}, so it is not differentiable there.",
         "zh": "f 在 {x} = {a} 处没有定义，所以在那里不可微。",
     },
+    "isolated": {
+        "en": "f is defined at {x} = {a} (f({a}) = {v}) but at no point beside it, "
+        "so no difference quotient can approach {x} = {a} and f is not "
+        "differentiable there.",
+        "zh": "f 在 {x} = {a} 处有定义（f({a}) = {v}），但在它附近的任何点都没有定义，"
+        "没有差商能趋近 {x} = {a}，所以 f 在那里不可微。",
+    },
     "removable": {
         "en": "f is not defined at {x} = {a} (a removable singularity: f(x) → {l} as "
         "{x} → {a}, so defining f({a}) = {l} would fill the hole), so it is not "
@@ -194,6 +201,7 @@ class Differentiability:
         ``'yes'`` (differentiable), ``'corner'``, ``'cusp'``, ``'vertical'``
         (vertical tangent), ``'jump'``, ``'undefined'``, ``'removable'``,
         ``'undefined_jump'``, ``'endpoint'`` (f is real on one side only),
+        ``'isolated'`` (f is defined at a but on neither side of it),
         ``'oscillates'`` or ``'infinite'``.
     """
 
@@ -331,7 +339,7 @@ def _differentiable(e, real, x, name, a, a_exact, lang) -> Differentiability:
         s = 1 if sides[1] else -1
         d = ders.get(s)
         if d is None:  # defined at a only: an isolated point
-            return result(value, left, right, False, "undefined")
+            return result(value, left, right, False, "isolated", v=_fmt(value))
         vt = _t("vt", lang) if d in (sympy.oo, -sympy.oo) else ""
         side = _t("right" if s == 1 else "left", lang)
         return result(
@@ -671,6 +679,7 @@ def from_definition(expr, wrt: str | None = None, *, lang: str = "en") -> Deriva
             return Derivation(name, lines, result, lang)
     e = as_expression(expr, name="expr")
     sym = _wrt_symbol(e, wrt)
+    e.require_derivative([sym.name])
     with _time_limit(
         _TIME_LIMIT, f"work out the derivative of {e} from the definition"
     ):

@@ -303,6 +303,7 @@ def hint(
         raise DfdxError(f"level must be 1, 2 or 3, got {level!r}")
     e = as_expression(expr, name="expr")
     sym = _wrt_symbol(e, wrt)
+    e.require_derivative([sym.name])
     real, back = real_symbols(e.sympy)
     forward = {v: k for k, v in back.items()}
     x = next((r for r in back if r.name == sym.name), sympy.Symbol(sym.name, real=True))

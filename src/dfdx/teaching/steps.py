@@ -606,6 +606,7 @@ def explain(expr, wrt: str | None = None, *, lang: str = "en") -> Steps:
             f"wrt={wrt!r} is not a variable of the expression "
             f"(variables: {', '.join(e.variables)})"
         )
+    e.require_derivative([sym.name])
     return _explained(_Input(e, sym, lang))
 
 

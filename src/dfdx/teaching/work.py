@@ -372,6 +372,7 @@ def check_work(
     if len(lines) > MAX_LINES:
         raise DfdxError(f"at most {MAX_LINES} lines of working, got {len(lines)}")
     sym = _wrt_symbol(e, wrt)
+    e.require_derivative([sym.name])
     parsed = []
     for k, line in enumerate(lines, 1):
         if isinstance(line, str) and _split_components(line) is not None:

@@ -18,10 +18,11 @@ trust a value of the simplified form.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 import sympy
 
-__all__ = ["Domain", "conditions_of"]
+__all__ = ["Domain", "Emptiness", "conditions_of"]
 
 #: (u, relation): relation "ne" (u ≠ 0), "gt" (u > 0) or "ge" (u ≥ 0).
 Condition = tuple[sympy.Expr, str]
@@ -219,6 +220,192 @@ def _vanishing(conditions) -> tuple[sympy.Expr, str] | None:
     return None
 
 
+class Emptiness(NamedTuple):
+    """Why a domain has no interior: no open set on which the function is
+    defined, so it has no derivative anywhere.
+
+    kind is "vanishes" (a denominator, or a logarithm's argument, is 0 for
+    every value of the variables), "never" (the conditions hold together at
+    no real point) or "points" (they hold only where ``conditions[0]``'s
+    expression is 0: finitely many points, or a curve or surface). `points`
+    lists them for a function of one variable, where they are known."""
+
+    kind: str
+    conditions: tuple[Condition, ...]
+    points: tuple = ()
+
+    def blocks(self, wrt: Iterable[str] | None = None) -> bool:
+        """Whether it rules out differentiating along `wrt` (all variables
+        when None): a domain that is empty does; one that holds only where
+        u = 0 does along u's variables only (``y*sqrt(-x^2)`` is defined on
+        the line x = 0, open along y)."""
+        if self.kind != "points" or wrt is None:
+            return True
+        names = set(wrt)
+        return any(s.name in names for u, _ in self.conditions for s in u.free_symbols)
+
+    def text(self, printer=None, variables: Iterable[str] = ()) -> str:
+        """One sentence for people; `printer` writes each expression."""
+        show = printer or sympy.sstr
+        names = ", ".join(variables) or "its variables"
+        u, rel = self.conditions[0]
+        if self.points:  # one variable: the conditions' own
+            names = next(iter(u.free_symbols)).name
+        if self.kind == "vanishes":
+            return (
+                f"the function as typed is defined nowhere: {show(u)} is 0 for "
+                f"every value of {names}"
+            )
+        held = " and ".join(f"{show(v)} {_SHOWN[r]} 0" for v, r in self.conditions)
+        if self.kind == "never" and not any(v.free_symbols for v, _ in self.conditions):
+            # asin(2): a number out of range
+            return f"the function as typed is defined nowhere: it needs {held}"
+        if self.kind == "never":
+            return (
+                f"the function as typed is defined nowhere: {held} "
+                f"{'holds' if len(self.conditions) == 1 else 'hold together'} "
+                f"for no real value of {names}"
+            )
+        where = (
+            " or ".join(f"{names} = {show(p)}" for p in self.points)
+            if self.points
+            else f"{show(u)} = 0"
+        )
+        return (
+            f"the function as typed is defined only where {where} ({held} "
+            f"{'holds' if len(self.conditions) == 1 else 'hold together'} "
+            "nowhere else), with no open interval around any point"
+        )
+
+
+# points tried for a witness that the conditions hold on an open set
+_WITNESSES = (
+    sympy.Rational(37, 100),
+    sympy.Rational(-121, 100),
+    sympy.Rational(23, 10),
+    sympy.Rational(-7, 2),
+    sympy.Rational(1, 1000),
+    sympy.Rational(-1, 1000),
+    sympy.Integer(17),
+    sympy.Integer(-23),
+)
+
+# functions whose value jumps: a strict inequality at a point need not hold
+# beside it
+_JUMPS = (sympy.sign, sympy.floor, sympy.ceiling, sympy.Heaviside, sympy.Piecewise)
+
+# condition expressions larger than this are not solved over one variable
+_SOLVE_NODES = 30
+
+
+def _open_witness(conditions) -> bool:
+    """Whether a sample point satisfies every u > 0 / u ≥ 0 strictly, with
+    each u continuous there (no sign, floor, Piecewise): then they all hold
+    on an open set around it, which proves an interior."""
+    bounds = [u for u, rel in conditions if rel != "ne"]
+    if not bounds:
+        return True
+    if any(u.has(*_JUMPS) for u in bounds):
+        return False
+    symbols = sorted(set().union(*(u.free_symbols for u in bounds)), key=str)
+    for k, a in enumerate(_WITNESSES):
+        point = {s: a + sympy.Rational(j * (k + 1), 11) for j, s in enumerate(symbols)}
+        ok = True
+        for u in bounds:
+            try:
+                v = sympy.N(u.xreplace(point), 20)
+            except (TypeError, ValueError, ArithmeticError, RecursionError):
+                ok = False
+                break
+            if not (v.is_number and v.is_real and v > sympy.Float("1e-15")):
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+def _real_form(u: sympy.Expr) -> sympy.Expr:
+    return u.xreplace({s: sympy.Dummy(s.name, real=True) for s in u.free_symbols})
+
+
+def _proved_empty_or_thin(conditions) -> Emptiness | None:
+    """A condition that holds nowhere (u > 0 with u ≤ 0 everywhere, u ≥ 0
+    with u < 0 everywhere) or only where u = 0 (u ≥ 0 with u ≤ 0
+    everywhere), proved by SymPy's assumptions over real variables."""
+    thin = None
+    for u, rel in conditions:
+        if rel == "ne" or not u.free_symbols:
+            continue
+        if sympy.count_ops(u, visual=False) > _PROVE_NODES:
+            continue
+        real = _real_form(u)
+        if rel == "gt" and real.is_nonpositive:
+            return Emptiness("never", ((u, rel),))
+        if rel == "ge" and real.is_negative:
+            return Emptiness("never", ((u, rel),))
+        if rel == "ge" and thin is None and real.is_nonpositive:
+            if _vanishing(((u, "ne"),)) is None:  # u ≡ 0 restricts nothing
+                thin = Emptiness("points", ((u, rel),))
+    return thin
+
+
+def _one_variable_set(conditions):
+    """The set where the conditions on one variable hold, solved exactly
+    (rational functions of small size only), with the conditions that made
+    it; None where it is not solved."""
+    symbols = set().union(*(u.free_symbols for u, _ in conditions))
+    if len(symbols) != 1:
+        return None
+    x = next(iter(symbols))
+    xr = sympy.Dummy(x.name, real=True)
+    region = sympy.S.Reals
+    used = []
+    for u, rel in conditions:
+        if rel == "ne":
+            continue  # removes isolated points (u ≡ 0 is found by _vanishing)
+        small = sympy.count_ops(u, visual=False) <= _SOLVE_NODES
+        if not small or not u.is_rational_function(x):
+            return None
+        num, den = sympy.fraction(sympy.together(u))
+        if sympy.degree(num, x) > 4 or (den.has(x) and sympy.degree(den, x) > 4):
+            return None
+        ur = u.xreplace({x: xr})
+        try:
+            part = sympy.solve_univariate_inequality(
+                ur > 0 if rel == "gt" else ur >= 0, xr, relational=False
+            )
+        except (NotImplementedError, TypeError, ValueError, ArithmeticError):
+            return None
+        if not isinstance(part, (sympy.Interval, sympy.Union, sympy.FiniteSet)) and (
+            part is not sympy.S.EmptySet
+        ):
+            return None
+        used.append((u, rel))
+        region = sympy.Intersection(region, part)
+    return region, used
+
+
+def _emptiness(conditions) -> Emptiness | None:
+    gone = _vanishing(conditions)
+    if gone is not None:
+        return Emptiness("vanishes", (gone,))
+    if _open_witness(conditions):
+        return None
+    proved = _proved_empty_or_thin(conditions)
+    if proved is not None and proved.kind == "never":
+        return proved
+    solved = _one_variable_set(conditions)
+    if solved is not None:
+        region, used = solved
+        if region is sympy.S.EmptySet:
+            return Emptiness("never", tuple(used))
+        if isinstance(region, sympy.FiniteSet):
+            return Emptiness("points", tuple(used), tuple(region.args))
+        return None
+    return proved
+
+
 def _decide(v, rel: str) -> bool | None:
     """Whether the number `v` satisfies `rel`: False where `v` is not a finite
     real number; None where 60 digits cannot tell."""
@@ -267,7 +454,7 @@ class Domain:
     all real numbers
     """
 
-    __slots__ = ("conditions", "_nowhere")
+    __slots__ = ("conditions", "_nowhere", "_empty")
 
     def __init__(self, conditions: Iterable[Condition] = ()):
         kept = dict.fromkeys(conditions)
@@ -283,6 +470,27 @@ class Domain:
                     kept[(u, "gt")] = None
         self.conditions: tuple[Condition, ...] = tuple(kept)
         self._nowhere: tuple | None = None
+        self._empty: tuple | None = None
+
+    def no_interior(self) -> Emptiness | None:
+        """Why no open set lies in the domain (:class:`Emptiness`), or None:
+        the typed function is defined nowhere (``log(-x^2)``,
+        ``sqrt(x - 1) + sqrt(-x - 1)``) or only at points (``sqrt(-x^2)``:
+        x = 0 alone), so it has no derivative anywhere. Said only where it is
+        proved: a denominator shown to be 0 by SymPy, conditions solved
+        exactly over one variable, or SymPy's sign assumptions; None where
+        a sample point satisfies every condition strictly (an open set
+        around it), and where nothing is proved either way.
+
+        >>> from dfdx import parse
+        >>> print(parse("sqrt(-x^2)").domain.no_interior().text())
+        the function as typed is defined only where x = 0 (-x**2 ≥ 0 holds nowhere else), with no open interval around any point
+        >>> parse("sqrt(x)").domain.no_interior() is None
+        True
+        """
+        if self._empty is None:
+            self._empty = (_emptiness(self.conditions) if self.conditions else None,)
+        return self._empty[0]
 
     def nowhere(self) -> tuple[sympy.Expr, str] | None:
         """A condition that holds at no point, making the domain empty, or

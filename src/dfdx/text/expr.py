@@ -34,7 +34,7 @@ from sympy.core.cache import cacheit
 
 from dfdx.core._bounded import bounded
 from dfdx.core._checks import finite_number
-from dfdx.errors import DfdxError, NotationWarning, ParseError
+from dfdx.errors import DfdxError, NotationWarning, ParseError, UndefinedError
 from dfdx.text._numbers import _constant_value, _too_deep
 from dfdx.text.builder import (
     _Builder,
@@ -60,7 +60,7 @@ from dfdx.text.grammar import (
     _rewrite,
 )
 from dfdx.text.notation import DERIVATIVE
-from dfdx.text.textbook import textbook
+from dfdx.text.textbook import for_people, textbook
 
 __all__ = [
     "Expression",
@@ -374,6 +374,31 @@ class Expression:
             self._by_name = {s.name: s for s in self._symbols}
         found = self._by_name.get(name)
         return found if found is not None else sympy.Symbol(name)
+
+    def no_derivative(self, wrt: Sequence[str] | None = None) -> str | None:
+        """Why the function *as typed* has no derivative anywhere, in one
+        sentence, or None: its domain holds no open set
+        (:meth:`Domain.no_interior`). With `wrt`, only differentiation along
+        those variables counts: ``y*sqrt(-x^2)``, defined on the line x = 0,
+        has a derivative along y there.
+
+        >>> from dfdx import parse
+        >>> print(parse("log(-x^2)").no_derivative())
+        the function as typed is defined nowhere: -x^2 > 0 holds for no real value of x
+        >>> parse("y*sqrt(-x^2)").no_derivative(["y"]) is None
+        True
+        """
+        empty = self.domain.no_interior()
+        if empty is None or not empty.blocks(wrt):
+            return None
+        return empty.text(for_people, self.variables)
+
+    def require_derivative(self, wrt: Sequence[str] | None = None) -> None:
+        """Raise :class:`dfdx.UndefinedError` where :meth:`no_derivative`
+        says why there is none."""
+        why = self.no_derivative(wrt)
+        if why is not None:
+            raise UndefinedError(f"{for_people(self.written)} has no derivative: {why}")
 
     def cancel_hint(self, names) -> str:
         """'; x cancels out ...' when `names` were typed in the text but are
