@@ -47,13 +47,15 @@ def counted(fn):
     return wrapper, calls
 
 
-def run_dfdx(fn, inputs, mode):
+def run_dfdx(fn, inputs, mode, diagnosis=None):
     f, calls = counted(fn)
     t = time.perf_counter()
     try:
         report = dfdx.check_grad(f, *inputs, mode=mode)
         alarm = report.status == "failed"
         outcome = report.status
+        if diagnosis is not None:
+            diagnosis.append(report.diagnosis)
     except dfdx.DfdxError as exc:
         alarm, outcome = True, f"error: {exc}"
     return alarm, outcome, calls[0], time.perf_counter() - t
@@ -138,9 +140,55 @@ def main() -> None:
                 ]:
                     fn, inputs = make(n)
                     rows.append((n, checker, name, kind, *run(fn, inputs)))
-    section = render(rows, has_jax, quick)
+    classes = by_class(has_jax)
+    section = render(rows, has_jax, quick, classes)
     print(section)
     write_section(section, START, END)
+
+
+def by_class(has_jax: bool) -> list:
+    """(checker, class, examples, caught, diagnosed) over the zoo's bugs by
+    class (gradcheck_zoo.torch_diagnosis_cases and jax_diagnosis_cases, at
+    100 elements; nondeterministic right functions count as the class
+    'nondeterministic, right': passed is right) and the zoo's bugs with a
+    class (ZOO_CLASSES)."""
+    out: dict = {}
+
+    def add(checker, cls, caught, diagnosed):
+        row = out.setdefault((checker, cls), [0, 0, 0])
+        row[0] += 1
+        row[1] += caught
+        row[2] += diagnosed
+
+    cases = [("torch", c) for c in gradcheck_zoo.torch_diagnosis_cases()]
+    cases += [
+        ("torch", (name, gradcheck_zoo.zoo_class(name), make))
+        for name, kind, make in gradcheck_zoo.torch_cases()
+        if kind == "bug" and gradcheck_zoo.zoo_class(name)
+    ]
+    if has_jax:
+        cases += [("jax", c) for c in gradcheck_zoo.jax_diagnosis_cases()]
+    for framework, (name, cls, make) in cases:
+        label = cls or "nondeterministic, right (must pass)"
+        for mode in ("full", "directional"):
+            got: list = []
+            fn, inputs = make(100)
+            alarm = run_dfdx(fn, inputs, mode, got)[0]
+            right = (not alarm) if cls is None else alarm
+            diagnosed = bool(got) and got[0] == cls if cls else right
+            add(f"dfdx {mode}", label, right, diagnosed)
+        if framework == "torch":
+            for fast in (False, True):
+                fn, inputs = make(100)
+                alarm = run_torch(fn, inputs, fast)[0]
+                name_ = "torch gradcheck" + (" fast" if fast else "")
+                add(name_, label, (not alarm) if cls is None else alarm, False)
+        else:
+            fn, inputs = make(100)
+            alarm = run_jax(fn, inputs)[0]
+            add("jax check_grads", label, (not alarm) if cls is None else alarm, False)
+        print(f"    by class: {name}", flush=True)
+    return [(k[0], k[1], *v) for k, v in sorted(out.items(), key=lambda kv: kv[0])]
 
 
 def _median(values) -> str:
@@ -148,7 +196,7 @@ def _median(values) -> str:
     return str(values[len(values) // 2]) if values else "-"
 
 
-def render(rows, has_jax, quick) -> str:
+def render(rows, has_jax, quick, classes=()) -> str:
     import platform
 
     import torch
@@ -227,6 +275,34 @@ def render(rows, has_jax, quick) -> str:
             + ", ".join(f"{n}: {_median(v)} / {max(v)}" for n, v in sorted(per.items()))
             + "."
         )
+    if classes:
+        checkers = sorted({c[0] for c in classes})
+        kinds = sorted({c[1] for c in classes})
+        L += [
+            "",
+            "### By class of bug, at 100 elements (caught / diagnosed / examples)",
+            "",
+            "Diagnosed: `report.diagnosis` names the class (dfdx only: the other "
+            "checkers report a mismatch and nothing more). 'no_known_pattern' is "
+            "the class of a bug with none (cos² for cos): diagnosed means saying "
+            "so. Nondeterministic right functions (1e-13 noise in the forward "
+            "and backward passes) must pass: caught counts the passes there.",
+            "",
+            "| class | " + " | ".join(checkers) + " |",
+            "|---|" + "---|" * len(checkers),
+        ]
+        cell = {(c[0], c[1]): c for c in classes}
+        for kind in kinds:
+            row = []
+            for ch in checkers:
+                c = cell.get((ch, kind))
+                if c is None:
+                    row.append("-")
+                elif ch.startswith("dfdx"):
+                    row.append(f"{c[3]} / {c[4]} / {c[2]}")
+                else:
+                    row.append(f"{c[3]} / - / {c[2]}")
+            L.append(f"| {kind} | " + " | ".join(row) + " |")
     if quick:
         L.append("(--quick: the 100 000-element runs were skipped.)")
     L += ["", END]

@@ -290,3 +290,333 @@ def jax_cases():
         ("tanh in float16", "trap", lambda n: (jnp.tanh, (gen(n, 18, np.float16),))),
     ]
     return cases
+
+
+# --------------------------------------------------------------------------
+# Bugs by class: what check_grad's diagnosis must name
+# --------------------------------------------------------------------------
+
+#: The class each bug of torch_cases() and jax_cases() belongs to, where it has
+#: one: an injected (1 + rel) factor is a scale; cos² for cos has no class.
+ZOO_CLASSES = {
+    "gradient off by": "scale",
+    "missing factor 2": "scale",
+    "permuted gradient (sort)": "permuted",
+    "sign flip in one element": "wrong_elements",
+    "custom Function with a wrong backward": "no_known_pattern",
+}
+
+
+def zoo_class(name: str) -> str | None:
+    return next((k for part, k in ZOO_CLASSES.items() if part in name), None)
+
+
+def torch_diagnosis_cases():
+    """(name, expected diagnosis, factory) for PyTorch: two or more custom
+    autograd Functions per class, old style (ctx in forward) and new style
+    (setup_context), plus right functions nondeterministic at 1e-13 (kind
+    'nondeterministic', expected None: they must pass)."""
+    import torch
+
+    f64 = torch.float64
+
+    def gen(shape, seed):
+        g = torch.Generator().manual_seed(seed)
+        return torch.randn(shape, generator=g, dtype=f64)
+
+    def function(forward, backward, new_style=False):
+        """A custom autograd Function from forward(*xs) and
+        backward(grad, *xs) -> gradients."""
+        if new_style:
+
+            class New(torch.autograd.Function):
+                @staticmethod
+                def forward(*xs):
+                    return forward(*xs)
+
+                @staticmethod
+                def setup_context(ctx, inputs, output):
+                    ctx.save_for_backward(*inputs)
+
+                @staticmethod
+                def backward(ctx, grad):
+                    return backward(grad, *ctx.saved_tensors)
+
+            return New.apply
+
+        class Old(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, *xs):
+                ctx.save_for_backward(*xs)
+                return forward(*xs)
+
+            @staticmethod
+            def backward(ctx, grad):
+                return backward(grad, *ctx.saved_tensors)
+
+        return Old.apply
+
+    W = gen((5, 5), 41)
+    noisy = torch.Generator().manual_seed(99)
+
+    def jitter(t):
+        """t times (1 + 1e-13 noise): a nondeterministic but right value."""
+        z = torch.randn(t.shape, generator=noisy, dtype=f64)
+        return t * (1 + 1e-13 * z)
+
+    def case(forward, backward, shapes, new_style=False, seed=40):
+        def make(n):
+            inputs = tuple(gen(s(n), seed + k) for k, s in enumerate(shapes))
+            return function(forward, backward, new_style), inputs
+
+        return make
+
+    vec = [lambda n: (n,)]
+    square = [lambda n: (5, 5)]  # W's size, whatever n
+    two = [lambda n: (n,), lambda n: (n,)]
+    return [
+        ("sign: sin", "sign", case(torch.sin, lambda g, x: -g * torch.cos(x), vec)),
+        (
+            "sign: tanh (setup_context)",
+            "sign",
+            case(torch.tanh, lambda g, x: -g * (1 - torch.tanh(x) ** 2), square, True),
+        ),
+        (
+            "scale: x^2 without its 2",
+            "scale",
+            case(lambda x: x * x, lambda g, x: g * x, vec),
+        ),
+        (
+            "scale: exp times 3 (setup_context)",
+            "scale",
+            case(torch.exp, lambda g, x: 3 * g * torch.exp(x), vec, True),
+        ),
+        (
+            "transpose: x @ W",
+            "transpose",
+            case(lambda m: m @ W, lambda g, m: (g @ W.T).T, square),
+        ),
+        (
+            "transpose: W @ x, operands' roles swapped",
+            "transpose",
+            case(lambda m: W @ m, lambda g, m: g.T @ W, square),
+        ),
+        (
+            "swapped inputs: a * sin(b)",
+            "swapped_inputs",
+            case(
+                lambda a, b: a * torch.sin(b),
+                lambda g, a, b: (g * a * torch.cos(b), g * torch.sin(b)),
+                two,
+            ),
+        ),
+        (
+            "swapped inputs: a * exp(b) (setup_context)",
+            "swapped_inputs",
+            case(
+                lambda a, b: a * torch.exp(b),
+                lambda g, a, b: (g * a * torch.exp(b), g * torch.exp(b)),
+                two,
+                True,
+            ),
+        ),
+        (
+            "permuted: sort without unpermuting",
+            "permuted",
+            case(lambda x: torch.sort(x).values, lambda g, x: g, vec),
+        ),
+        (
+            "permuted: flip without flipping back",
+            "permuted",
+            case(
+                lambda x: torch.flip(x, (0,)) * x.sum(),
+                lambda g, x: g * x.sum() + (g * torch.flip(x, (0,))).sum(),
+                vec,
+            ),
+        ),
+        (
+            "wrong elements: the first element's sign",
+            "wrong_elements",
+            case(
+                torch.tanh,
+                lambda g, x: (
+                    g
+                    * (1 - torch.tanh(x) ** 2)
+                    * torch.where(torch.arange(x.numel()) == 0, -1.0, 1.0).to(f64)
+                ),
+                vec,
+            ),
+        ),
+        (
+            "wrong elements: row 0 scaled",
+            "wrong_elements",
+            case(
+                torch.sin,
+                lambda g, x: (
+                    g
+                    * torch.cos(x)
+                    * torch.where(torch.arange(x.shape[0])[:, None] == 0, 1.5, 1.0).to(
+                        f64
+                    )
+                ),
+                square,
+            ),
+        ),
+        (
+            "not differentiable here: relu's backward 2 at 0",
+            "not_differentiable_here",
+            lambda n: (
+                function(
+                    torch.relu,
+                    lambda g, x: (
+                        g * torch.where(x > 0, 1.0, torch.where(x == 0, 2.0, 0.0))
+                    ),
+                ),
+                (torch.round(gen((n,), 43)),),
+            ),
+        ),
+        (
+            "not differentiable here: abs's backward 3 at 0 (setup_context)",
+            "not_differentiable_here",
+            lambda n: (
+                function(
+                    torch.abs,
+                    lambda g, x: g * torch.where(x == 0, 3.0, torch.sign(x)),
+                    True,
+                ),
+                (torch.round(gen((n,), 44)),),
+            ),
+        ),
+        (
+            "ignores grad_output: a scalar loss",
+            "ignores_grad_output",
+            case(lambda x: (x * x).sum(), lambda g, x: 2 * x, vec),
+        ),
+        (
+            "ignores grad_output: sin (setup_context)",
+            "ignores_grad_output",
+            case(torch.sin, lambda g, x: torch.cos(x), vec, True),
+        ),
+        (
+            "nonlinear in grad_output: g squared",
+            "nonlinear_in_grad_output",
+            case(torch.sin, lambda g, x: g * g * torch.cos(x), vec),
+        ),
+        (
+            "nonlinear in grad_output: a term without g",
+            "nonlinear_in_grad_output",
+            case(torch.sin, lambda g, x: g * torch.cos(x) + x * x, vec),
+        ),
+        (
+            "nondeterministic, right: backward at 1e-13",
+            None,
+            case(torch.sin, lambda g, x: jitter(g * torch.cos(x)), vec),
+        ),
+        (
+            "nondeterministic, right: forward and backward at 1e-13",
+            None,
+            case(
+                lambda x: jitter(torch.sin(x)),
+                lambda g, x: jitter(g * torch.cos(x)),
+                vec,
+            ),
+        ),
+        (
+            "nondeterministic, wrong: backward 1.01 times, at 1e-13",
+            "scale",
+            case(torch.sin, lambda g, x: jitter(1.01 * g * torch.cos(x)), vec),
+        ),
+    ]
+
+
+def jax_diagnosis_cases():
+    """(name, expected diagnosis, factory) for JAX, through custom_vjp."""
+    import jax
+    import jax.numpy as jnp
+
+    def custom(forward, backward):
+        @jax.custom_vjp
+        def f(*xs):
+            return forward(*xs)
+
+        def fwd(*xs):
+            return forward(*xs), xs
+
+        def bwd(xs, g):
+            out = backward(g, *xs)
+            return out if isinstance(out, tuple) else (out,)
+
+        f.defvjp(fwd, bwd)
+        return f
+
+    def gen(shape, seed):
+        return jnp.asarray(np.random.default_rng(seed).standard_normal(shape))
+
+    W = gen((4, 4), 51)
+
+    def case(forward, backward, shapes, seed=50):
+        def make(n):
+            inputs = tuple(gen(s(n), seed + k) for k, s in enumerate(shapes))
+            return custom(forward, backward), inputs
+
+        return make
+
+    vec = [lambda n: (n,)]
+    square = [lambda n: (4, 4)]
+    two = [lambda n: (n,), lambda n: (n,)]
+    return [
+        ("sign: sin", "sign", case(jnp.sin, lambda g, x: -g * jnp.cos(x), vec)),
+        (
+            "sign: tanh",
+            "sign",
+            case(jnp.tanh, lambda g, x: -g * (1 - jnp.tanh(x) ** 2), vec),
+        ),
+        (
+            "scale: x^2 without its 2",
+            "scale",
+            case(lambda x: x * x, lambda g, x: g * x, vec),
+        ),
+        (
+            "scale: exp times 3",
+            "scale",
+            case(jnp.exp, lambda g, x: 3 * g * jnp.exp(x), vec),
+        ),
+        (
+            "transpose: x @ W",
+            "transpose",
+            case(lambda m: m @ W, lambda g, m: (g @ W.T).T, square),
+        ),
+        (
+            "transpose: W @ x",
+            "transpose",
+            case(lambda m: W @ m, lambda g, m: g.T @ W, square),
+        ),
+        (
+            "swapped inputs: a * sin(b)",
+            "swapped_inputs",
+            case(
+                lambda a, b: a * jnp.sin(b),
+                lambda g, a, b: (g * a * jnp.cos(b), g * jnp.sin(b)),
+                two,
+            ),
+        ),
+        (
+            "swapped inputs: a * exp(b)",
+            "swapped_inputs",
+            case(
+                lambda a, b: a * jnp.exp(b),
+                lambda g, a, b: (g * a * jnp.exp(b), g * jnp.exp(b)),
+                two,
+            ),
+        ),
+        (
+            "ignores grad_output: a scalar loss",
+            "ignores_grad_output",
+            case(lambda x: jnp.sum(x * x), lambda g, x: 2 * x, vec),
+        ),
+        (
+            "ignores grad_output: sin",
+            "ignores_grad_output",
+            case(jnp.sin, lambda g, x: jnp.cos(x), vec),
+        ),
+    ]

@@ -114,6 +114,24 @@ class Target:
         )
         self.backend = ""
         self._round: list[Callable[[np.ndarray], np.ndarray]] = []
+        # measured nondeterminism: of g between identical calls, and of the
+        # vector-Jacobian product per element (None: none seen)
+        self.spread = 0.0
+        self.ad_spread: list[np.ndarray] | None = None
+
+    def vjp(self, scale: float) -> list[np.ndarray]:
+        """Autodiff's vector-Jacobian product again, with the cotangent scaled
+        by `scale` (flat float64 arrays, one per checked tensor): a correct
+        backward pass is linear in it, and gives the same values each call."""
+        try:
+            with user_code():
+                return self._vjp(scale)
+        except DfdxError:
+            raise
+        except Exception as exc:
+            raise _fn_error(self._fn, exc, "in its backward pass") from exc
+
+    _vjp: Callable[[float], list[np.ndarray]]
 
     # the backend's two operations, given by connect(): write values into
     # checked tensor k (an element index or a slice), and evaluate
@@ -144,7 +162,11 @@ class Target:
         """Rounding of the last g(): eps times the size of the outputs that
         call changed (unchanged outputs are bit-identical and add exact zeros),
         plus the float64 sum of the changes."""
-        return self.eps_eval * self.changed + 4 * _EPS["float64"] * self.dsum
+        return (
+            self.eps_eval * self.changed
+            + 4 * _EPS["float64"] * self.dsum
+            + 4 * self.spread
+        )
 
     def g_element(self, k: int, j: int, value: float) -> float:
         """g with element j of tensor k set to value (restored afterwards)."""
@@ -296,6 +318,37 @@ def _torch_target(fn, inputs, params, rng) -> Target:
         t.notes.append(
             f"{fname}'s output does not require grad (detached?): autodiff gives 0"
         )
+
+    def again(scale: float) -> list[np.ndarray]:
+        fresh = {
+            i: inputs[i].detach().clone().requires_grad_(True) for i in chosen_inputs
+        }
+        with torch.enable_grad():
+            out2 = fn(*[fresh.get(i, a) for i, a in enumerate(inputs)])
+        wrt2 = [fresh[i] for i in chosen_inputs] + [p for _, p in named_params]
+        pairs = [
+            (o, v * scale)
+            for o, v in zip(_outputs(out2, floating, fname), vs, strict=True)
+            if o.requires_grad
+        ]
+        found = (
+            torch.autograd.grad(
+                [o for o, _ in pairs],
+                wrt2,
+                grad_outputs=[v for _, v in pairs],
+                allow_unused=True,
+            )
+            if pairs
+            else (None,) * len(wrt2)
+        )
+        return [
+            np.zeros(w.numel())
+            if gr is None
+            else gr.detach().to("cpu", torch.float64).reshape(-1).numpy().copy()
+            for w, gr in zip(wrt2, found, strict=True)
+        ]
+
+    t._vjp = again
     names = [f"input {i}" if len(inputs) > 1 else "input" for i in chosen_inputs]
     names += [n for n, _ in named_params]
     tensors = [inputs[i] for i in chosen_inputs] + [p for _, p in named_params]
@@ -593,6 +646,15 @@ def _jax_target(fn, inputs, rng) -> Target:
         grads = vjp(jax.tree_util.tree_unflatten(tree, vs))
     except Exception as exc:
         raise _fn_error(fn, exc, "in its backward pass") from exc
+
+    def again(scale: float) -> list[np.ndarray]:
+        scaled = [v * jnp.asarray(scale, dtype=v.dtype) for v in vs]
+        return [
+            np.asarray(gr, dtype=np.float64).reshape(-1).copy()
+            for gr in vjp(jax.tree_util.tree_unflatten(tree, scaled))
+        ]
+
+    t._vjp = again
     dts = set()
     for i, gr in zip(chosen, grads, strict=True):
         a = inputs[i]
