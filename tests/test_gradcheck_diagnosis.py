@@ -23,6 +23,16 @@ TORCH = gradcheck_zoo.torch_diagnosis_cases()
 
 
 @pytest.fixture
+def x64():
+    """JAX with float64 arrays, for this test only (the setting is global)."""
+    jax = pytest.importorskip("jax", reason="JAX not installed")
+    from dfdx.checking._grad_backends import _x64
+
+    with _x64(jax):
+        yield jax
+
+
+@pytest.fixture
 def roomy_time_limit():
     """What is diagnosed, not how fast this machine is (see test_gradcheck)."""
     old = dfdx.set_time_limit(120)
@@ -89,10 +99,7 @@ def test_a_direction_through_many_kinks_is_decided_element_by_element(
 @pytest.mark.parametrize(
     "case", gradcheck_zoo.jax_diagnosis_cases(), ids=lambda c: c[0]
 )
-def test_jax_custom_vjp_classes(case, roomy_time_limit):
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
+def test_jax_custom_vjp_classes(case, roomy_time_limit, x64):
     name, expected, make = case
     fn, inputs = make(8)
     report = dfdx.check_grad(fn, *inputs)
@@ -204,3 +211,195 @@ def test_diagnose_on_plain_arrays():
     rng = np.random.default_rng(0)
     (f,) = diagnose([_view(rng.standard_normal(8), rng.standard_normal(8))])
     assert f.key == "no_known_pattern"
+
+
+# -- order 2 and forward mode ---------------------------------------------------
+
+
+class _DetachedDouble(torch.autograd.Function):
+    """Right first derivative; the double backward is 0 (x detached)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * torch.cos(x.detach())
+
+
+class _Cos(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * torch.sin(x)  # should be -sin: wrong in the second order
+
+
+class _SinWithBadSecond(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * _Cos.apply(x)
+
+
+X6 = torch.linspace(-2, 2, 6, dtype=torch.float64)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [torch.tanh, lambda t: torch.softmax(t, 0), lambda t: (t**3).sum(), torch.sigmoid],
+)
+def test_order_two_passes_right_functions_as_gradgradcheck_does(fn):
+    x = X6.clone().requires_grad_(True)
+    assert torch.autograd.gradgradcheck(fn, (x,))  # the reference
+    report = dfdx.check_grad(fn, X6, order=2)
+    assert report.passed, str(report)
+    assert any("order=2" in n for n in report.notes)
+
+
+@pytest.mark.parametrize(
+    ("fn", "expected"),
+    [(_DetachedDouble.apply, "zero"), (_SinWithBadSecond.apply, "sign")],
+)
+def test_order_two_catches_and_names_double_backward_bugs(fn, expected):
+    x = X6.clone().requires_grad_(True)
+    assert torch.autograd.gradcheck(fn, (x,))  # the first order is right
+    assert not torch.autograd.gradgradcheck(fn, (x,), raise_exception=False)
+    assert dfdx.check_grad(fn, X6).passed
+    report = dfdx.check_grad(fn, X6, order=2)
+    assert report.status == "failed" and report.diagnosis == expected, str(report)
+
+
+def _exp_with_jvp(factor, new_style=False, ignore=False):
+    def tangent(x, t):
+        return torch.exp(x) if ignore else factor * t * torch.exp(x)
+
+    if new_style:
+
+        class New(torch.autograd.Function):
+            @staticmethod
+            def forward(x):
+                return torch.exp(x)
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.save_for_backward(*inputs)
+                ctx.save_for_forward(*inputs)
+
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                return grad * torch.exp(x)
+
+            @staticmethod
+            def jvp(ctx, t):
+                (x,) = ctx.saved_tensors
+                return tangent(x, t)
+
+        return New.apply
+
+    class Old(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.save_for_forward(x)
+            return torch.exp(x)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * torch.exp(x)
+
+        @staticmethod
+        def jvp(ctx, t):
+            (x,) = ctx.saved_tensors
+            return tangent(x, t)
+
+    return Old.apply
+
+
+@pytest.mark.parametrize("new_style", [False, True])
+@pytest.mark.parametrize(
+    ("factor", "ignore", "expected"),
+    [
+        (1.0, False, None),
+        (-1.0, False, "sign"),
+        (3.0, False, "scale"),
+        (1, True, "ignores_tangent"),
+    ],
+)
+def test_forward_mode_custom_functions(new_style, factor, ignore, expected):
+    fn = _exp_with_jvp(factor, new_style, ignore)
+    assert dfdx.check_grad(fn, X6).passed  # the backward pass is right
+    report = dfdx.check_grad(fn, X6, autodiff="forward")
+    if expected is None:
+        assert report.passed, str(report)
+    else:
+        assert report.status == "failed" and report.diagnosis == expected, str(report)
+    assert "forward-mode autodiff: 6 JVPs" in report.notes
+
+
+def test_forward_mode_of_builtin_functions_passes():
+    for fn in (torch.tanh, lambda t: torch.softmax(t, 0), lambda t: t @ t):
+        assert dfdx.check_grad(fn, X6, autodiff="forward").passed
+
+
+def test_order_and_forward_mode_refusals():
+    with pytest.raises(dfdx.DfdxError, match="must implement the jvp"):
+        dfdx.check_grad(_DetachedDouble.apply, X6, autodiff="forward")
+    with pytest.raises(dfdx.DfdxError, match="use mode='full'"):
+        dfdx.check_grad(torch.tanh, X6, autodiff="forward", mode="directional")
+    with pytest.raises(dfdx.DfdxError, match="order must be 1 or 2"):
+        dfdx.check_grad(torch.tanh, X6, order=3)
+    with pytest.raises(dfdx.DfdxError, match="autodiff must be"):
+        dfdx.check_grad(torch.tanh, X6, autodiff="sideways")
+    model = torch.nn.Linear(3, 1).double()
+    with pytest.raises(dfdx.DfdxError, match="order=2 checks a function of tensors"):
+        dfdx.check_grad(model, torch.ones(2, 3, dtype=torch.float64), order=2)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed")
+def test_jax_order_two_and_forward_mode(x64):
+    import jax
+    import jax.numpy as jnp
+
+    x = jnp.linspace(-2, 2, 6)
+    assert dfdx.check_grad(jnp.tanh, x, order=2).passed
+    assert dfdx.check_grad(jnp.tanh, x, autodiff="forward").passed
+
+    @jax.custom_jvp
+    def f(t):
+        return jnp.sin(t)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (t,), (dt,) = primals, tangents
+        return jnp.sin(t), 3 * jnp.cos(t) * dt
+
+    report = dfdx.check_grad(f, x, autodiff="forward")
+    assert report.diagnosis == "scale" and "autodiff = 3 ×" in report.diagnosis_text
+
+    @jax.custom_vjp
+    def g(t):
+        return jnp.sin(t)
+
+    g.defvjp(
+        lambda t: (jnp.sin(t), t),
+        lambda t, d: (d * jnp.cos(jax.lax.stop_gradient(t)),),
+    )
+    assert dfdx.check_grad(g, x).passed
+    assert dfdx.check_grad(g, x, order=2).diagnosis == "zero"
+    with pytest.raises(dfdx.DfdxError, match="forward-mode autodiff"):
+        dfdx.check_grad(g, x, autodiff="forward")

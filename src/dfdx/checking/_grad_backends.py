@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import importlib.util
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -133,6 +134,19 @@ class Target:
 
     _vjp: Callable[[float], list[np.ndarray]]
 
+    def jvp(self, tangents: list[np.ndarray]) -> float:
+        """``<v, J u>`` by forward-mode autodiff, u given as flat float64
+        arrays, one per checked tensor."""
+        try:
+            with user_code():
+                return self._jvp(tangents)
+        except DfdxError:
+            raise
+        except Exception as exc:
+            raise _fn_error(self._fn, exc, "in forward-mode autodiff") from exc
+
+    _jvp: Callable[[list[np.ndarray]], float]
+
     # the backend's two operations, given by connect(): write values into
     # checked tensor k (an element index or a slice), and evaluate
     # (g, size of the outputs that changed, sum |v * (y - y0)|)
@@ -187,7 +201,9 @@ class Target:
                 self._set(k, slice(None), self.base[k])
 
 
-def make_target(backend, fn, inputs, *, params, seed) -> Target:
+def make_target(backend, fn, inputs, *, params, seed, forward: bool = False) -> Target:
+    """The target of `fn` at `inputs`; with `forward`, autodiff's values come
+    from forward mode (Target.jvp), and the backward pass is not run."""
     if backend == "auto":
         backend = detect_backend(fn, inputs)
     if backend not in ("torch", "jax"):
@@ -202,8 +218,111 @@ def make_target(backend, fn, inputs, *, params, seed) -> Target:
     # checked between calls (see user_code), never inside torch, JAX or fn
     with user_code():
         if backend == "torch":
-            return _torch_target(fn, inputs, params, rng)
-        return _jax_target(fn, inputs, rng)
+            return _torch_target(fn, inputs, params, rng, forward)
+        return _jax_target(fn, inputs, rng, forward)
+
+
+def first_gradient(backend, fn, inputs, *, params, seed):
+    """A function of the same inputs returning autodiff's gradient of
+    ``<w, fn>`` (w a fixed random cotangent; 1 for a scalar output) with
+    respect to the checked inputs, differentiable again: checking it checks
+    the double backward pass (what torch's gradgradcheck checks)."""
+    if backend == "auto":
+        backend = detect_backend(fn, inputs)
+    if backend not in ("torch", "jax"):
+        raise DfdxError(f"backend must be 'auto', 'torch' or 'jax', got {backend!r}")
+    _require(backend)
+    if not callable(fn):
+        raise DfdxError(f"fn must be callable, got {type(fn).__name__}")
+    if params is not None or _is_torch_module(fn):
+        raise DfdxError(
+            "order=2 checks a function of tensors; for a module's inputs pass "
+            "lambda x: model(x) (its parameters are not checked at order 2)"
+        )
+    rng = np.random.default_rng(seed + 7919)
+    fname = _fname(fn)
+    if backend == "torch":
+        import torch
+
+        def floating(a):
+            return isinstance(a, torch.Tensor) and a.is_floating_point()
+
+        chosen = [i for i, a in enumerate(inputs) if floating(a) and a.requires_grad]
+        chosen = chosen or [i for i, a in enumerate(inputs) if floating(a)]
+        weights: dict = {}
+
+        def gradient(*xs):
+            with torch.enable_grad():
+                args = list(xs)
+                for i in chosen:
+                    if not args[i].requires_grad:  # the reference's copies
+                        args[i] = args[i].detach().requires_grad_(True)
+                outs = _outputs(fn(*args), floating, fname)
+                if not weights:
+                    weights["w"] = [
+                        torch.from_numpy(rng.standard_normal(tuple(o.shape)))
+                        if o.dim()
+                        else torch.ones((), dtype=torch.float64)
+                        for o in outs
+                    ]
+                w = [
+                    wk.to(o.dtype).to(o.device)
+                    for wk, o in zip(weights["w"], outs, strict=True)
+                ]
+                pairs = [
+                    (o, wk) for o, wk in zip(outs, w, strict=True) if o.requires_grad
+                ]
+                wrt = [args[i] for i in chosen]
+                got = (
+                    torch.autograd.grad(
+                        [o for o, _ in pairs],
+                        wrt,
+                        grad_outputs=[wk for _, wk in pairs],
+                        create_graph=True,
+                        allow_unused=True,
+                    )
+                    if pairs
+                    else (None,) * len(wrt)
+                )
+            return tuple(
+                torch.zeros_like(x) if g is None else g
+                for x, g in zip(wrt, got, strict=True)
+            )
+
+        gradient.__name__ = f"gradient of {fname}"
+        return gradient
+    import jax
+    import jax.numpy as jnp
+
+    chosen = [
+        i
+        for i, a in enumerate(inputs)
+        if hasattr(a, "dtype") and np.issubdtype(np.dtype(a.dtype), np.floating)
+    ]
+    weights = {}
+
+    def jgradient(*xs):
+        def part(*checked):
+            args = list(xs)
+            for i, c in zip(chosen, checked, strict=True):
+                args[i] = c
+            return fn(*args)
+
+        out, pullback = jax.vjp(part, *[xs[i] for i in chosen])
+        leaves, tree = jax.tree_util.tree_flatten(out)
+        if not weights:
+            weights["w"] = [
+                rng.standard_normal(tuple(o.shape)) if o.shape else np.ones(())
+                for o in leaves
+            ]
+        w = [
+            jnp.asarray(wk, dtype=o.dtype)
+            for wk, o in zip(weights["w"], leaves, strict=True)
+        ]
+        return tuple(pullback(jax.tree_util.tree_unflatten(tree, w)))
+
+    jgradient.__name__ = f"gradient of {fname}"
+    return jgradient
 
 
 def _fn_error(fn, exc: BaseException, when: str) -> DfdxError:
@@ -226,7 +345,7 @@ def _outputs(out, is_array, fname: str) -> list:
 # --------------------------------------------------------------------------
 # PyTorch
 # --------------------------------------------------------------------------
-def _torch_target(fn, inputs, params, rng) -> Target:
+def _torch_target(fn, inputs, params, rng, forward=False) -> Target:
     import torch
 
     is_module = _is_torch_module(fn)
@@ -303,7 +422,14 @@ def _torch_target(fn, inputs, params, rng) -> Target:
     wrt = [leaves[i] for i in chosen_inputs] + [p for _, p in named_params]
     diff_outs = [(o, v) for o, v in zip(outs, vs, strict=True) if o.requires_grad]
     grads: tuple
-    if diff_outs:
+    if forward:
+        if named_params:
+            raise DfdxError(
+                "forward-mode checks take a function of tensors; for a module's "
+                "inputs pass lambda x: model(x) and params=False"
+            )
+        grads = (None,) * len(wrt)  # autodiff's values come from jvp()
+    elif diff_outs:
         try:
             grads = torch.autograd.grad(
                 [o for o, _ in diff_outs],
@@ -349,6 +475,33 @@ def _torch_target(fn, inputs, params, rng) -> Target:
         ]
 
     t._vjp = again
+
+    def tangent_product(us: list[np.ndarray]) -> float:
+        with warnings.catch_warnings():
+            # torch's forward-AD module warns that torch.jit.script is
+            # deprecated, on import and on use: nothing the user can act on
+            warnings.filterwarnings(
+                "ignore", message=".*torch.jit.script.*", category=DeprecationWarning
+            )
+            import torch.autograd.forward_ad as fwad
+
+            with fwad.dual_level():
+                args = list(inputs)
+                for n, i in enumerate(chosen_inputs):
+                    x = inputs[i].detach()
+                    tan = torch.from_numpy(np.asarray(us[n]).reshape(tuple(x.shape)))
+                    args[i] = fwad.make_dual(x, tan.to(x.dtype).to(x.device))
+                total = 0.0
+                for o, v in zip(_outputs(fn(*args), floating, fname), vs, strict=True):
+                    tan = fwad.unpack_dual(o).tangent
+                    if tan is None:
+                        continue
+                    vd = v.to(tan.device)
+                    prod = tan.to(torch.float64) * vd.to(torch.float64)
+                    total += float(torch.where(vd != 0, prod, 0.0).sum())
+        return total
+
+    t._jvp = tangent_product
     names = [f"input {i}" if len(inputs) > 1 else "input" for i in chosen_inputs]
     names += [n for n, _ in named_params]
     tensors = [inputs[i] for i in chosen_inputs] + [p for _, p in named_params]
@@ -477,7 +630,7 @@ def _torch_target(fn, inputs, params, rng) -> Target:
     t.eval_dtype = eval_dtype
     t.eps_eval = _EPS.get(eval_dtype, _EPS["float16"])
     t.value, t.scale = g0, absum  # g is measured from here on (g0 = 0)
-    if eval_dtype == "float64" and t.eps_ad > _EPS["float64"]:
+    if eval_dtype == "float64" and t.eps_ad > _EPS["float64"] and not forward:
         # autodiff of the float64 copy: the size of autodiff's own rounding
         try:
             leaves64 = {
@@ -592,7 +745,7 @@ def _via_dtype(dtype, a):
 # --------------------------------------------------------------------------
 # JAX
 # --------------------------------------------------------------------------
-def _jax_target(fn, inputs, rng) -> Target:
+def _jax_target(fn, inputs, rng, forward=False) -> Target:
     import jax
     import jax.numpy as jnp
 
@@ -643,7 +796,11 @@ def _jax_target(fn, inputs, rng) -> Target:
     if masked:
         _note_masked(t.notes, masked, sum(int(np.prod(v.shape)) for v in vs))
     try:
-        grads = vjp(jax.tree_util.tree_unflatten(tree, vs))
+        grads = (
+            [jnp.zeros(inputs[i].shape) for i in chosen]
+            if forward  # autodiff's values come from jvp()
+            else vjp(jax.tree_util.tree_unflatten(tree, vs))
+        )
     except Exception as exc:
         raise _fn_error(fn, exc, "in its backward pass") from exc
 
@@ -655,6 +812,21 @@ def _jax_target(fn, inputs, rng) -> Target:
         ]
 
     t._vjp = again
+
+    def tangent_product(us: list[np.ndarray]) -> float:
+        prim = [inputs[i] for i in chosen]
+        tans = [
+            jnp.asarray(np.asarray(u).reshape(p.shape), dtype=p.dtype)
+            for u, p in zip(us, prim, strict=True)
+        ]
+        _, tout = jax.jvp(lambda *xs: fn(*with_checked(xs, inputs)), prim, tans)
+        total = 0.0
+        for tan, v in zip(jax.tree_util.tree_leaves(tout), vs, strict=True):
+            prod = np.asarray(tan, dtype=np.float64) * np.asarray(v, dtype=np.float64)
+            total += float(np.sum(np.where(np.asarray(v) != 0, prod, 0.0)))
+        return total
+
+    t._jvp = tangent_product
     dts = set()
     for i, gr in zip(chosen, grads, strict=True):
         a = inputs[i]
@@ -745,7 +917,7 @@ def _jax_target(fn, inputs, rng) -> Target:
                 f"computed in {ev}, with steps and tolerances scaled to it"
             )
     t.value, t.scale, t.nfev = g0, absum, 1  # g is measured from here on
-    if use64 and t.eps_ad > _EPS["float64"]:
+    if use64 and t.eps_ad > _EPS["float64"] and not forward:
         try:
             with _x64(jax):
                 args64 = [

@@ -5,6 +5,8 @@ vector-Jacobian product), the numerical reference ``n`` and each element's
 tolerance, as :func:`dfdx.check_grad` measured them. A class is named only
 where every compared element fits it within that element's own tolerance:
 
+- ``zero``: a = 0 where n is not (a path autodiff does not see: detach(),
+  no_grad, a backward pass that returns None);
 - ``sign``: a = -n;
 - ``scale``: a = c·n for one c ≠ 1 (c stated, as a fraction when it is one);
 - ``transpose``: a square matrix input's a is n transposed;
@@ -99,6 +101,21 @@ def _sign(v: InputView) -> Finding | None:
             "sign",
             f"{v.name}: autodiff is the negative of the numerical gradient in every "
             f"one of the {int(m.sum())} compared {_things(v)} (a flipped sign)",
+        )
+    return None
+
+
+def _zero(v: InputView) -> Finding | None:
+    m = _compared(v)
+    if not m.any() or not v.failed[m].any() or not _significant(v, m):
+        return None
+    if np.all(v.ad[m] == 0):
+        return Finding(
+            "zero",
+            f"{v.name}: autodiff gives 0 in every one of the {int(m.sum())} compared "
+            f"{_things(v)} where the numerical gradient is not 0: a path autodiff "
+            "does not see (detach(), no_grad, .data, a cast to integers, or a "
+            "backward pass that returns None)",
         )
     return None
 
@@ -261,7 +278,7 @@ def diagnose(
         found.append(grad_output)
     found += _swapped(views)
     for v in views:
-        for test in (_sign, _scale, _transpose, _permuted):
+        for test in (_zero, _sign, _scale, _transpose, _permuted):
             got = test(v)
             if got is not None:
                 found.append(got)

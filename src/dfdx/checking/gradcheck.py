@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dfdx.checking._grad_backends import Target, make_target
+from dfdx.checking._grad_backends import Target, first_gradient, make_target
 from dfdx.checking.diagnosis import Finding, InputView, diagnose, nice_number
 from dfdx.core._bounded import bounded
 from dfdx.core._timelimit import get_time_limit
@@ -155,9 +155,10 @@ class GradCheckReport:
     notes : list of str
     diagnosis : str or None
         On a failed check, the kind of bug (:mod:`dfdx.checking.diagnosis`):
-        ``'sign'``, ``'scale'``, ``'transpose'``, ``'swapped_inputs'``,
+        ``'zero'``, ``'sign'``, ``'scale'``, ``'transpose'``, ``'swapped_inputs'``,
         ``'permuted'``, ``'wrong_elements'``, ``'not_differentiable_here'``,
-        ``'ignores_grad_output'``, ``'nonlinear_in_grad_output'`` or
+        ``'ignores_grad_output'``, ``'nonlinear_in_grad_output'`` (forward
+        mode: ``'ignores_tangent'``, ``'nonlinear_in_tangent'``) or
         ``'no_known_pattern'``; None when the check did not fail.
     diagnosis_text : str or None
         The evidence, one line per class that fits.
@@ -498,6 +499,8 @@ def check_grad(
     probes: int = 2,
     seed: int = 0,
     raise_on_failure: bool = False,
+    order: int = 1,
+    autodiff: str = "reverse",
 ) -> GradCheckReport:
     """Check the gradient autodiff gives for ``fn`` against numerical derivatives.
 
@@ -530,6 +533,16 @@ def check_grad(
         Seed of the cotangent and the directions (the check is reproducible).
     raise_on_failure : bool
         Raise :class:`GradCheckError` when the check fails.
+    order : {1, 2}
+        2 checks the double backward pass (torch's gradgradcheck): the
+        gradient of autodiff's gradient of ``<w, fn>`` (a fixed random w),
+        computed with ``create_graph=True`` (PyTorch) or ``jax.vjp`` inside
+        ``jax.vjp``, against numerical derivatives of that gradient.
+    autodiff : {'reverse', 'forward'}
+        ``'forward'`` checks forward-mode autodiff instead (dual tensors in
+        PyTorch, so custom Functions with a ``jvp``, old and new style;
+        ``jax.jvp`` for JAX, so ``custom_jvp``): one JVP per element, in
+        ``mode='full'``; the backward pass is not run.
 
     Returns
     -------
@@ -551,8 +564,21 @@ def check_grad(
         raise DfdxError(f"probes must be an integer from 1 to 16, got {probes!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise DfdxError(f"seed must be an integer, got {seed!r}")
+    if isinstance(order, bool) or order not in (1, 2):
+        raise DfdxError(f"order must be 1 or 2, got {order!r}")
+    if autodiff not in ("reverse", "forward"):
+        raise DfdxError(f"autodiff must be 'reverse' or 'forward', got {autodiff!r}")
+    forward = autodiff == "forward"
+    if forward and mode != "full":
+        raise DfdxError(
+            "autodiff='forward' checks element by element (one JVP each): use "
+            "mode='full'"
+        )
     start = time.perf_counter()
-    target = make_target(backend, fn, inputs, params=params, seed=seed)
+    if order == 2:
+        fn = first_gradient(backend, fn, inputs, params=params, seed=seed)
+        params = None
+    target = make_target(backend, fn, inputs, params=params, seed=seed, forward=forward)
     if not math.isfinite(target.value):
         raise DfdxError("fn is not finite at the inputs; nothing to check")
     # a function whose value changes between identical calls cannot be checked
@@ -576,7 +602,16 @@ def check_grad(
             f"nondeterministic: fn's value varies by {spread:.1e} between identical "
             f"calls ({spread / target.scale:.1e} relative); the tolerances allow for it"
         )
-    grad_output = _probe_backward(target)
+    if forward:
+        _forward_values(target, per_call, start)
+        grad_output = _probe_forward(target)
+    else:
+        grad_output = _probe_backward(target)
+    if order == 2:
+        target.notes.append(
+            "order=2: checked the gradient of autodiff's gradient (the double "
+            "backward pass)"
+        )
     sizes = [b.size for b in target.base]
     if sum(sizes) == 0:
         raise DfdxError("nothing to check: the checked inputs have no elements")
@@ -682,6 +717,64 @@ def _elementwise_followup(report, target, rtol, atol, per_call, start):
         f"element by element instead ({more} more calls)"
     )
     return full
+
+
+def _forward_values(t: Target, per_call: float, start: float) -> None:
+    """Autodiff's values by forward mode: ``<v, J e_j>`` for each element j
+    (one JVP each; refused up front when they would outlast the time limit)."""
+    count = sum(b.size for b in t.base)
+    left = get_time_limit() - (time.perf_counter() - start)
+    if count * per_call > left:
+        raise DfdxError(
+            f"a forward-mode check needs {count} JVPs and about {2 * count} calls "
+            f"of fn ({per_call * 1e3:.2g} ms each), more than the time limit of "
+            f"{get_time_limit():g} s: raise it with dfdx.set_time_limit()"
+        )
+    ad = []
+    for k, b in enumerate(t.base):
+        values = np.empty(b.size)
+        for j in range(b.size):
+            basis = [np.zeros(c.size) for c in t.base]
+            basis[k][j] = 1.0
+            values[j] = t.jvp(basis)
+        ad.append(values)
+    t.ad = ad
+    t.notes.append(f"forward-mode autodiff: {count} JVPs")
+
+
+def _probe_forward(t: Target) -> Finding | None:
+    """A random tangent u, JVP'd three times: u again (the spread between
+    calls) and 2u (a right forward pass doubles its result)."""
+    rng = np.random.default_rng(12345)
+    u = [rng.standard_normal(b.size) for b in t.base]
+    one = t.jvp(u)
+    again = t.jvp(u)
+    double = t.jvp([2 * c for c in u])
+    unit = t.eps_ad * t.amplification
+    size = sum(float(np.abs(a) @ np.abs(c)) for a, c in zip(t.ad, u, strict=True))
+    rel = 2 * abs(again - one) / size if size > 0 else 0.0
+    if again != one and math.isfinite(rel):
+        t.ad_spread = [rel * (np.abs(a) + _rms(a)) for a in t.ad]
+        t.notes.append(
+            f"nondeterministic: forward-mode autodiff varies by {abs(again - one):.1e} "
+            "between identical calls; the tolerances allow for it"
+        )
+    tol = 64 * unit * size + 8 * abs(again - one)
+    if not (math.isfinite(one) and math.isfinite(double)) or abs(one) <= tol:
+        return None
+    if abs(double - 2 * one) <= tol:
+        return None
+    if abs(double - one) <= tol:
+        return Finding(
+            "ignores_tangent",
+            "forward-mode autodiff ignores the tangent: doubling it left the JVP "
+            "unchanged (it should double)",
+        )
+    return Finding(
+        "nonlinear_in_tangent",
+        "forward-mode autodiff is not linear in the tangent: doubling it did not "
+        f"double the JVP (it changed by × {nice_number(double / one)})",
+    )
 
 
 def _probe_backward(t: Target) -> Finding | None:
