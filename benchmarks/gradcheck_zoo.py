@@ -488,6 +488,16 @@ def torch_diagnosis_cases():
             ),
         ),
         (
+            "zero: sin of a detached input",
+            "zero",
+            lambda n: (lambda x: torch.sin(x.detach()) + 0 * x, (gen((n,), 45),)),
+        ),
+        (
+            "zero: a backward pass that returns None",
+            "zero",
+            case(torch.exp, lambda g, x: None, vec, True),
+        ),
+        (
             "ignores grad_output: a scalar loss",
             "ignores_grad_output",
             case(lambda x: (x * x).sum(), lambda g, x: 2 * x, vec),

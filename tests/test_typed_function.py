@@ -15,6 +15,7 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.oracles import real_on_no_interval
 
 import dfdx
 from dfdx.domain import Domain
@@ -564,3 +565,66 @@ def test_no_interior_agrees_with_sympys_continuous_domain(terms):
         assert empty.kind == ("never" if reference is sympy.S.EmptySet else "points")
         if empty.kind == "points":
             assert set(empty.points) == set(reference)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("log(sin(x) - 1)", "never"),  # sin(x) - 1 lies in [-2, 0]
+        ("log(tanh(x) - 1)", "never"),
+        ("sqrt(sin(x) - 1)", "points"),  # only at pi/2 + 2 pi n
+        ("sqrt(cos(x)^2 - 1)", "points"),
+    ],
+)
+def test_no_open_set_from_the_range_of_a_condition(text, kind):
+    e = dfdx.parse(text)
+    assert real_on_no_interval(e.written, X_REAL)  # the reference: a fine grid
+    empty = e.domain.no_interior()
+    assert empty is not None and empty.kind == kind
+    with pytest.raises(UndefinedError, match="has no derivative"):
+        dfdx.explain(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sqrt(min(x, 0))",  # min(x, 0) ≥ 0 on all of x ≥ 0
+        "sqrt(x - sqrt(x^2))",  # 0 on all of x ≥ 0
+        "1/(x - sqrt(x^2))",  # defined for x < 0
+        "log(sin(x) - 0.9)",  # short intervals, but intervals
+        "sqrt(-min(x, 0)^2)",  # min(x, 0) = 0 on all of x ≥ 0
+        "sqrt(x - 100)",
+    ],
+)
+def test_conditions_zero_or_positive_on_an_interval_keep_their_derivative(text):
+    e = dfdx.parse(text)
+    assert not real_on_no_interval(e.written, X_REAL, lo=-200, hi=200, n=4001)
+    assert e.domain.no_interior() is None
+    assert not dfdx.diff(text).sympy.has(sympy.nan)
+
+
+def test_two_variables_defined_only_on_a_line():
+    with pytest.raises(UndefinedError, match="defined only where x - y = 0"):
+        dfdx.gradient("sqrt(x - y) + sqrt(y - x)")
+    with pytest.raises(UndefinedError, match="defined nowhere"):
+        dfdx.gradient("log(x - y) + log(y - x)")
+
+
+_OUTER = st.sampled_from(["sqrt", "log", "asin", "acosh"])
+_INNER = st.sampled_from(["sin(x)", "cos(x)", "tanh(x)", "exp(x)", "x", "x^2", "-x^2"])
+_TERM = st.tuples(_OUTER, st.integers(-2, 2).filter(bool), _INNER, st.integers(-2, 2))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(_TERM, min_size=1, max_size=2))
+def test_a_claim_of_no_open_set_is_never_wrong(terms):
+    """Whatever no_interior says, a fine grid agrees: where it claims that
+    no open set lies in the domain, no two neighbouring grid points are both
+    real (it may also say nothing: not proved)."""
+    text = " + ".join(f"{f}({a}*{g} + {b})" for f, a, g, b in terms)
+    try:
+        e = dfdx.parse(text)
+    except ParseError:  # asin(2): a constant out of range
+        return
+    if e.domain.no_interior() is not None:
+        assert real_on_no_interval(e.written, X_REAL), text

@@ -96,7 +96,7 @@ def _sign(v: InputView) -> Finding | None:
     m = _compared(v)
     if not m.any() or not v.failed[m].any() or not _significant(v, m):
         return None
-    if _within(v.ad[m] + v.num[m], v.tol[m]):
+    if _within(v.ad[m] + v.num[m], 2 * v.tol[m]):
         return Finding(
             "sign",
             f"{v.name}: autodiff is the negative of the numerical gradient in every "
@@ -128,7 +128,9 @@ def _scale(v: InputView) -> Finding | None:
     c = float(a @ n) / float(n @ n)
     if not np.isfinite(c) or c == 0 or abs(c + 1) <= 1e-9:
         return None
-    if not _within(a - c * n, tol + 1e-12 * np.abs(c * n)):
+    # the numerical values carry their own error (up to their tolerance),
+    # and c is fitted to them: twice the tolerance, and 1e-9 of the value
+    if not _within(a - c * n, 2 * tol + 1e-9 * np.abs(c * n)):
         return None
     if _within(a - n, tol):  # c = 1 within tolerance: not a scale bug
         return None

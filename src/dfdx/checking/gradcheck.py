@@ -51,6 +51,9 @@ _CONFIRM_MAX = 16  # failing units confirmed with the full engine
 _REFINE = tuple(64.0**-k for k in range(1, 5))
 _SHOW = 10
 _SPLITS = 16  # halvings of directions that cross several kinks
+# a directional check is followed up element by element up to this many
+# elements (a user who chose directions for speed keeps most of it)
+_FOLLOWUP_MAX = 4096
 # run-to-run changes of fn's value up to this fraction of its size are taken
 # for nondeterministic rounding (atomics, threads), not randomness
 _NONDET_REL = 1e-6
@@ -672,16 +675,18 @@ def _elementwise_followup(report, target, rtol, atol, per_call, start):
     """A directional check that failed with no class its directions can show
     (a transpose, a permutation, a row), or that was inconclusive because its
     directions crossed too many kinks: checked element by element when that
-    fits in half the time left. A failure takes the elements' diagnosis; an
-    inconclusive check takes the element-wise verdict."""
+    fits in half the time left and the inputs have at most _FOLLOWUP_MAX
+    elements. A failure takes the elements' diagnosis; an inconclusive check
+    takes the element-wise verdict."""
     failed = report.status == "failed"
     if failed and report.diagnosis != "no_known_pattern":
         return report
     if not failed and not any("too many kinks" in n for n in report.notes):
         return report
-    planned = 2 * sum(b.size for b in target.base)
+    elements = sum(b.size for b in target.base)
+    planned = 2 * elements
     left = get_time_limit() - (time.perf_counter() - start)
-    if planned * per_call > 0.5 * left:
+    if elements > _FOLLOWUP_MAX or planned * per_call > 0.5 * left:
         return report
     before = target.nfev
     units = _Elements(target)

@@ -299,25 +299,31 @@ _SOLVE_NODES = 30
 
 
 def _open_witness(conditions) -> bool:
-    """Whether a sample point satisfies every u > 0 / u ≥ 0 strictly, with
-    each u continuous there (no sign, floor, Piecewise): then they all hold
-    on an open set around it, which proves an interior."""
-    bounds = [u for u, rel in conditions if rel != "ne"]
-    if not bounds:
+    """Whether a sample point satisfies every u > 0 / u ≥ 0 strictly and
+    every u ≠ 0 (|u| clear of 0), with each u continuous there (no sign,
+    floor, Piecewise): then they all hold on an open set around it, which
+    proves an interior (a u ≠ 0 that is 0 on a whole interval, such as
+    x - sqrt(x^2) for x > 0, is 0 at the sample point too)."""
+    us = [(u, rel) for u, rel in conditions if u.free_symbols]
+    if not us:
         return True
-    if any(u.has(*_JUMPS) for u in bounds):
+    if any(u.has(*_JUMPS) for u, _ in us):
         return False
-    symbols = sorted(set().union(*(u.free_symbols for u in bounds)), key=str)
+    symbols = sorted(set().union(*(u.free_symbols for u, _ in us)), key=str)
+    tiny = sympy.Float("1e-15")
     for k, a in enumerate(_WITNESSES):
         point = {s: a + sympy.Rational(j * (k + 1), 11) for j, s in enumerate(symbols)}
         ok = True
-        for u in bounds:
+        for u, rel in us:
             try:
                 v = sympy.N(u.xreplace(point), 20)
             except (TypeError, ValueError, ArithmeticError, RecursionError):
                 ok = False
                 break
-            if not (v.is_number and v.is_real and v > sympy.Float("1e-15")):
+            if not (v.is_number and v.is_real):
+                ok = False
+                break
+            if not (abs(v) > tiny if rel == "ne" else v > tiny):
                 ok = False
                 break
         if ok:
@@ -329,24 +335,97 @@ def _real_form(u: sympy.Expr) -> sympy.Expr:
     return u.xreplace({s: sympy.Dummy(s.name, real=True) for s in u.free_symbols})
 
 
+# condition expressions of one variable at most this large have their range
+# found (sin(x) - 1 ≤ 0), within _RANGE_SECONDS
+_RANGE_NODES = 12
+_RANGE_SECONDS = 1.0
+
+
+def _sign_of(u: sympy.Expr) -> str | None:
+    """'negative' (u < 0 everywhere), 'nonpositive' (u ≤ 0 everywhere) or
+    None where that is not proved: SymPy's assumptions over real variables,
+    then, for one variable, the range of u (sin(x) - 1 lies in [-2, 0])."""
+    real = _real_form(u)
+    if real.is_negative:
+        return "negative"
+    if real.is_nonpositive:
+        return "nonpositive"
+    if len(u.free_symbols) != 1 or sympy.count_ops(u, visual=False) > _RANGE_NODES:
+        return None
+    from sympy.calculus.util import function_range
+
+    from dfdx.core._timelimit import time_limit
+    from dfdx.errors import DfdxError
+
+    x = next(iter(real.free_symbols))
+    try:
+        with time_limit(_RANGE_SECONDS, "find the range of a domain condition"):
+            got = function_range(real, x, sympy.S.Reals)
+    except (DfdxError, NotImplementedError, TypeError, ValueError, ArithmeticError):
+        return None
+    if not isinstance(got, sympy.Interval) or not got.sup.is_number:
+        return None
+    if got.sup.is_negative or (got.sup.is_zero and got.right_open):
+        return "negative"
+    if got.sup.is_nonpositive:
+        return "nonpositive"
+    return None
+
+
+def _thin_zeros(u: sympy.Expr) -> bool:
+    """Whether u = 0 holds on no open set, proved: u is a polynomial (and not
+    0), or a function of one variable whose zeros SymPy lists as points or
+    sequences of points (sin(x) - 1: π/2 + 2πn). Not said of x - sqrt(x^2),
+    which is 0 on all of x ≥ 0."""
+    symbols = sorted(u.free_symbols, key=str)
+    if u.is_polynomial(*symbols):
+        return _vanishing(((u, "ne"),)) is None
+    if len(symbols) != 1 or sympy.count_ops(u, visual=False) > _RANGE_NODES:
+        return False
+    from dfdx.core._timelimit import time_limit
+    from dfdx.errors import DfdxError
+
+    real = _real_form(u)
+    x = next(iter(real.free_symbols))
+    try:
+        with time_limit(_RANGE_SECONDS, "find the zeros of a domain condition"):
+            zeros = sympy.solveset(real, x, sympy.S.Reals)
+    except (DfdxError, NotImplementedError, TypeError, ValueError, ArithmeticError):
+        return False
+    parts = zeros.args if isinstance(zeros, sympy.Union) else (zeros,)
+    return all(
+        isinstance(p, (sympy.FiniteSet, sympy.ImageSet)) or p is sympy.S.EmptySet
+        for p in parts
+    )
+
+
 def _proved_empty_or_thin(conditions) -> Emptiness | None:
     """A condition that holds nowhere (u > 0 with u ≤ 0 everywhere, u ≥ 0
-    with u < 0 everywhere) or only where u = 0 (u ≥ 0 with u ≤ 0
-    everywhere), proved by SymPy's assumptions over real variables."""
+    with u < 0 everywhere), two that hold together nowhere (u > 0 and
+    -u ≥ 0), or conditions that hold only where u = 0 (u ≥ 0 with u ≤ 0
+    everywhere; u ≥ 0 and -u ≥ 0), proved by SymPy's assumptions over real
+    variables or the range of u."""
     thin = None
-    for u, rel in conditions:
-        if rel == "ne" or not u.free_symbols:
-            continue
+    bounds = [(u, rel) for u, rel in conditions if rel != "ne" and u.free_symbols]
+    for n, (u, rel) in enumerate(bounds):
+        for v, rel2 in bounds[n + 1 :]:
+            if sympy.expand(u + v) != 0:
+                continue
+            pair = ((u, rel), (v, rel2))
+            if "gt" in (rel, rel2):
+                return Emptiness("never", pair)
+            if thin is None and _thin_zeros(u):
+                thin = Emptiness("points", pair)
+    for u, rel in bounds:
         if sympy.count_ops(u, visual=False) > _PROVE_NODES:
             continue
-        real = _real_form(u)
-        if rel == "gt" and real.is_nonpositive:
+        sign = _sign_of(u)
+        if sign is None:
+            continue
+        if rel == "gt" or sign == "negative":
             return Emptiness("never", ((u, rel),))
-        if rel == "ge" and real.is_negative:
-            return Emptiness("never", ((u, rel),))
-        if rel == "ge" and thin is None and real.is_nonpositive:
-            if _vanishing(((u, "ne"),)) is None:  # u ≡ 0 restricts nothing
-                thin = Emptiness("points", ((u, rel),))
+        if thin is None and _thin_zeros(u):
+            thin = Emptiness("points", ((u, rel),))
     return thin
 
 

@@ -461,14 +461,25 @@ def _longest_first(size: int) -> tuple[str, ...]:
     return tuple(sorted(_FUNCTION_TABLE, key=len, reverse=True))
 
 
+@functools.lru_cache(maxsize=4)
+def _two_letter_starts(size: int) -> frozenset:
+    """The first two letters of every function name of two or more letters
+    (`size` as for _longest_first)."""
+    return frozenset(fn[:2] for fn in _FUNCTION_TABLE if len(fn) >= 2)
+
+
 def _hidden_call(name: str) -> tuple[str, str, str, str] | None:
     """(factor, function, coefficient, variable) where `name` is a function
     glued to its argument with a coefficient (sin2x, cos3t), or after a
     one-letter factor (xsinx, xcos2x); else None. (sinx alone is
     _GLUED_CALL's; cost stays a variable.)"""
+    size = len(_FUNCTION_TABLE)
+    starts = _two_letter_starts(size)
     for pre in ("", name[:1]):
         rest = name[len(pre) :]
-        for fn in _longest_first(len(_FUNCTION_TABLE)):
+        if rest[:2] not in starts:  # no function name begins here (w12_3)
+            continue
+        for fn in _longest_first(size):
             if len(fn) < 2 or not rest.startswith(fn):
                 continue
             tail = _CALL_TAIL.fullmatch(rest[len(fn) :])
