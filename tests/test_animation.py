@@ -261,13 +261,40 @@ def test_frames_redrawn_in_place_are_pixel_identical_to_whole_redraws(f, at, lan
     assert not any(a.get_animated() for a in anim.figure.findobj())
 
 
-def test_a_graph_animation_is_drawn_whole_each_frame():
-    g = dfdx.trace("x*y + exp(x*y)", at={"x": 0.5, "y": 2})
-    anim = g.animate()
-    assert not anim._redraws_in_place
-    frames = [rgba.copy() for rgba in anim._frames_rgba()]
-    assert len(frames) == len(anim)
-    assert not np.array_equal(frames[0], frames[-1])
+@pytest.mark.parametrize(
+    ("f", "at", "lang"),
+    [
+        ("x*y + exp(x*y)", {"x": 0.5, "y": 2}, "en"),
+        (
+            "sigmoid(w1*x1 + w2*x2 + b)^2 + tanh(x1*x2)",
+            {"w1": 0.5, "x1": 1.0, "w2": -0.3, "x2": 2.0, "b": 0.1},
+            "zh",
+        ),
+    ],
+)
+def test_graph_animation_frames_are_pixel_identical_to_whole_redraws(f, at, lang):
+    """A graph animation updates its texts in place and redraws only the
+    regions of the texts that changed (and the texts those regions meet):
+    every pixel of every frame must be what clearing the figure and drawing
+    the frame from scratch gives."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    g = dfdx.trace(f, at)
+    reference = g.animate(lang=lang)
+    canvas = FigureCanvasAgg(reference.figure)
+    want = []
+    for i in range(len(reference)):
+        reference._drawn = None  # no in-place update: a figure drawn anew
+        reference.draw(i)
+        canvas.draw()
+        want.append(np.asarray(canvas.buffer_rgba()).copy())
+    anim = g.animate(lang=lang)
+    got = [rgba.copy() for rgba in anim._frames_rgba()]
+    assert len(got) == len(want) == len(anim)
+    for i, (a, b) in enumerate(zip(got, want, strict=True)):
+        assert np.array_equal(a, b), f"frame {i} differs"
+    assert anim._drawn is not None  # the in-place path was taken
+    assert not np.array_equal(got[0], got[-1])
 
 
 def test_no_frames_title_runs_into_the_figures_title():

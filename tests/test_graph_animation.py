@@ -122,7 +122,9 @@ def _edge_labels(anim):
 
     ax = anim.figure.axes[0]
     locals_ = {_num(e.local) for e in anim.graph.edges}
-    return [t.get_text() for t in ax.texts if t.get_text() in locals_]
+    return [
+        t.get_text() for t in ax.texts if t.get_visible() and t.get_text() in locals_
+    ]
 
 
 def test_edge_values_appear_only_once_they_exist(neuron):

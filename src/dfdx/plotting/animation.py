@@ -21,6 +21,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib.axis
+import matplotlib.patches
+import matplotlib.spines
+import matplotlib.text
+import matplotlib.transforms
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -795,20 +800,239 @@ class GraphAnimation(_Frames):
     def __repr__(self) -> str:
         return f"GraphAnimation({len(self.graph.nodes)} nodes, {len(self)} frames)"
 
+    #: the drawn frame's texts by gid, and the box sizes they were laid out
+    #: for (None before the first draw)
+    _drawn: tuple[dict, dict] | None = None
+
     def draw(self, i: int):
-        """Show frame `i` on :attr:`figure`."""
-        values, grads, lit = self.states[i]
+        """Show frame `i` on :attr:`figure`: the texts of the frame drawn
+        before are updated in place where the boxes keep their sizes (the
+        layout depends on nothing else); otherwise the figure is drawn anew."""
+        graph = self.graph
+        shown, known, lit = self.states[i]
+        values = set(shown)
+        grads = {n.id: known.get(n.id) for n in graph.nodes}
+        sizes = graph._box_sizes(values, grads, self._widths, self.lang)
+        if self._drawn is not None and self._drawn[1] == sizes:
+            texts = self._drawn[0]
+            for n in graph.nodes:
+                t = texts[f"node-{n.id}"]
+                lines = graph._box_lines(n, values, grads, self._widths, self.lang)
+                t.set_text("\n".join(lines))
+                t.get_bbox_patch().update(graph._box_style(n, lit))
+            for e in graph.edges:
+                label = texts.get(f"label-{e.child}-{e.parent}")
+                if label is not None:
+                    label.set_visible(graph._label_shown(e, values))
+            width = self.figure.get_size_inches()[0]
+            texts["caption"].set_text(graph._caption_text(self.captions[i], width))
+            texts["legend"].set_text(graph._legend_text(grads, self.lang))
+            return list(texts.values())
         self.figure.clear()
-        self.graph._draw(
+        graph._draw(
             self.figure,
-            values=set(values),
-            grads={n.id: grads.get(n.id) for n in self.graph.nodes},
+            values=values,
+            grads=grads,
             highlight=lit,
             caption=self.captions[i],
             widths=self._widths,
             lang=self.lang,
         )
+        texts = {
+            t.get_gid(): t
+            for t in self.figure.findobj(matplotlib.text.Text)
+            if t.get_gid() is not None
+        }
+        complete = {"caption", "legend"} | {f"node-{n.id}" for n in graph.nodes}
+        self._drawn = (texts, sizes) if complete <= set(texts) else None
         return list(self.figure.get_children())
 
     def _title_text(self) -> str:
         return _w("backprop", self.lang, f=self.graph.expression.written_text)
+
+    # -- frames drawn where they change --------------------------------------
+    def _frames_rgba(self):
+        """Each frame's pixels. A frame changes a few boxes (the node of the
+        moment, a value or gradient filled in) and the caption: after the
+        first frame only the regions of the texts that changed are drawn
+        again, over a background of what no frame changes (the arrows), and
+        every text whose region meets them is drawn again too, in the order
+        a whole redraw draws them: the same pixels (a test compares every
+        frame with whole redraws), most of the glyph rendering skipped.
+        Frames are drawn whole where anything but the texts changes."""
+        fig = self.figure
+        canvas = FigureCanvasAgg(fig)
+        self.draw(0)
+        texts = _drawn_texts(fig)
+        if texts is None:
+            yield from super()._frames_rgba()
+            return
+        for t in texts:
+            t.set_visible(False)
+        canvas.draw()
+        background = np.asarray(canvas.buffer_rgba()).copy()
+        for t in texts:
+            t.set_visible(True)
+        canvas.draw()
+        # (an arrow's path is final once drawn: its dpi correction)
+        static = self._static_state()
+        renderer = canvas.get_renderer()
+        buffer = np.asarray(canvas.buffer_rgba())
+        margin = 3 + math.ceil(3 * fig.dpi / 72)  # a thick box edge, antialiasing
+        before = _text_boxes(texts, renderer, margin)
+        yield buffer
+        for i in range(1, len(self)):
+            self.draw(i)
+            texts = _drawn_texts(fig)
+            if texts is None or self._static_state() != static:
+                canvas.draw()  # the layout moved: the whole frame
+                buffer = np.asarray(canvas.buffer_rgba())
+                before = _text_boxes(_drawn_texts(fig) or [], renderer, margin)
+                yield buffer
+                continue
+            now = _text_boxes(texts, renderer, margin, before)
+            # texts that changed, came or went, at their old and new places
+            redraw = {k for k in now if before.get(k, (None,))[0] != now[k][0]}
+            rects = [now[k][1] for k in redraw]
+            rects += [before[k][1] for k in before if k in redraw or k not in now]
+            grown = True
+            while grown:  # a text that meets a redrawn region is redrawn whole
+                grown = False
+                for k, (_, box) in now.items():
+                    if k not in redraw and any(_meets(box, r) for r in rects):
+                        redraw.add(k)
+                        rects.append(box)
+                        grown = True
+            height, width = buffer.shape[:2]
+            for x0, y0, x1, y1 in rects:
+                rows = slice(max(0, height - y1), max(0, min(height, height - y0)))
+                cols = slice(max(0, x0), max(0, min(width, x1)))
+                buffer[rows, cols] = background[rows, cols]
+            for t in texts:  # in drawing order
+                if id(t) in redraw:
+                    t.draw(renderer)
+            before = now
+            yield buffer
+
+    def _static_state(self):
+        """What the frames must share for their texts alone to differ: the
+        figure's size, the axes' places and limits, and every artist other
+        than a text (the arrows), or None where the axes draw anything
+        after a text."""
+        fig = self.figure
+        state: list = [tuple(fig.get_size_inches()), fig.dpi]
+        for ax in fig.axes:
+            state += [tuple(ax.get_position().bounds), ax.get_xlim(), ax.get_ylim()]
+            for c in ax.get_children():
+                if isinstance(c, matplotlib.patches.Patch) and c is not ax.patch:
+                    path = c.get_path()
+                    state.append(
+                        (
+                            type(c).__name__,
+                            path.vertices.tobytes(),
+                            tuple(c.get_facecolor()),
+                            tuple(c.get_edgecolor()),
+                            c.get_linewidth(),
+                            c.get_zorder(),
+                        )
+                    )
+        return tuple(state)
+
+
+def _drawn_texts(fig) -> list | None:
+    """The figure's texts in the order a whole redraw draws them (each axes'
+    children by zorder, then the figure's own texts), or None where
+    something other than a text is drawn after a text (then a text's region
+    cannot be drawn again on its own)."""
+    from operator import attrgetter
+
+    from matplotlib.text import Text
+
+    out = []
+    for ax in fig.axes:
+        kids = sorted(
+            (c for c in ax.get_children() if c is not ax.patch and c.get_visible()),
+            key=attrgetter("zorder"),
+        )
+        seen_text = False
+        for c in kids:
+            if isinstance(c, Text):
+                if c.get_text():
+                    out.append(c)
+                    seen_text = True
+            elif seen_text and not isinstance(
+                c, matplotlib.axis.Axis | matplotlib.spines.Spine
+            ):
+                return None
+    rest = sorted(
+        (c for c in fig.get_children() if c is not fig.patch and c not in fig.axes),
+        key=attrgetter("zorder"),
+    )
+    if any(not isinstance(c, Text) for c in rest):
+        return None
+    if any(c.get_zorder() < ax.get_zorder() for c in rest for ax in fig.axes):
+        return None
+    return out + [c for c in rest if c.get_visible() and c.get_text()]
+
+
+def _text_boxes(texts, renderer, margin: int, known: dict | None = None) -> dict:
+    """id(text) -> (what decides its pixels, the pixels it may touch); a
+    text whose pixels are decided as in `known` keeps its place there."""
+    out = {}
+    for t in texts:
+        key = _text_key(t)
+        same = known.get(id(t)) if known else None
+        if same is not None and same[0] == key:
+            out[id(t)] = same
+        else:
+            out[id(t)] = (key, _text_box(t, renderer, margin))
+    return out
+
+
+def _text_key(t) -> tuple:
+    """Everything that decides a text's pixels."""
+    patch = t.get_bbox_patch()
+    box = None
+    if patch is not None:
+        box = (
+            tuple(patch.get_facecolor()),
+            tuple(patch.get_edgecolor()),
+            patch.get_linewidth(),
+            type(patch.get_boxstyle()).__name__,
+            tuple(sorted(vars(patch.get_boxstyle()).items())),
+        )
+    props = t.get_fontproperties()
+    return (
+        t.get_text(),
+        tuple(t.get_position()),
+        str(t.get_color()),
+        t.get_ha(),
+        t.get_va(),
+        t.get_rotation(),
+        props.get_size_in_points(),
+        tuple(props.get_family()),
+        props.get_weight(),
+        props.get_style(),
+        t.get_zorder(),
+        box,
+    )
+
+
+def _text_box(t, renderer, margin: int) -> tuple[int, int, int, int]:
+    """The pixels a text (and its box) may touch, in display coordinates
+    (origin bottom left), widened by `margin`."""
+    ext = t.get_window_extent(renderer)
+    patch = t.get_bbox_patch()
+    if patch is not None:
+        t.update_bbox_position_size(renderer)
+        ext = matplotlib.transforms.Bbox.union([ext, patch.get_window_extent(renderer)])
+    return (
+        math.floor(ext.x0) - margin,
+        math.floor(ext.y0) - margin,
+        math.ceil(ext.x1) + margin,
+        math.ceil(ext.y1) + margin,
+    )
+
+
+def _meets(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

@@ -590,27 +590,22 @@ class ComputationGraph:
             fig.text(
                 0.5,
                 1.0 - (lay.head - 0.22) / height,
-                "\n".join(textwrap.wrap(caption, int(width * 72 / (8.5 * 0.55)))),
+                self._caption_text(caption, width),
                 ha="center",
                 va="top",
                 fontsize=8.5,
                 color="#b91c1c",
+                gid="caption",
             )
-        legend = localise(_WORDS, "legend", lang)
-        if grads is not None:
-            legend += localise(_WORDS, "legend_grad", lang)
-            if any(g is None for g in grads.values()):
-                legend += localise(_WORDS, "legend_pending", lang)
-        if len(self.nodes) > READABLE_NODES:
-            legend += localise(
-                _WORDS, "crowded", lang, n=len(self.nodes), limit=READABLE_NODES
-            )
-        fig.text(0.01, 0.01, legend, fontsize=7, color="#6b7280")
+        fig.text(
+            0.01,
+            0.01,
+            self._legend_text(grads, lang),
+            fontsize=7,
+            color="#6b7280",
+            gid="legend",
+        )
         for n in self.nodes:
-            face = "#dbeafe" if n.is_input else "#fef3c7"
-            if n.id == self.output:
-                face = "#dcfce7"
-            lit = n.id == highlight
             ax.text(
                 *lay.xy[n.id],
                 "\n".join(self._box_lines(n, values, grads, widths, lang)),
@@ -619,12 +614,7 @@ class ComputationGraph:
                 fontsize=_FONT_PT,
                 family="DejaVu Sans Mono",
                 gid=f"node-{n.id}",
-                bbox={
-                    "boxstyle": "round,pad=0.4",
-                    "facecolor": "#fecaca" if lit else face,
-                    "edgecolor": "#b91c1c" if lit else "#374151",
-                    "linewidth": 2.0 if lit else 0.8,
-                },
+                bbox={"boxstyle": "round,pad=0.4", **self._box_style(n, highlight)},
                 zorder=3,
             )
         placed: list[tuple[float, float, float, float]] = []
@@ -654,11 +644,6 @@ class ComputationGraph:
                 ):
                     break
             placed.append((lx, ly, w, h))
-            if values is not None and e.parent not in values:
-                # ∂parent/∂child needs the parent's inputs' values: in a
-                # forward frame before the parent is computed it does not
-                # exist yet (placed all the same, so labels never jump)
-                continue
             ax.text(
                 lx,
                 ly,
@@ -674,11 +659,49 @@ class ComputationGraph:
                     "alpha": 0.9,
                 },
                 zorder=2,
+                gid=f"label-{e.child}-{e.parent}",
+                # ∂parent/∂child needs the parent's inputs' values: in a
+                # forward frame before the parent is computed it does not
+                # exist yet (placed all the same, so labels never jump)
+                visible=self._label_shown(e, values),
             )
         if lang != "en":  # Chinese words: the CJK fallback font for them
             from dfdx.core._fonts import prepare_figure
 
             prepare_figure(fig)
+
+    @staticmethod
+    def _label_shown(edge, values) -> bool:
+        """Whether an edge's local derivative is shown when `values` are."""
+        return values is None or edge.parent in values
+
+    @staticmethod
+    def _caption_text(caption: str, width: float) -> str:
+        return "\n".join(textwrap.wrap(caption, int(width * 72 / (8.5 * 0.55))))
+
+    def _legend_text(self, grads, lang: str) -> str:
+        legend = localise(_WORDS, "legend", lang)
+        if grads is not None:
+            legend += localise(_WORDS, "legend_grad", lang)
+            if any(g is None for g in grads.values()):
+                legend += localise(_WORDS, "legend_pending", lang)
+        if len(self.nodes) > READABLE_NODES:
+            legend += localise(
+                _WORDS, "crowded", lang, n=len(self.nodes), limit=READABLE_NODES
+            )
+        return legend
+
+    def _box_style(self, n, highlight) -> dict:
+        """A node box's colours: the node of the moment in red."""
+        face = "#dbeafe" if n.is_input else "#fef3c7"
+        if n.id == self.output:
+            face = "#dcfce7"
+        lit = n.id == highlight
+        return {
+            "facecolor": "#fecaca" if lit else face,
+            "edgecolor": "#b91c1c" if lit else "#374151",
+            "linewidth": 2.0 if lit else 0.8,
+        }
 
     def _route_points(self, route, lay, sizes) -> list[tuple[float, float]]:
         """The polyline of an edge: out of the child's box to the edge of its
