@@ -7,6 +7,8 @@ import sys
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from tests.strategies import texts
 
 import dfdx
 from dfdx import ParseError, parse
@@ -430,3 +432,81 @@ def test_a_constant_numpy_cannot_take_is_evaluated_by_sympy():
     assert math.isclose(dfdx.parse("sqrt(2)*10^30/10^30")(), math.sqrt(2))
     with pytest.raises(dfdx.ParseError, match="not a real number"):
         dfdx.parse("sqrt(-(10^40))")
+
+
+# -- the zero question answered at once (parsing a network's loss) -------------
+
+
+def test_functions_whose_zero_question_is_answered_ask_nothing_else():
+    """builder._ZERO_ASKED answers 'is the argument zero?' with 'not
+    identically' where a sample value shows it: sound only while those
+    functions' evaluation asks a symbolic argument nothing but `if
+    arg.is_zero:`. Read from SymPy's source, so that an upgrade that asks
+    more fails here, not silently."""
+    import inspect
+    import re
+
+    from dfdx.text.builder import _ZERO_ASKED
+
+    # is_negative of a Number only; is_number is structural (no free symbols)
+    allowed = {"is_zero", "is_negative", "is_number"}
+    for func in _ZERO_ASKED:
+        source = inspect.getsource(func.eval)
+        asked = set(re.findall(r"arg\.(is_[a-z_]+)", source))
+        assert asked <= allowed, (func, asked - allowed)
+        assert not re.search(r"arg\.is_zero\s*(is|==|!=)", source), func
+        if "is_negative" in asked:
+            number_branch = source.split("else:", 1)[0]
+            assert "arg.is_negative" in number_branch and "arg.is_Number" in (
+                number_branch
+            ), func
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    texts(
+        ["x", "y", "2", "x^2", "x*y"],
+        ["sin", "tanh", "sinh", "cosh", "exp", "atan", "cos", "log", "sigmoid"],
+        ["^2", "^3"],
+        6,
+    )
+)
+def test_parse_is_the_same_with_the_zero_question_answered(text):
+    """The expression built with the zero question answered at once is the
+    very expression SymPy's own evaluation builds, and nothing it was told
+    is left in the argument's assumptions."""
+    from sympy.core.cache import clear_cache
+
+    from dfdx.text import builder
+
+    try:
+        fast = dfdx.parse(text).sympy
+    except dfdx.DfdxError:
+        return
+    clear_cache()
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(builder, "_ZERO_ASKED", ())
+        slow = dfdx.parse(text).sympy
+    clear_cache()
+    assert fast == slow and sympy.srepr(fast) == sympy.srepr(slow), text
+    for node in sympy.preorder_traversal(fast):
+        arg = node.args[0] if isinstance(node, builder._ZERO_ASKED) else None
+        if arg is not None and arg.args:
+            told = arg._assumptions.get("zero")
+            clear_cache()
+            fresh = arg.func(*arg.args)  # a new object: its own assumptions
+            assert fresh is not arg
+            assert told is None or told == fresh.is_zero, text
+
+
+def test_a_zero_in_disguise_still_evaluates():
+    """An argument that is 0 but not written as 0 (its value at the sample
+    point is rounding) keeps SymPy's whole evaluation."""
+    e = dfdx.parse("tanh(sin(x)^2 + cos(x)^2 - 1) + exp(x - x)")
+    assert (
+        e.sympy
+        == sympy.tanh(
+            sympy.sin(sympy.Symbol("x")) ** 2 + sympy.cos(sympy.Symbol("x")) ** 2 - 1
+        )
+        + 1
+    )

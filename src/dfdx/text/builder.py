@@ -216,7 +216,9 @@ class _Builder:
 
     def _apply(self, node, left, right):
         op = type(node.op)
-        if op is ast.Div and right.is_zero:
+        # (a number, or SymPy's 0 from x - x: asking a large expression
+        # is_zero is an assumption query over all of it)
+        if op is ast.Div and right.is_number and right.is_zero:
             self.fail("division by zero", node, node.left.end_col_offset)
         # (numbers stay numbers: 1/3, sqrt(2)/2 and pi/2 are constants as typed)
         if self.written and not (left.is_number and right.is_number):
@@ -261,9 +263,10 @@ class _Builder:
             value = float(exponent)
             if abs(value) > MAX_EXPONENT:
                 self.fail(f"exponent too large (limit {MAX_EXPONENT})", node, where)
-        if base.is_zero and exponent.is_negative:
+        # (the cheap test first: base.is_zero queries all of a large base)
+        if exponent.is_negative and base.is_number and base.is_zero:
             self.fail("division by zero (0 to a negative power)", node, where)
-        if base.is_zero and not exponent.is_number:
+        if not exponent.is_number and base.is_number and base.is_zero:
             # 0^u is 0 where u > 0 and undefined elsewhere (SymPy's 0**u has
             # the derivative 0**u*log(0), "undefined everywhere")
             return sympy.Piecewise((sympy.S.Zero, exponent > 0))
@@ -346,6 +349,8 @@ class _Builder:
                 and not all(a.is_number for a in args)
             ):
                 return builder(*args, evaluate=False)
+            if len(args) == 1 and builder in _ZERO_ASKED:
+                return _applied(builder, args[0])
             return builder(*args)
         except (TypeError, ValueError) as exc:  # e.g. max(2, nan): not comparable
             self.fail(f"{name}() cannot take these arguments ({exc})", node)
@@ -367,6 +372,46 @@ class _Builder:
 
 
 _ROOTS = (sympy.sqrt,)
+
+#: Functions whose evaluation asks of a symbolic argument only whether it is
+#: zero (``if arg.is_zero:``; tests read their source to hold this): on a
+#: large sum that question runs SymPy's assumption system over every term,
+#: most of the time of parsing a network's loss.
+_ZERO_ASKED = (sympy.sin, sympy.tanh, sympy.sinh, sympy.cosh, sympy.exp, sympy.atan)
+
+# sample values for the variables, to show an argument is not identically 0
+_SAMPLE = sympy.Float("0.5371")
+_SAMPLE_STEP = sympy.Float("0.0137")
+
+
+def _applied(func, arg):
+    """func(arg), the same expression SymPy builds, with its question
+    'is arg zero?' answered 'not identically' at once where a value of arg
+    at a sample point is clearly not 0: then SymPy's answer cannot be True,
+    and True is the only answer these functions act on. The answer is given
+    on a copy of arg's assumptions, put back afterwards, so nothing is
+    remembered from it."""
+    if arg.is_number or not arg.free_symbols:
+        return func(arg)
+    symbols = sorted(arg.free_symbols, key=lambda s: s.name)
+    point = {s: _SAMPLE + _SAMPLE_STEP * k for k, s in enumerate(symbols)}
+    try:
+        value = arg.xreplace(point)
+        clear = value.is_Float and abs(value) > 1e-9
+    except (TypeError, ValueError, ArithmeticError, RecursionError):
+        clear = False
+    if not clear:
+        return func(arg)
+    kept = arg._assumptions
+    told = kept.copy()
+    told["zero"] = False
+    arg._assumptions = told
+    try:
+        return func(arg)
+    finally:
+        arg._assumptions = kept
+
+
 # the variable of (u)' until the whole expression is read
 _OPEN_VARIABLE = sympy.Dummy("open")
 
