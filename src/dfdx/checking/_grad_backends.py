@@ -201,9 +201,8 @@ class Target:
                 self._set(k, slice(None), self.base[k])
 
 
-def make_target(backend, fn, inputs, *, params, seed, forward: bool = False) -> Target:
-    """The target of `fn` at `inputs`; with `forward`, autodiff's values come
-    from forward mode (Target.jvp), and the backward pass is not run."""
+def _backend_of(backend: str, fn, inputs) -> str:
+    """'torch' or 'jax', installed, for a callable `fn` (else a clear error)."""
     if backend == "auto":
         backend = detect_backend(fn, inputs)
     if backend not in ("torch", "jax"):
@@ -211,6 +210,13 @@ def make_target(backend, fn, inputs, *, params, seed, forward: bool = False) -> 
     _require(backend)
     if not callable(fn):
         raise DfdxError(f"fn must be callable, got {type(fn).__name__}")
+    return backend
+
+
+def make_target(backend, fn, inputs, *, params, seed, forward: bool = False) -> Target:
+    """The target of `fn` at `inputs`; with `forward`, autodiff's values come
+    from forward mode (Target.jvp), and the backward pass is not run."""
+    backend = _backend_of(backend, fn, inputs)
     rng = np.random.default_rng(seed)
     if backend != "torch" and params is not None:
         raise DfdxError("params= is for torch.nn.Module; JAX functions take arrays")
@@ -227,13 +233,7 @@ def first_gradient(backend, fn, inputs, *, params, seed):
     ``<w, fn>`` (w a fixed random cotangent; 1 for a scalar output) with
     respect to the checked inputs, differentiable again: checking it checks
     the double backward pass (what torch's gradgradcheck checks)."""
-    if backend == "auto":
-        backend = detect_backend(fn, inputs)
-    if backend not in ("torch", "jax"):
-        raise DfdxError(f"backend must be 'auto', 'torch' or 'jax', got {backend!r}")
-    _require(backend)
-    if not callable(fn):
-        raise DfdxError(f"fn must be callable, got {type(fn).__name__}")
+    backend = _backend_of(backend, fn, inputs)
     if params is not None or _is_torch_module(fn):
         raise DfdxError(
             "order=2 checks a function of tensors; for a module's inputs pass "

@@ -517,11 +517,7 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
         if counted:
             nfev[cand] += _NEAR_POINTS
             res = _with_nfev(res, nfev)
-        try:
-            with np.errstate(all="ignore"):
-                reused = _call(f, P if xp is None else xp.asarray(P, dtype=x_dtype))
-        except (DfdxError, TypeError, ValueError):
-            return res
+        reused = _values_at(f, P, xp, x_dtype)
     raw = _checked_values(reused, P.shape)
     if raw is None:
         return res
@@ -543,12 +539,7 @@ def _flag_kinks(f, x, res: DerivativeResult, options) -> DerivativeResult:
         if counted:
             nfev[cand[maybe]] += _FAR_POINTS
             res = _with_nfev(res, nfev)
-        try:
-            with np.errstate(all="ignore"):
-                got = _call(f, P2 if xp is None else xp.asarray(P2, dtype=x_dtype))
-        except (DfdxError, TypeError, ValueError):
-            return res
-        got = _checked_values(got, P2.shape)
+        got = _checked_values(_values_at(f, P2, xp, x_dtype), P2.shape)
         if got is None:
             return res
         if got.dtype.kind == "f":
@@ -848,9 +839,22 @@ def _with_nfev(res: DerivativeResult, nfev: np.ndarray) -> DerivativeResult:
     )
 
 
+def _values_at(f, P, xp, x_dtype):
+    """f at the check's points P (in the caller's array type when `xp`), or
+    None where f raises there (then no kink is flagged)."""
+    try:
+        with np.errstate(all="ignore"):
+            return _call(f, P if xp is None else xp.asarray(P, dtype=x_dtype))
+    except (DfdxError, TypeError, ValueError):
+        return None
+
+
 def _checked_values(values, shape) -> np.ndarray | None:
     """f's values at the check's points as a NumPy array of that shape, or
-    None where they are not real numbers of it (then no kink is flagged)."""
+    None where there are none or they are not real numbers of it (then no
+    kink is flagged)."""
+    if values is None:
+        return None
     try:
         raw = np.asarray(_to_numpy(values))
     except (DfdxError, TypeError, ValueError):
