@@ -540,7 +540,8 @@ def torch_diagnosis_cases():
 
 
 def jax_diagnosis_cases():
-    """(name, expected diagnosis, factory) for JAX, through custom_vjp."""
+    """(name, expected diagnosis, factory) for JAX, through custom_vjp: two
+    or more per class."""
     import jax
     import jax.numpy as jnp
 
@@ -618,6 +619,86 @@ def jax_diagnosis_cases():
                 lambda g, a, b: (g * a * jnp.exp(b), g * jnp.exp(b)),
                 two,
             ),
+        ),
+        (
+            "permuted: sort without unpermuting",
+            "permuted",
+            case(jnp.sort, lambda g, x: g, vec),
+        ),
+        (
+            "permuted: flip without flipping back",
+            "permuted",
+            case(
+                lambda x: jnp.flip(x) * jnp.sum(x),
+                lambda g, x: g * jnp.sum(x) + jnp.sum(g * jnp.flip(x)),
+                vec,
+            ),
+        ),
+        (
+            "wrong elements: the first element's sign",
+            "wrong_elements",
+            case(
+                jnp.tanh,
+                lambda g, x: (
+                    g
+                    * (1 - jnp.tanh(x) ** 2)
+                    * jnp.where(jnp.arange(x.size) == 0, -1.0, 1.0)
+                ),
+                vec,
+            ),
+        ),
+        (
+            "wrong elements: row 0 scaled",
+            "wrong_elements",
+            case(
+                jnp.sin,
+                lambda g, x: (
+                    g * jnp.cos(x) * jnp.where(jnp.arange(4)[:, None] == 0, 1.5, 1.0)
+                ),
+                square,
+            ),
+        ),
+        (
+            "not differentiable here: relu's backward 2 at 0",
+            "not_differentiable_here",
+            lambda n: (
+                custom(
+                    jax.nn.relu,
+                    lambda g, x: g * jnp.where(x > 0, 1.0, jnp.where(x == 0, 2.0, 0.0)),
+                ),
+                (jnp.round(gen((n,), 56)),),
+            ),
+        ),
+        (
+            "not differentiable here: abs's backward 3 at 0",
+            "not_differentiable_here",
+            lambda n: (
+                custom(jnp.abs, lambda g, x: g * jnp.where(x == 0, 3.0, jnp.sign(x))),
+                (jnp.round(gen((n,), 57)),),
+            ),
+        ),
+        (
+            "zero: a backward pass that returns zeros",
+            "zero",
+            case(jnp.sin, lambda g, x: 0.0 * g, vec),
+        ),
+        (
+            "zero: sin of a stopped input",
+            "zero",
+            lambda n: (
+                lambda x: jnp.sin(jax.lax.stop_gradient(x)) + 0 * x,
+                (gen((n,), 58),),
+            ),
+        ),
+        (
+            "nonlinear in grad_output: g squared",
+            "nonlinear_in_grad_output",
+            case(jnp.sin, lambda g, x: g * g * jnp.cos(x), vec),
+        ),
+        (
+            "nonlinear in grad_output: a term without g",
+            "nonlinear_in_grad_output",
+            case(jnp.sin, lambda g, x: g * jnp.cos(x) + x * x, vec),
         ),
         (
             "ignores grad_output: a scalar loss",

@@ -403,3 +403,72 @@ def test_jax_order_two_and_forward_mode(x64):
     assert dfdx.check_grad(g, x, order=2).diagnosis == "zero"
     with pytest.raises(dfdx.DfdxError, match="forward-mode autodiff"):
         dfdx.check_grad(g, x, autodiff="forward")
+
+
+# -- summands the user marks: missing_term / extra_term --------------------------
+
+
+def _square(t):
+    return t**2
+
+
+def _with_backward(forward, backward):
+    class F(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return forward(x)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return backward(grad, x)
+
+    return F.apply
+
+
+@pytest.mark.parametrize(
+    ("backward", "expected", "term"),
+    [
+        (lambda g, x: g * 2 * x, "missing_term", "term 2 (sin)"),
+        (lambda g, x: g * torch.cos(x), "missing_term", "term 1 (_square)"),
+        (lambda g, x: g * (2 * x + 2 * torch.cos(x)), "extra_term", "term 2 (sin)"),
+        (lambda g, x: g * (4 * x + torch.cos(x)), "extra_term", "term 1 (_square)"),
+    ],
+)
+def test_a_summand_missing_or_counted_twice_is_named(backward, expected, term):
+    fn = _with_backward(lambda x: x**2 + torch.sin(x), backward)
+    report = dfdx.check_grad(fn, X6, terms=[_square, torch.sin])
+    assert report.diagnosis == expected, str(report)
+    assert term in report.diagnosis_text
+    # without the terms, no class fits
+    assert dfdx.check_grad(fn, X6).diagnosis == "no_known_pattern"
+
+
+def test_terms_are_checked():
+    fn = _with_backward(lambda x: x**2 + torch.sin(x), lambda g, x: g * 2 * x)
+    with pytest.raises(dfdx.DfdxError, match="do not add up to fn"):
+        dfdx.check_grad(fn, X6, terms=[_square])
+    with pytest.raises(dfdx.DfdxError, match="list of callables"):
+        dfdx.check_grad(fn, X6, terms=["x^2"])
+    with pytest.raises(dfdx.DfdxError, match="mode='full'"):
+        dfdx.check_grad(fn, X6, terms=[_square, torch.sin], mode="directional")
+    right = _with_backward(
+        lambda x: x**2 + torch.sin(x), lambda g, x: g * (2 * x + torch.cos(x))
+    )
+    assert dfdx.check_grad(right, X6, terms=[_square, torch.sin]).passed
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed")
+def test_jax_missing_term(x64):
+    import jax
+    import jax.numpy as jnp
+
+    @jax.custom_vjp
+    def f(t):
+        return t**2 + jnp.exp(t)
+
+    f.defvjp(lambda t: (f(t), t), lambda t, g: (g * 2 * t,))
+    x = jnp.linspace(-1, 1, 5)
+    report = dfdx.check_grad(f, x, terms=[lambda t: t**2, jnp.exp])
+    assert report.diagnosis == "missing_term" and "(exp)" in report.diagnosis_text

@@ -18,6 +18,9 @@ where every compared element fits it within that element's own tolerance:
   diagonal, the boundary) where it has one;
 - ``not_differentiable_here``: autodiff lies outside the one-sided slopes at
   a kink;
+- ``missing_term`` / ``extra_term``: autodiff minus the numerical gradient
+  is minus (plus) the gradient of one summand of f, where the user marks the
+  summands (``check_grad(..., terms=[...])``);
 - ``ignores_grad_output`` / ``nonlinear_in_grad_output``: the backward pass
   gave the same values (or values not doubled) when the cotangent was
   doubled; found by :func:`dfdx.check_grad`'s probe, passed in here.
@@ -265,19 +268,56 @@ def _things(v: InputView) -> str:
     return "elements" if v.shape is not None else "directions"
 
 
+def _term_findings(views: list[InputView], terms: list) -> list[Finding]:
+    """A summand whose gradient is what autodiff lacks (missing) or has
+    twice (counted twice): autodiff - numerical = -g_k or +g_k for every
+    compared element of every input, g_k the gradient of summand k."""
+    out = []
+    for k, (label, grads) in enumerate(terms):
+        for sign, key, what in (
+            (-1, "missing_term", "lacks"),
+            (1, "extra_term", "counts twice"),
+        ):
+            fits = True
+            seen = 0
+            for v, g in zip(views, grads, strict=True):
+                m = _compared(v)
+                if not m.any():
+                    continue
+                d = v.ad[m] - v.num[m]
+                seen += int(np.count_nonzero(np.abs(g[m]) > 4 * v.tol[m]))
+                if not _within(d - sign * g[m], 2 * v.tol[m]):
+                    fits = False
+                    break
+            if fits and seen:
+                out.append(
+                    Finding(
+                        key,
+                        f"autodiff {what} the gradient of term {k + 1} ({label}): "
+                        "autodiff - numerical is "
+                        f"{'minus ' if sign < 0 else ''}that term's gradient in every "
+                        "compared element",
+                    )
+                )
+    return out
+
+
 def diagnose(
     views: list[InputView],
     *,
     kinks: list[str] = (),  # type: ignore[assignment]
     grad_output: Finding | None = None,
+    terms: list = (),  # type: ignore[assignment]
 ) -> list[Finding]:
     """The classes of bug that fit a failed check, most specific first.
 
     `kinks` are sentences about kink elements where autodiff lies outside the
-    one-sided slopes; `grad_output` the finding of the cotangent probe."""
+    one-sided slopes; `grad_output` the finding of the cotangent probe;
+    `terms` (label, gradient per input) of summands of f the user marked."""
     found: list[Finding] = []
     if grad_output is not None:
         found.append(grad_output)
+    found += _term_findings(views, list(terms))
     found += _swapped(views)
     for v in views:
         for test in (_zero, _sign, _scale, _transpose, _permuted):

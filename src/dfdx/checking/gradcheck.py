@@ -161,7 +161,8 @@ class GradCheckReport:
         ``'zero'``, ``'sign'``, ``'scale'``, ``'transpose'``, ``'swapped_inputs'``,
         ``'permuted'``, ``'wrong_elements'``, ``'not_differentiable_here'``,
         ``'ignores_grad_output'``, ``'nonlinear_in_grad_output'`` (forward
-        mode: ``'ignores_tangent'``, ``'nonlinear_in_tangent'``) or
+        mode: ``'ignores_tangent'``, ``'nonlinear_in_tangent'``),
+        ``'missing_term'``, ``'extra_term'`` (with ``terms=``) or
         ``'no_known_pattern'``; None when the check did not fail.
     diagnosis_text : str or None
         The evidence, one line per class that fits.
@@ -504,6 +505,7 @@ def check_grad(
     raise_on_failure: bool = False,
     order: int = 1,
     autodiff: str = "reverse",
+    terms=None,
 ) -> GradCheckReport:
     """Check the gradient autodiff gives for ``fn`` against numerical derivatives.
 
@@ -546,6 +548,11 @@ def check_grad(
         PyTorch, so custom Functions with a ``jvp``, old and new style;
         ``jax.jvp`` for JAX, so ``custom_jvp``): one JVP per element, in
         ``mode='full'``; the backward pass is not run.
+    terms : list of callables, optional
+        Summands of ``fn`` (same arguments; their outputs add up to fn's),
+        written with the framework's own operations. On a failure in
+        ``mode='full'``, a summand whose gradient is exactly what autodiff
+        lacks (or counts twice) is named: ``missing_term`` (``extra_term``).
 
     Returns
     -------
@@ -577,6 +584,13 @@ def check_grad(
             "autodiff='forward' checks element by element (one JVP each): use "
             "mode='full'"
         )
+    if terms is not None:
+        if isinstance(terms, (str, bytes)) or not all(
+            callable(t) for t in _as_list(terms)
+        ):
+            raise DfdxError("terms must be a list of callables (the summands of fn)")
+        if mode != "full" or forward:
+            raise DfdxError("terms= names summands element by element: mode='full'")
     start = time.perf_counter()
     if order == 2:
         fn = first_gradient(backend, fn, inputs, params=params, seed=seed)
@@ -666,6 +680,12 @@ def check_grad(
     )
     if mode == "directional" and report.status != "passed":
         report = _elementwise_followup(report, target, rtol, atol, per_call, start)
+    elif terms is not None and report.status == "failed" and order == 1:
+        grads = _term_gradients(terms, backend, inputs, params, seed, target)
+        key, text, keys = _diagnosis(
+            units, target, keep, verdict, num, tol, left, right, grad_output, grads
+        )
+        report.diagnosis, report.diagnosis_text, report.diagnoses = key, text, keys
     if raise_on_failure and report.status == "failed":
         raise GradCheckError(report)
     return report
@@ -1081,7 +1101,37 @@ def _views(units, t, keep, verdict, num, tol, left) -> list[InputView]:
     ]
 
 
-def _diagnosis(units, t, keep, verdict, num, tol, left, right, grad_output):
+def _as_list(terms) -> list:
+    try:
+        return list(terms)
+    except TypeError:
+        raise DfdxError(
+            "terms must be a list of callables (the summands of fn)"
+        ) from None
+
+
+def _term_gradients(terms, backend, inputs, params, seed, target) -> list:
+    """(label, autodiff's gradient per checked input) of each summand, with
+    the same cotangent as fn's check; refused where the summands do not add
+    up to fn."""
+    out = []
+    total = 0.0
+    for k, term in enumerate(_as_list(terms)):
+        t = make_target(backend, term, inputs, params=params, seed=seed)
+        if [b.size for b in t.base] != [b.size for b in target.base]:
+            raise DfdxError(f"terms[{k}] does not take the inputs fn checks")
+        total += t.value
+        label = getattr(term, "__name__", None) or f"terms[{k}]"
+        out.append((label, t.ad))
+    if not abs(total - target.value) <= 1e-9 * max(target.scale, abs(target.value)):
+        raise DfdxError(
+            f"the terms do not add up to fn (<v, sum of terms> = {total:.6g}, "
+            f"<v, fn> = {target.value:.6g})"
+        )
+    return out
+
+
+def _diagnosis(units, t, keep, verdict, num, tol, left, right, grad_output, terms=()):
     """(key, text, keys) of a failed check."""
     kinks = []
     for n in np.flatnonzero((verdict == "FAIL") & ~np.isnan(left)):
@@ -1101,7 +1151,7 @@ def _diagnosis(units, t, keep, verdict, num, tol, left, right, grad_output):
         )
         kinks.append(row.describe())
     views = _views(units, t, keep, verdict, num, tol, left)
-    found = diagnose(views, kinks=kinks, grad_output=grad_output)
+    found = diagnose(views, kinks=kinks, grad_output=grad_output, terms=terms)
     if isinstance(units, _Directions) and found[-1].key == "no_known_pattern":
         found[-1] = Finding(
             "no_known_pattern",
