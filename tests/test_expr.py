@@ -510,3 +510,31 @@ def test_a_zero_in_disguise_still_evaluates():
         )
         + 1
     )
+
+
+def test_the_zero_answer_never_reaches_a_shared_expression():
+    """The answer is told to a private copy applied outside SymPy's cache: the
+    expression SymPy's cache holds for the same sum never carries it (another
+    thread asking it whether it is zero gets SymPy's own answer)."""
+    from sympy.core.cache import clear_cache
+
+    clear_cache()
+    x, y = sympy.symbols("x y")
+    shared = x * y + x - 1  # SymPy's cached object for this sum
+    seen = []
+    real_new = sympy.Function.__new__.__wrapped__
+
+    def spy(cls, *args, **kw):
+        seen.append([a._assumptions.get("zero") for a in args if a == shared])
+        assert shared._assumptions.get("zero") is None  # never told
+        return real_new(cls, *args, **kw)
+
+    from dfdx.text import builder
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(builder, "_UNCACHED_NEW", spy)
+        e = dfdx.parse("tanh(x*y + x - 1)")
+    assert seen == [[False]]  # the private copy was told
+    (inner,) = e.sympy.args
+    assert inner == shared and inner._assumptions.get("zero") is None
+    assert shared.is_zero is None and inner.is_zero is None

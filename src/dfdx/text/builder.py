@@ -388,10 +388,18 @@ def _applied(func, arg):
     """func(arg), the same expression SymPy builds, with its question
     'is arg zero?' answered 'not identically' at once where a value of arg
     at a sample point is clearly not 0: then SymPy's answer cannot be True,
-    and True is the only answer these functions act on. The answer is given
-    on a copy of arg's assumptions, put back afterwards, so nothing is
-    remembered from it."""
-    if arg.is_number or not arg.free_symbols:
+    and True is the only answer these functions act on.
+
+    The answer is told to a private copy of arg (a sum or product rebuilt
+    from its terms, outside SymPy's cache), and func is applied to it
+    without the cache: no other thread can meet the copy while it carries
+    the answer, and its assumptions are reset before it is returned inside
+    the result (which equals SymPy's own func(arg))."""
+    if (
+        _UNCACHED_NEW is None
+        or not isinstance(arg, (sympy.Add, sympy.Mul))
+        or arg.is_number
+    ):
         return func(arg)
     symbols = sorted(arg.free_symbols, key=lambda s: s.name)
     point = {s: _SAMPLE + _SAMPLE_STEP * k for k, s in enumerate(symbols)}
@@ -402,14 +410,20 @@ def _applied(func, arg):
         clear = False
     if not clear:
         return func(arg)
-    kept = arg._assumptions
-    told = kept.copy()
+    private = arg.func._from_args(arg.args)
+    told = type(private).default_assumptions.copy()
     told["zero"] = False
-    arg._assumptions = told
+    private._assumptions = told
     try:
-        return func(arg)
+        return _UNCACHED_NEW(func, private)
     finally:
-        arg._assumptions = kept
+        private._assumptions = type(private).default_assumptions
+
+
+#: Function.__new__ without SymPy's cache (which would hand the result, and
+#: the private argument in it, to any thread asking for the same call); where
+#: SymPy does not expose it, no shortcut is taken
+_UNCACHED_NEW = getattr(sympy.Function.__new__, "__wrapped__", None)
 
 
 # the variable of (u)' until the whole expression is read
