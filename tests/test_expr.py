@@ -538,3 +538,25 @@ def test_the_zero_answer_never_reaches_a_shared_expression():
     (inner,) = e.sympy.args
     assert inner == shared and inner._assumptions.get("zero") is None
     assert shared.is_zero is None and inner.is_zero is None
+
+
+def test_a_cancelling_sum_is_not_read_as_nonzero_from_rounding():
+    """(x + 1e5)^2 - x^2 - 2e5 x - 1e10 is 0 for every x; in floats its value
+    at the sample point is 5e-7, rounding. The sample is exact, so the
+    shortcut is not taken on it, and SymPy's own evaluation decides."""
+    from dfdx.text import builder
+
+    text = "tanh((x + 100000)^2 - x^2 - 200000*x - 10000000000)"
+    taken = []
+
+    def spy(cls, *args, **kw):
+        taken.append(args)
+        return builder.sympy.Function.__new__.__wrapped__(cls, *args, **kw)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(builder, "_UNCACHED_NEW", spy)
+        e = dfdx.parse(text)
+    assert taken == []
+    x = sympy.Symbol("x")
+    inner = sympy.Add((x + 10**5) ** 2, -(x**2), -200000 * x, -(10**10))
+    assert e.sympy == sympy.tanh(inner)

@@ -380,14 +380,16 @@ _ROOTS = (sympy.sqrt,)
 _ZERO_ASKED = (sympy.sin, sympy.tanh, sympy.sinh, sympy.cosh, sympy.exp, sympy.atan)
 
 # sample values for the variables, to show an argument is not identically 0
-_SAMPLE = sympy.Float("0.5371")
-_SAMPLE_STEP = sympy.Float("0.0137")
+# (exact: a float sample reads the rounding of a cancellation, such as
+# (x + 1e5)^2 - x^2 - 2e5 x - 1e10 at x = 0.5371, as a value of 5e-7)
+_SAMPLE = sympy.Rational(5371, 10000)
+_SAMPLE_STEP = sympy.Rational(137, 10000)
 
 
 def _applied(func, arg):
     """func(arg), the same expression SymPy builds, with its question
-    'is arg zero?' answered 'not identically' at once where a value of arg
-    at a sample point is clearly not 0: then SymPy's answer cannot be True,
+    'is arg zero?' answered 'not identically' at once where the value of arg
+    at an exact sample point is clearly not 0: then SymPy's answer cannot be True,
     and True is the only answer these functions act on.
 
     The answer is told to a private copy of arg (a sum or product rebuilt
@@ -404,8 +406,10 @@ def _applied(func, arg):
     symbols = sorted(arg.free_symbols, key=lambda s: s.name)
     point = {s: _SAMPLE + _SAMPLE_STEP * k for k, s in enumerate(symbols)}
     try:
-        value = arg.xreplace(point)
-        clear = value.is_Float and abs(value) > 1e-9
+        # exact arithmetic, then 20 correct digits (evalf raises its working
+        # precision until it has them, or gives up on a 0)
+        value = arg.xreplace(point).evalf(20)
+        clear = value.is_Float and abs(value) > 1e-10
     except (TypeError, ValueError, ArithmeticError, RecursionError):
         clear = False
     if not clear:
