@@ -120,30 +120,29 @@ class Target:
         self.spread = 0.0
         self.ad_spread: list[np.ndarray] | None = None
 
+    def _run(self, call, when: str, *args):
+        """call(*args): the user's fn (and torch/JAX around it), its errors
+        reported as fn's, saying `when`."""
+        try:
+            with user_code():
+                return call(*args)
+        except DfdxError:
+            raise
+        except Exception as exc:
+            raise _fn_error(self._fn, exc, when) from exc
+
     def vjp(self, scale: float) -> list[np.ndarray]:
         """Autodiff's vector-Jacobian product again, with the cotangent scaled
         by `scale` (flat float64 arrays, one per checked tensor): a correct
         backward pass is linear in it, and gives the same values each call."""
-        try:
-            with user_code():
-                return self._vjp(scale)
-        except DfdxError:
-            raise
-        except Exception as exc:
-            raise _fn_error(self._fn, exc, "in its backward pass") from exc
+        return self._run(self._vjp, "in its backward pass", scale)
 
     _vjp: Callable[[float], list[np.ndarray]]
 
     def jvp(self, tangents: list[np.ndarray]) -> float:
         """``<v, J u>`` by forward-mode autodiff, u given as flat float64
         arrays, one per checked tensor."""
-        try:
-            with user_code():
-                return self._jvp(tangents)
-        except DfdxError:
-            raise
-        except Exception as exc:
-            raise _fn_error(self._fn, exc, "in forward-mode autodiff") from exc
+        return self._run(self._jvp, "in forward-mode autodiff", tangents)
 
     _jvp: Callable[[list[np.ndarray]], float]
 
@@ -163,13 +162,7 @@ class Target:
 
     def g(self) -> float:
         self.nfev += 1
-        try:
-            with user_code():  # the user's fn, and torch/JAX around it
-                value, self.changed, self.dsum = self._g()
-        except DfdxError:
-            raise
-        except Exception as exc:
-            raise _fn_error(self._fn, exc, "at a perturbed input") from exc
+        value, self.changed, self.dsum = self._run(self._g, "at a perturbed input")
         return value
 
     def noise(self) -> float:

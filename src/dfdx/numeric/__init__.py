@@ -788,14 +788,11 @@ def _scalar_kink(f, x, df: float, atol, called: list | None = None) -> bool | No
     h = _EPS64 ** (1 / 3) * (abs(x) if abs(x) > 1.0 else 1.0)
     h = (x + h) - x
     P = np.array([x + k * h for k in _NEAR_OFFSETS]).reshape(_NEAR_POINTS, 1)
-    try:
-        raw = _call(f, P)
-    except (DfdxError, TypeError, ValueError):
-        if called is not None:
-            called.append(None)
-        return False  # as the array code: no evidence of a kink
+    raw = _values_at(f, P, None, None)
     if called is not None:
-        called.append(raw)  # the array code reuses these values
+        called.append(raw)  # the array code reuses these values (None: f raised)
+    if raw is None:
+        return False  # as the array code: no evidence of a kink
     if (
         not isinstance(raw, np.ndarray)
         or raw.dtype != np.float64
@@ -808,14 +805,11 @@ def _scalar_kink(f, x, df: float, atol, called: list | None = None) -> bool | No
         if not _kink_screen(near, h, df, _EPS64, 1, atol):
             return False
     P2 = np.array([x + k * h for k in _FAR_OFFSETS]).reshape(_FAR_POINTS, 1)
-    try:
-        got = _call(f, P2)
-    except (DfdxError, TypeError, ValueError):
-        if called is not None:
-            called.append(None)
-        return False  # as the array code: no evidence of a kink
+    got = _values_at(f, P2, None, None)
     if called is not None:
         called.append(got)
+    if got is None:
+        return False  # as the array code: no evidence of a kink
     if (
         not isinstance(got, np.ndarray)
         or got.dtype != np.float64

@@ -465,8 +465,8 @@ def _one_variable_set(conditions):
     return region, used
 
 
-def _emptiness(conditions) -> Emptiness | None:
-    gone = _vanishing(conditions)
+def _emptiness(conditions, gone) -> Emptiness | None:
+    """no_interior's work; `gone` is Domain.nowhere()'s condition."""
     if gone is not None:
         return Emptiness("vanishes", (gone,))
     if _open_witness(conditions):
@@ -568,7 +568,11 @@ class Domain:
         True
         """
         if self._empty is None:
-            self._empty = (_emptiness(self.conditions) if self.conditions else None,)
+            self._empty = (
+                _emptiness(self.conditions, self.nowhere())
+                if self.conditions
+                else None,
+            )
         return self._empty[0]
 
     def nowhere(self) -> tuple[sympy.Expr, str] | None:
