@@ -31,6 +31,7 @@ from dfdx.core._bounded import bounded
 from dfdx.errors import DfdxError, NotDifferentiableError, UndefinedError
 from dfdx.exact.reverse import reverse_gradient, shared_subexpressions
 from dfdx.exact.simplify import at_most, ops, tidy
+from dfdx.exact.symbolic import _SMOOTH as _SMOOTH_FUNCTIONS
 from dfdx.exact.symbolic import (
     _finite_number,
     _fmt_number,
@@ -44,7 +45,7 @@ from dfdx.exact.symbolic import (
 from dfdx.text.builder import replacer
 from dfdx.text.codegen import _natural_key, numpy_source
 from dfdx.text.expr import Expression, as_expression, is_expression_like
-from dfdx.text.functions import real_diff, sigmoid, softplus
+from dfdx.text.functions import real_diff
 from dfdx.text.textbook import for_people
 
 if TYPE_CHECKING:
@@ -335,22 +336,7 @@ SHARED_MIN_ENTRIES = 8
 #: The functions the shared evaluation goes through: smooth ones, whose value
 #: at a number known to 30 digits is known to about 30 digits. Kinks (abs,
 #: sign, max, relu, Piecewise) are evaluated exactly, entry by entry.
-_SMOOTH = (
-    sympy.Add,
-    sympy.Mul,
-    sympy.Pow,
-    sympy.exp,
-    sympy.log,
-    sympy.sin,
-    sympy.cos,
-    sympy.tan,
-    sympy.sinh,
-    sympy.cosh,
-    sympy.tanh,
-    sympy.atan,
-    sigmoid,
-    softplus,
-)
+_SMOOTH = (sympy.Add, sympy.Mul, sympy.Pow, *_SMOOTH_FUNCTIONS)
 
 
 def _shared_values(
