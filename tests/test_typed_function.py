@@ -628,3 +628,17 @@ def test_a_claim_of_no_open_set_is_never_wrong(terms):
         return
     if e.domain.no_interior() is not None:
         assert real_on_no_interval(e.written, X_REAL), text
+
+
+def test_a_real_power_of_a_negative_number_is_defined_nowhere():
+    """abs(cos(2)^x): a real power needs a positive base, and cos(2) < 0. The
+    domain's one condition is on numbers alone and false; it was taken for a
+    restriction that holds somewhere (a property test drew it)."""
+    assert sympy.cos(2) < 0  # the reference: cos(2)^x is real at integers only
+    assert real_on_no_interval(sympy.cos(2) ** X_REAL, X_REAL)
+    e = dfdx.parse("abs((cos(2))^x)")
+    assert e.domain.no_interior().kind == "never"
+    assert "it needs cos(2) > 0, which does not hold" in dfdx.diff(e).notes[0]
+    with pytest.raises(UndefinedError, match="defined nowhere"):
+        dfdx.gradient("(cos(2))^x")
+    assert dfdx.parse("(cos(1))^x").domain.no_interior() is None

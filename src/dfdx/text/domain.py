@@ -259,7 +259,10 @@ class Emptiness(NamedTuple):
         held = " and ".join(f"{show(v)} {_SHOWN[r]} 0" for v, r in self.conditions)
         if self.kind == "never" and not any(v.free_symbols for v, _ in self.conditions):
             # asin(2): a number out of range
-            return f"the function as typed is defined nowhere: it needs {held}"
+            return (
+                f"the function as typed is defined nowhere: it needs {held}, "
+                "which does not hold"
+            )
         if self.kind == "never":
             return (
                 f"the function as typed is defined nowhere: {held} "
@@ -467,6 +470,10 @@ def _one_variable_set(conditions):
 
 def _emptiness(conditions, gone) -> Emptiness | None:
     """no_interior's work; `gone` is Domain.nowhere()'s condition."""
+    for u, rel in conditions:
+        # a condition on numbers alone that fails: cos(2)^x needs cos(2) > 0
+        if not u.free_symbols and _decide(u, rel) is False:
+            return Emptiness("never", ((u, rel),))
     if gone is not None:
         return Emptiness("vanishes", (gone,))
     if _open_witness(conditions):
