@@ -18,17 +18,6 @@ import gradcheck_zoo  # noqa: E402  (benchmarks/, on pytest's pythonpath)
 TORCH_CASES = gradcheck_zoo.torch_cases()
 
 
-@pytest.fixture
-def roomy_time_limit():
-    """The zoo tests what check_grad finds, not how fast this machine is: a
-    full check of 200 elements is about 400 calls, and under load (CI beside
-    another test run) a call took 15 ms, so the 5 s limit refused the check
-    (the refusal itself: test_slow_full_check_is_refused_within_the_time_limit)."""
-    old = dfdx.set_time_limit(120)
-    yield
-    dfdx.set_time_limit(old)
-
-
 @pytest.mark.parametrize("n", [10, 200])
 @pytest.mark.parametrize("mode", ["full", "directional"])
 @pytest.mark.parametrize("case", TORCH_CASES, ids=[c[0] for c in TORCH_CASES])
